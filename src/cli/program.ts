@@ -1,20 +1,37 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../domain/version.js';
+import { TsmesosError } from '../domain/errors.js';
+import { registerSelfcheck } from './selfcheck.js';
+import { registerUp } from './up.js';
+import { registerStatus } from './status.js';
+import { FlagError } from './flags.js';
 
-/** Parses argv and runs the chosen command; resolves to the process exit code. */
+/** Parses argv and runs the chosen command; resolves to the process exit code (2 for bad usage). */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
   const program = new Command('tsmesos')
-    .description('A data-center kernel in one binary')
+    .description('A data-center kernel in one binary: Mesos-style master and agent, embedded consensus')
     .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.command('version').description('print the version').action(() => {
     process.stdout.write(`tsmesos ${VERSION}\n`);
   });
+  registerUp(program, setExit);
+  registerStatus(program, setExit);
+  registerSelfcheck(program);
   try {
     await program.parseAsync(argv as string[]);
-    return 0;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof FlagError || (e instanceof TsmesosError && e.code === 'BAD_REQUEST')) {
+      process.stderr.write(`tsmesos: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
 }

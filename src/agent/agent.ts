@@ -1,0 +1,277 @@
+import type { Resources } from '../domain/resources.js';
+import type { Attribute } from '../domain/attributes.js';
+import { attributesToString } from '../domain/attributes.js';
+import type { FrameworkInfo, TaskInfo, TaskStatus } from '../domain/mesos.js';
+import { isTerminal, type TaskState } from '../domain/task-state.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import type { Rng } from '../lib/rng.js';
+import type { ContainerRuntime } from '../containerizer/composing.js';
+import type { ContainerTermination } from '../containerizer/types.js';
+import { createSandbox } from './paths.js';
+import { StatusUpdateManager } from './status-updates.js';
+import { MasterLink } from './master-link.js';
+import { loadAgentId, saveAgentId } from './agent-id-store.js';
+
+export interface AgentOptions {
+  workDir: string;
+  ip: string;
+  port: number;
+  hostname: string;
+  resources: Resources;
+  attributes: Attribute[];
+  masters: { host: string; port: number }[];
+  containerizer: ContainerRuntime;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  statusRetryBaseMs?: number;
+}
+
+export interface AgentTask {
+  frameworkId: string;
+  info: TaskInfo;
+  containerId: string;
+  sandbox: string | null;
+  state: TaskState;
+  statuses: { state: TaskState; timestamp: number }[];
+  killRequested: boolean;
+  launchedAt: number;
+}
+
+export interface AgentFramework {
+  id: string;
+  info: FrameworkInfo;
+  tasks: Map<string, AgentTask>;
+  completed: AgentTask[];
+}
+
+const MAX_COMPLETED_PER_FRAMEWORK = 150;
+
+/** The agent: registers with the leading master, runs tasks through its containerizer, reports their states reliably. */
+export class Agent {
+  agentId: string | undefined;
+  readonly frameworks = new Map<string, AgentFramework>();
+  readonly completedFrameworks: AgentFramework[] = [];
+  readonly startTime: number;
+  private readonly updates: StatusUpdateManager;
+  private readonly link: MasterLink;
+  private stopping = false;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.startTime = opts.clock.now();
+    this.agentId = loadAgentId(opts.workDir);
+    this.updates = new StatusUpdateManager(
+      { send: (fid, status, latest) => this.sendUpdate(fid, status, latest) },
+      opts.clock, opts.logger, opts.statusRetryBaseMs,
+    );
+    this.link = new MasterLink({
+      masters: opts.masters, localAddress: opts.ip, clock: opts.clock, rng: opts.rng, logger: opts.logger,
+      subscribeCall: () => this.subscribeCall(),
+      onEvent: (e) => this.onEvent(e),
+      onDisconnected: () => {
+        this.opts.logger.warn('lost the master; reconnecting');
+        this.updates.pause();
+      },
+    });
+  }
+
+  get connected(): boolean {
+    return this.link.connectedTo !== null;
+  }
+
+  get masterAddress(): string | null {
+    const t = this.link.connectedTo;
+    return t ? `${t.host}:${t.port}` : null;
+  }
+
+  get resources(): Resources {
+    return this.opts.resources;
+  }
+
+  get attributes(): Attribute[] {
+    return this.opts.attributes;
+  }
+
+  start(): void {
+    this.link.start();
+  }
+
+  /** Stops talking to the master and kills every task within `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.link.stop();
+    this.updates.stop();
+    const kills: Promise<void>[] = [];
+    for (const fw of this.frameworks.values()) for (const t of fw.tasks.values()) kills.push(this.opts.containerizer.kill(t.containerId, graceMs));
+    await Promise.all(kills);
+  }
+
+  private subscribeCall(): unknown {
+    const tasks = [];
+    for (const fw of this.frameworks.values()) {
+      for (const t of fw.tasks.values()) tasks.push({ framework_id: { value: fw.id }, framework_info: fw.info, task: t.info, state: t.state });
+    }
+    return {
+      type: 'SUBSCRIBE',
+      subscribe: {
+        ...(this.agentId !== undefined ? { agent_id: { value: this.agentId } } : {}),
+        agent_info: { hostname: this.opts.hostname, port: this.opts.port, resources: this.opts.resources.toArray() },
+        attributes_text: attributesToString(this.opts.attributes),
+        ip: this.opts.ip,
+        tasks,
+      },
+    };
+  }
+
+  private onEvent(e: Record<string, unknown>): void {
+    switch (e['type']) {
+      case 'SUBSCRIBED': {
+        const id = (e['subscribed'] as { agent_id: { value: string } }).agent_id.value;
+        if (id !== this.agentId) {
+          this.agentId = id;
+          saveAgentId(this.opts.workDir, id);
+        }
+        this.opts.logger.info('subscribed to master', { agent: id, master: this.masterAddress });
+        this.updates.resume();
+        return;
+      }
+      case 'LAUNCH': {
+        const l = e['launch'] as { framework_id: { value: string }; framework_info: FrameworkInfo; task: TaskInfo };
+        this.launch(l.framework_id.value, l.framework_info, l.task).catch((err: unknown) =>
+          this.opts.logger.error('launch failed', { task: l.task.task_id.value, error: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      }
+      case 'KILL': {
+        const k = e['kill'] as { framework_id: { value: string }; task_id: { value: string }; grace_period_ms?: number };
+        this.kill(k.framework_id.value, k.task_id.value, k.grace_period_ms);
+        return;
+      }
+      case 'ACKNOWLEDGED': {
+        const a = e['acknowledged'] as { framework_id: { value: string }; task_id: { value: string }; uuid: string };
+        this.updates.acknowledged(a.framework_id.value, a.task_id.value, a.uuid);
+        return;
+      }
+      case 'SHUTDOWN_FRAMEWORK': {
+        const fid = (e['shutdown_framework'] as { framework_id: { value: string } }).framework_id.value;
+        this.shutdownFramework(fid);
+        return;
+      }
+      case 'SHUTDOWN':
+        this.opts.logger.warn('master asked this agent to shut down', { message: (e['shutdown'] as { message?: string } | undefined)?.message });
+        for (const fw of [...this.frameworks.keys()]) this.shutdownFramework(fw);
+        return;
+      default:
+        return; // HEARTBEAT and future event types
+    }
+  }
+
+  private async launch(frameworkId: string, frameworkInfo: FrameworkInfo, info: TaskInfo): Promise<void> {
+    const agentId = this.agentId;
+    if (agentId === undefined || this.stopping) return;
+    let fw = this.frameworks.get(frameworkId);
+    if (!fw) {
+      fw = { id: frameworkId, info: frameworkInfo, tasks: new Map(), completed: [] };
+      this.frameworks.set(frameworkId, fw);
+    }
+    if (fw.tasks.has(info.task_id.value)) return; // duplicate LAUNCH after a reconnect
+    const task: AgentTask = {
+      frameworkId, info, containerId: this.opts.rng.uuid(), sandbox: null, state: 'TASK_STAGING', statuses: [], killRequested: false,
+      launchedAt: this.opts.clock.now(),
+    };
+    fw.tasks.set(info.task_id.value, task);
+    const executorId = info.task_id.value; // command executor: executor id == task id
+    try {
+      task.sandbox = await createSandbox(this.opts.workDir, { agentId, frameworkId, executorId, containerId: task.containerId });
+    } catch (e) {
+      this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `cannot create the sandbox: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (task.killRequested) {
+      this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
+      return;
+    }
+    this.transition(task, 'TASK_STARTING');
+    try {
+      const launched = await this.opts.containerizer.launch({
+        containerId: task.containerId,
+        sandboxDir: task.sandbox,
+        command: info.command,
+        env: {
+          MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: info.task_id.value,
+          MESOS_FRAMEWORK_ID: frameworkId, MESOS_EXECUTOR_ID: executorId, MESOS_AGENT_ENDPOINT: `${this.opts.ip}:${this.opts.port}`,
+          MESOS_CONTAINER_ID: task.containerId,
+        },
+      });
+      this.transition(task, 'TASK_RUNNING');
+      if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.kill_grace_period_ms);
+      this.onTermination(task, await launched.termination);
+    } catch (e) {
+      this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private onTermination(task: AgentTask, t: ContainerTermination): void {
+    if (isTerminal(task.state)) return;
+    if (t.killed || task.killRequested) this.transition(task, 'TASK_KILLED', undefined, t.message);
+    else if (t.exitCode === 0) this.transition(task, 'TASK_FINISHED', undefined, 'Command exited with status 0');
+    else this.transition(task, 'TASK_FAILED', 'REASON_COMMAND_EXECUTOR_FAILED', t.message);
+  }
+
+  private kill(frameworkId: string, taskId: string, graceMs: number | undefined): void {
+    const task = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+    if (!task) {
+      // Unknown here: tell the master it is gone so it does not wait forever.
+      const status = this.status(taskId, 'TASK_LOST', 'REASON_RECONCILIATION', 'task is not known on this agent');
+      this.updates.enqueue(frameworkId, status);
+      return;
+    }
+    if (isTerminal(task.state)) return;
+    task.killRequested = true;
+    if (task.state === 'TASK_RUNNING') void this.opts.containerizer.kill(task.containerId, graceMs ?? task.info.kill_grace_period_ms);
+  }
+
+  private shutdownFramework(frameworkId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    this.updates.dropFramework(frameworkId);
+    if (!fw) return;
+    for (const t of fw.tasks.values()) {
+      t.killRequested = true;
+      void this.opts.containerizer.kill(t.containerId, t.info.kill_grace_period_ms);
+    }
+    this.frameworks.delete(frameworkId);
+    this.completedFrameworks.push(fw);
+    if (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
+  }
+
+  private transition(task: AgentTask, state: TaskState, reason?: string, message?: string): void {
+    task.state = state;
+    task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000 });
+    const fw = this.frameworks.get(task.frameworkId);
+    if (isTerminal(state) && fw && fw.tasks.get(task.info.task_id.value) === task) {
+      fw.tasks.delete(task.info.task_id.value);
+      fw.completed.push(task);
+      if (fw.completed.length > MAX_COMPLETED_PER_FRAMEWORK) fw.completed.shift();
+    }
+    if (!fw) return; // framework shut down: nobody to tell
+    this.updates.enqueue(task.frameworkId, this.status(task.info.task_id.value, state, reason, message));
+  }
+
+  private status(taskId: string, state: TaskState, reason?: string, message?: string): TaskStatus {
+    return {
+      task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR',
+      ...(this.agentId !== undefined ? { agent_id: { value: this.agentId } } : {}),
+      executor_id: { value: taskId }, timestamp: this.opts.clock.now() / 1000,
+      uuid: this.opts.rng.bytes(16).toString('base64'),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(message !== undefined ? { message } : {}),
+    };
+  }
+
+  private async sendUpdate(frameworkId: string, status: TaskStatus, latestState: TaskState): Promise<boolean> {
+    if (this.agentId === undefined) return false;
+    const code = await this.link.call({ type: 'UPDATE', agent_id: { value: this.agentId }, update: { framework_id: { value: frameworkId }, status, latest_state: latestState } });
+    return code === 202;
+  }
+}

@@ -1,0 +1,125 @@
+import type http from 'node:http';
+import { backoffDelay } from '../lib/backoff.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { RecordDecoder } from '../lib/recordio.js';
+import type { Rng } from '../lib/rng.js';
+import { followLocation, openRequest, request, type HttpTarget } from '../lib/http-client.js';
+
+export const AGENT_CHANNEL_PATH = '/tsmesos/v1/agent';
+
+export interface MasterLinkOptions {
+  masters: { host: string; port: number }[];
+  localAddress?: string;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  /** Body of SUBSCRIBE, built fresh on each attempt (agent id and tasks change). */
+  subscribeCall: () => unknown;
+  onEvent: (event: Record<string, unknown>) => void;
+  onDisconnected: () => void;
+  /** No event for this long (heartbeats included) means the master is gone. */
+  silenceTimeoutMs?: number;
+}
+
+/**
+ * Keeps the agent subscribed to the leading master: tries each known master,
+ * follows 307s to the leader, reconnects with backoff, and watches heartbeats.
+ */
+export class MasterLink {
+  private current: HttpTarget | null = null;
+  private activeReq: http.ClientRequest | null = null;
+  private stopped = false;
+  private attempt = 0;
+  private nextMaster = 0;
+  private retryTimer: { cancel(): void } | null = null;
+
+  constructor(private readonly opts: MasterLinkOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.retryTimer?.cancel();
+    this.activeReq?.destroy();
+  }
+
+  get connectedTo(): HttpTarget | null {
+    return this.current;
+  }
+
+  /** Sends a call to the master we are subscribed with. */
+  async call(body: unknown): Promise<number> {
+    const target = this.current;
+    if (!target) throw new Error('not connected to a master');
+    const res = await request({
+      host: target.host, port: target.port, path: AGENT_CHANNEL_PATH, method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body), timeoutMs: 10_000,
+      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
+    });
+    return res.status;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const m = this.opts.masters[this.nextMaster++ % this.opts.masters.length]!;
+    this.subscribe({ host: m.host, port: m.port, path: AGENT_CHANNEL_PATH }, 0).then(
+      () => this.scheduleRetry(),
+      (e: unknown) => {
+        this.opts.logger.debug('master subscription ended', { error: e instanceof Error ? e.message : String(e) });
+        this.scheduleRetry();
+      },
+    );
+  }
+
+  private scheduleRetry(): void {
+    const wasConnected = this.current !== null;
+    this.current = null;
+    this.activeReq = null;
+    if (wasConnected) this.opts.onDisconnected();
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt++, 200, 5000, this.opts.rng);
+    this.retryTimer = this.opts.clock.setTimeout(() => this.connect(), delay);
+  }
+
+  private async subscribe(target: HttpTarget, redirects: number): Promise<void> {
+    const { req, res } = await openRequest({
+      ...target, method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(this.opts.subscribeCall()),
+      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
+    });
+    this.activeReq = req;
+    if (res.statusCode === 307 && redirects < 3) {
+      res.resume();
+      const next = followLocation(String(res.headers.location ?? ''), target);
+      if (!next) throw new Error('master redirected to an unparseable location');
+      return this.subscribe(next, redirects + 1);
+    }
+    if (res.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw new Error(`master ${target.host}:${target.port} refused subscription: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`);
+    }
+    this.current = target;
+    const decoder = new RecordDecoder();
+    const silence = this.opts.silenceTimeoutMs ?? 20_000;
+    let watchdog = this.opts.clock.setTimeout(() => req.destroy(new Error('master went silent')), silence);
+    try {
+      for await (const chunk of res) {
+        for (const record of decoder.push(chunk as Buffer)) {
+          watchdog.cancel();
+          watchdog = this.opts.clock.setTimeout(() => req.destroy(new Error('master went silent')), silence);
+          const event = JSON.parse(record) as Record<string, unknown>;
+          if (event['type'] === 'SUBSCRIBED') this.attempt = 0;
+          this.opts.onEvent(event);
+        }
+      }
+    } finally {
+      watchdog.cancel();
+    }
+  }
+}

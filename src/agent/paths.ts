@@ -1,0 +1,109 @@
+// The agent's on-disk layout, in one place (Mesos src/slave/paths.hpp):
+//
+//   <workDir>/meta                                  checkpoints
+//   <workDir>/slaves/latest -> <agentId>
+//   <workDir>/slaves/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<containerId>   sandbox
+//   <workDir>/slaves/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/latest -> <containerId>
+//
+// Ids come from frameworks, so every id is validated before it becomes a path segment.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { TsmesosError } from '../domain/errors.js';
+
+export interface ExecutorIds {
+  agentId: string;
+  frameworkId: string;
+  executorId: string;
+}
+
+export interface RunIds extends ExecutorIds {
+  containerId: string;
+}
+
+export const LATEST = 'latest';
+/** Linux NAME_MAX: a longer segment cannot be a file name. */
+const MAX_ID_BYTES = 255;
+const UNSAFE_ID_CHARS = /[/\\\u0000-\u001f\u007f]/;
+
+/** Throws BAD_REQUEST unless `id` is safe as one path segment. `kind` names it in the message. */
+export function assertSafePathId(kind: string, id: string): void {
+  const reject = (why: string): never => {
+    throw new TsmesosError('BAD_REQUEST', `Invalid ${kind} ${JSON.stringify(id.slice(0, 64))}: ${why}`);
+  };
+  if (id.length === 0) reject('must not be empty');
+  if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) reject(`must be at most ${MAX_ID_BYTES} bytes`);
+  if (id === '.' || id === '..') reject('must not be "." or ".."');
+  if (UNSAFE_ID_CHARS.test(id)) reject('must not contain "/", "\\" or control characters');
+}
+
+/** Agent and container ids sit next to a `latest` symlink, so they must not be called that. */
+function assertLinkSiblingId(kind: string, id: string): void {
+  assertSafePathId(kind, id);
+  if (id === LATEST) throw new TsmesosError('BAD_REQUEST', `Invalid ${kind} "${LATEST}": reserved for the latest symlink`);
+}
+
+export function metaDir(workDir: string): string {
+  return path.join(workDir, 'meta');
+}
+
+export function agentsDir(workDir: string): string {
+  return path.join(workDir, 'slaves');
+}
+
+export function latestAgentLink(workDir: string): string {
+  return path.join(agentsDir(workDir), LATEST);
+}
+
+export function agentDir(workDir: string, agentId: string): string {
+  assertLinkSiblingId('agent id', agentId);
+  return path.join(agentsDir(workDir), agentId);
+}
+
+export function frameworkDir(workDir: string, agentId: string, frameworkId: string): string {
+  assertSafePathId('framework id', frameworkId);
+  return path.join(agentDir(workDir, agentId), 'frameworks', frameworkId);
+}
+
+export function executorDir(workDir: string, ids: ExecutorIds): string {
+  assertSafePathId('executor id', ids.executorId);
+  return path.join(frameworkDir(workDir, ids.agentId, ids.frameworkId), 'executors', ids.executorId);
+}
+
+export function runsDir(workDir: string, ids: ExecutorIds): string {
+  return path.join(executorDir(workDir, ids), 'runs');
+}
+
+export function latestRunLink(workDir: string, ids: ExecutorIds): string {
+  return path.join(runsDir(workDir, ids), LATEST);
+}
+
+/** The sandbox of one executor run: where the task's cwd, stdout and stderr live. */
+export function sandboxDir(workDir: string, ids: RunIds): string {
+  assertLinkSiblingId('container id', ids.containerId);
+  return path.join(runsDir(workDir, ids), ids.containerId);
+}
+
+/** Creates the sandbox (mkdir -p) and points both `latest` links at it. Returns the sandbox path. */
+export async function createSandbox(workDir: string, ids: RunIds): Promise<string> {
+  const dir = sandboxDir(workDir, ids);
+  await mkdir(dir, { recursive: true });
+  await pointLatestLink(latestRunLink(workDir, ids), ids.containerId);
+  await pointLatestLink(latestAgentLink(workDir), ids.agentId);
+  return dir;
+}
+
+/**
+ * Atomically (re)points `linkPath` at `target` (relative to the link's directory, so the work dir
+ * can be moved): readers see the old or the new link, never a missing one.
+ */
+export async function pointLatestLink(linkPath: string, target: string): Promise<void> {
+  const temp = `${linkPath}.tmp-${randomBytes(6).toString('hex')}`;
+  await symlink(target, temp);
+  try {
+    await rename(temp, linkPath);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,115 @@
+import type { TaskStatus } from '../domain/mesos.js';
+import type { TaskState } from '../domain/task-state.js';
+import { isTerminal } from '../domain/task-state.js';
+import type { Clock, Timer } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+
+export interface UpdateSender {
+  /** Forwards one update; resolves true when the master took it (202). */
+  send(frameworkId: string, status: TaskStatus, latestState: TaskState): Promise<boolean>;
+}
+
+interface TaskStream {
+  frameworkId: string;
+  taskId: string;
+  pending: TaskStatus[];
+  latestState: TaskState;
+  retry: Timer | null;
+  attempt: number;
+}
+
+/**
+ * Reliable status updates (Mesos task status update manager): per task, strictly
+ * in order, one in flight; the head is retried with backoff until the framework's
+ * acknowledgement comes back through the master.
+ */
+export class StatusUpdateManager {
+  private readonly streams = new Map<string, TaskStream>();
+  private paused = true;
+
+  constructor(
+    private readonly sender: UpdateSender,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly retryBaseMs = 10_000,
+    private readonly retryMaxMs = 600_000,
+  ) {}
+
+  enqueue(frameworkId: string, status: TaskStatus): void {
+    const key = `${frameworkId}/${status.task_id.value}`;
+    let s = this.streams.get(key);
+    if (!s) {
+      s = { frameworkId, taskId: status.task_id.value, pending: [], latestState: status.state, retry: null, attempt: 0 };
+      this.streams.set(key, s);
+    }
+    s.pending.push(status);
+    s.latestState = status.state;
+    if (s.pending.length === 1) this.forwardHead(s);
+  }
+
+  acknowledged(frameworkId: string, taskId: string, uuid: string): void {
+    const s = this.streams.get(`${frameworkId}/${taskId}`);
+    const head = s?.pending[0];
+    if (!s || !head || head.uuid !== uuid) return; // duplicate or out-of-order ack: ignored
+    s.pending.shift();
+    s.retry?.cancel();
+    s.retry = null;
+    s.attempt = 0;
+    if (s.pending.length > 0) this.forwardHead(s);
+    else if (isTerminal(s.latestState)) this.streams.delete(`${frameworkId}/${taskId}`);
+  }
+
+  /** Master connection lost: stop sending; resume() flushes every head again. */
+  pause(): void {
+    this.paused = true;
+    for (const s of this.streams.values()) {
+      s.retry?.cancel();
+      s.retry = null;
+    }
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const s of [...this.streams.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
+      s.attempt = 0;
+      if (s.pending.length > 0) this.forwardHead(s);
+    }
+  }
+
+  dropFramework(frameworkId: string): void {
+    for (const [key, s] of [...this.streams.entries()]) {
+      if (s.frameworkId !== frameworkId) continue;
+      s.retry?.cancel();
+      this.streams.delete(key);
+    }
+  }
+
+  /** Unacknowledged updates, for /state and reregistration. */
+  pendingCount(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s.pending.length;
+    return n;
+  }
+
+  stop(): void {
+    this.pause();
+  }
+
+  private forwardHead(s: TaskStream): void {
+    if (this.paused) return;
+    const head = s.pending[0];
+    if (!head) return;
+    s.retry?.cancel();
+    const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(s.attempt, 20));
+    s.retry = this.clock.setTimeout(() => {
+      s.attempt++;
+      this.forwardHead(s);
+    }, delay);
+    this.sender.send(s.frameworkId, head, s.latestState).then(
+      (ok) => {
+        if (!ok) this.logger.debug('status update not accepted; will retry', { task: s.taskId });
+      },
+      (e: unknown) => this.logger.debug('status update failed; will retry', { task: s.taskId, error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+}

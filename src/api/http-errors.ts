@@ -1,0 +1,68 @@
+import type { Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { HTTP_STATUS, TsmesosError, toTsmesosError } from '../domain/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** The single mapping from errors to the wire: status from the code table, body `{code, message}`. */
+export function errorResponse(c: Context, err: TsmesosError): Response {
+  const status = HTTP_STATUS[err.code] as ContentfulStatusCode;
+  return c.json({ code: err.code, message: err.message }, status);
+}
+
+export function installErrorHandling(app: Hono, log: Logger): void {
+  app.onError((e, c) => {
+    if (e instanceof HTTPException) {
+      const code = e.status === 413 ? 'PAYLOAD_TOO_LARGE' : e.status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
+      return errorResponse(c, new TsmesosError(code, e.message || 'request rejected'));
+    }
+    const err = toTsmesosError(e);
+    if (err.code === 'INTERNAL') log.error('request failed', { path: c.req.path, error: e instanceof Error ? e.stack : String(e) });
+    return errorResponse(c, err);
+  });
+  app.notFound((c) => errorResponse(c, new TsmesosError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)));
+}
+
+/** Reads a JSON body with a byte limit; malformed or oversized input becomes a 4xx. */
+export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
+  const reader = c.req.raw.body?.getReader();
+  if (!reader) throw new TsmesosError('BAD_REQUEST', 'missing request body');
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim().length === 0) throw new TsmesosError('BAD_REQUEST', 'missing request body');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new TsmesosError('BAD_REQUEST', `malformed JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** v1 API content negotiation (Mesos compares Content-Type literally). */
+export function checkV1Headers(c: Context): void {
+  const ct = c.req.header('content-type');
+  if (ct === undefined) throw new TsmesosError('BAD_REQUEST', 'missing Content-Type header; expected application/json');
+  if (ct === 'application/x-protobuf') throw new TsmesosError('UNSUPPORTED_MEDIA_TYPE', 'protobuf is not supported yet; use application/json');
+  if (ct !== 'application/json') throw new TsmesosError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type '${ct.slice(0, 100)}'; expected application/json`);
+  const accept = c.req.header('accept');
+  if (accept !== undefined && !acceptsJson(accept)) throw new TsmesosError('NOT_ACCEPTABLE', `cannot produce '${accept.slice(0, 100)}'; only application/json (or recordio of it)`);
+}
+
+function acceptsJson(accept: string): boolean {
+  return accept.split(',').some((part) => {
+    const t = part.split(';')[0]?.trim().toLowerCase() ?? '';
+    return t === '*/*' || t === 'application/*' || t === 'application/json' || t === 'application/recordio';
+  });
+}

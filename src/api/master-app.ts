@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import type { Logger } from '../lib/log.js';
+import type { Leadership } from '../master/leadership.js';
+import { installErrorHandling } from './http-errors.js';
+import { schedulerApp } from './scheduler.js';
+import { agentChannelApp } from './agent-channel.js';
+import { masterLegacyApp, type MasterIdentity } from './master-legacy.js';
+
+/** Every HTTP surface of a master, mounted on one hono app. */
+export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = []): Hono {
+  const app = new Hono();
+  installErrorHandling(app, log);
+  app.route('/', masterLegacyApp(leadership, self));
+  app.route('/', schedulerApp(leadership));
+  app.route('/', agentChannelApp(leadership));
+  for (const e of extra) app.route('/', e);
+  return app;
+}

@@ -1,0 +1,78 @@
+import { Hono, type Context } from 'hono';
+import { TsmesosError } from '../domain/errors.js';
+import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
+import type { Leadership } from '../master/leadership.js';
+import { legacyAgents, legacyFrameworks, legacyState, metricsSnapshot, type LeaderView } from '../master/state-json.js';
+import type { MasterContext } from '../master/context.js';
+import { leaderOrRedirect } from './leader-gate.js';
+
+export interface MasterIdentity {
+  ip: string;
+  port: number;
+  hostname: string;
+  flags: Record<string, string>;
+}
+
+/** Legacy GET endpoints (`/master/state` and friends), `/health`, `/version`, `/metrics/snapshot`, `/master/redirect`. */
+export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): Hono {
+  const app = new Hono();
+  const view = (): LeaderView => {
+    const l = leadership.leader();
+    return {
+      leaderPid: l ? `master@${l.ip}:${l.port}` : null,
+      leaderInfo: l ? { id: l.id ?? '', pid: `master@${l.ip}:${l.port}`, port: l.port, hostname: l.hostname, address: { hostname: l.hostname, ip: l.ip, port: l.port } } : null,
+      elected: leadership.master() !== null,
+      electedTime: leadership.electedTime(),
+    };
+  };
+  // Followers answer state reads from the leader: they hold no scheduling state.
+  const leaderCtx = (c: Context): MasterContext | Response => {
+    const m = leaderOrRedirect(c, leadership);
+    return m instanceof Response ? m : m.ctx;
+  };
+  const withJsonp = (c: Context, body: unknown): Response => {
+    const cb = c.req.query('jsonp');
+    if (cb === undefined) return c.json(body);
+    if (!/^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$/.test(cb)) throw new TsmesosError('BAD_REQUEST', 'jsonp: invalid callback name');
+    return c.body(`${cb}(${JSON.stringify(body)});`, 200, { 'Content-Type': 'text/javascript' });
+  };
+
+  app.get('/health', (c) => c.body(null, 200));
+  app.get('/version', (c) => c.json({ version: VERSION, mesos_compatible: MESOS_COMPAT_VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '' }));
+  for (const p of ['/master/state', '/master/state.json', '/state', '/state.json']) {
+    app.get(p, (c) => {
+      const ctx = leaderCtx(c);
+      return ctx instanceof Response ? ctx : withJsonp(c, legacyState(ctx, view(), self.flags));
+    });
+  }
+  for (const p of ['/master/slaves', '/slaves']) {
+    app.get(p, (c) => {
+      const ctx = leaderCtx(c);
+      if (ctx instanceof Response) return ctx;
+      const a = legacyAgents(ctx);
+      return withJsonp(c, { slaves: a.active, recovered_slaves: a.recovered });
+    });
+  }
+  for (const p of ['/master/frameworks', '/frameworks']) {
+    app.get(p, (c) => {
+      const ctx = leaderCtx(c);
+      if (ctx instanceof Response) return ctx;
+      const f = legacyFrameworks(ctx);
+      return withJsonp(c, { frameworks: f.frameworks, completed_frameworks: f.completed, unregistered_frameworks: [] });
+    });
+  }
+  for (const p of ['/master/redirect', '/redirect']) {
+    app.get(p, (c) => {
+      const l = leadership.leader();
+      if (!l) throw new TsmesosError('UNAVAILABLE', 'no leading master is known right now');
+      c.header('Location', `//${l.ip}:${l.port}`);
+      return c.body(null, 307);
+    });
+  }
+  app.get('/metrics/snapshot', (c) => {
+    const m = leadership.master();
+    if (m) return c.json(metricsSnapshot(m.ctx, true));
+    return c.json({ 'master/elected': 0 });
+  });
+  return app;
+}

@@ -1,0 +1,97 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Resources } from '../domain/resources.js';
+import { parseAttributes, type Attribute } from '../domain/attributes.js';
+import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
+import { parseHostPort } from '../lib/http-client.js';
+
+// Flags as data: name, help, value parser. Every flag is also read from
+// TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
+
+export class FlagError extends Error {}
+
+export interface FlagSpec<T> {
+  name: string;
+  help: string;
+  placeholder: string;
+  parse(raw: string): T;
+}
+
+const fail = (flag: string, raw: string, accepted: string): never => {
+  throw new FlagError(`invalid --${flag} '${raw.slice(0, 80)}': ${accepted}`);
+};
+
+const ROLES = ['master', 'agent', 'all'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const CONTAINERIZERS = ['posix', 'docker'] as const;
+export type ContainerizerName = (typeof CONTAINERIZERS)[number];
+
+export function ipv4(flag: string) {
+  return (raw: string): string => {
+    const parts = raw.split('.');
+    const ok = parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+    return ok ? raw : fail(flag, raw, 'expected an IPv4 address such as 127.0.0.1');
+  };
+}
+
+export function port(flag: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    return /^\d+$/.test(raw) && n >= 1 && n <= 65535 ? n : fail(flag, raw, 'expected a port number 1-65535');
+  };
+}
+
+/** Mesos durations: 100ms, 1secs, 2mins... (also s, m, h). */
+export function duration(flag: string) {
+  return (raw: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|secs|m|mins|h|hrs|days|weeks)$/.exec(raw.trim());
+    if (!m) return fail(flag, raw, 'expected a duration such as 100ms, 1secs or 2mins');
+    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, secs: 1000, m: 60_000, mins: 60_000, h: 3_600_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
+    const ms = Number(m[1]) * mult[m[2]!]!;
+    return ms > 0 ? ms : fail(flag, raw, 'must be greater than zero');
+  };
+}
+
+export const FLAGS = {
+  role: { name: 'role', placeholder: 'ROLE', help: 'master, agent or all (master and agent in one process)', parse: (raw: string): Role => ((ROLES as readonly string[]).includes(raw) ? (raw as Role) : fail('role', raw, 'expected one of master, agent, all')) },
+  dataDir: { name: 'data-dir', placeholder: 'DIR', help: 'state directory (default /var/lib/tsmesos as root, else $XDG_DATA_HOME/tsmesos)', parse: (raw: string): string => (raw.length > 0 && !raw.includes('\0') ? path.resolve(raw) : fail('data-dir', raw, 'expected a directory path')) },
+  ip: { name: 'ip', placeholder: 'ADDR', help: 'address to listen on and to connect from (default 127.0.0.1 for all)', parse: ipv4('ip') },
+  port: { name: 'port', placeholder: 'N', help: "the master's port for master/all (5050), the agent's for agent (5051)", parse: port('port') },
+  agentPort: { name: 'agent-port', placeholder: 'N', help: "the agent's port with --role all (default 5051)", parse: port('agent-port') },
+  hostname: { name: 'hostname', placeholder: 'NAME', help: 'hostname to advertise (default: the system hostname)', parse: (raw: string): string => (/^[A-Za-z0-9.-]{1,253}$/.test(raw) ? raw : fail('hostname', raw, 'expected a DNS name')) },
+  master: {
+    name: 'master', placeholder: 'HOST:PORT[,...]', help: 'master(s) an agent registers with',
+    parse: (raw: string): { host: string; port: number }[] => {
+      const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const parsed = list.map((s) => parseHostPort(s.replace(/^https?:\/\//, '')) ?? fail('master', raw, 'expected HOST:PORT[,HOST:PORT...]'));
+      return parsed.length > 0 ? parsed : fail('master', raw, 'expected HOST:PORT[,HOST:PORT...]');
+    },
+  },
+  resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
+  attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },
+  containerizers: {
+    name: 'containerizers', placeholder: 'LIST', help: 'containerizers to try in order: posix[,docker] (default posix)',
+    parse: (raw: string): ContainerizerName[] => {
+      const list = raw.split(',').map((s) => s.trim());
+      if (list.length === 0 || list.some((c) => !(CONTAINERIZERS as readonly string[]).includes(c))) fail('containerizers', raw, 'expected a list of posix, docker');
+      if (new Set(list).size !== list.length) fail('containerizers', raw, 'lists a containerizer twice');
+      return list as ContainerizerName[];
+    },
+  },
+  logLevel: { name: 'log-level', placeholder: 'LEVEL', help: 'debug, info, warn or error (default info)', parse: (raw: string): LogLevel => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : fail('log-level', raw, 'expected one of debug, info, warn, error')) },
+} as const;
+
+function wrap<T>(flag: string, raw: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new FlagError(`invalid --${flag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.getuid?.() === 0) return '/var/lib/tsmesos';
+  const xdg = env['XDG_DATA_HOME'];
+  return path.join(xdg !== undefined && xdg.length > 0 ? xdg : path.join(os.homedir(), '.local', 'share'), 'tsmesos');
+}

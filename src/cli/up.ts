@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { createLogger } from '../lib/log.js';
+import { FLAGS } from './flags.js';
+import { resolveUpConfig } from './up-config.js';
+import { startMaster, type RunningRole } from '../roles/master.js';
+import { startAgent } from '../roles/agent.js';
+import { startAll } from '../roles/all.js';
+
+const SHUTDOWN_BUDGET_MS = 5000;
+
+export function registerUp(program: Command, setExit: (code: number) => void): void {
+  const up = program.command('up').description('run a master, an agent, or both (--role all)');
+  for (const f of Object.entries(FLAGS)) {
+    const [key, spec] = f;
+    up.option(`--${spec.name} <${spec.placeholder}>`, spec.help);
+    void key;
+  }
+  up.option('--config <FILE>', 'JSON file of flag values, e.g. {"role":"all","data-dir":"/srv/tsmesos"}');
+  up.action(async (opts: Record<string, unknown>) => {
+    const config = resolveUpConfig(opts);
+    const logger = createLogger(config.logLevel);
+    process.title = `tsmesos-${config.role}`;
+    const start = config.role === 'master' ? startMaster : config.role === 'agent' ? startAgent : startAll;
+    let running: RunningRole;
+    try {
+      running = await start(config, logger);
+    } catch (e) {
+      logger.error(e instanceof Error ? e.message : String(e));
+      setExit(1);
+      return;
+    }
+    logger.info('tsmesos is up', { role: config.role, dataDir: config.dataDir });
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = (sig: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info('shutting down', { signal: sig });
+        const hard = setTimeout(() => {
+          logger.error('shutdown took too long; exiting');
+          process.exit(1);
+        }, SHUTDOWN_BUDGET_MS);
+        running.stop().then(
+          () => {
+            clearTimeout(hard);
+            resolve();
+          },
+          (e: unknown) => {
+            logger.error('shutdown failed', { error: e instanceof Error ? e.message : String(e) });
+            clearTimeout(hard);
+            setExit(1);
+            resolve();
+          },
+        );
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+    });
+  });
+}

@@ -1,0 +1,443 @@
+// A deterministic Raft state machine (etcd-raft style): no clock, no I/O, no randomness of
+// its own. The driver calls tick()/step()/propose()..., then drains ready() and advance()s.
+import { EMPTY_CONF, applyConfChange, encodeConfChange, hasQuorum, isVoter, makeConf, members } from './conf.js';
+import { handleAppend, handleHeartbeat, handleSnapshot, handleVoteRequest, pollVotes } from './follower.js';
+import { bcastAppend, bcastHeartbeat, leaderTick, maybeCommit, readQuorumReached, sendAppend, stepLeader } from './leader.js';
+import { RaftLog } from './log.js';
+import { Progress } from './progress.js';
+import type {
+  ConfChange, ConfState, Entry, EntryType, HardState, Message, NodeId, ReadState, Ready, Result, Role, Snapshot, SoftState,
+} from './types.js';
+
+export interface RaftConfig {
+  readonly id: NodeId;
+  /**
+   * Membership used only to bootstrap a brand-new cluster (empty storage): every initial
+   * member must pass the same list. A node joining an existing cluster passes [] and
+   * learns the membership from the leader.
+   */
+  readonly voters: readonly NodeId[];
+  readonly learners?: readonly NodeId[];
+  /** A follower campaigns after a random timeout in [electionTicks, 2*electionTicks). */
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** Uniform integer in [0, n); injected so simulations are reproducible. */
+  readonly randomInt: (n: number) => number;
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+  readonly maxBatchEntries?: number;
+  readonly maxInflight?: number;
+  /** Last index already applied to the state machine (if it is persisted with it). */
+  readonly applied?: number;
+}
+
+/** What a node restarts from; produced by Storage.load(). */
+export interface PersistedState {
+  readonly hardState: HardState;
+  readonly snapshot: Snapshot | null;
+  readonly entries: readonly Entry[];
+}
+
+export const EMPTY_STATE: PersistedState = { hardState: { term: 0, vote: '', commit: 0 }, snapshot: null, entries: [] };
+
+export interface PendingRead {
+  readonly context: string;
+  readonly index: number;
+  readonly acks: Set<NodeId>;
+}
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly lead: NodeId;
+  readonly commit: number;
+  readonly applied: number;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly conf: ConfState;
+}
+
+const TRANSFER = 'transfer';
+
+export class RaftNode {
+  readonly id: NodeId;
+  /** @internal handler modules below share this state; treat as read-only outside core. */
+  readonly cfg: Required<Omit<RaftConfig, 'learners' | 'applied'>>;
+  term = 0;
+  vote: NodeId = '';
+  lead: NodeId = '';
+  role: Role = 'follower';
+  readonly log: RaftLog;
+  conf: ConfState = EMPTY_CONF;
+  private confVersionSeen = -1;
+  progress = new Map<NodeId, Progress>();
+  votes = new Map<NodeId, boolean>();
+  electionElapsed = 0;
+  heartbeatElapsed = 0;
+  randomizedElectionTimeout = 0;
+  leadTransferee: NodeId = '';
+  pendingReads: PendingRead[] = [];
+  readStates: ReadState[] = [];
+  msgs: Message[] = [];
+  private prevHard: HardState;
+  private prevSoft: SoftState;
+  private awaitingAdvance = false;
+
+  constructor(config: RaftConfig, persisted: PersistedState = EMPTY_STATE) {
+    this.id = config.id;
+    this.cfg = {
+      id: config.id, voters: config.voters, electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks,
+      randomInt: config.randomInt, preVote: config.preVote ?? true, checkQuorum: config.checkQuorum ?? true,
+      maxBatchEntries: config.maxBatchEntries ?? 64, maxInflight: config.maxInflight ?? 256,
+    };
+    if (this.cfg.heartbeatTicks >= this.cfg.electionTicks) throw new Error('heartbeatTicks must be < electionTicks');
+    const hs = persisted.hardState;
+    const snap = persisted.snapshot ?? { index: 0, term: 0, confState: EMPTY_CONF, data: new Uint8Array() };
+    this.log = new RaftLog(snap, persisted.entries, hs.commit, config.applied ?? 0);
+    this.term = hs.term;
+    this.vote = hs.vote;
+    this.prevHard = hs;
+    const fresh = persisted.snapshot === null && persisted.entries.length === 0 && hs.term === 0;
+    if (fresh && config.voters.length > 0) this.bootstrap(makeConf(config.voters, config.learners ?? []));
+    this.syncConf();
+    this.becomeFollower(this.term, '');
+    this.prevSoft = this.softState();
+  }
+
+  /** Every initial member writes the same committed entry 1 (term 1) holding the initial membership. */
+  private bootstrap(conf: ConfState): void {
+    this.log.append([{ index: 1, term: 1, type: 'confChange', data: encodeConfChange({ change: null, after: conf }) }]);
+    this.log.commitTo(1);
+    this.term = 1;
+  }
+
+  // ---- inputs -------------------------------------------------------------------------
+
+  tick(): void {
+    if (this.role === 'leader') {
+      leaderTick(this);
+      return;
+    }
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup(this.cfg.preVote ? 'preVote' : 'election');
+    }
+  }
+
+  /** Starts an election now (through pre-vote when enabled). */
+  campaign(): void {
+    this.hup(this.cfg.preVote ? 'preVote' : 'election');
+  }
+
+  step(m: Message): void {
+    if (m.to !== this.id) return;
+    if (m.term > this.term) {
+      if ((m.type === 'vote' || m.type === 'preVote') && m.context !== TRANSFER && this.inLease()) return;
+      if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) {
+        // Pre-vote traffic carries a prospective term; it must not move ours.
+      } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, '');
+      }
+    } else if (m.term < this.term) {
+      // A stale leader learns the newer term and steps down; a stale pre-candidate gives up.
+      if (m.type === 'append' || m.type === 'heartbeat') this.send({ type: 'appendResp', to: m.from });
+      else if (m.type === 'preVote') this.send({ type: 'preVoteResp', to: m.from, reject: true });
+      return;
+    }
+    if (m.type === 'vote' || m.type === 'preVote') {
+      handleVoteRequest(this, m);
+      return;
+    }
+    if (this.role === 'leader') {
+      stepLeader(this, m);
+      return;
+    }
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        if (m.type === 'append') handleAppend(this, m);
+        else if (m.type === 'heartbeat') handleHeartbeat(this, m);
+        else handleSnapshot(this, m);
+        this.syncConf();
+        return;
+      case 'timeoutNow':
+        if (this.role === 'follower') this.hup('transfer');
+        return;
+      case 'preVoteResp':
+      case 'voteResp':
+        // Only answers to the round we are running count.
+        if (m.type === 'preVoteResp' ? this.role === 'preCandidate' : this.role === 'candidate') this.recordVote(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  propose(data: Uint8Array | string): Result<{ index: number; term: number }> {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    const refused = this.refuseUnlessLeader();
+    if (refused) return refused;
+    const e = this.appendEntry('normal', bytes);
+    bcastAppend(this, false);
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  /**
+   * One single-server change at a time. The new membership takes effect as soon as the
+   * entry is appended (Raft thesis §4.1), on leader and followers alike: any majority of
+   * the old and of the new configuration overlap, so no two leaders can be elected. It is
+   * safe only while at most one change is uncommitted, and only once the leader has
+   * committed an entry of its own term (the fix for the single-server-change bug), so both
+   * are enforced here. Truncated conf entries revert membership (see RaftLog.confAt).
+   */
+  proposeConfChange(cc: ConfChange): Result<{ index: number; term: number }> {
+    const refused = this.refuseUnlessLeader();
+    if (refused) return refused;
+    if (this.log.term(this.log.committed) !== this.term) return this.error('UNAVAILABLE', 'leader has not committed in its term yet');
+    if (this.log.lastConfIndex() > this.log.committed) return this.error('UNAVAILABLE', 'a membership change is in progress');
+    const after = applyConfChange(this.conf, cc);
+    if (typeof after === 'string') return this.error('BAD_REQUEST', after);
+    if (cc.type === 'promote' && (this.progress.get(cc.node)?.match ?? 0) < this.log.committed) {
+      return this.error('UNAVAILABLE', `learner ${cc.node} has not caught up`);
+    }
+    const e = this.appendEntry('confChange', encodeConfChange({ change: cc, after }));
+    bcastAppend(this, false);
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  /**
+   * Linearizable read: on success a ReadState{index, context} appears in a later Ready once
+   * a quorum confirmed this node is still leader; serve the read once applied >= index.
+   * `context` must be unique per request.
+   */
+  readIndex(context: string): Result<{ index: number }> {
+    const refused = this.refuseUnlessLeader();
+    if (refused) return refused;
+    if (this.log.term(this.log.committed) !== this.term) return this.error('UNAVAILABLE', 'leader has not committed in its term yet');
+    const read: PendingRead = { context, index: this.log.committed, acks: new Set([this.id]) };
+    this.pendingReads.push(read);
+    if (readQuorumReached(this)) return { ok: true, index: read.index };
+    bcastHeartbeat(this);
+    return { ok: true, index: read.index };
+  }
+
+  /** Hands leadership to `to` once its log is caught up (TimeoutNow); aborted after an election timeout. */
+  transferLeadership(to: NodeId): Result<object> {
+    if (this.role !== 'leader') return this.error('NOT_LEADER', 'not the leader');
+    if (to === this.id) return { ok: true };
+    if (!isVoter(this.conf, to)) return this.error('BAD_REQUEST', `${to} is not a voter`);
+    this.leadTransferee = to;
+    this.electionElapsed = 0;
+    const pr = this.progress.get(to);
+    if (pr && pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', to });
+    else sendAppend(this, to, true);
+    return { ok: true };
+  }
+
+  /** The application's state at `index` (<= applied) is `data`; entries up to it can go. */
+  compact(index: number, data: Uint8Array): Result<object> {
+    if (index <= this.log.snapshot.index) return this.error('BAD_REQUEST', `already compacted to ${this.log.snapshot.index}`);
+    if (index > this.log.applied || index > this.log.stableIndex) return this.error('BAD_REQUEST', `index ${index} not applied yet`);
+    this.log.compact(index, data, this.log.confAt(index));
+    return { ok: true };
+  }
+
+  // ---- outputs ------------------------------------------------------------------------
+
+  hasReady(): boolean {
+    const l = this.log;
+    return this.msgs.length > 0 || this.readStates.length > 0 || l.stableIndex < l.lastIndex() ||
+      l.unstableSnapshot !== null || l.pendingCompaction !== null || l.committed > l.applied ||
+      !sameHard(this.hardState(), this.prevHard) || !sameSoft(this.softState(), this.prevSoft);
+  }
+
+  ready(): Ready | null {
+    if (this.awaitingAdvance) throw new Error('ready() called again before advance()');
+    if (!this.hasReady()) return null;
+    const hs = this.hardState();
+    const ss = this.softState();
+    const rd: Ready = {
+      ...(sameSoft(ss, this.prevSoft) ? {} : { softState: ss }),
+      ...(sameHard(hs, this.prevHard) ? {} : { hardState: hs }),
+      entries: this.log.unstableEntries(),
+      ...(this.log.unstableSnapshot ? { snapshot: this.log.unstableSnapshot } : {}),
+      ...(this.log.pendingCompaction ? { compaction: this.log.pendingCompaction } : {}),
+      committedEntries: this.log.nextCommitted(),
+      messages: this.msgs,
+      readStates: this.readStates,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.awaitingAdvance = true;
+    return rd;
+  }
+
+  advance(rd: Ready): void {
+    this.awaitingAdvance = false;
+    if (rd.hardState) this.prevHard = rd.hardState;
+    if (rd.softState) this.prevSoft = rd.softState;
+    if (rd.snapshot && this.log.unstableSnapshot === rd.snapshot) this.log.unstableSnapshot = null;
+    if (rd.compaction && this.log.pendingCompaction === rd.compaction) this.log.pendingCompaction = null;
+    const last = rd.entries[rd.entries.length - 1];
+    if (last) this.log.stableTo(last.index, last.term);
+    const applied = rd.committedEntries[rd.committedEntries.length - 1];
+    if (applied) this.log.appliedTo(applied.index);
+  }
+
+  status(): RaftStatus {
+    return {
+      id: this.id, role: this.role, term: this.term, vote: this.vote, lead: this.lead,
+      commit: this.log.committed, applied: this.log.applied, firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(), conf: this.conf,
+    };
+  }
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  softState(): SoftState {
+    return { lead: this.lead, role: this.role, term: this.term };
+  }
+
+  // ---- internals shared with leader.ts / follower.ts -----------------------------------
+
+  send(m: Partial<Message> & Pick<Message, 'type' | 'to'>): void {
+    this.msgs.push({
+      from: this.id, term: this.term, logTerm: 0, index: 0, commit: 0, entries: [], reject: false, rejectHint: 0, context: '', ...m,
+    });
+  }
+
+  error(code: 'NOT_LEADER' | 'UNAVAILABLE' | 'BAD_REQUEST', reason: string): Result<never> {
+    return { ok: false, code, leader: this.lead, reason };
+  }
+
+  private refuseUnlessLeader(): Result<never> | null {
+    if (this.role !== 'leader') return this.error('NOT_LEADER', this.lead ? `leader is ${this.lead}` : 'no known leader');
+    if (this.leadTransferee) return this.error('UNAVAILABLE', `leadership is moving to ${this.leadTransferee}`);
+    return null;
+  }
+
+  /** A leader heard within the election timeout: refuse to help depose it (check-quorum lease). */
+  private inLease(): boolean {
+    return this.cfg.checkQuorum && this.lead !== '' && this.electionElapsed < this.cfg.electionTicks;
+  }
+
+  promotable(): boolean {
+    return isVoter(this.conf, this.id) && this.log.unstableSnapshot === null;
+  }
+
+  appendEntry(type: EntryType, data: Uint8Array): Entry {
+    const e: Entry = { index: this.log.lastIndex() + 1, term: this.term, type, data };
+    this.log.append([e]);
+    this.syncConf();
+    maybeCommit(this);
+    return e;
+  }
+
+  /** Re-derives membership from the log when it may have changed; the leader tracks new members. */
+  syncConf(): void {
+    if (this.log.confVersion === this.confVersionSeen) return;
+    this.confVersionSeen = this.log.confVersion;
+    this.conf = this.log.confAt(this.log.lastIndex());
+    if (this.role !== 'leader') return;
+    const ids = members(this.conf);
+    for (const id of [...this.progress.keys()]) if (!ids.includes(id)) this.progress.delete(id);
+    for (const id of ids) {
+      if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
+    }
+    if (this.leadTransferee && !isVoter(this.conf, this.leadTransferee)) this.leadTransferee = '';
+  }
+
+  /** 'transfer' skips pre-vote and asks voters to ignore their leader lease (TimeoutNow). */
+  private hup(kind: 'preVote' | 'election' | 'transfer'): void {
+    if (this.role === 'leader' || !this.promotable()) return;
+    const isPre = kind === 'preVote';
+    const transfer = kind === 'transfer';
+    this.becomeCandidate(isPre ? 'preCandidate' : 'candidate');
+    this.votes.set(this.id, true);
+    for (const id of this.conf.voters) {
+      if (id === this.id) continue;
+      this.send({
+        type: isPre ? 'preVote' : 'vote', to: id, term: isPre ? this.term + 1 : this.term,
+        index: this.log.lastIndex(), logTerm: this.log.lastTerm(), context: transfer ? TRANSFER : '',
+      });
+    }
+    this.afterVote();
+  }
+
+  private recordVote(m: Message): void {
+    if (!this.votes.has(m.from)) this.votes.set(m.from, !m.reject);
+    this.afterVote();
+  }
+
+  private afterVote(): void {
+    const outcome = pollVotes(this);
+    if (outcome === 'won') {
+      if (this.role === 'preCandidate') this.hup('election');
+      else this.becomeLeader();
+    } else if (outcome === 'lost') {
+      this.becomeFollower(this.term, '');
+    }
+  }
+
+  becomeFollower(term: number, lead: NodeId): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.lead = lead;
+  }
+
+  private becomeCandidate(role: 'preCandidate' | 'candidate'): void {
+    if (role === 'candidate') {
+      this.reset(this.term + 1);
+      this.vote = this.id;
+    } else {
+      this.reset(this.term);
+    }
+    this.role = role;
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.term);
+    this.role = 'leader';
+    this.lead = this.id;
+    for (const id of members(this.conf)) {
+      if (id !== this.id) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
+    }
+    this.confVersionSeen = this.log.confVersion;
+    // A no-op of our own term lets us commit (and thus learn) everything before it.
+    this.appendEntry('noop', new Uint8Array());
+    bcastAppend(this, true);
+  }
+
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = '';
+    }
+    this.lead = '';
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.cfg.electionTicks + this.cfg.randomInt(this.cfg.electionTicks);
+    this.votes.clear();
+    this.progress.clear();
+    this.leadTransferee = '';
+    this.pendingReads = [];
+  }
+}
+
+export function quorumHas(conf: ConfState, set: ReadonlySet<NodeId>): boolean {
+  return hasQuorum(conf, (id) => set.has(id));
+}
+
+const sameHard = (a: HardState, b: HardState): boolean => a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+const sameSoft = (a: SoftState, b: SoftState): boolean => a.term === b.term && a.lead === b.lead && a.role === b.role;

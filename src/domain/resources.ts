@@ -1,0 +1,606 @@
+// Agent resources: the Mesos `--resources` text syntax, the v1 JSON form, and an
+// immutable normalized value type with the arithmetic the allocator needs.
+//
+// Normal form (what every Resources instance holds):
+//   - one entry per (name, role, type);
+//   - scalars rounded to 3 decimals (Mesos fixed point), arithmetic done in
+//     integer thousandths so 0.1 + 0.2 == 0.3;
+//   - ranges sorted and coalesced ([1-5,6-10] -> [1-10]);
+//   - set items deduplicated and sorted;
+//   - zero scalars, empty range lists and empty sets dropped;
+//   - entries ordered by name, then role, then type.
+//
+// All parsing is linear in the input: anchored regexes without nested
+// quantifiers, splits on single characters, no backtracking-prone patterns.
+import { TsmesosError } from './errors.js';
+
+export interface ValueRange { begin: number; end: number }
+
+export type Resource =
+  | { name: string; type: 'SCALAR'; scalar: { value: number }; role: string }
+  | { name: string; type: 'RANGES'; ranges: { range: ValueRange[] }; role: string }
+  | { name: string; type: 'SET'; set: { item: string[] }; role: string };
+
+type ResourceType = Resource['type'];
+
+const NAME_RE = /^[A-Za-z0-9_./-]+$/;
+// '*' or a name not starting with '.' or '-' (which also excludes '.' and '..').
+const ROLE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const SET_ITEM_RE = /^[A-Za-z0-9_./:@+=~-]+$/;
+const SCALAR_RE = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
+const INTEGER_RE = /^[0-9]+$/;
+
+/** Largest scalar whose thousandths still fit in a safe integer. */
+export const MAX_SCALAR = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+/** Range bounds are integers in 0..2^53 (Mesos uses uint64; JS numbers are exact up to here). */
+export const MAX_RANGE_BOUND = 2 ** 53;
+const MAX_RANGE_BOUND_BIG = 2n ** 53n;
+/** Entries accepted in one JSON resource list. */
+export const MAX_RESOURCE_ENTRIES = 1000;
+
+/** Well-known names whose type is fixed (Mesos validates these the same way). */
+const FIXED_TYPES: ReadonlyMap<string, ResourceType> = new Map<string, ResourceType>([
+  ['cpus', 'SCALAR'],
+  ['mem', 'SCALAR'],
+  ['disk', 'SCALAR'],
+  ['gpus', 'SCALAR'],
+  ['ports', 'RANGES'],
+]);
+
+const TYPE_WORD: Readonly<Record<ResourceType, string>> = {
+  SCALAR: 'a scalar number',
+  RANGES: 'a range list [a-b,...]',
+  SET: 'a set {a,b}',
+};
+
+function fail(message: string): never {
+  throw new TsmesosError('BAD_REQUEST', message);
+}
+
+/** Quote user text in a message: one line, bounded length. */
+export function showText(s: string, max = 80): string {
+  const flat = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '?');
+  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function roundScalar(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function toMillis(v: number): number {
+  return Math.round(v * 1000);
+}
+
+// ---------------------------------------------------------------------------
+// Shared value helpers (also used by attributes.ts)
+
+/** Validate a role name; returns an error reason or undefined. */
+export function roleError(role: string): string | undefined {
+  if (role === '*') return undefined;
+  if (role === '') return 'role must not be empty';
+  if (!ROLE_RE.test(role)) {
+    return `role '${showText(role)}' must be '*' or match [A-Za-z0-9_.-]+ not starting with '.' or '-'`;
+  }
+  return undefined;
+}
+
+/** Parse a range bound: decimal digits, 0..2^53. Returns undefined when invalid. */
+function parseBound(s: string): number | undefined {
+  if (!INTEGER_RE.test(s)) return undefined;
+  if (s.length > 20 || BigInt(s) > MAX_RANGE_BOUND_BIG) return undefined;
+  return Number(s);
+}
+
+/** Sort and coalesce adjacent/overlapping ranges (input not mutated). */
+export function coalesceRanges(ranges: readonly ValueRange[]): ValueRange[] {
+  const sorted = ranges.map((r) => ({ begin: r.begin, end: r.end }));
+  sorted.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const out: ValueRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && r.begin <= last.end + 1) {
+      if (r.end > last.end) last.end = r.end;
+    } else {
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** `[a-b<sep>c-d]`; Mesos' own stringification uses ', '. */
+export function formatRanges(ranges: readonly ValueRange[], sep = ','): string {
+  return `[${ranges.map((r) => `${r.begin}-${r.end}`).join(sep)}]`;
+}
+
+function formatSet(items: readonly string[], sep = ','): string {
+  return `{${items.join(sep)}}`;
+}
+
+/**
+ * Parse `[a-b,c-d]` (whitespace tolerated). `complain(reason)` must throw.
+ * Returns the ranges as given (validated, not coalesced).
+ */
+export function parseRangeText(value: string, complain: (reason: string) => never): ValueRange[] {
+  if (!value.startsWith('[')) complain('a range list must start with \'[\'');
+  const close = value.indexOf(']');
+  if (close < 0) complain('unterminated range list: missing \']\'');
+  if (close !== value.length - 1) complain(`unexpected text '${showText(value.slice(close + 1), 20)}' after ']'`);
+  const inner = value.slice(1, close);
+  if (inner.includes('[')) complain('nested \'[\' in range list');
+  if (inner.trim() === '') return [];
+  const out: ValueRange[] = [];
+  for (const part of inner.split(',')) {
+    const item = part.trim();
+    const dash = item.indexOf('-');
+    const begin = dash < 0 ? undefined : parseBound(item.slice(0, dash).trim());
+    const end = dash < 0 ? undefined : parseBound(item.slice(dash + 1).trim());
+    if (begin === undefined || end === undefined) {
+      complain(`range '${showText(item, 40)}' must be begin-end with integers 0..2^53`);
+    }
+    if (begin > end) complain(`range '${showText(item, 40)}' is inverted: begin must be <= end`);
+    out.push({ begin, end });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Text syntax
+
+function parseSetText(value: string, complain: (reason: string) => never): string[] {
+  const close = value.indexOf('}');
+  if (close < 0) complain('unterminated set: missing \'}\'');
+  if (close !== value.length - 1) complain(`unexpected text '${showText(value.slice(close + 1), 20)}' after '}'`);
+  const inner = value.slice(1, close);
+  if (inner.includes('{')) complain('nested \'{\' in set');
+  if (inner.trim() === '') return [];
+  return inner.split(',').map((part) => {
+    const item = part.trim();
+    if (!SET_ITEM_RE.test(item)) {
+      complain(`set item '${showText(item, 40)}' must match [A-Za-z0-9_./:@+=~-]+`);
+    }
+    return item;
+  });
+}
+
+function parseToken(token: string, defaultRole: string): Resource {
+  const complain = (reason: string): never => fail(`invalid resource '${showText(token)}': ${reason}`);
+  const colon = token.indexOf(':');
+  if (colon < 0) complain('missing \':\'; expected name[(role)]:value');
+  const head = token.slice(0, colon).trim();
+  const value = token.slice(colon + 1).trim();
+
+  let name = head;
+  let role = defaultRole;
+  const open = head.indexOf('(');
+  if (open >= 0) {
+    if (!head.endsWith(')') || head.indexOf(')') !== head.length - 1) {
+      complain('role must be written as name(role)');
+    }
+    name = head.slice(0, open).trim();
+    role = head.slice(open + 1, -1).trim();
+    const bad = roleError(role);
+    if (bad !== undefined) complain(bad);
+  } else if (head.includes(')')) {
+    complain('unbalanced \')\' in name');
+  }
+  if (name === '') complain('name must not be empty');
+  if (!NAME_RE.test(name)) complain(`name '${showText(name, 40)}' must match [A-Za-z0-9_./-]+`);
+  if (value === '') complain('value must not be empty');
+
+  let res: Resource;
+  if (value.startsWith('[')) {
+    res = { name, type: 'RANGES', ranges: { range: parseRangeText(value, complain) }, role };
+  } else if (value.startsWith('{')) {
+    res = { name, type: 'SET', set: { item: parseSetText(value, complain) }, role };
+  } else {
+    if (value.startsWith('-') && SCALAR_RE.test(value.slice(1))) complain('value must not be negative');
+    if (!SCALAR_RE.test(value)) {
+      complain(`value '${showText(value, 40)}' must be a number, a range list [a-b,...] or a set {a,b}`);
+    }
+    const n = Number(value);
+    if (!Number.isFinite(n) || n > MAX_SCALAR) complain(`value must be at most ${MAX_SCALAR}`);
+    res = { name, type: 'SCALAR', scalar: { value: roundScalar(n) }, role };
+  }
+  checkWellKnown(res, complain);
+  return res;
+}
+
+function checkWellKnown(res: Resource, complain: (reason: string) => never): void {
+  const want = FIXED_TYPES.get(res.name);
+  if (want !== undefined && want !== res.type) complain(`'${res.name}' must be ${TYPE_WORD[want]}`);
+  if (res.name === 'gpus' && res.type === 'SCALAR' && !Number.isInteger(res.scalar.value)) {
+    complain('gpus must be a whole number');
+  }
+}
+
+function checkConsistentTypes(list: readonly Resource[], where: string): void {
+  const seen = new Map<string, ResourceType>();
+  for (const r of list) {
+    const prev = seen.get(r.name);
+    if (prev !== undefined && prev !== r.type) {
+      fail(`invalid ${where}: resource '${showText(r.name, 40)}' given as both ${prev} and ${r.type}; one name must have one type`);
+    }
+    seen.set(r.name, r.type);
+  }
+}
+
+function looksLikeJsonArray(text: string): boolean {
+  const t = text.trimStart();
+  if (!t.startsWith('[')) return false;
+  const rest = t.slice(1).trimStart();
+  return rest.startsWith('{') || rest.startsWith(']');
+}
+
+/**
+ * Parse `--resources`: Mesos text syntax (`cpus:2;mem(role):1024;ports:[31000-32000]`)
+ * or a JSON array of v1 Resource objects. Returns the normalized list.
+ */
+export function parseResources(text: string, defaultRole = '*'): Resource[] {
+  const badRole = roleError(defaultRole);
+  if (badRole !== undefined) fail(`invalid default role: ${badRole}`);
+  let list: Resource[];
+  if (looksLikeJsonArray(text)) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      fail(`invalid resources JSON: ${showText(e instanceof Error ? e.message : String(e))}`);
+    }
+    list = parseList(json, 'resources', defaultRole);
+  } else {
+    list = [];
+    for (const raw of text.split(';')) {
+      const token = raw.trim();
+      if (token !== '') list.push(parseToken(token, defaultRole));
+    }
+    checkConsistentTypes(list, 'resources');
+  }
+  return normalize(list);
+}
+
+// ---------------------------------------------------------------------------
+// JSON (v1 Resource[])
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function jsonBound(v: unknown): number | undefined {
+  if (typeof v === 'number') {
+    return Number.isInteger(v) && v >= 0 && v <= MAX_RANGE_BOUND ? v : undefined;
+  }
+  if (typeof v === 'string') return parseBound(v);
+  return undefined;
+}
+
+function parseList(value: unknown, where: string, defaultRole: string): Resource[] {
+  if (!Array.isArray(value)) fail(`invalid ${where}: expected an array of resources`);
+  if (value.length > MAX_RESOURCE_ENTRIES) {
+    fail(`invalid ${where}: ${value.length} entries; at most ${MAX_RESOURCE_ENTRIES} are accepted`);
+  }
+  const out: Resource[] = [];
+  value.forEach((item: unknown, i) => {
+    out.push(parseEntry(item, `${where}[${i}]`, defaultRole));
+  });
+  checkConsistentTypes(out, where);
+  return out;
+}
+
+function parseEntry(item: unknown, at: string, defaultRole: string): Resource {
+  function bad(field: string, reason: string): never {
+    return fail(`invalid ${at}${field}: ${reason}`);
+  }
+  if (!isRecord(item)) bad('', 'expected an object with name, type and value');
+  const name = item['name'];
+  if (typeof name !== 'string' || name === '') bad('.name', 'must be a non-empty string');
+  if (!NAME_RE.test(name)) bad('.name', `'${showText(name, 40)}' must match [A-Za-z0-9_./-]+`);
+  let role = defaultRole;
+  const rawRole = item['role'];
+  if (rawRole !== undefined && rawRole !== null) {
+    if (typeof rawRole !== 'string') bad('.role', 'must be a string');
+    const why = roleError(rawRole);
+    if (why !== undefined) bad('.role', why);
+    role = rawRole;
+  }
+  const type = item['type'];
+  let res: Resource;
+  if (type === 'SCALAR') {
+    const scalar = item['scalar'];
+    const v = isRecord(scalar) ? scalar['value'] : undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SCALAR) {
+      bad('.scalar.value', `must be a finite number in 0..${MAX_SCALAR}`);
+    }
+    res = { name, type, scalar: { value: roundScalar(v) }, role };
+  } else if (type === 'RANGES') {
+    const ranges = item['ranges'];
+    if (!isRecord(ranges)) bad('.ranges', 'must be an object {range: [{begin, end}, ...]}');
+    const list = ranges['range'] ?? [];
+    if (!Array.isArray(list)) bad('.ranges.range', 'must be an array of {begin, end}');
+    const range = list.map((r: unknown, j): ValueRange => {
+      const f = `.ranges.range[${j}]`;
+      if (!isRecord(r)) bad(f, 'must be an object {begin, end}');
+      const begin = jsonBound(r['begin']);
+      const end = jsonBound(r['end']);
+      if (begin === undefined || end === undefined) bad(f, 'begin and end must be integers in 0..2^53');
+      if (begin > end) bad(f, `inverted range ${begin}-${end}: begin must be <= end`);
+      return { begin, end };
+    });
+    res = { name, type, ranges: { range }, role };
+  } else if (type === 'SET') {
+    const set = item['set'];
+    if (!isRecord(set)) bad('.set', 'must be an object {item: [...]}');
+    const list = set['item'] ?? [];
+    if (!Array.isArray(list)) bad('.set.item', 'must be an array of strings');
+    const items = list.map((s: unknown, j): string => {
+      if (typeof s !== 'string' || !SET_ITEM_RE.test(s)) {
+        bad(`.set.item[${j}]`, 'must be a string matching [A-Za-z0-9_./:@+=~-]+');
+      }
+      return s;
+    });
+    res = { name, type, set: { item: items }, role };
+  } else {
+    bad('.type', 'must be one of SCALAR, RANGES, SET');
+  }
+  checkWellKnown(res, (reason) => bad('', reason));
+  return res;
+}
+
+/**
+ * Validate a v1 JSON Resource[] from an HTTP body. `where` names the field in
+ * error messages. Missing role means '*'; other fields (allocation_info,
+ * reservations, ...) are ignored. Returns the normalized list.
+ */
+export function parseResourceList(value: unknown, where: string): Resource[] {
+  return normalize(parseList(value, where, '*'));
+}
+
+// ---------------------------------------------------------------------------
+// Normalization and arithmetic
+
+type Acc =
+  | { name: string; role: string; type: 'SCALAR'; millis: number }
+  | { name: string; role: string; type: 'RANGES'; ranges: ValueRange[] }
+  | { name: string; role: string; type: 'SET'; items: Set<string> };
+
+function keyOf(r: { name: string; role: string; type: ResourceType }): string {
+  return `${r.type}\u0000${r.role}\u0000${r.name}`;
+}
+
+function checkShape(r: Resource): void {
+  const where = `resource '${showText(String(r.name), 40)}'`;
+  if (typeof r.name !== 'string' || r.name === '') fail(`invalid ${where}: name must be a non-empty string`);
+  if (typeof r.role !== 'string' || roleError(r.role) !== undefined) {
+    fail(`invalid ${where}: role must be '*' or a valid role name`);
+  }
+  if (r.type === 'SCALAR') {
+    const v = r.scalar.value;
+    if (!Number.isFinite(v) || v < 0 || v > MAX_SCALAR) fail(`invalid ${where}: scalar must be a finite number in 0..${MAX_SCALAR}`);
+  } else if (r.type === 'RANGES') {
+    for (const x of r.ranges.range) {
+      if (!Number.isInteger(x.begin) || !Number.isInteger(x.end) || x.begin < 0 || x.end > MAX_RANGE_BOUND || x.begin > x.end) {
+        fail(`invalid ${where}: range ${x.begin}-${x.end} must have integer bounds in 0..2^53 with begin <= end`);
+      }
+    }
+  } else if (r.type === 'SET') {
+    for (const s of r.set.item) if (typeof s !== 'string' || s === '') fail(`invalid ${where}: set items must be non-empty strings`);
+  } else {
+    fail(`invalid ${where}: type must be one of SCALAR, RANGES, SET`);
+  }
+}
+
+function accumulate(map: Map<string, Acc>, r: Resource): void {
+  const key = keyOf(r);
+  const cur = map.get(key);
+  switch (r.type) {
+    case 'SCALAR': {
+      const m = toMillis(r.scalar.value);
+      if (cur?.type === 'SCALAR') cur.millis += m;
+      else map.set(key, { name: r.name, role: r.role, type: 'SCALAR', millis: m });
+      return;
+    }
+    case 'RANGES': {
+      if (cur?.type === 'RANGES') cur.ranges.push(...r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })));
+      else map.set(key, { name: r.name, role: r.role, type: 'RANGES', ranges: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) });
+      return;
+    }
+    case 'SET': {
+      if (cur?.type === 'SET') for (const s of r.set.item) cur.items.add(s);
+      else map.set(key, { name: r.name, role: r.role, type: 'SET', items: new Set(r.set.item) });
+      return;
+    }
+  }
+}
+
+function finish(map: Map<string, Acc>): Resource[] {
+  const out: Resource[] = [];
+  for (const a of map.values()) {
+    if (a.type === 'SCALAR') {
+      if (a.millis > 0) out.push({ name: a.name, type: 'SCALAR', scalar: { value: a.millis / 1000 }, role: a.role });
+    } else if (a.type === 'RANGES') {
+      const range = coalesceRanges(a.ranges);
+      if (range.length > 0) out.push({ name: a.name, type: 'RANGES', ranges: { range }, role: a.role });
+    } else {
+      const item = [...a.items].sort(cmp);
+      if (item.length > 0) out.push({ name: a.name, type: 'SET', set: { item }, role: a.role });
+    }
+  }
+  out.sort((x, y) => cmp(x.name, y.name) || cmp(x.role, y.role) || cmp(x.type, y.type));
+  return out;
+}
+
+function normalize(list: readonly Resource[]): Resource[] {
+  const map = new Map<string, Acc>();
+  for (const r of list) accumulate(map, r);
+  return finish(map);
+}
+
+/** a \ b for coalesced, sorted range lists. */
+function subtractRanges(a: readonly ValueRange[], b: readonly ValueRange[]): ValueRange[] {
+  const out: ValueRange[] = [];
+  let j = 0;
+  for (const r of a) {
+    let begin = r.begin;
+    const end = r.end;
+    while (j < b.length && (b[j]?.end ?? Infinity) < begin) j++;
+    let k = j;
+    while (begin <= end) {
+      const cut = b[k];
+      if (cut === undefined || cut.begin > end) {
+        out.push({ begin, end });
+        break;
+      }
+      if (cut.begin > begin) out.push({ begin, end: cut.begin - 1 });
+      if (cut.end >= end) break;
+      begin = Math.max(begin, cut.end + 1);
+      k++;
+    }
+  }
+  return out;
+}
+
+/** Every range of b lies inside some range of a (both coalesced and sorted). */
+function rangesCover(a: readonly ValueRange[], b: readonly ValueRange[]): boolean {
+  let i = 0;
+  for (const r of b) {
+    while (i < a.length && (a[i]?.end ?? Infinity) < r.begin) i++;
+    const host = a[i];
+    if (host === undefined || host.begin > r.begin || host.end < r.end) return false;
+  }
+  return true;
+}
+
+function cloneResource(r: Resource): Resource {
+  switch (r.type) {
+    case 'SCALAR': return { name: r.name, type: 'SCALAR', scalar: { value: r.scalar.value }, role: r.role };
+    case 'RANGES': return { name: r.name, type: 'RANGES', ranges: { range: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) }, role: r.role };
+    case 'SET': return { name: r.name, type: 'SET', set: { item: [...r.set.item] }, role: r.role };
+  }
+}
+
+function formatValue(r: Resource, sep: string): string {
+  switch (r.type) {
+    case 'SCALAR': return String(r.scalar.value);
+    case 'RANGES': return formatRanges(r.ranges.range, sep);
+    case 'SET': return formatSet(r.set.item, sep);
+  }
+}
+
+/** Immutable, normalized multiset of resources. */
+export class Resources {
+  readonly #entries: readonly Resource[];
+  readonly #byKey: ReadonlyMap<string, Resource>;
+
+  private constructor(normalized: Resource[]) {
+    this.#entries = normalized;
+    this.#byKey = new Map(normalized.map((r) => [keyOf(r), r]));
+  }
+
+  static of(list: readonly Resource[]): Resources {
+    for (const r of list) checkShape(r);
+    return new Resources(normalize(list));
+  }
+
+  private static readonly EMPTY = new Resources([]);
+
+  static empty(): Resources {
+    return Resources.EMPTY;
+  }
+
+  static parse(text: string, defaultRole = '*'): Resources {
+    return new Resources(parseResources(text, defaultRole));
+  }
+
+  add(other: Resources): Resources {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
+    return new Resources(normalize([...this.#entries, ...other.#entries]));
+  }
+
+  /** Saturating at zero for scalars; range and set difference otherwise. */
+  subtract(other: Resources): Resources {
+    if (other.isEmpty() || this.isEmpty()) return this;
+    const out: Resource[] = [];
+    for (const r of this.#entries) {
+      const o = other.#byKey.get(keyOf(r));
+      if (o === undefined) {
+        out.push(r);
+      } else if (r.type === 'SCALAR' && o.type === 'SCALAR') {
+        const m = toMillis(r.scalar.value) - toMillis(o.scalar.value);
+        if (m > 0) out.push({ ...r, scalar: { value: m / 1000 } });
+      } else if (r.type === 'RANGES' && o.type === 'RANGES') {
+        const range = subtractRanges(r.ranges.range, o.ranges.range);
+        if (range.length > 0) out.push({ ...r, ranges: { range } });
+      } else if (r.type === 'SET' && o.type === 'SET') {
+        const drop = new Set(o.set.item);
+        const item = r.set.item.filter((s) => !drop.has(s));
+        if (item.length > 0) out.push({ ...r, set: { item } });
+      }
+    }
+    return new Resources(out);
+  }
+
+  /** Every scalar >=, ranges covered, sets superset — per (name, role, type). */
+  contains(other: Resources): boolean {
+    for (const o of other.#entries) {
+      const r = this.#byKey.get(keyOf(o));
+      if (r === undefined) return false;
+      if (r.type === 'SCALAR' && o.type === 'SCALAR') {
+        if (toMillis(r.scalar.value) < toMillis(o.scalar.value)) return false;
+      } else if (r.type === 'RANGES' && o.type === 'RANGES') {
+        if (!rangesCover(r.ranges.range, o.ranges.range)) return false;
+      } else if (r.type === 'SET' && o.type === 'SET') {
+        const have = new Set(r.set.item);
+        if (!o.set.item.every((s) => have.has(s))) return false;
+      }
+    }
+    return true;
+  }
+
+  isEmpty(): boolean {
+    return this.#entries.length === 0;
+  }
+
+  /** Sum of the scalar `name` over all roles (0 when absent). */
+  scalar(name: string): number {
+    let m = 0;
+    for (const r of this.#entries) if (r.name === name && r.type === 'SCALAR') m += toMillis(r.scalar.value);
+    return m / 1000;
+  }
+
+  /** Deep copy, ordered by name, then role, then type. */
+  toArray(): Resource[] {
+    return this.#entries.map(cloneResource);
+  }
+
+  /** Mesos' legacy flat JSON: totals per name across roles. */
+  toLegacyJson(): Record<string, number | string> {
+    const out: Record<string, number | string> = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
+    const byName = new Map<string, Acc>();
+    for (const r of this.#entries) accumulate(byName, { ...r, role: '*' });
+    for (const r of finish(byName)) {
+      // Own-property define: a resource may legally be named e.g. "__proto__".
+      Object.defineProperty(out, r.name, {
+        value: r.type === 'SCALAR' ? r.scalar.value : formatValue(r, ', '),
+        enumerable: true, writable: true, configurable: true,
+      });
+    }
+    return out;
+  }
+
+  /** Mesos text syntax; parse(toString(x)) equals x. */
+  toString(): string {
+    return this.#entries
+      .map((r) => `${r.role === '*' ? r.name : `${r.name}(${r.role})`}:${formatValue(r, ',')}`)
+      .join(';');
+  }
+
+  equals(other: Resources): boolean {
+    if (other === this) return true;
+    if (other.#entries.length !== this.#entries.length) return false;
+    return this.toString() === other.toString();
+  }
+}

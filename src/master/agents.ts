@@ -1,0 +1,119 @@
+import { Resources } from '../domain/resources.js';
+import type { Resource } from '../domain/resources.js';
+import type { Attribute } from '../domain/attributes.js';
+import type { FrameworkInfo, TaskInfo } from '../domain/mesos.js';
+import type { TaskState } from '../domain/task-state.js';
+import { EventStream } from '../lib/event-stream.js';
+import type { AgentRecord } from '../registry/commands.js';
+import type { MasterContext } from './context.js';
+import type { OfferBook } from './offers.js';
+import type { Tasks } from './tasks.js';
+import type { AgentEntry } from './state.js';
+import { masterInfoJson } from './wire.js';
+import { frameworkRoles, isPartitionAware } from './framework-info.js';
+
+export interface AgentSubscription {
+  agentId?: string;
+  hostname: string;
+  ip: string;
+  port: number;
+  resources: Resource[];
+  attributes: Attribute[];
+  tasks: { frameworkId: string; frameworkInfo: FrameworkInfo; task: TaskInfo; state: TaskState }[];
+}
+
+/** Agent admission, reregistration and disconnection. */
+export class Agents {
+  constructor(
+    private readonly ctx: MasterContext,
+    private readonly offers: OfferBook,
+    private readonly tasks: Tasks,
+  ) {}
+
+  /** Agents in the registry come back as `recovered` until they reregister. */
+  recover(): void {
+    for (const record of this.ctx.registry.agents()) {
+      if (this.ctx.state.agents.has(record.id)) continue;
+      this.ctx.state.agents.set(record.id, {
+        record, total: Resources.of(record.resources), connection: null, recovered: true,
+        registeredTime: record.registeredAt, reregisteredTime: null,
+      });
+    }
+  }
+
+  async subscribe(sub: AgentSubscription): Promise<EventStream> {
+    const known = sub.agentId !== undefined ? this.ctx.state.agents.get(sub.agentId) : undefined;
+    const now = this.ctx.clock.now();
+    let entry: AgentEntry;
+    if (known) {
+      const record: AgentRecord = { ...known.record, hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes };
+      if (JSON.stringify(record) !== JSON.stringify(known.record)) await this.ctx.log.propose({ type: 'UPDATE_AGENT', agent: record });
+      this.dropConnection(known);
+      entry = known;
+      entry.record = record;
+      entry.total = Resources.of(record.resources);
+      entry.recovered = false;
+      entry.reregisteredTime = now;
+      this.ctx.logger.info('agent reregistered', { agent: record.id, hostname: record.hostname });
+    } else {
+      // Unknown ids (e.g. removed agents) are admitted afresh: the agent must start over under the new id.
+      const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
+      await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
+      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null };
+      this.ctx.state.agents.set(record.id, entry);
+      this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
+    }
+    const stream = new EventStream();
+    entry.connection = stream;
+    const heartbeat = this.ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), this.ctx.timings.agentHeartbeatMs);
+    stream.onClose(() => {
+      heartbeat.cancel();
+      this.disconnected(entry, stream);
+    });
+    stream.send({
+      type: 'SUBSCRIBED',
+      subscribed: { agent_id: { value: entry.record.id }, heartbeat_interval_seconds: this.ctx.timings.agentHeartbeatMs / 1000, master_info: masterInfoJson(this.ctx) },
+    });
+    if (known) this.reconcileReportedTasks(entry.record.id, sub);
+    this.ctx.requestAllocation();
+    return stream;
+  }
+
+  shutdown(): void {
+    for (const a of this.ctx.state.agents.values()) this.dropConnection(a);
+  }
+
+  private reconcileReportedTasks(agentId: string, sub: AgentSubscription): void {
+    const reported = new Set<string>();
+    for (const t of sub.tasks) {
+      reported.add(`${t.frameworkId}/${t.task.task_id.value}`);
+      let fw = this.ctx.state.frameworks.get(t.frameworkId);
+      if (!fw) {
+        // A framework seen only through its agent's report: recovered until it resubscribes.
+        fw = {
+          id: t.frameworkId, info: t.frameworkInfo, roles: frameworkRoles(t.frameworkInfo), partitionAware: isPartitionAware(t.frameworkInfo),
+          stream: null, streamId: null, heartbeat: null, failoverTimer: null, active: false, recovered: true,
+          registeredTime: this.ctx.clock.now(), unregisteredTime: null, suppressedRoles: new Set(), filters: [],
+          tasks: new Map(), completedTasks: [], offerIds: new Set(),
+        };
+        this.ctx.state.frameworks.set(fw.id, fw);
+      }
+      this.tasks.adoptTask(fw, t.task, t.state, fw.roles[0] ?? '*');
+    }
+    this.tasks.agentReregistered(agentId, reported);
+  }
+
+  private dropConnection(a: AgentEntry): void {
+    const conn = a.connection;
+    a.connection = null;
+    conn?.close();
+  }
+
+  private disconnected(a: AgentEntry, stream: EventStream): void {
+    if (a.connection !== stream) return; // we dropped it ourselves, or a newer subscription replaced it
+    a.connection = null;
+    this.ctx.logger.info('agent disconnected', { agent: a.record.id });
+    this.offers.rescind((o) => o.agentId === a.record.id);
+    this.tasks.agentDisconnected(a.record.id);
+  }
+}

@@ -1,0 +1,58 @@
+import type { Clock } from '../lib/clock.js';
+import type { Rng } from '../lib/rng.js';
+import type { Logger } from '../lib/log.js';
+import type { CommandLog } from '../registry/command-log.js';
+import type { Registry } from '../registry/registry.js';
+import type { MasterInfo } from '../domain/mesos.js';
+import type { MasterState } from './state.js';
+
+export interface MasterTimings {
+  allocationIntervalMs: number;
+  frameworkHeartbeatSeconds: number;
+  agentHeartbeatMs: number;
+  defaultRefuseSeconds: number;
+  maxCompletedTasksPerFramework: number;
+  maxCompletedFrameworks: number;
+}
+
+export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
+  allocationIntervalMs: 1000,
+  frameworkHeartbeatSeconds: 15,
+  agentHeartbeatMs: 5000,
+  defaultRefuseSeconds: 5,
+  maxCompletedTasksPerFramework: 1000,
+  maxCompletedFrameworks: 50,
+};
+
+/** What every master component shares: state, the registry's log, and injected time and randomness. */
+export interface MasterContext {
+  state: MasterState;
+  info: MasterInfo;
+  startTime: number;
+  log: CommandLog;
+  registry: Registry;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  timings: MasterTimings;
+  ids: IdGenerator;
+  /** Ask for an allocation run soon (coalesced). */
+  requestAllocation(): void;
+}
+
+/** Mesos id formats: `<masterId>-0000`, `<masterId>-S<n>`, `<masterId>-O<n>`. */
+export class IdGenerator {
+  private frameworks = 0;
+  private agents = 0;
+  private offers = 0;
+  constructor(private readonly masterId: string) {}
+  framework(): string {
+    return `${this.masterId}-${String(this.frameworks++).padStart(4, '0')}`;
+  }
+  agent(): string {
+    return `${this.masterId}-S${this.agents++}`;
+  }
+  offer(): string {
+    return `${this.masterId}-O${this.offers++}`;
+  }
+}

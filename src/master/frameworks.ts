@@ -1,0 +1,163 @@
+import { TsmesosError } from '../domain/errors.js';
+import type { FrameworkInfo } from '../domain/mesos.js';
+import { EventStream } from '../lib/event-stream.js';
+import type { MasterContext } from './context.js';
+import type { OfferBook } from './offers.js';
+import type { FrameworkEntry } from './state.js';
+import { frameworkRoles, isPartitionAware } from './framework-info.js';
+import { masterInfoJson } from './wire.js';
+
+export interface FrameworkHooks {
+  /** Kill every task of a framework being removed (tasks module). */
+  onRemoved(fw: FrameworkEntry): void;
+  /** Non-checkpointing bookkeeping on (re)subscription. */
+  onSubscribed(fw: FrameworkEntry): void;
+}
+
+/** Framework lifecycle: subscribe, failover, disconnect + failover timeout, teardown. */
+export class Frameworks {
+  constructor(
+    private readonly ctx: MasterContext,
+    private readonly offers: OfferBook,
+    private readonly hooks: FrameworkHooks,
+  ) {}
+
+  /** Loads frameworks known to the registry as `recovered` (after a master restart or failover). */
+  recover(): void {
+    for (const rec of this.ctx.registry.frameworks()) {
+      if (this.ctx.state.frameworks.has(rec.id)) continue;
+      this.ctx.state.frameworks.set(rec.id, this.newEntry(rec.id, rec.info, rec.registeredAt, true));
+    }
+  }
+
+  /**
+   * SUBSCRIBE. Returns the stream to answer with; an invalid request yields a stream
+   * holding one ERROR event, as Mesos does.
+   */
+  async subscribe(info: FrameworkInfo): Promise<{ stream: EventStream; streamId: string }> {
+    const stream = new EventStream();
+    const streamId = this.ctx.rng.uuid();
+    const requestedId = info.id?.value;
+    if (requestedId !== undefined && this.ctx.registry.isFrameworkRemoved(requestedId)) {
+      stream.send({ type: 'ERROR', error: { message: 'Framework has been removed' } });
+      stream.close();
+      return { stream, streamId };
+    }
+    let fw = requestedId !== undefined ? this.ctx.state.frameworks.get(requestedId) : undefined;
+    const now = this.ctx.clock.now();
+    if (!fw) {
+      const id = requestedId ?? this.ctx.ids.framework();
+      const stored: FrameworkInfo = { ...info, id: { value: id } };
+      await this.ctx.log.propose({ type: 'ADD_FRAMEWORK', framework: { id, info: stored, registeredAt: now } });
+      fw = this.ctx.state.frameworks.get(id) ?? this.newEntry(id, stored, now, false);
+      this.ctx.state.frameworks.set(id, fw);
+    } else {
+      // Failover: the old stream is told and closed; outstanding offers vanish without RESCIND.
+      if (fw.stream && !fw.stream.isClosed) {
+        fw.stream.send({ type: 'ERROR', error: { message: 'Framework failed over' } });
+        this.detachStream(fw);
+      }
+      this.offers.rescind((o) => o.frameworkId === fw!.id, true);
+      // principal, user and checkpoint are immutable; other fields follow the new subscription.
+      const updated: FrameworkInfo = { ...info, id: { value: fw.id }, user: fw.info.user, ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}), ...(fw.info.checkpoint !== undefined ? { checkpoint: fw.info.checkpoint } : {}) };
+      if (JSON.stringify(updated) !== JSON.stringify(fw.info)) {
+        await this.ctx.log.propose({ type: 'UPDATE_FRAMEWORK', framework: { id: fw.id, info: updated, registeredAt: fw.registeredTime } });
+      }
+      fw.info = updated;
+      fw.roles = frameworkRoles(updated);
+      fw.partitionAware = isPartitionAware(updated);
+    }
+    this.attachStream(fw, stream, streamId);
+    stream.send({
+      type: 'SUBSCRIBED',
+      subscribed: {
+        framework_id: { value: fw.id },
+        heartbeat_interval_seconds: this.ctx.timings.frameworkHeartbeatSeconds,
+        master_info: masterInfoJson(this.ctx),
+      },
+    });
+    this.hooks.onSubscribed(fw);
+    this.ctx.requestAllocation();
+    return { stream, streamId };
+  }
+
+  /** TEARDOWN (or failover timeout expiry): remove the framework and everything it runs. */
+  async remove(frameworkId: string): Promise<void> {
+    const fw = this.ctx.state.frameworks.get(frameworkId);
+    if (!fw) throw new TsmesosError('NOT_FOUND', `unknown framework ${frameworkId}`);
+    this.ctx.state.frameworks.delete(frameworkId);
+    fw.failoverTimer?.cancel();
+    this.offers.rescind((o) => o.frameworkId === frameworkId, true);
+    this.hooks.onRemoved(fw);
+    this.detachStream(fw);
+    fw.active = false;
+    fw.unregisteredTime = this.ctx.clock.now();
+    this.ctx.state.completedFrameworks.push(fw);
+    while (this.ctx.state.completedFrameworks.length > this.ctx.timings.maxCompletedFrameworks) this.ctx.state.completedFrameworks.shift();
+    await this.ctx.log.propose({ type: 'REMOVE_FRAMEWORK', frameworkId, at: this.ctx.clock.now() });
+  }
+
+  /** Validates the stream id and subscription of a non-SUBSCRIBE call (Mesos: 400 / 403). */
+  authorizeCall(frameworkId: string, streamId: string | undefined): FrameworkEntry {
+    const fw = this.ctx.state.frameworks.get(frameworkId);
+    if (!fw) throw new TsmesosError('BAD_REQUEST', `framework ${frameworkId} is not known`);
+    if (streamId === undefined) throw new TsmesosError('BAD_REQUEST', 'all non-subscribe calls must include the Mesos-Stream-Id header');
+    if (fw.stream === null || fw.stream.isClosed) throw new TsmesosError('FORBIDDEN', `framework ${frameworkId} is not subscribed`);
+    if (fw.streamId !== streamId) throw new TsmesosError('BAD_REQUEST', `the stream id '${streamId.slice(0, 64)}' does not match the framework's subscription`);
+    return fw;
+  }
+
+  shutdown(): void {
+    for (const fw of this.ctx.state.frameworks.values()) {
+      fw.failoverTimer?.cancel();
+      this.detachStream(fw);
+    }
+  }
+
+  private attachStream(fw: FrameworkEntry, stream: EventStream, streamId: string): void {
+    fw.failoverTimer?.cancel();
+    fw.failoverTimer = null;
+    fw.stream = stream;
+    fw.streamId = streamId;
+    fw.active = true;
+    fw.recovered = false;
+    fw.heartbeat = this.ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), this.ctx.timings.frameworkHeartbeatSeconds * 1000);
+    stream.onClose(() => this.disconnected(fw, stream));
+  }
+
+  private detachStream(fw: FrameworkEntry): void {
+    const s = fw.stream;
+    fw.heartbeat?.cancel();
+    fw.heartbeat = null;
+    fw.stream = null;
+    fw.streamId = null;
+    s?.close();
+  }
+
+  /** Stream dropped: deactivate, rescind offers, start the failover timer. */
+  private disconnected(fw: FrameworkEntry, stream: EventStream): void {
+    if (fw.stream !== null && fw.stream !== stream) return; // an older stream of a failed-over framework
+    if (!this.ctx.state.frameworks.has(fw.id)) return;
+    fw.heartbeat?.cancel();
+    fw.heartbeat = null;
+    fw.stream = null;
+    fw.streamId = null;
+    fw.active = false;
+    this.offers.rescind((o) => o.frameworkId === fw.id, true);
+    const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
+    this.ctx.logger.info('framework disconnected', { framework: fw.id, failoverTimeoutMs: timeoutMs });
+    fw.failoverTimer = this.ctx.clock.setTimeout(() => {
+      if (fw.stream !== null) return;
+      this.remove(fw.id).catch((e: unknown) => this.ctx.logger.error('failed to remove framework', { framework: fw.id, error: e }));
+    }, Math.min(timeoutMs, 2_147_483_647));
+  }
+
+  private newEntry(id: string, info: FrameworkInfo, registeredTime: number, recovered: boolean): FrameworkEntry {
+    return {
+      id, info, roles: frameworkRoles(info), partitionAware: isPartitionAware(info),
+      stream: null, streamId: null, heartbeat: null, failoverTimer: null,
+      active: false, recovered, registeredTime, unregisteredTime: null,
+      suppressedRoles: new Set(), filters: [], tasks: new Map(), completedTasks: [], offerIds: new Set(),
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import os from 'node:os';
+import type { Clock } from '../lib/clock.js';
+import type { Rng } from '../lib/rng.js';
+import type { Logger } from '../lib/log.js';
+import type { Registry } from '../registry/registry.js';
+import type { CommandLog } from '../registry/command-log.js';
+import { ipToMesosInt } from '../domain/mesos.js';
+import { VERSION } from '../domain/version.js';
+import { DEFAULT_MASTER_TIMINGS, IdGenerator, type MasterContext, type MasterTimings } from './context.js';
+import { emptyMasterState } from './state.js';
+import { OfferBook } from './offers.js';
+import { Tasks } from './tasks.js';
+import { Frameworks } from './frameworks.js';
+import { Agents } from './agents.js';
+
+export interface MasterOptions {
+  ip: string;
+  port: number;
+  hostname?: string;
+  registry: Registry;
+  log: CommandLog;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  timings?: Partial<MasterTimings>;
+}
+
+/** The leading master's services, composed. Created when this master leads; stopped when it stops leading. */
+export class Master {
+  readonly ctx: MasterContext;
+  readonly offers: OfferBook;
+  readonly tasks: Tasks;
+  readonly frameworks: Frameworks;
+  readonly agents: Agents;
+  private allocationTimer: { cancel(): void } | null = null;
+  private allocationPending = false;
+  private stopped = false;
+
+  constructor(opts: MasterOptions) {
+    const id = opts.rng.uuid();
+    const hostname = opts.hostname ?? os.hostname();
+    const timings = { ...DEFAULT_MASTER_TIMINGS, ...opts.timings };
+    this.ctx = {
+      state: emptyMasterState(),
+      info: {
+        id, ip: ipToMesosInt(opts.ip), port: opts.port, hostname, pid: `master@${opts.ip}:${opts.port}`, version: VERSION,
+        address: { hostname, ip: opts.ip, port: opts.port },
+      },
+      startTime: opts.clock.now(),
+      log: opts.log,
+      registry: opts.registry,
+      clock: opts.clock,
+      rng: opts.rng,
+      logger: opts.logger,
+      timings,
+      ids: new IdGenerator(id),
+      requestAllocation: () => this.requestAllocation(),
+    };
+    this.offers = new OfferBook(this.ctx);
+    this.tasks = new Tasks(this.ctx, this.offers);
+    this.frameworks = new Frameworks(this.ctx, this.offers, {
+      onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
+      onSubscribed: () => undefined,
+    });
+    this.agents = new Agents(this.ctx, this.offers, this.tasks);
+  }
+
+  /** Loads the registry (agents and frameworks come back as recovered) and starts allocating. */
+  start(): void {
+    this.agents.recover();
+    this.frameworks.recover();
+    this.allocationTimer = this.ctx.clock.setInterval(() => this.allocateNow(), this.ctx.timings.allocationIntervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.allocationTimer?.cancel();
+    this.frameworks.shutdown();
+    this.agents.shutdown();
+  }
+
+  private requestAllocation(): void {
+    if (this.allocationPending || this.stopped) return;
+    this.allocationPending = true;
+    this.ctx.clock.setTimeout(() => this.allocateNow(), 0);
+  }
+
+  private allocateNow(): void {
+    this.allocationPending = false;
+    if (this.stopped) return;
+    try {
+      this.offers.runAllocation();
+    } catch (e) {
+      this.ctx.logger.error('allocation failed', { error: e instanceof Error ? e.stack : String(e) });
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import type { Resources } from '../domain/resources.js';
+import type { MasterContext } from './context.js';
+import { allocate } from './allocator/allocate.js';
+import { clusterTotal, offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
+import type { OfferEntry } from './state.js';
+import { offerJson } from './wire.js';
+
+/** The single committer of offers: only this module creates, rescinds or consumes them. */
+export class OfferBook {
+  constructor(private readonly ctx: MasterContext) {}
+
+  /** One allocation cycle: offer every active agent's free resources to frameworks in DRF order. */
+  runAllocation(): void {
+    const { state, clock } = this.ctx;
+    const now = clock.monotonic();
+    const agents = [...state.agents.values()]
+      .filter((a) => a.connection !== null)
+      .map((a) => ({ id: a.record.id, available: a.total.subtract(usedOnAgent(state, a.record.id)).subtract(offeredOnAgent(state, a.record.id)) }));
+    const frameworks = [...state.frameworks.values()]
+      .filter((f) => f.active && f.stream !== null)
+      .map((f) => {
+        f.filters = f.filters.filter((x) => x.until > now);
+        return {
+          id: f.id,
+          roles: f.roles,
+          suppressedRoles: f.suppressedRoles,
+          allocated: usedByFramework(state, f.id).add(offeredToFramework(state, f.id)),
+          filters: f.filters,
+        };
+      });
+    if (agents.length === 0 || frameworks.length === 0) return;
+    const decisions = allocate(agents, frameworks, clusterTotal(state), now);
+    const byFramework = new Map<string, OfferEntry[]>();
+    for (const d of decisions) {
+      const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources };
+      state.offers.set(offer.id, offer);
+      state.frameworks.get(d.frameworkId)!.offerIds.add(offer.id);
+      const list = byFramework.get(d.frameworkId) ?? [];
+      list.push(offer);
+      byFramework.set(d.frameworkId, list);
+    }
+    for (const [frameworkId, offers] of [...byFramework.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const fw = state.frameworks.get(frameworkId)!;
+      fw.stream?.send({ type: 'OFFERS', offers: offers.map((o) => offerJson(this.ctx, o, fw)) });
+    }
+  }
+
+  /** Consumes offers for ACCEPT/DECLINE; returns them (the caller validated ownership). */
+  take(offerId: string): OfferEntry | undefined {
+    const offer = this.ctx.state.offers.get(offerId);
+    if (!offer) return undefined;
+    this.ctx.state.offers.delete(offerId);
+    this.ctx.state.frameworks.get(offer.frameworkId)?.offerIds.delete(offerId);
+    return offer;
+  }
+
+  /** Unused or declined resources: filter them for the framework for `refuseSeconds`. */
+  decline(frameworkId: string, agentId: string, resources: Resources, refuseSeconds: number): void {
+    const fw = this.ctx.state.frameworks.get(frameworkId);
+    if (!fw || resources.isEmpty()) return;
+    const seconds = refuseSeconds < 0 || !Number.isFinite(refuseSeconds) ? this.ctx.timings.defaultRefuseSeconds : Math.min(refuseSeconds, 31_536_000);
+    const effective = Math.max(seconds * 1000, this.ctx.timings.allocationIntervalMs);
+    fw.filters.push({ agentId, resources, until: this.ctx.clock.monotonic() + effective });
+    this.ctx.requestAllocation();
+  }
+
+  /** Rescinds offers matching `pred`, telling the framework (RESCIND) unless `silently`. */
+  rescind(pred: (o: OfferEntry) => boolean, silently = false): void {
+    const victims = [...this.ctx.state.offers.values()].filter(pred).sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const o of victims) {
+      this.take(o.id);
+      if (!silently) this.ctx.state.frameworks.get(o.frameworkId)?.stream?.send({ type: 'RESCIND', rescind: { offer_id: { value: o.id } } });
+    }
+    if (victims.length > 0) this.ctx.requestAllocation();
+  }
+}

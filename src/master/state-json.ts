@@ -1,0 +1,120 @@
+import { attributesToLegacyJson } from '../domain/attributes.js';
+import { BUILD_DATE, VERSION } from '../domain/version.js';
+import { isTerminal, TASK_STATES } from '../domain/task-state.js';
+import type { MasterContext } from './context.js';
+import type { FrameworkEntry, TaskEntry } from './state.js';
+import { byId } from './state.js';
+import { offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent, clusterTotal } from './accounting.js';
+import { isMultiRole } from './wire.js';
+
+// Legacy (v0) JSON: flat resource maps, `slave_*` names, seconds as floats.
+
+export interface LeaderView {
+  leaderPid: string | null;
+  leaderInfo: Record<string, unknown> | null;
+  elected: boolean;
+  electedTime: number | null;
+}
+
+function legacyTask(t: TaskEntry): Record<string, unknown> {
+  return {
+    id: t.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: '', slave_id: t.agentId,
+    state: t.state, resources: t.resources.toLegacyJson(), role: t.role,
+    statuses: t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp })),
+  };
+}
+
+function legacyFramework(ctx: MasterContext, fw: FrameworkEntry): Record<string, unknown> {
+  const used = usedByFramework(ctx.state, fw.id);
+  const tasks = [...fw.tasks.values()].filter((t) => !isTerminal(t.state) || t.statusUpdateState === null || !isTerminal(t.statusUpdateState));
+  return {
+    id: fw.id, name: fw.info.name, user: fw.info.user, failover_timeout: fw.info.failover_timeout ?? 0,
+    checkpoint: fw.info.checkpoint ?? false, hostname: fw.info.hostname ?? '', webui_url: fw.info.webui_url ?? '',
+    ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}),
+    ...(isMultiRole(fw) ? { roles: fw.roles } : { role: fw.roles[0] ?? '*' }),
+    capabilities: (fw.info.capabilities ?? []).map((c) => c.type),
+    active: fw.active, connected: fw.stream !== null, recovered: fw.recovered,
+    registered_time: fw.registeredTime / 1000, unregistered_time: (fw.unregisteredTime ?? 0) / 1000,
+    resources: used.toLegacyJson(), used_resources: used.toLegacyJson(), offered_resources: offeredToFramework(ctx.state, fw.id).toLegacyJson(),
+    tasks: tasks.map(legacyTask), unreachable_tasks: [], completed_tasks: fw.completedTasks.map(legacyTask),
+    offers: [...fw.offerIds].sort().flatMap((id) => {
+      const o = ctx.state.offers.get(id);
+      return o ? [{ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: o.resources.toLegacyJson() }] : [];
+    }),
+    executors: [],
+  };
+}
+
+export function legacyAgents(ctx: MasterContext): { active: Record<string, unknown>[]; recovered: Record<string, unknown>[] } {
+  const active: Record<string, unknown>[] = [];
+  const recovered: Record<string, unknown>[] = [];
+  for (const a of [...ctx.state.agents.values()].sort((x, y) => byId(x.record, y.record))) {
+    const r = a.record;
+    const used = usedOnAgent(ctx.state, r.id);
+    const json = {
+      id: r.id, hostname: r.hostname, port: r.port, pid: `slave(1)@${r.ip}:${r.port}`,
+      attributes: attributesToLegacyJson(r.attributes), registered_time: a.registeredTime / 1000,
+      ...(a.reregisteredTime !== null ? { reregistered_time: a.reregisteredTime / 1000 } : {}),
+      resources: a.total.toLegacyJson(), used_resources: used.toLegacyJson(),
+      offered_resources: offeredOnAgent(ctx.state, r.id).toLegacyJson(), reserved_resources: {},
+      unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: false, version: VERSION,
+      capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
+    };
+    if (a.recovered) recovered.push({ id: r.id, hostname: r.hostname, port: r.port, resources: a.total.toLegacyJson() });
+    else active.push(json);
+  }
+  return { active, recovered };
+}
+
+export function legacyFrameworks(ctx: MasterContext): { frameworks: Record<string, unknown>[]; completed: Record<string, unknown>[] } {
+  return {
+    frameworks: [...ctx.state.frameworks.values()].sort(byId).map((f) => legacyFramework(ctx, f)),
+    completed: ctx.state.completedFrameworks.map((f) => legacyFramework(ctx, f)),
+  };
+}
+
+export function legacyState(ctx: MasterContext, leader: LeaderView, flags: Record<string, string>): Record<string, unknown> {
+  const agents = legacyAgents(ctx);
+  const fws = legacyFrameworks(ctx);
+  const info = ctx.info;
+  return {
+    version: VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '',
+    start_time: ctx.startTime / 1000, ...(leader.electedTime !== null ? { elected_time: leader.electedTime / 1000 } : {}),
+    id: info.id, pid: info.pid, hostname: info.hostname,
+    capabilities: ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'],
+    activated_slaves: agents.active.filter((a) => a['active'] === true).length,
+    deactivated_slaves: 0, unreachable_slaves: 0,
+    ...(leader.leaderPid !== null ? { leader: leader.leaderPid } : {}),
+    ...(leader.leaderInfo !== null ? { leader_info: leader.leaderInfo } : {}),
+    flags,
+    slaves: agents.active, recovered_slaves: agents.recovered,
+    frameworks: fws.frameworks, completed_frameworks: fws.completed,
+    orphan_tasks: [], unregistered_frameworks: [],
+  };
+}
+
+export function metricsSnapshot(ctx: MasterContext, elected: boolean): Record<string, number> {
+  const m: Record<string, number> = {
+    'master/uptime_secs': (ctx.clock.now() - ctx.startTime) / 1000,
+    'master/elected': elected ? 1 : 0,
+  };
+  const agents = [...ctx.state.agents.values()];
+  m['master/slaves_active'] = agents.filter((a) => !a.recovered).length;
+  m['master/slaves_connected'] = agents.filter((a) => a.connection !== null).length;
+  m['master/slaves_disconnected'] = agents.filter((a) => a.connection === null).length;
+  const fws = [...ctx.state.frameworks.values()];
+  m['master/frameworks_active'] = fws.filter((f) => f.active).length;
+  m['master/frameworks_connected'] = fws.filter((f) => f.stream !== null).length;
+  m['master/outstanding_offers'] = ctx.state.offers.size;
+  for (const s of TASK_STATES) m[`master/tasks_${s.slice(5).toLowerCase()}`] = 0;
+  for (const f of fws) for (const t of f.tasks.values()) m[`master/tasks_${t.state.slice(5).toLowerCase()}`] = (m[`master/tasks_${t.state.slice(5).toLowerCase()}`] ?? 0) + 1;
+  const total = clusterTotal(ctx.state);
+  let used = total.subtract(total);
+  for (const a of agents) used = used.add(usedOnAgent(ctx.state, a.record.id));
+  for (const k of ['cpus', 'mem', 'disk', 'gpus']) {
+    m[`master/${k}_total`] = total.scalar(k);
+    m[`master/${k}_used`] = used.scalar(k);
+    m[`master/${k}_percent`] = total.scalar(k) > 0 ? used.scalar(k) / total.scalar(k) : 0;
+  }
+  return m;
+}

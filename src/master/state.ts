@@ -1,0 +1,84 @@
+import type { Resources } from '../domain/resources.js';
+import type { FrameworkInfo, TaskInfo, TaskStatus } from '../domain/mesos.js';
+import type { TaskState } from '../domain/task-state.js';
+import type { EventStream } from '../lib/event-stream.js';
+import type { AgentRecord } from '../registry/commands.js';
+
+// In-memory master state. Mutated only by the master's own components on the
+// event loop, never with an await between a read and the write that depends on it.
+
+export interface OfferFilter {
+  agentId: string;
+  resources: Resources;
+  /** Monotonic ms after which the filter expires. */
+  until: number;
+}
+
+export interface AgentEntry {
+  record: AgentRecord;
+  total: Resources;
+  /** Event stream to the agent while connected. */
+  connection: EventStream | null;
+  /** Loaded from the registry after a restart or failover, not yet reregistered. */
+  recovered: boolean;
+  registeredTime: number;
+  reregisteredTime: number | null;
+  /** Framework ids the agent has tasks for (maintained with tasks). */
+}
+
+export interface TaskEntry {
+  taskId: string;
+  frameworkId: string;
+  agentId: string;
+  info: TaskInfo;
+  resources: Resources;
+  role: string;
+  /** The agent's latest known state (Task.state in Mesos). */
+  state: TaskState;
+  /** State and uuid of the update currently being delivered to the framework. */
+  statusUpdateState: TaskState | null;
+  statusUpdateUuid: string | null;
+  statuses: TaskStatus[];
+}
+
+export interface FrameworkEntry {
+  id: string;
+  info: FrameworkInfo;
+  roles: string[];
+  partitionAware: boolean;
+  stream: EventStream | null;
+  streamId: string | null;
+  heartbeat: { cancel(): void } | null;
+  failoverTimer: { cancel(): void } | null;
+  active: boolean;
+  recovered: boolean;
+  registeredTime: number;
+  unregisteredTime: number | null;
+  suppressedRoles: Set<string>;
+  filters: OfferFilter[];
+  tasks: Map<string, TaskEntry>;
+  completedTasks: TaskEntry[];
+  offerIds: Set<string>;
+}
+
+export interface OfferEntry {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  resources: Resources;
+}
+
+export interface MasterState {
+  agents: Map<string, AgentEntry>;
+  frameworks: Map<string, FrameworkEntry>;
+  completedFrameworks: FrameworkEntry[];
+  offers: Map<string, OfferEntry>;
+}
+
+export function emptyMasterState(): MasterState {
+  return { agents: new Map(), frameworks: new Map(), completedFrameworks: [], offers: new Map() };
+}
+
+/** Sorted views: iteration order never decides an outcome. */
+export const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

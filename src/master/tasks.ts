@@ -1,0 +1,241 @@
+import { Resources } from '../domain/resources.js';
+import type { TaskInfo, TaskStatus } from '../domain/mesos.js';
+import { isTerminal, stateForFramework, type TaskState } from '../domain/task-state.js';
+import type { MasterContext } from './context.js';
+import type { OfferBook } from './offers.js';
+import type { FrameworkEntry, TaskEntry } from './state.js';
+import { sendToAgent } from './agent-channel.js';
+import { forRole } from './allocator/allocate.js';
+import { parseTaskInfo } from './task-info.js';
+
+export interface AcceptRequest {
+  offerIds: string[];
+  /** Raw task_infos of LAUNCH operations, in operation order. */
+  launches: { taskId: string; raw: unknown; where: string }[];
+  refuseSeconds: number;
+}
+
+/** Task lifecycle on the master: launch, status updates, acknowledgements, kills, reconciliation. */
+export class Tasks {
+  constructor(
+    private readonly ctx: MasterContext,
+    private readonly offers: OfferBook,
+  ) {}
+
+  /** ACCEPT: validate offers, then each task; valid tasks go to the agent in TASK_STAGING. */
+  accept(fw: FrameworkEntry, req: AcceptRequest): void {
+    const offers = [];
+    let invalid: string | null = null;
+    const seen = new Set<string>();
+    for (const id of req.offerIds) {
+      const o = this.ctx.state.offers.get(id);
+      if (seen.has(id)) invalid = `offer ${id} appears more than once`;
+      else if (!o) invalid = `offer ${id} is no longer valid`;
+      else if (o.frameworkId !== fw.id) invalid = `offer ${id} belongs to another framework`;
+      else offers.push(o);
+      seen.add(id);
+    }
+    if (invalid === null && offers.length === 0) invalid = 'no offers given';
+    if (invalid === null && new Set(offers.map((o) => o.agentId)).size > 1) invalid = 'offers span more than one agent';
+    if (invalid === null && new Set(offers.map((o) => o.role)).size > 1) invalid = 'offers span more than one role';
+    // Valid or not, the offers named here are used up.
+    for (const o of offers) this.offers.take(o.id);
+    if (invalid !== null) {
+      for (const l of req.launches) this.masterUpdate(fw, l.taskId, null, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
+      for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
+      return;
+    }
+    const agentId = offers[0]!.agentId;
+    const role = offers[0]!.role;
+    let remaining = offers.reduce((acc, o) => acc.add(o.resources), Resources.empty());
+    for (const l of req.launches) {
+      let info: TaskInfo;
+      try {
+        info = parseTaskInfo(l.raw, l.where);
+      } catch (e) {
+        this.masterUpdate(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
+        continue;
+      }
+      const problem = this.validateTask(fw, info, agentId, remaining, role);
+      if (problem !== null) {
+        this.masterUpdate(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
+        continue;
+      }
+      const resources = Resources.of(info.resources);
+      remaining = remaining.subtract(resources);
+      this.launch(fw, info, resources, role);
+    }
+    this.offers.decline(fw.id, agentId, remaining, req.refuseSeconds);
+  }
+
+  private validateTask(fw: FrameworkEntry, info: TaskInfo, agentId: string, remaining: Resources, role: string): string | null {
+    const existing = fw.tasks.get(info.task_id.value);
+    if (existing && !isTerminal(existing.state)) return `task ${info.task_id.value} already exists`;
+    if (info.agent_id.value !== agentId) return `task's agent_id ${info.agent_id.value} does not match the offer's agent ${agentId}`;
+    const wanted = Resources.of(info.resources);
+    if (!forRole(wanted, role).equals(wanted)) return `task resources use a role other than '${role}' or '*'`;
+    if (!remaining.contains(wanted)) return `task resources ${wanted.toString()} are not contained in the offered ${remaining.toString()}`;
+    return null;
+  }
+
+  private launch(fw: FrameworkEntry, info: TaskInfo, resources: Resources, role: string): void {
+    const task: TaskEntry = {
+      taskId: info.task_id.value, frameworkId: fw.id, agentId: info.agent_id.value, info, resources, role,
+      state: 'TASK_STAGING', statusUpdateState: null, statusUpdateUuid: null, statuses: [],
+    };
+    fw.tasks.set(task.taskId, task);
+    const sent = sendToAgent(this.ctx, task.agentId, {
+      type: 'LAUNCH',
+      launch: { framework_id: { value: fw.id }, framework_info: fw.info, task: info },
+    });
+    if (!sent) this.masterUpdate(fw, task.taskId, task.agentId, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'agent is not connected');
+  }
+
+  /** An update forwarded by an agent (carries a uuid; the agent retries until acknowledged). */
+  agentUpdate(agentId: string, frameworkId: string, status: TaskStatus, latestState: TaskState): void {
+    const fw = this.ctx.state.frameworks.get(frameworkId);
+    if (!fw) {
+      // Framework removed: tell the agent the update is done so it stops retrying, and to clean up.
+      if (status.uuid) sendToAgent(this.ctx, agentId, { type: 'ACKNOWLEDGED', acknowledged: { framework_id: { value: frameworkId }, task_id: status.task_id, uuid: status.uuid } });
+      sendToAgent(this.ctx, agentId, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: frameworkId } } });
+      return;
+    }
+    const task = fw.tasks.get(status.task_id.value);
+    if (!task) {
+      // Already completed (a retry of an acknowledged terminal update): acknowledge again.
+      if (status.uuid) sendToAgent(this.ctx, agentId, { type: 'ACKNOWLEDGED', acknowledged: { framework_id: { value: frameworkId }, task_id: status.task_id, uuid: status.uuid } });
+      return;
+    }
+    const wasTerminal = isTerminal(task.state);
+    task.state = latestState;
+    if (task.statusUpdateUuid !== status.uuid) {
+      task.statusUpdateState = status.state;
+      task.statusUpdateUuid = status.uuid ?? null;
+      task.statuses.push(status);
+      if (task.statuses.length > 32) task.statuses.shift();
+    }
+    if (!wasTerminal && isTerminal(latestState)) this.ctx.requestAllocation(); // resources freed before the ack
+    this.forward(fw, status);
+  }
+
+  /** ACKNOWLEDGE: only for the update currently in flight; acked terminal tasks complete. */
+  acknowledge(fw: FrameworkEntry, agentId: string, taskId: string, uuid: string): void {
+    const task = fw.tasks.get(taskId);
+    if (!task || task.statusUpdateUuid !== uuid) return;
+    sendToAgent(this.ctx, agentId, { type: 'ACKNOWLEDGED', acknowledged: { framework_id: { value: fw.id }, task_id: { value: taskId }, uuid } });
+    if (task.statusUpdateState !== null && isTerminal(task.statusUpdateState)) this.complete(fw, task);
+  }
+
+  kill(fw: FrameworkEntry, taskId: string, graceMs: number | undefined): void {
+    const task = fw.tasks.get(taskId);
+    if (!task || isTerminal(task.state)) {
+      this.reconcile(fw, [{ taskId }]);
+      return;
+    }
+    const sent = sendToAgent(this.ctx, task.agentId, {
+      type: 'KILL',
+      kill: { framework_id: { value: fw.id }, task_id: { value: taskId }, grace_period_ms: graceMs ?? task.info.kill_grace_period_ms },
+    });
+    if (!sent) this.ctx.logger.info('kill deferred: agent disconnected', { task: taskId, agent: task.agentId });
+  }
+
+  /** RECONCILE: implicit (empty list) or explicit, per Mesos Master::reconcile. */
+  reconcile(fw: FrameworkEntry, tasks: { taskId: string; agentId?: string }[]): void {
+    if (tasks.length === 0) {
+      for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
+        this.sendReconciled(fw, t.taskId, t.agentId, t.statusUpdateState ?? t.state);
+      }
+      return;
+    }
+    for (const { taskId, agentId } of tasks) {
+      const t = fw.tasks.get(taskId);
+      if (t) {
+        this.sendReconciled(fw, taskId, t.agentId, t.statusUpdateState ?? t.state);
+        continue;
+      }
+      const agents = this.ctx.state.agents;
+      const recoveredPending = agentId !== undefined ? agents.get(agentId)?.recovered === true : [...agents.values()].some((a) => a.recovered);
+      if (recoveredPending) continue; // Mesos stays silent until recovered agents reregister
+      const state: TaskState = agentId !== undefined && agents.has(agentId) ? 'TASK_GONE' : 'TASK_UNKNOWN';
+      this.sendReconciled(fw, taskId, agentId ?? null, state);
+    }
+  }
+
+  /** Framework removed: kill its tasks on their agents and drop them here. */
+  frameworkRemoved(fw: FrameworkEntry): void {
+    const agents = new Set([...fw.tasks.values()].map((t) => t.agentId));
+    for (const agentId of [...agents].sort()) sendToAgent(this.ctx, agentId, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: fw.id } } });
+    for (const t of fw.tasks.values()) {
+      if (!isTerminal(t.state)) t.state = 'TASK_KILLED';
+      this.complete(fw, t);
+    }
+    this.ctx.requestAllocation();
+  }
+
+  /** The agent came back without some tasks the master knew on it: they are gone. */
+  agentReregistered(agentId: string, reportedTaskKeys: ReadonlySet<string>): void {
+    for (const fw of [...this.ctx.state.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      for (const t of [...fw.tasks.values()]) {
+        if (t.agentId !== agentId || isTerminal(t.state) || reportedTaskKeys.has(`${fw.id}/${t.taskId}`)) continue;
+        this.masterUpdate(fw, t.taskId, agentId, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'task was not found on the agent when it reregistered');
+      }
+    }
+  }
+
+  /** Non-checkpointing frameworks lose their tasks when the agent's connection breaks (Mesos). */
+  agentDisconnected(agentId: string): void {
+    for (const fw of [...this.ctx.state.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      if (fw.info.checkpoint === true) continue;
+      for (const t of [...fw.tasks.values()]) {
+        if (t.agentId === agentId && !isTerminal(t.state)) this.masterUpdate(fw, t.taskId, agentId, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'agent disconnected');
+      }
+    }
+  }
+
+  /** Tasks an agent reports on reregistration that this master does not know (after a failover). */
+  adoptTask(fw: FrameworkEntry, info: TaskInfo, state: TaskState, role: string): void {
+    if (fw.tasks.has(info.task_id.value)) return;
+    fw.tasks.set(info.task_id.value, {
+      taskId: info.task_id.value, frameworkId: fw.id, agentId: info.agent_id.value, info, resources: Resources.of(info.resources), role,
+      state, statusUpdateState: null, statusUpdateUuid: null, statuses: [],
+    });
+  }
+
+  private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState): void {
+    const status: TaskStatus = {
+      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER',
+      reason: 'REASON_RECONCILIATION', timestamp: this.ctx.clock.now() / 1000,
+      ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
+    };
+    fw.stream?.send({ type: 'UPDATE', update: { status } });
+  }
+
+  /** A master-generated update: no uuid, never acknowledged; terminal ones complete the task at once. */
+  private masterUpdate(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message: string): void {
+    const status: TaskStatus = {
+      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason, message,
+      timestamp: this.ctx.clock.now() / 1000, ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
+    };
+    const task = fw.tasks.get(taskId);
+    if (task) {
+      task.state = state;
+      task.statuses.push(status);
+      if (isTerminal(state)) {
+        this.complete(fw, task);
+        this.ctx.requestAllocation();
+      }
+    }
+    fw.stream?.send({ type: 'UPDATE', update: { status } });
+  }
+
+  private forward(fw: FrameworkEntry, status: TaskStatus): void {
+    fw.stream?.send({ type: 'UPDATE', update: { status: { ...status, state: stateForFramework(status.state, fw.partitionAware) } } });
+  }
+
+  private complete(fw: FrameworkEntry, task: TaskEntry): void {
+    if (fw.tasks.get(task.taskId) !== task) return;
+    fw.tasks.delete(task.taskId);
+    fw.completedTasks.push(task);
+    while (fw.completedTasks.length > this.ctx.timings.maxCompletedTasksPerFramework) fw.completedTasks.shift();
+  }
+}

@@ -1,0 +1,39 @@
+import type Database from 'better-sqlite3';
+import type { AgentRecord } from './commands.js';
+
+// One module per table: the only code that reads or writes `agents`.
+interface AgentRow { id: string; hostname: string; ip: string; port: number; resources: string; attributes: string; registered_at: number }
+
+const fromRow = (r: AgentRow): AgentRecord => ({
+  id: r.id,
+  hostname: r.hostname,
+  ip: r.ip,
+  port: r.port,
+  resources: JSON.parse(r.resources) as AgentRecord['resources'],
+  attributes: JSON.parse(r.attributes) as AgentRecord['attributes'],
+  registeredAt: r.registered_at,
+});
+
+export const agentsTable = {
+  upsert(db: Database.Database, a: AgentRecord): void {
+    db.prepare(
+      `INSERT INTO agents (id, hostname, ip, port, resources, attributes, registered_at)
+       VALUES (@id, @hostname, @ip, @port, @resources, @attributes, @registered_at)
+       ON CONFLICT(id) DO UPDATE SET hostname=excluded.hostname, ip=excluded.ip, port=excluded.port,
+         resources=excluded.resources, attributes=excluded.attributes`,
+    ).run({
+      id: a.id, hostname: a.hostname, ip: a.ip, port: a.port,
+      resources: JSON.stringify(a.resources), attributes: JSON.stringify(a.attributes), registered_at: a.registeredAt,
+    });
+  },
+  remove(db: Database.Database, id: string): void {
+    db.prepare('DELETE FROM agents WHERE id = ?').run(id);
+  },
+  list(db: Database.Database): AgentRecord[] {
+    return (db.prepare('SELECT * FROM agents ORDER BY id').all() as AgentRow[]).map(fromRow);
+  },
+  get(db: Database.Database, id: string): AgentRecord | undefined {
+    const r = db.prepare('SELECT * FROM agents WHERE id = ?').get(id) as AgentRow | undefined;
+    return r ? fromRow(r) : undefined;
+  },
+};

@@ -1,0 +1,51 @@
+import type { Resource } from '../domain/resources.js';
+import type { Attribute } from '../domain/attributes.js';
+import type { FrameworkInfo } from '../domain/mesos.js';
+
+// Every change to replicated state is one of these tagged commands. Time travels
+// inside the command (`at`), so apply never reads the clock.
+
+export interface AgentRecord {
+  id: string;
+  hostname: string;
+  ip: string;
+  port: number;
+  resources: Resource[];
+  attributes: Attribute[];
+  registeredAt: number;
+}
+
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  registeredAt: number;
+}
+
+export type RegistryCommand =
+  | { type: 'ADMIT_AGENT'; agent: AgentRecord }
+  | { type: 'UPDATE_AGENT'; agent: AgentRecord }
+  | { type: 'REMOVE_AGENT'; agentId: string; at: number }
+  | { type: 'ADD_FRAMEWORK'; framework: FrameworkRecord }
+  | { type: 'UPDATE_FRAMEWORK'; framework: FrameworkRecord }
+  | { type: 'REMOVE_FRAMEWORK'; frameworkId: string; at: number }
+  /** Raft no-op or a test marker: applies nothing but advances the applied index. */
+  | { type: 'NOOP' };
+
+export type RegistryCommandType = RegistryCommand['type'];
+
+export function encodeCommand(cmd: RegistryCommand): string {
+  return JSON.stringify(cmd);
+}
+
+const KNOWN: ReadonlySet<string> = new Set<RegistryCommandType>([
+  'ADMIT_AGENT', 'UPDATE_AGENT', 'REMOVE_AGENT', 'ADD_FRAMEWORK', 'UPDATE_FRAMEWORK', 'REMOVE_FRAMEWORK', 'NOOP',
+]);
+
+/** Entries come from our own log; an unknown type means a newer binary wrote it, which we must not silently skip. */
+export function decodeCommand(text: string): RegistryCommand {
+  const parsed = JSON.parse(text) as { type?: unknown };
+  if (typeof parsed.type !== 'string' || !KNOWN.has(parsed.type)) {
+    throw new Error(`registry: unknown command type ${String(parsed.type)}; was this log written by a newer tsmesos?`);
+  }
+  return parsed as RegistryCommand;
+}

@@ -1,0 +1,30 @@
+import type Database from 'better-sqlite3';
+import type { FrameworkRecord } from './commands.js';
+
+// One module per table: `frameworks` and the tombstones in `removed_frameworks`.
+interface FrameworkRow { id: string; info: string; registered_at: number }
+
+const fromRow = (r: FrameworkRow): FrameworkRecord => ({
+  id: r.id,
+  info: JSON.parse(r.info) as FrameworkRecord['info'],
+  registeredAt: r.registered_at,
+});
+
+export const frameworksTable = {
+  upsert(db: Database.Database, f: FrameworkRecord): void {
+    db.prepare(
+      `INSERT INTO frameworks (id, info, registered_at) VALUES (?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET info=excluded.info`,
+    ).run(f.id, JSON.stringify(f.info), f.registeredAt);
+  },
+  remove(db: Database.Database, id: string, at: number): void {
+    db.prepare('DELETE FROM frameworks WHERE id = ?').run(id);
+    db.prepare('INSERT OR REPLACE INTO removed_frameworks (id, removed_at) VALUES (?, ?)').run(id, at);
+  },
+  list(db: Database.Database): FrameworkRecord[] {
+    return (db.prepare('SELECT * FROM frameworks ORDER BY id').all() as FrameworkRow[]).map(fromRow);
+  },
+  isRemoved(db: Database.Database, id: string): boolean {
+    return db.prepare('SELECT 1 FROM removed_frameworks WHERE id = ?').get(id) !== undefined;
+  },
+};

@@ -1,0 +1,32 @@
+import type Database from 'better-sqlite3';
+
+// Schema by numbered migrations; PRAGMA user_version records the last one applied.
+// Never edit a released migration: add a new one.
+const MIGRATIONS: readonly string[] = [
+  // 1: the command log, applied-index bookkeeping, agents, frameworks
+  `
+  CREATE TABLE registry_log (idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, command TEXT NOT NULL);
+  CREATE TABLE registry_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY, hostname TEXT NOT NULL, ip TEXT NOT NULL, port INTEGER NOT NULL,
+    resources TEXT NOT NULL, attributes TEXT NOT NULL, registered_at INTEGER NOT NULL
+  );
+  CREATE TABLE frameworks (id TEXT PRIMARY KEY, info TEXT NOT NULL, registered_at INTEGER NOT NULL);
+  CREATE TABLE removed_frameworks (id TEXT PRIMARY KEY, removed_at INTEGER NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`registry schema version ${current} is newer than this binary supports (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

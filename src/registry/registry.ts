@@ -1,0 +1,54 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../lib/sqlite.js';
+import { migrate } from './migrations.js';
+import { applyCommand } from './apply.js';
+import type { AgentRecord, FrameworkRecord, RegistryCommand } from './commands.js';
+import { agentsTable } from './agents-table.js';
+import { frameworksTable } from './frameworks-table.js';
+import { metaTable } from './meta-table.js';
+
+/** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
+export class Registry {
+  private constructor(readonly db: Database.Database) {}
+
+  static open(dataDir: string): Registry {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const db = openDatabase(path.join(dataDir, 'registry.db'));
+    migrate(db);
+    return new Registry(db);
+  }
+
+  /** Applies one committed entry in one transaction. */
+  apply(index: number, cmd: RegistryCommand): void {
+    this.db.transaction(() => applyCommand(this.db, index, cmd))();
+  }
+
+  appliedIndex(): number {
+    return metaTable.appliedIndex(this.db);
+  }
+
+  agents(): AgentRecord[] {
+    return agentsTable.list(this.db);
+  }
+
+  agent(id: string): AgentRecord | undefined {
+    return agentsTable.get(this.db, id);
+  }
+
+  frameworks(): FrameworkRecord[] {
+    return frameworksTable.list(this.db);
+  }
+
+  isFrameworkRemoved(id: string): boolean {
+    return frameworksTable.isRemoved(this.db, id);
+  }
+
+  close(): void {
+    if (this.db.open) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(import.meta.dirname, '..', '..');
+export const BINARY = path.join(REPO, 'build', 'out', 'tsmesos');
+
+/** A free TCP port on `host` (bind to 0, read, close). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'tsmesos-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface Proc {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs the built binary (the default) or any command; collects stdout+stderr. */
+export function run(args: string[], opts: { cmd?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const cmd = opts.cmd ?? BINARY;
+  if (cmd === BINARY && !fs.existsSync(BINARY)) throw new Error(`${BINARY} is missing: run 'npm run build' first`);
+  const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exited, kill: (sig = 'SIGTERM') => child.kill(sig) };
+}
+
+export async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body };
+}
+
+/**
+ * How tests start tsmesos: the built single executable by default; with
+ * TSMESOS_TEST_FROM_SOURCE=1, the TypeScript source on the pinned Node (for quick iteration).
+ */
+export function tsmesos(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  if (process.env['TSMESOS_TEST_FROM_SOURCE'] === '1') {
+    return run(['--import', 'tsx', path.join(REPO, 'src', 'main.ts'), ...args], { ...opts, cmd: process.execPath, cwd: opts.cwd ?? REPO });
+  }
+  return run(args, opts);
+}
+
+/** Starts `up --role all` on free ports and waits until the agent is registered. */
+export async function startAllInOne(dataDir: string, extra: string[] = []): Promise<{ proc: Proc; master: string; agent: string; masterPort: number; agentPort: number }> {
+  const masterPort = await freePort();
+  const agentPort = await freePort();
+  const proc = tsmesos(['up', '--role', 'all', '--data-dir', dataDir, '--port', String(masterPort), '--agent-port', String(agentPort), ...extra]);
+  const master = `http://127.0.0.1:${masterPort}`;
+  await waitFor('an active agent', async () => {
+    const s = await getJson(`${master}/master/state`);
+    const slaves = (s.body as { slaves?: { active: boolean }[] }).slaves ?? [];
+    return slaves.some((a) => a.active) ? true : undefined;
+  }, 30_000).catch((e: unknown) => {
+    proc.kill('SIGKILL');
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- tsmesos output ---\n${proc.output()}`);
+  });
+  return { proc, master, agent: `http://127.0.0.1:${agentPort}`, masterPort, agentPort };
+}

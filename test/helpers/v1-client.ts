@@ -1,0 +1,90 @@
+import http from 'node:http';
+import { RecordDecoder } from '../../src/lib/recordio.js';
+
+export type Event = Record<string, unknown> & { type: string };
+
+/**
+ * A small Mesos v1 scheduler client written for the tests: one SUBSCRIBE stream
+ * whose events queue up, and plain POSTs for the other calls.
+ */
+export class V1Scheduler {
+  readonly events: Event[] = [];
+  private waiters: (() => void)[] = [];
+  frameworkId = '';
+  streamId = '';
+  private req: http.ClientRequest | null = null;
+  closed = false;
+
+  constructor(readonly master: string) {}
+
+  async subscribe(frameworkInfo: Record<string, unknown>): Promise<Event> {
+    const url = new URL('/api/v1/scheduler', this.master);
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
+          return;
+        }
+        this.streamId = String(res.headers['mesos-stream-id'] ?? '');
+        const dec = new RecordDecoder();
+        res.on('data', (c: Buffer) => {
+          for (const r of dec.push(c)) this.push(JSON.parse(r) as Event);
+        });
+        res.on('end', () => this.markClosed());
+        res.on('error', () => this.markClosed());
+        resolve();
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } }));
+      this.req = req;
+    });
+    const subscribed = await this.next((e) => e.type === 'SUBSCRIBED' || e.type === 'ERROR');
+    if (subscribed.type === 'SUBSCRIBED') this.frameworkId = (subscribed['subscribed'] as { framework_id: { value: string } }).framework_id.value;
+    return subscribed;
+  }
+
+  /** Next event matching `pred` (consumed from the queue), waiting up to `timeoutMs`. */
+  async next(pred: (e: Event) => boolean, timeoutMs = 20_000): Promise<Event> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.events.findIndex(pred);
+      if (i >= 0) return this.events.splice(i, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; queue: ${this.events.map((e) => e.type).join(',')}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async call(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+    const res = await fetch(new URL('/api/v1/scheduler', this.master), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': this.streamId, ...headers },
+      body: JSON.stringify({ framework_id: { value: this.frameworkId }, ...body }),
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  close(): void {
+    this.req?.destroy();
+    this.markClosed();
+  }
+
+  private push(e: Event): void {
+    this.events.push(e);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private markClosed(): void {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+export const updateOf = (e: Event): { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string }; message?: string; reason?: string } =>
+  (e['update'] as { status: { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string } } }).status;
