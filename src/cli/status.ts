@@ -11,6 +11,7 @@ interface LegacyState {
 
 function parseMasterUrl(raw: string): { host: string; port: number } {
   let u: URL;
+  if (raw.includes('://') && !/^https?:\/\//.test(raw)) throw new FlagError(`invalid --master '${raw.slice(0, 80)}': expected an http:// URL such as http://127.0.0.1:5050`);
   try {
     u = new URL(/^https?:\/\//.test(raw) ? raw : `http://${raw}`);
   } catch {

@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir, tmpdir, constants as osConstants } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 /** Name of the SEA asset holding better-sqlite3's native addon (see build/build.mjs). */
@@ -109,12 +109,28 @@ function cacheDirCandidates(): { dir: string; shared: boolean }[] {
  * could otherwise plant a library we would load.
  */
 function ensurePrivateDir(dir: string, shared: boolean): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirp(dir);
   if (!shared) return;
   const st = lstatSync(dir);
   if (!st.isDirectory()) throw new Error('not a directory (symlink?)');
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new Error(`owned by uid ${st.uid}`);
   if ((st.mode & 0o022) !== 0) throw new Error(`unsafe permissions ${(st.mode & 0o777).toString(8)}`);
+}
+
+/**
+ * mkdir -p with mode 0700, bounded by the path depth. (Node's `recursive: true` spins forever
+ * where mkdir keeps answering ENOENT, e.g. under /proc.)
+ */
+function mkdirp(dir: string, isRetry = false): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // also when a concurrent start just created it
+    if (code !== 'ENOENT' || isRetry || dirname(dir) === dir) throw e;
+    mkdirp(dirname(dir));
+    mkdirp(dir, true); // a second ENOENT is final
+  }
 }
 
 /** Makes `file` hold exactly `bytes` (content hash `hash`), atomically. */

@@ -136,7 +136,7 @@ export class Frameworks {
 
   /** Stream dropped: deactivate, rescind offers, start the failover timer. */
   private disconnected(fw: FrameworkEntry, stream: EventStream): void {
-    if (fw.stream !== null && fw.stream !== stream) return; // an older stream of a failed-over framework
+    if (fw.stream !== stream) return; // we detached it ourselves (failover, teardown) or it is an older stream
     if (!this.ctx.state.frameworks.has(fw.id)) return;
     fw.heartbeat?.cancel();
     fw.heartbeat = null;

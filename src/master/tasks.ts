@@ -41,7 +41,7 @@ export class Tasks {
     // Valid or not, the offers named here are used up.
     for (const o of offers) this.offers.take(o.id);
     if (invalid !== null) {
-      for (const l of req.launches) this.masterUpdate(fw, l.taskId, null, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
+      for (const l of req.launches) this.rejectTask(fw, l.taskId, null, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
       for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
       return;
     }
@@ -53,12 +53,12 @@ export class Tasks {
       try {
         info = parseTaskInfo(l.raw, l.where);
       } catch (e) {
-        this.masterUpdate(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
+        this.rejectTask(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
         continue;
       }
       const problem = this.validateTask(fw, info, agentId, remaining, role);
       if (problem !== null) {
-        this.masterUpdate(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
+        this.rejectTask(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
         continue;
       }
       const resources = Resources.of(info.resources);
@@ -225,6 +225,15 @@ export class Tasks {
         this.ctx.requestAllocation();
       }
     }
+    fw.stream?.send({ type: 'UPDATE', update: { status } });
+  }
+
+  /** A launch refused before it became a task: the update names the task id but touches no existing task. */
+  private rejectTask(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message: string): void {
+    const status: TaskStatus = {
+      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason, message,
+      timestamp: this.ctx.clock.now() / 1000, ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
+    };
     fw.stream?.send({ type: 'UPDATE', update: { status } });
   }
 

@@ -56,7 +56,7 @@ describe('simulation with sabotage', () => {
     expect((caught as Error).message).toMatch(/replay: RAFT_SIM_SEED=\d+ RAFT_SIM_NODES=5 npx vitest run/);
   });
 
-  it('a network that drops entries from appends but claims success is caught', () => {
+  it('a network that inflates append acks is caught', () => {
     // Inflate acks in flight: the leader then believes followers hold entries they do not.
     const corrupt = (m: Message): Message =>
       m.type === 'appendResp' && !m.reject && m.index > 0 ? { ...m, index: m.index + 3 } : m;

@@ -41,7 +41,8 @@ export class Kv {
   }
 
   restore(data: Uint8Array): void {
-    this.data = data.length === 0 ? new Map() : new Map(JSON.parse(decoder.decode(data)) as [string, string][]);
+    const pairs = data.length === 0 ? [] : (JSON.parse(decoder.decode(data)) as [string, string][]);
+    this.data = new Map<string, string>(pairs);
   }
 
   dump(): string {

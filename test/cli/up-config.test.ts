@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveUpConfig } from '../../src/cli/up-config.js';
+import { tempDir } from '../helpers/process.js';
+
+describe('up configuration: flags > environment > config file', () => {
+  it('defaults for --role all', () => {
+    const c = resolveUpConfig({ role: 'all' }, { HOME: '/home/x' });
+    expect(c.ip).toBe('127.0.0.1');
+    expect(c.masterPort).toBe(5050);
+    expect(c.agentPort).toBe(5051);
+    expect(c.masters).toEqual([{ host: '127.0.0.1', port: 5050 }]);
+    expect(c.containerizers).toEqual(['posix']);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('--port is the agent port for --role agent', () => {
+    const c = resolveUpConfig({ role: 'agent', port: '6000', master: '10.0.0.1:5050,10.0.0.2:5050' }, {});
+    expect(c.agentPort).toBe(6000);
+    expect(c.masters).toEqual([{ host: '10.0.0.1', port: 5050 }, { host: '10.0.0.2', port: 5050 }]);
+  });
+
+  it('reads TSMESOS_* variables and a JSON config file, flags winning', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ role: 'master', port: 7000, 'log-level': 'debug', data_dir: '/srv/a' }));
+    const c = resolveUpConfig({ config: file, port: '7002' }, { TSMESOS_PORT: '7001', TSMESOS_DATA_DIR: '/srv/b' });
+    expect(c.role).toBe('master');
+    expect(c.masterPort).toBe(7002);
+    expect(c.dataDir).toBe('/srv/b');
+    expect(c.logLevel).toBe('debug');
+  });
+
+  it('parses resources and attributes in Mesos syntax', () => {
+    const c = resolveUpConfig({ role: 'all', resources: 'cpus:2;mem:1024;ports:[31000-31005]', attributes: 'rack:r1;zone:a' }, {});
+    expect(c.resources?.scalar('cpus')).toBe(2);
+    expect(c.attributes.map((a) => a.name)).toEqual(['rack', 'zone']);
+  });
+
+  it.each([
+    [{}, /missing --role/],
+    [{ role: 'boss' }, /invalid --role 'boss'/],
+    [{ role: 'all', port: '99999' }, /invalid --port '99999'.*1-65535/],
+    [{ role: 'all', ip: '1.2.3' }, /invalid --ip/],
+    [{ role: 'all', resources: 'cpus:abc' }, /invalid --resources/],
+    [{ role: 'all', attributes: 'rack' }, /invalid --attributes/],
+    [{ role: 'all', containerizers: 'posix,lxc' }, /invalid --containerizers/],
+    [{ role: 'all', 'logLevel': 'loud' }, /invalid --log-level/],
+    [{ role: 'agent' }, /missing --master/],
+    [{ role: 'master', master: 'a:1' }, /only --role agent/],
+    [{ role: 'all', port: '5050', agentPort: '5050' }, /must differ/],
+    [{ role: 'all', config: '/nonexistent/c.json' }, /invalid --config.*no such file/],
+  ])('rejects %j', (opts, message) => {
+    expect(() => resolveUpConfig(opts as Record<string, unknown>, {})).toThrow(message);
+  });
+
+  it('rejects unknown keys and non-JSON in the config file', () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'a.json'), '{"role":"all","colour":"blue"}');
+    fs.writeFileSync(path.join(dir, 'b.json'), 'role: all');
+    expect(() => resolveUpConfig({ config: path.join(dir, 'a.json') }, {})).toThrow(/unknown key 'colour'/);
+    expect(() => resolveUpConfig({ config: path.join(dir, 'b.json') }, {})).toThrow(/not JSON/);
+  });
+});
