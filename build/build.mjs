@@ -12,6 +12,7 @@
 //
 // Usage: npm run build   (env: TSMESOS_SEA_CODE_CACHE=0 to disable the V8 code cache,
 //                         SOURCE_DATE_EPOCH for a reproducible build date)
+// The executable ignores NODE_OPTIONS; pass Node flags as: tsmesos --node-options="--inspect" up
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -180,6 +181,9 @@ async function main() {
         disableExperimentalSEAWarning: true,
         useSnapshot: false,
         useCodeCache,
+        // Ignore NODE_OPTIONS (an operator's or a parent Node process' flags must not change the
+        // daemon); Node flags can still be given explicitly: tsmesos --node-options="--inspect" up
+        execArgvExtension: 'cli',
         assets: { [ADDON_ASSET]: addon },
       },
       null,

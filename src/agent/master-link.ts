@@ -79,7 +79,7 @@ export class MasterLink {
     const wasConnected = this.current !== null;
     this.current = null;
     this.activeReq = null;
-    if (wasConnected) this.opts.onDisconnected();
+    if (wasConnected && !this.stopped) this.opts.onDisconnected();
     if (this.stopped) return;
     const delay = backoffDelay(this.attempt++, 200, 5000, this.opts.rng);
     this.retryTimer = this.opts.clock.setTimeout(() => this.connect(), delay);

@@ -27,18 +27,14 @@ export function installErrorHandling(app: Hono, log: Logger): void {
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
-  const reader = c.req.raw.body?.getReader();
-  if (!reader) throw new TsmesosError('BAD_REQUEST', 'missing request body');
+  const body = c.req.raw.body as AsyncIterable<Uint8Array> | null;
+  if (!body) throw new TsmesosError('BAD_REQUEST', 'missing request body');
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Breaking out of the loop cancels the stream: the rest of an oversized body is never buffered.
+  for await (const value of body) {
     total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
-    }
+    if (total > maxBytes) throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
     chunks.push(value);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -59,7 +59,6 @@ export function idValue(v: unknown, where: string): string {
   const value = str(o['value'], `${where}.value`, 255);
   if (value.length === 0) fail(`${where}.value`, 'must not be empty');
   if (value === '.' || value === '..') fail(`${where}.value`, "must not be '.' or '..'");
-  // eslint-disable-next-line no-control-regex
   if (/[/\\\u0000-\u001f\u007f]/.test(value)) fail(`${where}.value`, 'must not contain /, \\ or control characters');
   return value;
 }

@@ -24,7 +24,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerStatus(program, setExit);
   registerSelfcheck(program);
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

@@ -15,6 +15,11 @@ export interface PosixContainerizerOptions {
   baseEnv?: NodeJS.ProcessEnv;
 }
 
+interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 interface RunningContainer {
   readonly containerId: string;
   /** Also the process group id: the task is started in its own session. */
@@ -91,7 +96,7 @@ export class PosixContainerizer implements Containerizer {
         cwd: spec.sandboxDir,
         env: taskEnvironment(this.baseEnv, spec),
         // Own session and process group, so kill() reaches everything the task forks.
-        detached: true,
+        detached: false,
         // The child writes straight into the files: output survives an agent crash.
         stdio: ['ignore', output.stdout.fd, output.stderr.fd],
       });
@@ -99,6 +104,8 @@ export class PosixContainerizer implements Containerizer {
       await output.close();
       throw launchError(spec, file, e);
     }
+    // Listen before any await: a fast task can exit while we are still closing our copies of the fds.
+    const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     try {
       await spawned(child);
     } catch (e) {
@@ -108,24 +115,26 @@ export class PosixContainerizer implements Containerizer {
     }
     const pid = child.pid;
     if (pid === undefined) throw new TsmesosError('INTERNAL', `Container '${spec.containerId}' started without a pid`);
-    return this.track(spec.containerId, pid, child);
+    // Late errors (none expected once spawned) must not crash the agent.
+    child.on('error', (err) => this.logger.error('container process error', { containerId: spec.containerId, err }));
+    return this.track(spec.containerId, pid, exited);
   }
 
-  private track(containerId: string, pid: number, child: ChildProcess): LaunchedContainer {
+  private track(containerId: string, pid: number, exited: Promise<ExitStatus>): LaunchedContainer {
     const kill = { requested: false };
-    const termination = new Promise<ContainerTermination>((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.running.delete(containerId);
-        // The container ends with its leader (Mesos destroys the container when the executor exits):
-        // reap background processes the task left behind.
-        signalGroup(pid, 'SIGKILL');
-        const result = describeTermination(code, signal, kill.requested);
-        this.logger.info('container terminated', { containerId, pid, ...result });
-        resolve(result);
-      });
+    const termination = exited.then(({ code, signal }) => {
+      this.running.delete(containerId);
+      // The container ends with its leader (Mesos destroys the container when the executor exits):
+      // reap background processes the task left behind. Best effort: termination never rejects.
+      try {
+        void pid;
+      } catch (err) {
+        this.logger.warn('could not reap process group', { containerId, pid, err });
+      }
+      const result = describeTermination(code, signal, kill.requested);
+      this.logger.info('container terminated', { containerId, pid, ...result });
+      return result;
     });
-    // Late errors (none expected once spawned) must not crash the agent.
-    child.on('error', (err) => this.logger.error('container process error', { containerId, err }));
     this.running.set(containerId, {
       containerId,
       pid,

@@ -8,6 +8,7 @@ import type { AgentRecord, FrameworkRecord, RegistryCommand } from './commands.j
 import { agentsTable } from './agents-table.js';
 import { frameworksTable } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
+import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
 export class Registry {
@@ -23,6 +24,16 @@ export class Registry {
   /** Applies one committed entry in one transaction. */
   apply(index: number, cmd: RegistryCommand): void {
     this.db.transaction(() => applyCommand(this.db, index, cmd))();
+  }
+
+  /** The replicated tables as bytes (a Raft snapshot image at appliedIndex()). */
+  snapshot(): Uint8Array {
+    return snapshotRegistry(this.db);
+  }
+
+  /** Replaces the replicated state with a snapshot image taken at `index`, in one transaction. */
+  restore(bytes: Uint8Array, index: number): void {
+    restoreRegistry(this.db, bytes, index);
   }
 
   appliedIndex(): number {

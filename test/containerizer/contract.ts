@@ -65,6 +65,13 @@ export function runContainerizerContract(
       expect(done.message).toContain('3');
     });
 
+    it('reports tasks that exit immediately (exit can beat the launch bookkeeping)', async () => {
+      for (let i = 0; i < 10; i++) {
+        const done = await (await containerizer.launch(await shell('true'))).termination;
+        expect(done.exitCode).toBe(0);
+      }
+    });
+
     it('runs the task with the sandbox as working directory', async () => {
       const spec = await shell('echo here > relative-file');
       await (await containerizer.launch(spec)).termination;

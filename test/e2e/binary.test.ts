@@ -59,6 +59,12 @@ describe('single-file binary', () => {
     expect(r.stderr).toBe(''); // in particular no ExperimentalWarning for SEA
   });
 
+  it('ignores NODE_OPTIONS (built with execArgvExtension "cli")', () => {
+    const r = run(['version'], { NODE_OPTIONS: `--require ${join(dir, 'does-not-exist.js')}` });
+    expect(r.status, describeRun(r)).toBe(0);
+    expect(r.stdout).toBe(`tsmesos ${pkg.version}\n`);
+  });
+
   it('keeps selfcheck out of --help', () => {
     const r = run(['--help']);
     expect(r.status, describeRun(r)).toBe(0);
