@@ -96,7 +96,7 @@ export class PosixContainerizer implements Containerizer {
         cwd: spec.sandboxDir,
         env: taskEnvironment(this.baseEnv, spec),
         // Own session and process group, so kill() reaches everything the task forks.
-        detached: false,
+        detached: true,
         // The child writes straight into the files: output survives an agent crash.
         stdio: ['ignore', output.stdout.fd, output.stderr.fd],
       });
@@ -127,7 +127,7 @@ export class PosixContainerizer implements Containerizer {
       // The container ends with its leader (Mesos destroys the container when the executor exits):
       // reap background processes the task left behind. Best effort: termination never rejects.
       try {
-        void pid;
+        signalGroup(pid, 'SIGKILL');
       } catch (err) {
         this.logger.warn('could not reap process group', { containerId, pid, err });
       }
