@@ -100,4 +100,27 @@ describe('single-file binary', () => {
     const uid = process.getuid?.() ?? 'user';
     expect(readdirSync(join(tmp, `tsmesos-${uid}`))).toEqual([expect.stringMatching(/^better_sqlite3-[0-9a-f]{16}\.node$/)]);
   });
+
+  it('runs `up --role all` from the empty directory: a master with a registered agent, clean SIGTERM exit', async () => {
+    const { spawn } = await import('node:child_process');
+    const { freePort, waitFor, getJson } = await import('../helpers/process.js');
+    const masterPort = await freePort();
+    const agentPort = await freePort();
+    const child = spawn('./tsmesos', ['up', '--role', 'all', '--data-dir', join(dir, 'cluster'), '--port', String(masterPort), '--agent-port', String(agentPort)], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const state = await waitFor('an active agent', async () => {
+        const s = (await getJson(`http://127.0.0.1:${masterPort}/master/state`)).body as { slaves?: { active: boolean }[] };
+        return s.slaves?.some((a) => a.active) === true ? s : undefined;
+      }, 30_000);
+      expect(state.slaves).toHaveLength(1);
+      expect((await getJson(`http://127.0.0.1:${agentPort}/state`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, out).toBe(0);
+  });
 });
