@@ -33,6 +33,11 @@ const str = (v: unknown, what: string): string => {
   if (typeof v !== 'string' || v.length > 300) throw new Error(`bad ${what}`);
   return v;
 };
+const b64field = (v: unknown): string => {
+  if (v === undefined) return '';
+  if (typeof v !== 'string') throw new Error('bad binary field');
+  return v;
+};
 const ids = (v: unknown, what: string): string[] => {
   if (!Array.isArray(v)) throw new Error(`bad ${what}`);
   return v.map((x) => str(x, what));
@@ -49,7 +54,7 @@ export function fromWire(raw: unknown): Message {
     const e = x as Record<string, unknown>;
     const y = str(e['y'], 'entry type');
     if (!ENTRY_TYPES.has(y)) throw new Error(`unknown entry type ${y}`);
-    return { index: int(e['i'], 'entry index'), term: int(e['t'], 'entry term'), type: y as EntryType, data: unb64(String(e['d'] ?? '')) };
+    return { index: int(e['i'], 'entry index'), term: int(e['t'], 'entry term'), type: y as EntryType, data: unb64(b64field(e['d'])) };
   });
   let snapshot: Snapshot | undefined;
   if (w['snapshot'] !== undefined) {
@@ -58,7 +63,7 @@ export function fromWire(raw: unknown): Message {
     snapshot = {
       index: int(s['index'], 'snapshot index'), term: int(s['term'], 'snapshot term'),
       confState: { voters: ids(c?.['voters'], 'voters'), learners: ids(c?.['learners'], 'learners') },
-      data: unb64(String(s['data'] ?? '')),
+      data: unb64(b64field(s['data'])),
     };
   }
   return {
