@@ -68,6 +68,19 @@ export const FLAGS = {
       return parsed.length > 0 ? parsed : fail('master', raw, 'expected HOST:PORT[,HOST:PORT...]');
     },
   },
+  peers: {
+    name: 'peers', placeholder: 'IP:PORT,...', help: 'masters of a new cluster, self included (a master not listed joins later with `tsmesos masters add`); none: a one-member cluster',
+    parse: (raw: string): string[] => {
+      const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const parsed = list.map((s) => parseHostPort(s) ?? fail('peers', raw, 'expected IP:PORT[,IP:PORT...]'));
+      if (parsed.length === 0) fail('peers', raw, 'expected IP:PORT[,IP:PORT...]');
+      const ids = parsed.map((p) => `${p.host}:${p.port}`);
+      if (new Set(ids).size !== ids.length) fail('peers', raw, 'lists a master twice');
+      return ids;
+    },
+  },
+  heartbeatInterval: { name: 'heartbeat-interval', placeholder: 'DURATION', help: 'Raft heartbeat interval between masters (default 100ms)', parse: duration('heartbeat-interval') },
+  electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
   attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },
   containerizers: {

@@ -4,6 +4,7 @@ import { TsmesosError } from '../domain/errors.js';
 import { registerSelfcheck } from './selfcheck.js';
 import { registerUp } from './up.js';
 import { registerStatus } from './status.js';
+import { registerMasters } from './masters.js';
 import { FlagError } from './flags.js';
 
 /** Parses argv and runs the chosen command; resolves to the process exit code (2 for bad usage). */
@@ -22,6 +23,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   });
   registerUp(program, setExit);
   registerStatus(program, setExit);
+  registerMasters(program, setExit);
   registerSelfcheck(program);
   try {
     await program.parseAsync(argv);

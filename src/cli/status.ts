@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { request } from '../lib/http-client.js';
 import { FlagError } from './flags.js';
+import { formatMasters, mastersView } from './masters.js';
 
 interface LegacyState {
   leader?: string;
@@ -9,7 +10,7 @@ interface LegacyState {
   frameworks?: { id: string; name: string; active: boolean; tasks: { state: string }[]; completed_tasks: { state: string }[] }[];
 }
 
-function parseMasterUrl(raw: string): { host: string; port: number } {
+export function parseMasterUrl(raw: string): { host: string; port: number } {
   let u: URL;
   if (raw.includes('://') && !/^https?:\/\//.test(raw)) throw new FlagError(`invalid --master '${raw.slice(0, 80)}': expected an http:// URL such as http://127.0.0.1:5050`);
   try {
@@ -55,6 +56,11 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const s = JSON.parse(res.body) as LegacyState;
       const out: string[] = [];
       out.push(`leader: ${s.leader ?? '(none)'}  id: ${s.id ?? ''}`);
+      try {
+        out.push(...formatMasters(await mastersView(target)));
+      } catch (e) {
+        out.push(`masters: unknown (${e instanceof Error ? e.message : String(e)})`);
+      }
       const agents = s.slaves ?? [];
       out.push(`agents: ${agents.length}`);
       for (const a of agents) {

@@ -16,6 +16,10 @@ export interface UpConfig {
   agentPort: number;
   hostname: string;
   masters: { host: string; port: number }[];
+  /** Initial Raft voters (`ip:port`) of a new master cluster; [] = a one-member cluster. */
+  peers: string[];
+  heartbeatIntervalMs: number;
+  electionTimeoutMs: number;
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];
@@ -77,6 +81,12 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const masterPort = role === 'agent' ? 5050 : port ?? 5050;
   const agentPort = role === 'agent' ? port ?? 5051 : get('agentPort') ?? 5051;
   if (role === 'all' && masterPort === agentPort) throw new FlagError(`invalid --agent-port ${agentPort}: must differ from the master port`);
+  if (role !== 'master' && raw.peers !== undefined) throw new FlagError(`invalid --peers: only --role master takes it (role ${role} runs a one-member master cluster)`);
+  const heartbeatIntervalMs = get('heartbeatInterval') ?? 100;
+  const electionTimeoutMs = get('electionTimeout') ?? 1000;
+  if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
+    throw new FlagError(`invalid --election-timeout ${electionTimeoutMs}ms: must be at least twice --heartbeat-interval (${heartbeatIntervalMs}ms)`);
+  }
   const flagStrings: Record<string, string> = { role };
   for (const key of KEYS) if (raw[key] !== undefined) flagStrings[FLAGS[key].name] = raw[key];
   return Object.freeze({
@@ -87,6 +97,9 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     agentPort,
     hostname: get('hostname') ?? os.hostname(),
     masters: masters ?? [{ host: ip, port: masterPort }],
+    peers: get('peers') ?? [],
+    heartbeatIntervalMs,
+    electionTimeoutMs,
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),

@@ -172,6 +172,7 @@ export class HttpTransport implements Transport {
         ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
       });
       req.setTimeout(this.opts.timeoutMs ?? 1000, () => req.destroy(new Error(`peer ${host}:${port} timed out`)));
+      req.on('socket', (sock) => sock.setNoDelay(true));
       req.on('error', reject);
       req.on('response', (res) => {
         res.resume();

@@ -3,11 +3,15 @@ import { masterApp } from '../api/master-app.js';
 import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
-import { listen } from '../lib/http-server.js';
+import { listen, type RunningServer } from '../lib/http-server.js';
 import { Registry } from '../registry/registry.js';
-import { SingleVoterLog } from '../registry/command-log.js';
 import { Master } from '../master/master.js';
-import { SoleLeadership } from '../master/leadership.js';
+import { RaftDriver } from '../consensus/driver.js';
+import { RaftLog } from '../consensus/raft-log.js';
+import { RaftLeadership } from '../consensus/leadership.js';
+import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
+import { raftApp } from '../consensus/http-api.js';
+import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
 import path from 'node:path';
 
 export interface RunningRole {
@@ -15,30 +19,66 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-/** Composition root of a master: registry + log + master services + HTTP. Wiring only. */
+/**
+ * Composition root of a master: registry + Raft driver + leadership-gated master services
+ * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
+ * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
+ */
 export async function startMaster(config: UpConfig, logger: Logger): Promise<RunningRole> {
   const registry = Registry.open(path.join(config.dataDir, 'master'));
-  const master = new Master({
-    ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: new SingleVoterLog(registry),
-    clock: systemClock, rng: systemRng, logger: logger.child('master'),
-  });
-  master.start();
-  const leadership = new SoleLeadership(master, { hostname: config.hostname, ip: config.ip, port: config.masterPort, id: master.ctx.info.id }, systemClock.now());
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'));
-  let server;
+  const id = `${config.ip}:${config.masterPort}`;
+  const peers = config.peers;
+  // Listed (or no list): a founding member. Not listed: joins an existing cluster when added.
+  const bootstrapVoters = peers.length === 0 ? [id] : peers.includes(id) ? peers : [];
+  const raftLogger = logger.child('raft');
+  let driver: RaftDriver;
   try {
-    server = await listen(app, config.ip, config.masterPort);
+    driver = new RaftDriver({
+      id, registry, bootstrapVoters,
+      transport: new HttpTransport({ self: id, localAddress: config.ip, clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
+      clock: systemClock, rng: systemRng, logger: raftLogger,
+      heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
+      onFatal: () => {
+        logger.error('consensus failed; exiting so a healthy master can take over');
+        process.exit(1);
+      },
+    });
   } catch (e) {
-    master.stop();
     registry.close();
     throw e;
   }
-  logger.info('master listening', { address: `http://${config.ip}:${config.masterPort}`, id: master.ctx.info.id });
+  const raftLog = new RaftLog(driver);
+  const leadership = new RaftLeadership({
+    driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock: systemClock, logger: logger.child('leadership'),
+    makeMaster: () => new Master({
+      ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
+      clock: systemClock, rng: systemRng, logger: logger.child('master'),
+    }),
+  });
+  const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
+    [raftApp(driver, raftLog, { auth: NO_PEER_AUTH, bench })]);
+  let server: RunningServer;
+  try {
+    server = await listen(app, config.ip, config.masterPort);
+  } catch (e) {
+    driver.stop();
+    registry.close();
+    throw e;
+  }
+  driver.start();
+  logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
   return {
     async stop() {
-      master.stop();
+      await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
+      driver.stop();
       await server.close();
       registry.close();
     },
   };
+}
+
+function optionalFaults(): { faults?: ReturnType<typeof faultsFromEnv> } {
+  const f = faultsFromEnv();
+  return f ? { faults: f } : {};
 }
