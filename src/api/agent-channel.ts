@@ -9,7 +9,7 @@ import { parseFrameworkInfo } from '../master/framework-info.js';
 import { parseTaskInfo } from '../master/task-info.js';
 import type { AgentSubscription } from '../master/agents.js';
 import { checkV1Headers, readJsonBody } from './http-errors.js';
-import { leaderOrRedirect } from './leader-gate.js';
+import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { idValue, num, obj, oneOf, optArr, optIdValue, optStr, str } from './validate.js';
 
 /** Route of the master <-> agent channel (ours; Mesos used libprocess messages). */
@@ -28,7 +28,7 @@ export function agentChannelApp(leadership: Leadership): Hono {
     checkV1Headers(c);
     const call = obj(await readJsonBody(c, MAX_BODY), 'call');
     const type = oneOf(call['type'], 'type', ['SUBSCRIBE', 'UPDATE'] as const);
-    const gated = leaderOrRedirect(c, leadership);
+    const gated = await confirmedLeaderOrRedirect(c, leadership);
     if (gated instanceof Response) return gated;
     if (type === 'SUBSCRIBE') {
       const stream = await gated.agents.subscribe(parseSubscription(obj(call['subscribe'], 'subscribe')));

@@ -16,3 +16,19 @@ export function leaderOrRedirect(c: Context, leadership: Leadership): Master | R
   c.header('Location', `//${leader.ip}:${leader.port}${url.pathname}${url.search}`);
   return c.json({ code: 'NOT_LEADER', message: `this master is not the leader; the leader is ${leader.ip}:${leader.port}` }, 307);
 }
+
+/**
+ * Like leaderOrRedirect, then waits for the read barrier so that what the handler reads
+ * (registry, scheduling state) is current: a deposed leader that has not noticed yet
+ * cannot serve stale answers or act on them.
+ */
+export async function confirmedLeaderOrRedirect(c: Context, leadership: Leadership): Promise<Master | Response> {
+  const m = leaderOrRedirect(c, leadership);
+  if (m instanceof Response) return m;
+  try {
+    await leadership.readBarrier();
+  } catch (e) {
+    throw new TsmesosError('UNAVAILABLE', `could not confirm leadership: ${e instanceof Error ? e.message : String(e)}; retry`);
+  }
+  return leadership.master() === m ? m : leaderOrRedirect(c, leadership);
+}

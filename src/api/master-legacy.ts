@@ -4,7 +4,7 @@ import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js'
 import type { Leadership } from '../master/leadership.js';
 import { legacyAgents, legacyFrameworks, legacyState, metricsSnapshot, type LeaderView } from '../master/state-json.js';
 import type { MasterContext } from '../master/context.js';
-import { leaderOrRedirect } from './leader-gate.js';
+import { confirmedLeaderOrRedirect } from './leader-gate.js';
 
 export interface MasterIdentity {
   ip: string;
@@ -26,8 +26,8 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
     };
   };
   // Followers answer state reads from the leader: they hold no scheduling state.
-  const leaderCtx = (c: Context): MasterContext | Response => {
-    const m = leaderOrRedirect(c, leadership);
+  const leaderCtx = async (c: Context): Promise<MasterContext | Response> => {
+    const m = await confirmedLeaderOrRedirect(c, leadership);
     return m instanceof Response ? m : m.ctx;
   };
   const withJsonp = (c: Context, body: unknown): Response => {
@@ -40,22 +40,22 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
   app.get('/health', (c) => c.body(null, 200));
   app.get('/version', (c) => c.json({ version: VERSION, mesos_compatible: MESOS_COMPAT_VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '' }));
   for (const p of ['/master/state', '/master/state.json', '/state', '/state.json']) {
-    app.get(p, (c) => {
-      const ctx = leaderCtx(c);
+    app.get(p, async (c) => {
+      const ctx = await leaderCtx(c);
       return ctx instanceof Response ? ctx : withJsonp(c, legacyState(ctx, view(), self.flags));
     });
   }
   for (const p of ['/master/slaves', '/slaves']) {
-    app.get(p, (c) => {
-      const ctx = leaderCtx(c);
+    app.get(p, async (c) => {
+      const ctx = await leaderCtx(c);
       if (ctx instanceof Response) return ctx;
       const a = legacyAgents(ctx);
       return withJsonp(c, { slaves: a.active, recovered_slaves: a.recovered });
     });
   }
   for (const p of ['/master/frameworks', '/frameworks']) {
-    app.get(p, (c) => {
-      const ctx = leaderCtx(c);
+    app.get(p, async (c) => {
+      const ctx = await leaderCtx(c);
       if (ctx instanceof Response) return ctx;
       const f = legacyFrameworks(ctx);
       return withJsonp(c, { frameworks: f.frameworks, completed_frameworks: f.completed, unregistered_frameworks: [] });

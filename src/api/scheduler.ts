@@ -6,7 +6,7 @@ import type { FrameworkEntry } from '../master/state.js';
 import { parseFrameworkInfo } from '../master/framework-info.js';
 import { parseTaskIdentity } from '../master/task-info.js';
 import { checkV1Headers, readJsonBody } from './http-errors.js';
-import { leaderOrRedirect } from './leader-gate.js';
+import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { EventStream } from '../lib/event-stream.js';
 import { arr, idValue, isObject, obj, oneOf, optArr, optIdValue, optNum, optObj, str } from './validate.js';
 
@@ -26,7 +26,7 @@ export function schedulerApp(leadership: Leadership): Hono {
     checkV1Headers(c);
     const call = obj(await readJsonBody(c, SCHEDULER_MAX_BODY), 'call');
     const type = oneOf(call['type'], 'type', CALL_TYPES);
-    const gated = leaderOrRedirect(c, leadership);
+    const gated = await confirmedLeaderOrRedirect(c, leadership);
     if (gated instanceof Response) return gated;
     const master = gated;
     const streamHeader = c.req.header('mesos-stream-id');

@@ -5,6 +5,7 @@ import type { Master } from '../master/master.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
+import { TsmesosError } from '../domain/errors.js';
 import type { RaftDriver } from './driver.js';
 
 export interface RaftLeadershipOptions {
@@ -48,6 +49,17 @@ export class RaftLeadership implements Leadership {
 
   electedTime(): number | null {
     return this.since;
+  }
+
+  /**
+   * Linearizable reads use ReadIndex, not a leader lease: a lease is only safe if clock
+   * drift between masters is bounded, which nothing here guarantees (VMs pause, NTP steps),
+   * while ReadIndex costs one heartbeat round to a quorum (about a millisecond on a LAN).
+   */
+  async readBarrier(): Promise<void> {
+    const m = this.running;
+    await this.opts.driver.readBarrier();
+    if (this.running !== m || m === null) throw new TsmesosError('UNAVAILABLE', 'leadership changed during the request; retry');
   }
 
   /** Graceful stop: hand leadership to the most up-to-date voter first, then stop the master. */

@@ -18,6 +18,11 @@ export interface Leadership {
   /** Where the leader is (self included); null when no leader is known. */
   leader(): LeaderAddress | null;
   electedTime(): number | null;
+  /**
+   * Resolves once this node is confirmed leader with everything committed before the
+   * call applied locally (Raft ReadIndex), so a read served after it is linearizable.
+   */
+  readBarrier(): Promise<void>;
 }
 
 export class SoleLeadership implements Leadership {
@@ -34,5 +39,8 @@ export class SoleLeadership implements Leadership {
   }
   electedTime(): number {
     return this.since;
+  }
+  readBarrier(): Promise<void> {
+    return Promise.resolve(); // a sole master applies every write before acknowledging it
   }
 }

@@ -1,99 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { freePort, getJson, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
+import { ELECTION_BOUND_MS, MasterNode, benchWrite, cli, heal, iptablesOk, partition, servingLeader } from '../helpers/masters.js';
 import { V1Scheduler } from '../helpers/v1-client.js';
 
 // Highly-available masters, multi-process on the real binary (TSMESOS_TEST_FROM_SOURCE=1
 // runs the source): three masters on 127.0.1.1-3, an agent on 127.0.1.9, kill -9,
 // iptables partitions, full restarts, membership changes and force-new-cluster recovery.
 // Default Raft timings (100 ms heartbeat, 1 s election timeout).
-
-const ELECTION_BOUND_MS = 6000; // 1-2 s randomized timeout + pre-vote/vote rounds + process slack on 2 shared cores
-
-interface RaftStatus { id: string; role: string; term: number; lead: string; commit: number; applied: number; voters: string[]; learners: string[] }
-
-class MasterNode {
-  proc: Proc | null = null;
-  readonly dataDir = tempDir('tsmesos-ha-');
-  constructor(readonly ip: string, readonly port: number) {}
-  get id(): string {
-    return `${this.ip}:${this.port}`;
-  }
-  get url(): string {
-    return `http://${this.id}`;
-  }
-  start(peers: string[]): void {
-    this.proc = tsmesos(['up', '--role', 'master', '--ip', this.ip, '--port', String(this.port), '--data-dir', this.dataDir,
-      ...(peers.length > 0 ? ['--peers', peers.join(',')] : [])], { env: { ...process.env, TSMESOS_RAFT_BENCH: '1' } });
-  }
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const p = this.proc;
-    if (!p) return;
-    this.proc = null;
-    p.kill(signal);
-    await p.exited;
-  }
-  async status(): Promise<RaftStatus | null> {
-    if (!this.proc) return null;
-    try {
-      const r = await fetch(`${this.url}/tsmesos/raft/v1/status`, { signal: AbortSignal.timeout(500) });
-      return r.status === 200 ? ((await r.json()) as RaftStatus) : null;
-    } catch {
-      return null;
-    }
-  }
-}
-
-/** The leader whose master services are up (it answers /master/state with 200), among `nodes`. */
-async function servingLeader(nodes: MasterNode[], timeoutMs = ELECTION_BOUND_MS): Promise<MasterNode> {
-  return waitFor('a serving leader', async () => {
-    let best: { n: MasterNode; term: number } | undefined;
-    for (const n of nodes) {
-      const s = await n.status();
-      if (s?.role === 'leader' && (!best || s.term > best.term)) best = { n, term: s.term };
-    }
-    if (!best) return undefined;
-    const r = await fetch(`${best.n.url}/master/state`, { signal: AbortSignal.timeout(500), redirect: 'manual' }).catch(() => null);
-    return r?.status === 200 ? best.n : undefined;
-  }, timeoutMs, 50);
-}
-
-async function benchWrite(leader: MasterNode): Promise<number> {
-  const r = await fetch(`${leader.url}/tsmesos/raft/v1/bench/propose`, { method: 'POST', signal: AbortSignal.timeout(3000) });
-  expect(r.status).toBe(200);
-  return ((await r.json()) as { index: number }).index;
-}
-
-async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const p = tsmesos(args);
-  const { code } = await p.exited;
-  return { code, out: p.output() };
-}
-
-const iptablesOk = spawnSync('iptables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' }).status === 0;
-const rules: string[][] = [];
-function iptables(op: '-A' | '-D', rule: string[]): void {
-  const r = spawnSync('iptables', [op, 'INPUT', ...rule], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`iptables ${op} ${rule.join(' ')}: ${r.stderr}`);
-}
-function partition(a: string, others: string[]): void {
-  for (const b of others) {
-    for (const [s, d] of [[a, b], [b, a]] as const) {
-      const rule = ['-s', s, '-d', d, '-j', 'DROP'];
-      iptables('-A', rule);
-      rules.push(rule);
-    }
-  }
-}
-function heal(): void {
-  for (const rule of rules.splice(0)) {
-    try {
-      iptables('-D', rule);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 const agentIdOf = async (leader: MasterNode): Promise<string[]> => {
   const s = (await getJson(`${leader.url}/master/state`)).body as { slaves?: { id: string; active: boolean }[] };
@@ -188,7 +101,6 @@ describe('highly-available masters (multi-process)', () => {
       heal();
     }
   });
-  if (!iptablesOk) it('partition test needs iptables (apt-get install -y iptables; .ci/run installs it) — skipped', () => undefined);
 
   it('restarts all three from disk with registered agents and frameworks', async () => {
     const leader = await servingLeader(masters);
