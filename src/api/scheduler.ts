@@ -56,6 +56,14 @@ export function schedulerApp(leadership: Leadership): Hono {
     }
     const frameworkId = idValue(call['framework_id'], 'framework_id');
     const fw = master.frameworks.authorizeCall(frameworkId, streamHeader);
+    if (type === 'UPDATE_FRAMEWORK') {
+      // Synchronous in Mesos: 200 once applied, 400 when invalid.
+      const upd = obj(call['update_framework'], 'update_framework');
+      const info = parseFrameworkInfo(upd['framework_info']);
+      const suppressed = upd['suppressed_roles'] === undefined ? undefined : arr(upd['suppressed_roles'], 'update_framework.suppressed_roles', 128).map((r, i) => str(r, `update_framework.suppressed_roles[${i}]`, 256));
+      await master.frameworks.update(fw, info, suppressed);
+      return c.body(null, 200);
+    }
     await dispatch(master, fw, type, call);
     return c.body(null, 202);
   });
@@ -147,10 +155,10 @@ async function dispatch(master: Master, fw: FrameworkEntry, type: (typeof CALL_T
       // custom executors, inverse offers or operation feedback exist yet.
       return;
     case 'SHUTDOWN':
-    case 'UPDATE_FRAMEWORK':
-      throw new TsmesosError('BAD_REQUEST', `${type} is not supported yet`);
+      throw new TsmesosError('BAD_REQUEST', 'SHUTDOWN applies to custom executors, which are not supported yet');
     case 'SUBSCRIBE':
-      return;
+    case 'UPDATE_FRAMEWORK':
+      return; // handled before dispatch
   }
 }
 

@@ -81,6 +81,31 @@ export class Frameworks {
     return { stream, streamId };
   }
 
+  /**
+   * UPDATE_FRAMEWORK: name, roles, failover_timeout, capabilities, labels, hostname and
+   * webui_url may change; user, principal and checkpoint may not (400). Offers made for
+   * roles the framework left are rescinded.
+   */
+  async update(fw: FrameworkEntry, info: FrameworkInfo, suppressedRoles: string[] | undefined): Promise<void> {
+    if (info.id?.value !== fw.id) throw new TsmesosError('BAD_REQUEST', "update_framework.framework_info.id must equal the call's framework_id");
+    for (const k of ['user', 'principal', 'checkpoint'] as const) {
+      if (JSON.stringify(info[k] ?? null) !== JSON.stringify(fw.info[k] ?? null)) throw new TsmesosError('BAD_REQUEST', `update_framework: '${k}' cannot be changed`);
+    }
+    const roles = frameworkRoles(info);
+    if (suppressedRoles !== undefined && suppressedRoles.some((r) => !roles.includes(r))) {
+      throw new TsmesosError('BAD_REQUEST', 'update_framework.suppressed_roles must be a subset of the framework roles');
+    }
+    if (JSON.stringify(info) !== JSON.stringify(fw.info)) {
+      await this.ctx.log.propose({ type: 'UPDATE_FRAMEWORK', framework: { id: fw.id, info, registeredAt: fw.registeredTime } });
+    }
+    fw.info = info;
+    fw.roles = roles;
+    fw.partitionAware = isPartitionAware(info);
+    if (suppressedRoles !== undefined) fw.suppressedRoles = new Set(suppressedRoles);
+    this.offers.rescind((o) => o.frameworkId === fw.id && !roles.includes(o.role));
+    this.ctx.requestAllocation();
+  }
+
   /** TEARDOWN (or failover timeout expiry): remove the framework and everything it runs. */
   async remove(frameworkId: string): Promise<void> {
     const fw = this.ctx.state.frameworks.get(frameworkId);

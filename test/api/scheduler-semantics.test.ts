@@ -123,4 +123,22 @@ describe('scheduler semantics', () => {
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('FORBIDDEN');
   });
+
+  it('UPDATE_FRAMEWORK changes mutable fields (200) and refuses immutable ones (400)', async () => {
+    const s = new V1Scheduler(cluster.master);
+    await s.subscribe({ user: 'u', name: 'upd', failover_timeout: 5 });
+    const base = { user: 'u', id: { value: s.frameworkId }, failover_timeout: 60 };
+    const ok = await s.call({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...base, name: 'renamed' } } });
+    expect(ok.status).toBe(200);
+    const state = (await (await fetch(`${cluster.master}/master/frameworks`)).json()) as { frameworks: { id: string; name: string; failover_timeout: number }[] };
+    const fw = state.frameworks.find((f) => f.id === s.frameworkId)!;
+    expect([fw.name, fw.failover_timeout]).toEqual(['renamed', 60]);
+    const bad = await s.call({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...base, user: 'root', name: 'x' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/'user' cannot be changed/);
+    const wrongId = await s.call({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...base, id: { value: 'other' }, name: 'x' } } });
+    expect(wrongId.status).toBe(400);
+    await s.call({ type: 'TEARDOWN' });
+    s.close();
+  });
 });
