@@ -111,6 +111,12 @@ export class Agent {
     const tasks = [];
     for (const fw of this.frameworks.values()) {
       for (const t of fw.tasks.values()) tasks.push({ framework_id: { value: fw.id }, framework_info: fw.info, task: t.info, state: t.state });
+      // Ended tasks whose terminal update is not acknowledged yet are reported too (Mesos
+      // ReregisterSlave does): a master that does not know them (new leader) or believes
+      // them running must wait for that update instead of calling them gone or dropping it.
+      for (const t of fw.completed) {
+        if (this.updates.hasPending(fw.id, t.info.task_id.value)) tasks.push({ framework_id: { value: fw.id }, framework_info: fw.info, task: t.info, state: t.state });
+      }
     }
     return {
       type: 'SUBSCRIBE',

@@ -84,6 +84,11 @@ export class StatusUpdateManager {
     }
   }
 
+  /** Whether the task still has updates waiting for the framework's acknowledgement. */
+  hasPending(frameworkId: string, taskId: string): boolean {
+    return (this.streams.get(`${frameworkId}/${taskId}`)?.pending.length ?? 0) > 0;
+  }
+
   /** Unacknowledged updates, for /state and reregistration. */
   pendingCount(): number {
     let n = 0;

@@ -39,6 +39,12 @@ export interface TaskEntry {
   statusUpdateState: TaskState | null;
   statusUpdateUuid: string | null;
   statuses: TaskStatus[];
+  /**
+   * Set by a framework's KILL (the grace period it asked for, or null for the task's own).
+   * A KILL sent while the agent is cut off can be lost; it is sent again when the agent
+   * reregisters still running the task (Mesos keeps `Slave::killedTasks` for this).
+   */
+  killRequested?: { graceMs: number | null };
 }
 
 export interface FrameworkEntry {

@@ -132,11 +132,15 @@ export class Tasks {
       this.reconcile(fw, [{ taskId }]);
       return;
     }
-    const sent = sendToAgent(this.ctx, task.agentId, {
+    task.killRequested = { graceMs: graceMs ?? null };
+    if (!this.sendKill(fw, task)) this.ctx.logger.info('kill deferred: agent disconnected; sent again when it reregisters', { task: taskId, agent: task.agentId });
+  }
+
+  private sendKill(fw: FrameworkEntry, task: TaskEntry): boolean {
+    return sendToAgent(this.ctx, task.agentId, {
       type: 'KILL',
-      kill: { framework_id: { value: fw.id }, task_id: { value: taskId }, grace_period_ms: graceMs ?? task.info.kill_grace_period_ms },
+      kill: { framework_id: { value: fw.id }, task_id: { value: task.taskId }, grace_period_ms: task.killRequested?.graceMs ?? task.info.kill_grace_period_ms },
     });
-    if (!sent) this.ctx.logger.info('kill deferred: agent disconnected', { task: taskId, agent: task.agentId });
   }
 
   /** RECONCILE: implicit (empty list) or explicit, per Mesos Master::reconcile. */
@@ -172,12 +176,21 @@ export class Tasks {
     this.ctx.requestAllocation();
   }
 
-  /** The agent came back without some tasks the master knew on it: they are gone. */
+  /**
+   * The agent came back without some tasks the master knew on it: they are gone. Tasks it
+   * still runs that a framework asked to kill get the KILL again (the first may have been
+   * lost with the old connection).
+   */
   agentReregistered(agentId: string, reportedTaskKeys: ReadonlySet<string>): void {
     for (const fw of [...this.ctx.state.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
       for (const t of [...fw.tasks.values()]) {
-        if (t.agentId !== agentId || isTerminal(t.state) || reportedTaskKeys.has(`${fw.id}/${t.taskId}`)) continue;
-        this.masterUpdate(fw, t.taskId, agentId, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'task was not found on the agent when it reregistered');
+        if (t.agentId !== agentId || isTerminal(t.state)) continue;
+        if (!reportedTaskKeys.has(`${fw.id}/${t.taskId}`)) {
+          this.masterUpdate(fw, t.taskId, agentId, 'TASK_GONE', 'REASON_AGENT_RESTARTED', 'task was not found on the agent when it reregistered');
+        } else if (t.killRequested) {
+          this.ctx.logger.info('task was killed while its agent was away; sending the kill again', { task: t.taskId, agent: agentId });
+          this.sendKill(fw, t);
+        }
       }
     }
   }

@@ -15,13 +15,39 @@ export class V1Scheduler {
   private req: http.ClientRequest | null = null;
   closed = false;
 
-  constructor(readonly master: string) {}
+  /** `Location` headers of the 307s followed by `subscribe` (Mesos: `//leader-host:port/path`). */
+  readonly redirects: string[] = [];
 
-  async subscribe(frameworkInfo: Record<string, unknown>): Promise<Event> {
+  /** `master` is where calls go; `subscribe` moves it to the leader when it follows a 307. */
+  constructor(public master: string) {}
+
+  /** SUBSCRIBE; with `followRedirects` > 0, a 307 from a non-leading master is followed to its Location. */
+  async subscribe(frameworkInfo: Record<string, unknown>, opts: { followRedirects?: number } = {}): Promise<Event> {
+    let redirectsLeft = opts.followRedirects ?? 0;
+    for (;;) {
+      const location = await this.open(frameworkInfo, redirectsLeft > 0);
+      if (location === null) break;
+      redirectsLeft--;
+      this.redirects.push(location);
+      this.master = new URL(location, this.master).origin;
+    }
+    const subscribed = await this.next((e) => e.type === 'SUBSCRIBED' || e.type === 'ERROR');
+    if (subscribed.type === 'SUBSCRIBED') this.frameworkId = (subscribed['subscribed'] as { framework_id: { value: string } }).framework_id.value;
+    return subscribed;
+  }
+
+  /** Opens the SUBSCRIBE stream; resolves the Location of a 307 when `follow`, else null once streaming. */
+  private open(frameworkInfo: Record<string, unknown>, follow: boolean): Promise<string | null> {
     const url = new URL('/api/v1/scheduler', this.master);
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<string | null>((resolve, reject) => {
       const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
+        if (res.statusCode === 307 && follow && res.headers.location) {
+          res.resume();
+          resolve(res.headers.location);
+          return;
+        }
         if (res.statusCode !== 200) {
+          res.resume();
           reject(new Error(`SUBSCRIBE answered ${res.statusCode}`));
           return;
         }
@@ -32,15 +58,13 @@ export class V1Scheduler {
         });
         res.on('end', () => this.markClosed());
         res.on('error', () => this.markClosed());
-        resolve();
+        res.on('close', () => this.markClosed());
+        resolve(null);
       });
       req.on('error', reject);
       req.end(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo } }));
       this.req = req;
     });
-    const subscribed = await this.next((e) => e.type === 'SUBSCRIBED' || e.type === 'ERROR');
-    if (subscribed.type === 'SUBSCRIBED') this.frameworkId = (subscribed['subscribed'] as { framework_id: { value: string } }).framework_id.value;
-    return subscribed;
   }
 
   /** Next event matching `pred` (consumed from the queue), waiting up to `timeoutMs`. */
@@ -86,5 +110,5 @@ export class V1Scheduler {
   }
 }
 
-export const updateOf = (e: Event): { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string }; message?: string; reason?: string } =>
+export const updateOf = (e: Event): { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string }; message?: string; reason?: string; source?: string } =>
   (e['update'] as { status: { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string } } }).status;
