@@ -87,7 +87,7 @@ export class MasterLink {
 
   private async subscribe(target: HttpTarget, redirects: number): Promise<void> {
     const { req, res } = await openRequest({
-      ...target, method: 'POST',
+      ...target, method: 'POST', responseTimeoutMs: 10_000,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(this.opts.subscribeCall()),
       ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),

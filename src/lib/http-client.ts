@@ -14,7 +14,12 @@ export interface RequestOptions extends HttpTarget {
   headers?: Record<string, string>;
   body?: string;
   localAddress?: string;
+  /** Idle timeout once connected. */
   timeoutMs?: number;
+  /** Deadline for the TCP connection (a blackholed peer never answers the SYN). Default 3000 ms. */
+  connectTimeoutMs?: number;
+  /** Deadline for the response head. Default: none. */
+  responseTimeoutMs?: number;
 }
 
 export interface HttpResponse {
@@ -47,8 +52,26 @@ export function openRequest(opts: RequestOptions): Promise<{ req: http.ClientReq
     if (opts.timeoutMs !== undefined) {
       req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`request to ${opts.host}:${opts.port}${opts.path} timed out`)));
     }
-    req.on('error', reject);
-    req.on('response', (res) => resolve({ req, res }));
+    const connectMs = opts.connectTimeoutMs ?? 3000;
+    req.on('socket', (sock) => {
+      if (!sock.connecting) return;
+      const t = setTimeout(() => req.destroy(new Error(`connecting to ${opts.host}:${opts.port} timed out after ${connectMs} ms`)), connectMs);
+      sock.once('connect', () => clearTimeout(t));
+      sock.once('close', () => clearTimeout(t));
+    });
+    let responseTimer: NodeJS.Timeout | undefined;
+    if (opts.responseTimeoutMs !== undefined) {
+      const ms = opts.responseTimeoutMs;
+      responseTimer = setTimeout(() => req.destroy(new Error(`no response from ${opts.host}:${opts.port} within ${ms} ms`)), ms);
+    }
+    req.on('error', (e) => {
+      clearTimeout(responseTimer);
+      reject(e);
+    });
+    req.on('response', (res) => {
+      clearTimeout(responseTimer);
+      resolve({ req, res });
+    });
     req.end(opts.body);
   });
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, getJson, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
+import { MasterNode, heal, iptablesOk, partition, servingLeader as servingLeaderWithin } from '../helpers/masters.js';
 import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
 
 // Master failover with running tasks, multi-process on the real binary
@@ -14,12 +14,13 @@ import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
 
 const MASTER_IPS = ['127.0.3.1', '127.0.3.2', '127.0.3.3'];
 const AGENT_IP = '127.0.3.9';
-const ELECTION_BOUND_MS = 8000; // 1-2 s randomized election timeout + vote rounds + slack on 2 shared cores
+const ELECTION_BOUND_MS = 8000;
+const servingLeader = (nodes: MasterNode[], timeoutMs = ELECTION_BOUND_MS): Promise<MasterNode> => servingLeaderWithin(nodes, timeoutMs);
+const MASTER_ARGS = ['--heartbeat-interval', '100ms', '--election-timeout', '1secs']; // 1-2 s randomized election timeout + vote rounds + slack on 2 shared cores
 const FRAMEWORK_INFO = {
   user: 'root', name: 'failover-tasks', checkpoint: true, failover_timeout: 3600, capabilities: [{ type: 'PARTITION_AWARE' }],
 };
 
-interface RaftStatus { role: string; term: number; applied: number; commit: number }
 interface LegacyTask { id: string; state: string; slave_id: string }
 interface LegacyState {
   slaves: { id: string; active: boolean; reregistered_time?: number }[];
@@ -30,82 +31,6 @@ interface AgentState {
   id: string;
   master_hostname: string;
   frameworks: { id: string; executors: { id: string; directory: string; tasks: { id: string; state: string }[] }[] }[];
-}
-
-class MasterNode {
-  proc: Proc | null = null;
-  readonly dataDir = tempDir('tsmesos-fo-master-');
-  readonly outputs: string[] = [];
-  constructor(readonly ip: string, readonly port: number) {}
-  get id(): string {
-    return `${this.ip}:${this.port}`;
-  }
-  get url(): string {
-    return `http://${this.id}`;
-  }
-  start(peers: string[]): void {
-    this.proc = tsmesos(['up', '--role', 'master', '--ip', this.ip, '--port', String(this.port), '--data-dir', this.dataDir,
-      '--peers', peers.join(','), '--heartbeat-interval', '100ms', '--election-timeout', '1secs']);
-  }
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const p = this.proc;
-    if (!p) return;
-    this.proc = null;
-    p.kill(signal);
-    await p.exited;
-    this.outputs.push(p.output());
-  }
-  output(): string {
-    return [...this.outputs, this.proc?.output() ?? ''].join('\n--- (restarted) ---\n');
-  }
-  async status(): Promise<RaftStatus | null> {
-    if (!this.proc) return null;
-    try {
-      const r = await fetch(`${this.url}/tsmesos/raft/v1/status`, { signal: AbortSignal.timeout(500) });
-      return r.status === 200 ? ((await r.json()) as RaftStatus) : null;
-    } catch {
-      return null;
-    }
-  }
-}
-
-/** The Raft leader whose master services are up (it answers /master/state itself), among `nodes`. */
-async function servingLeader(nodes: MasterNode[], timeoutMs = ELECTION_BOUND_MS): Promise<MasterNode> {
-  return waitFor('a serving leader', async () => {
-    let best: { n: MasterNode; term: number } | undefined;
-    for (const n of nodes) {
-      const s = await n.status();
-      if (s?.role === 'leader' && (!best || s.term > best.term)) best = { n, term: s.term };
-    }
-    if (!best) return undefined;
-    const r = await fetch(`${best.n.url}/master/state`, { signal: AbortSignal.timeout(1000), redirect: 'manual' }).catch(() => null);
-    await r?.body?.cancel();
-    return r?.status === 200 ? best.n : undefined;
-  }, timeoutMs, 50);
-}
-
-const iptablesOk = spawnSync('iptables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' }).status === 0;
-const rules: string[][] = [];
-function iptables(op: '-A' | '-D', rule: string[]): void {
-  const r = spawnSync('iptables', [op, 'INPUT', ...rule], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`iptables ${op} ${rule.join(' ')}: ${r.stderr}`);
-}
-/** Drops traffic between `a` and `b`, both directions. */
-function partition(a: string, b: string): void {
-  for (const [s, d] of [[a, b], [b, a]] as const) {
-    const rule = ['-s', s, '-d', d, '-j', 'DROP'];
-    iptables('-A', rule);
-    rules.push(rule);
-  }
-}
-function heal(): void {
-  for (const rule of rules.splice(0)) {
-    try {
-      iptables('-D', rule);
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /** The process exists and is not a zombie (an exited task of a SIGSTOPped agent stays unreaped). */
@@ -221,7 +146,7 @@ describe('master failover with running tasks (multi-process)', () => {
 
   const restartAndCatchUp = async (old: MasterNode, leader: MasterNode): Promise<void> => {
     const target = (await leader.status())!.commit;
-    old.start(peers());
+    old.start(peers(), MASTER_ARGS);
     await waitFor(`${old.id} rejoins as a caught-up follower`, async () => {
       const st = await old.status();
       return st && st.role === 'follower' && st.applied >= target ? true : undefined;
@@ -231,7 +156,7 @@ describe('master failover with running tasks (multi-process)', () => {
   beforeAll(async () => {
     const port = await freePort(MASTER_IPS[0]);
     masters = MASTER_IPS.map((ip) => new MasterNode(ip, port));
-    for (const m of masters) m.start(peers());
+    for (const m of masters) m.start(peers(), MASTER_ARGS);
     agentPort = await freePort(AGENT_IP);
   });
 
@@ -437,7 +362,7 @@ describe('master failover with running tasks (multi-process)', () => {
     expect(before.active).toBe(true);
     expect((await agentState()).master_hostname).toBe(leader.ip);
     const t0 = Date.now();
-    partition(AGENT_IP, leader.ip);
+    partition(AGENT_IP, [leader.ip]);
     try {
       // The agent's watchdog notices the silent stream (no heartbeats for 20 s).
       await waitFor('the agent notices the partition', async () => ((await agentState()).master_hostname === '' ? true : undefined), 40_000, 250);
@@ -466,7 +391,6 @@ describe('master failover with running tasks (multi-process)', () => {
     expect(alive(pids.get('keeper')!)).toBe(true);
     expect(killedTasks()).toEqual([]);
   });
-  if (!iptablesOk) it('partition test needs iptables — skipped', () => undefined);
 
   it('the surviving task is killed through the current leader, and the framework tears down', async () => {
     dumpOnFailure();

@@ -10,7 +10,9 @@ export interface RaftStatus { id: string; role: string; term: number; lead: stri
 
 export class MasterNode {
   proc: Proc | null = null;
-  readonly dataDir = tempDir('tsmesos-ha-');
+  readonly dataDir = tempDir('tsmesos-master-');
+  /** Output of earlier runs of this node (it may be killed and restarted). */
+  private readonly outputs: string[] = [];
   constructor(readonly ip: string, readonly port: number) {}
   get id(): string {
     return `${this.ip}:${this.port}`;
@@ -18,9 +20,9 @@ export class MasterNode {
   get url(): string {
     return `http://${this.id}`;
   }
-  start(peers: string[]): void {
+  start(peers: string[], extraArgs: string[] = []): void {
     this.proc = tsmesos(['up', '--role', 'master', '--ip', this.ip, '--port', String(this.port), '--data-dir', this.dataDir,
-      ...(peers.length > 0 ? ['--peers', peers.join(',')] : [])], { env: { ...process.env, TSMESOS_RAFT_BENCH: '1' } });
+      ...(peers.length > 0 ? ['--peers', peers.join(',')] : []), ...extraArgs], { env: { ...process.env, TSMESOS_RAFT_BENCH: '1' } });
   }
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const p = this.proc;
@@ -28,6 +30,10 @@ export class MasterNode {
     this.proc = null;
     p.kill(signal);
     await p.exited;
+    this.outputs.push(p.output());
+  }
+  output(): string {
+    return [...this.outputs, this.proc?.output() ?? ''].join('\n--- (restarted) ---\n');
   }
   async status(): Promise<RaftStatus | null> {
     if (!this.proc) return null;

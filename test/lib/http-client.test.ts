@@ -1,0 +1,41 @@
+import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { openRequest } from '../../src/lib/http-client.js';
+
+// The agent must not hang on a master that never answers: bounded connect and response waits.
+
+describe('http client deadlines', () => {
+  it('gives up on a server that accepts but never answers (response deadline)', async () => {
+    const server = net.createServer(() => undefined); // accepts, says nothing
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const started = Date.now();
+    await expect(openRequest({ host: '127.0.0.1', port, path: '/', responseTimeoutMs: 300 })).rejects.toThrow(/no response .* within 300 ms/);
+    expect(Date.now() - started).toBeLessThan(3000);
+    server.close();
+  });
+
+  it('fails fast on a refused connection', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    await expect(openRequest({ host: '127.0.0.1', port, path: '/', connectTimeoutMs: 300 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  const iptables = (op: '-A' | '-D', port: number): boolean =>
+    spawnSync('iptables', [op, 'INPUT', '-d', '127.0.5.77', '-p', 'tcp', '--dport', String(port), '-j', 'DROP'], { stdio: 'ignore' }).status === 0;
+
+  it('gives up connecting to a blackholed address (connect deadline)', async () => {
+    const port = 45_123;
+    if (!iptables('-A', port)) throw new Error('this test needs iptables (scripts/test-all.sh installs it)');
+    try {
+      const started = Date.now();
+      await expect(openRequest({ host: '127.0.5.77', port, path: '/', connectTimeoutMs: 400 })).rejects.toThrow(/connecting to 127.0.5.77:45123 timed out/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      iptables('-D', port);
+    }
+  });
+});
