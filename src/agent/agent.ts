@@ -57,6 +57,7 @@ export class Agent {
   private readonly updates: StatusUpdateManager;
   private readonly link: MasterLink;
   private stopping = false;
+  private heartbeat: { cancel(): void } | null = null;
 
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
@@ -71,6 +72,8 @@ export class Agent {
       onEvent: (e) => this.onEvent(e),
       onDisconnected: () => {
         this.opts.logger.warn('lost the master; reconnecting');
+        this.heartbeat?.cancel();
+        this.heartbeat = null;
         this.updates.pause();
       },
     });
@@ -100,6 +103,7 @@ export class Agent {
   /** Stops talking to the master and kills every task within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.heartbeat?.cancel();
     this.link.stop();
     this.updates.stop();
     const kills: Promise<void>[] = [];
@@ -139,6 +143,7 @@ export class Agent {
           saveAgentId(this.opts.workDir, id);
         }
         this.opts.logger.info('subscribed to master', { agent: id, master: this.masterAddress });
+        this.startHeartbeat((e['subscribed'] as { heartbeat_interval_seconds?: number }).heartbeat_interval_seconds ?? 5);
         this.updates.resume();
         return;
       }
@@ -171,6 +176,19 @@ export class Agent {
       default:
         return; // HEARTBEAT and future event types
     }
+  }
+
+  /** Our side of liveness: the master closes the stream of an agent that stops calling in. */
+  private startHeartbeat(intervalSeconds: number): void {
+    this.heartbeat?.cancel();
+    const ms = Math.min(Math.max(intervalSeconds, 0.1), 60) * 1000;
+    this.heartbeat = this.opts.clock.setInterval(() => {
+      const id = this.agentId;
+      if (id === undefined) return;
+      this.link.call({ type: 'HEARTBEAT', agent_id: { value: id } }).catch((err: unknown) =>
+        this.opts.logger.debug('heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    }, ms);
   }
 
   private async launch(frameworkId: string, frameworkInfo: FrameworkInfo, info: TaskInfo): Promise<void> {

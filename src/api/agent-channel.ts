@@ -27,7 +27,7 @@ export function agentChannelApp(leadership: Leadership): Hono {
     if (c.req.method !== 'POST') throw new TsmesosError('METHOD_NOT_ALLOWED', 'the agent channel accepts POST only');
     checkV1Headers(c);
     const call = obj(await readJsonBody(c, MAX_BODY), 'call');
-    const type = oneOf(call['type'], 'type', ['SUBSCRIBE', 'UPDATE'] as const);
+    const type = oneOf(call['type'], 'type', ['SUBSCRIBE', 'UPDATE', 'HEARTBEAT'] as const);
     const gated = await confirmedLeaderOrRedirect(c, leadership);
     if (gated instanceof Response) return gated;
     if (type === 'SUBSCRIBE') {
@@ -35,6 +35,10 @@ export function agentChannelApp(leadership: Leadership): Hono {
       return new Response(stream.body, { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' } });
     }
     const agentId = idValue(call['agent_id'], 'agent_id');
+    if (type === 'HEARTBEAT') {
+      if (!gated.agents.heartbeat(agentId)) throw new TsmesosError('FORBIDDEN', `agent ${agentId} is not subscribed`);
+      return c.body(null, 202);
+    }
     const update = obj(call['update'], 'update');
     const frameworkId = idValue(update['framework_id'], 'update.framework_id');
     const status = parseStatus(obj(update['status'], 'update.status'));

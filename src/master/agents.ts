@@ -36,7 +36,7 @@ export class Agents {
       if (this.ctx.state.agents.has(record.id)) continue;
       this.ctx.state.agents.set(record.id, {
         record, total: Resources.of(record.resources), connection: null, recovered: true,
-        registeredTime: record.registeredAt, reregisteredTime: null,
+        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(),
       });
     }
   }
@@ -59,12 +59,13 @@ export class Agents {
       // Unknown ids (e.g. removed agents) are admitted afresh: the agent must start over under the new id.
       const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
       await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
-      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null };
+      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0 };
       this.ctx.state.agents.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
     const stream = new EventStream();
     entry.connection = stream;
+    entry.lastSeen = this.ctx.clock.monotonic();
     const heartbeat = this.ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), this.ctx.timings.agentHeartbeatMs);
     stream.onClose(() => {
       heartbeat.cancel();
@@ -77,6 +78,29 @@ export class Agents {
     if (known) this.reconcileReportedTasks(entry.record.id, sub);
     this.ctx.requestAllocation();
     return stream;
+  }
+
+  /** An agent's HEARTBEAT call: proof that the agent can still reach us. */
+  heartbeat(agentId: string): boolean {
+    const a = this.ctx.state.agents.get(agentId);
+    if (!a || a.connection === null) return false;
+    a.lastSeen = this.ctx.clock.monotonic();
+    return true;
+  }
+
+  /**
+   * A connection whose agent stopped heartbeating (a partition the TCP stack has not
+   * noticed) is closed, which runs the usual disconnect handling.
+   */
+  closeSilent(): void {
+    const limit = this.ctx.timings.agentHeartbeatMs * 3;
+    const now = this.ctx.clock.monotonic();
+    for (const a of [...this.ctx.state.agents.values()].sort((x, y) => (x.record.id < y.record.id ? -1 : 1))) {
+      if (a.connection !== null && now - a.lastSeen > limit) {
+        this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs: Math.round(now - a.lastSeen) });
+        a.connection.close();
+      }
+    }
   }
 
   shutdown(): void {

@@ -89,6 +89,7 @@ export class Master {
     this.allocationPending = false;
     if (this.stopped) return;
     try {
+      this.agents.closeSilent();
       this.offers.runAllocation();
     } catch (e) {
       this.ctx.logger.error('allocation failed', { error: e instanceof Error ? e.stack : String(e) });

@@ -23,7 +23,8 @@ export interface AgentEntry {
   recovered: boolean;
   registeredTime: number;
   reregisteredTime: number | null;
-  /** Framework ids the agent has tasks for (maintained with tasks). */
+  /** Monotonic ms of the agent's last heartbeat (or subscription). */
+  lastSeen: number;
 }
 
 export interface TaskEntry {
