@@ -20,6 +20,7 @@ export interface UpConfig {
   peers: string[];
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
+  agentReregisterTimeoutMs: number;
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];
@@ -100,6 +101,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     peers: get('peers') ?? [],
     heartbeatIntervalMs,
     electionTimeoutMs,
+    agentReregisterTimeoutMs: get('agentReregisterTimeout') ?? 600_000,
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),

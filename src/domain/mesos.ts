@@ -48,6 +48,7 @@ export interface TaskStatus {
   timestamp: number;
   /** base64 of 16 random bytes; absent on master-generated updates (never acknowledged). */
   uuid?: string;
+  unreachable_time?: { nanoseconds: number };
 }
 
 export interface AgentInfo {

@@ -32,12 +32,30 @@ export class Agents {
 
   /** Agents in the registry come back as `recovered` until they reregister. */
   recover(): void {
+    const unreachable = this.ctx.registry.unreachableAgents();
     for (const record of this.ctx.registry.agents()) {
       if (this.ctx.state.agents.has(record.id)) continue;
+      const since = unreachable.get(record.id) ?? null;
       this.ctx.state.agents.set(record.id, {
-        record, total: Resources.of(record.resources), connection: null, recovered: true,
-        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(),
+        record, total: Resources.of(record.resources), connection: null, recovered: since === null,
+        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since,
       });
+    }
+  }
+
+  /**
+   * Agents still not back `agentReregisterTimeoutMs` after this master took over are
+   * marked unreachable (registry first), so reconciliation stops waiting for them.
+   */
+  async markStragglersUnreachable(): Promise<void> {
+    const stragglers = [...this.ctx.state.agents.values()].filter((a) => a.recovered).sort((x, y) => (x.record.id < y.record.id ? -1 : 1));
+    for (const a of stragglers) {
+      const at = this.ctx.clock.now();
+      await this.ctx.log.propose({ type: 'MARK_AGENT_UNREACHABLE', agentId: a.record.id, at });
+      if (!a.recovered) continue; // it came back while we were proposing
+      a.recovered = false;
+      a.unreachableSince = at;
+      this.ctx.logger.warn('agent did not reregister in time; marked unreachable', { agent: a.record.id });
     }
   }
 
@@ -48,6 +66,10 @@ export class Agents {
     if (known) {
       const record: AgentRecord = { ...known.record, hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes };
       if (JSON.stringify(record) !== JSON.stringify(known.record)) await this.ctx.log.propose({ type: 'UPDATE_AGENT', agent: record });
+      if (known.unreachableSince !== null) {
+        await this.ctx.log.propose({ type: 'MARK_AGENT_REACHABLE', agentId: record.id });
+        known.unreachableSince = null;
+      }
       this.dropConnection(known);
       entry = known;
       entry.record = record;
@@ -59,7 +81,7 @@ export class Agents {
       // Unknown ids (e.g. removed agents) are admitted afresh: the agent must start over under the new id.
       const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
       await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
-      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0 };
+      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null };
       this.ctx.state.agents.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }

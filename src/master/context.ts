@@ -13,6 +13,8 @@ export interface MasterTimings {
   defaultRefuseSeconds: number;
   maxCompletedTasksPerFramework: number;
   maxCompletedFrameworks: number;
+  /** After a failover, agents not back within this are marked unreachable (Mesos agent_reregister_timeout). */
+  agentReregisterTimeoutMs: number;
 }
 
 export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
@@ -22,6 +24,7 @@ export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
   defaultRefuseSeconds: 5,
   maxCompletedTasksPerFramework: 1000,
   maxCompletedFrameworks: 50,
+  agentReregisterTimeoutMs: 600_000,
 };
 
 /** What every master component shares: state, the registry's log, and injected time and randomness. */

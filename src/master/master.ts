@@ -33,6 +33,7 @@ export class Master {
   readonly frameworks: Frameworks;
   readonly agents: Agents;
   private allocationTimer: { cancel(): void } | null = null;
+  private stragglerTimer: { cancel(): void } | null = null;
   private allocationPending = false;
   private stopped = false;
 
@@ -70,11 +71,16 @@ export class Master {
     this.agents.recover();
     this.frameworks.recover();
     this.allocationTimer = this.ctx.clock.setInterval(() => this.allocateNow(), this.ctx.timings.allocationIntervalMs);
+    this.stragglerTimer = this.ctx.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.agents.markStragglersUnreachable().catch((e: unknown) => this.ctx.logger.error('marking agents unreachable failed', { error: e instanceof Error ? e.message : String(e) }));
+    }, this.ctx.timings.agentReregisterTimeoutMs);
   }
 
   stop(): void {
     this.stopped = true;
     this.allocationTimer?.cancel();
+    this.stragglerTimer?.cancel();
     this.frameworks.shutdown();
     this.agents.shutdown();
   }

@@ -45,9 +45,10 @@ function legacyFramework(ctx: MasterContext, fw: FrameworkEntry): Record<string,
   };
 }
 
-export function legacyAgents(ctx: MasterContext): { active: Record<string, unknown>[]; recovered: Record<string, unknown>[] } {
+export function legacyAgents(ctx: MasterContext): { active: Record<string, unknown>[]; recovered: Record<string, unknown>[]; unreachable: number } {
   const active: Record<string, unknown>[] = [];
   const recovered: Record<string, unknown>[] = [];
+  let unreachable = 0;
   for (const a of [...ctx.state.agents.values()].sort((x, y) => byId(x.record, y.record))) {
     const r = a.record;
     const used = usedOnAgent(ctx.state, r.id);
@@ -60,10 +61,11 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
       unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: false, version: VERSION,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
     };
-    if (a.recovered) recovered.push({ id: r.id, hostname: r.hostname, port: r.port, resources: a.total.toLegacyJson() });
+    if (a.unreachableSince !== null) unreachable++;
+    else if (a.recovered) recovered.push({ id: r.id, hostname: r.hostname, port: r.port, resources: a.total.toLegacyJson() });
     else active.push(json);
   }
-  return { active, recovered };
+  return { active, recovered, unreachable };
 }
 
 export function legacyFrameworks(ctx: MasterContext): { frameworks: Record<string, unknown>[]; completed: Record<string, unknown>[] } {
@@ -83,7 +85,7 @@ export function legacyState(ctx: MasterContext, leader: LeaderView, flags: Recor
     id: info.id, pid: info.pid, hostname: info.hostname,
     capabilities: ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'],
     activated_slaves: agents.active.filter((a) => a['active'] === true).length,
-    deactivated_slaves: 0, unreachable_slaves: 0,
+    deactivated_slaves: 0, unreachable_slaves: agents.unreachable,
     ...(leader.leaderPid !== null ? { leader: leader.leaderPid } : {}),
     ...(leader.leaderInfo !== null ? { leader_info: leader.leaderInfo } : {}),
     flags,

@@ -25,6 +25,8 @@ export interface AgentEntry {
   reregisteredTime: number | null;
   /** Monotonic ms of the agent's last heartbeat (or subscription). */
   lastSeen: number;
+  /** Wall-clock ms when the agent was marked unreachable, else null. */
+  unreachableSince: number | null;
 }
 
 export interface TaskEntry {

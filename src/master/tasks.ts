@@ -160,7 +160,12 @@ export class Tasks {
       const agents = this.ctx.state.agents;
       const recoveredPending = agentId !== undefined ? agents.get(agentId)?.recovered === true : [...agents.values()].some((a) => a.recovered);
       if (recoveredPending) continue; // Mesos stays silent until recovered agents reregister
-      const state: TaskState = agentId !== undefined && agents.has(agentId) ? 'TASK_GONE' : 'TASK_UNKNOWN';
+      const agent = agentId !== undefined ? agents.get(agentId) : undefined;
+      if (agent?.unreachableSince != null) {
+        this.sendReconciled(fw, taskId, agentId ?? null, 'TASK_UNREACHABLE', agent.unreachableSince);
+        continue;
+      }
+      const state: TaskState = agent !== undefined ? 'TASK_GONE' : 'TASK_UNKNOWN';
       this.sendReconciled(fw, taskId, agentId ?? null, state);
     }
   }
@@ -214,8 +219,9 @@ export class Tasks {
     });
   }
 
-  private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState): void {
+  private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, unreachableSince?: number): void {
     const status: TaskStatus = {
+      ...(unreachableSince !== undefined ? { unreachable_time: { nanoseconds: unreachableSince * 1e6 } } : {}),
       task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER',
       reason: 'REASON_RECONCILIATION', timestamp: this.ctx.clock.now() / 1000,
       ...(agentId !== null ? { agent_id: { value: agentId } } : {}),

@@ -3,6 +3,7 @@ import type { RegistryCommand } from './commands.js';
 import { agentsTable } from './agents-table.js';
 import { frameworksTable } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
+import { unreachableTable } from './unreachable-table.js';
 
 /**
  * The one FSM apply switch. Runs inside the caller's transaction; deterministic:
@@ -18,6 +19,13 @@ export function applyCommand(db: Database.Database, index: number, cmd: Registry
       break;
     case 'REMOVE_AGENT':
       agentsTable.remove(db, cmd.agentId);
+      unreachableTable.clear(db, cmd.agentId);
+      break;
+    case 'MARK_AGENT_UNREACHABLE':
+      if (agentsTable.get(db, cmd.agentId)) unreachableTable.mark(db, cmd.agentId, cmd.at);
+      break;
+    case 'MARK_AGENT_REACHABLE':
+      unreachableTable.clear(db, cmd.agentId);
       break;
     case 'ADD_FRAMEWORK':
     case 'UPDATE_FRAMEWORK':

@@ -25,6 +25,9 @@ export type RegistryCommand =
   | { type: 'ADMIT_AGENT'; agent: AgentRecord }
   | { type: 'UPDATE_AGENT'; agent: AgentRecord }
   | { type: 'REMOVE_AGENT'; agentId: string; at: number }
+  /** Mesos MarkSlaveUnreachable / MarkSlaveReachable. */
+  | { type: 'MARK_AGENT_UNREACHABLE'; agentId: string; at: number }
+  | { type: 'MARK_AGENT_REACHABLE'; agentId: string }
   | { type: 'ADD_FRAMEWORK'; framework: FrameworkRecord }
   | { type: 'UPDATE_FRAMEWORK'; framework: FrameworkRecord }
   | { type: 'REMOVE_FRAMEWORK'; frameworkId: string; at: number }
@@ -38,7 +41,7 @@ export function encodeCommand(cmd: RegistryCommand): string {
 }
 
 const KNOWN: ReadonlySet<string> = new Set<RegistryCommandType>([
-  'ADMIT_AGENT', 'UPDATE_AGENT', 'REMOVE_AGENT', 'ADD_FRAMEWORK', 'UPDATE_FRAMEWORK', 'REMOVE_FRAMEWORK', 'NOOP',
+  'ADMIT_AGENT', 'UPDATE_AGENT', 'REMOVE_AGENT', 'MARK_AGENT_UNREACHABLE', 'MARK_AGENT_REACHABLE', 'ADD_FRAMEWORK', 'UPDATE_FRAMEWORK', 'REMOVE_FRAMEWORK', 'NOOP',
 ]);
 
 /** Entries come from our own log; an unknown type means a newer binary wrote it, which we must not silently skip. */

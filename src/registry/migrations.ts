@@ -14,6 +14,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE frameworks (id TEXT PRIMARY KEY, info TEXT NOT NULL, registered_at INTEGER NOT NULL);
   CREATE TABLE removed_frameworks (id TEXT PRIMARY KEY, removed_at INTEGER NOT NULL);
   `,
+  // 2: agents that did not come back in time after a failover (Mesos registry `unreachable`)
+  `
+  CREATE TABLE unreachable_agents (id TEXT PRIMARY KEY, since INTEGER NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

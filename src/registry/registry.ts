@@ -8,6 +8,7 @@ import type { AgentRecord, FrameworkRecord, RegistryCommand } from './commands.j
 import { agentsTable } from './agents-table.js';
 import { frameworksTable } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
+import { unreachableTable } from './unreachable-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
@@ -46,6 +47,11 @@ export class Registry {
 
   agent(id: string): AgentRecord | undefined {
     return agentsTable.get(this.db, id);
+  }
+
+  /** Agents marked unreachable, with the time (ms) they were marked. */
+  unreachableAgents(): Map<string, number> {
+    return new Map(unreachableTable.list(this.db).map((r) => [r.id, r.since]));
   }
 
   frameworks(): FrameworkRecord[] {

@@ -6,7 +6,7 @@ import { metaTable } from './meta-table.js';
 // single-voter registry_log) is not part of the image: the snapshot index replaces it.
 
 /** Replicated tables, in restore order. */
-const TABLES = ['agents', 'frameworks', 'removed_frameworks', 'registry_meta'] as const;
+const TABLES = ['agents', 'frameworks', 'removed_frameworks', 'unreachable_agents', 'registry_meta'] as const;
 const LOCAL_META_KEYS: ReadonlySet<string> = new Set(['applied_index']);
 
 interface Image {

@@ -53,6 +53,7 @@ export async function startMaster(config: UpConfig, logger: Logger): Promise<Run
     makeMaster: () => new Master({
       ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
       clock: systemClock, rng: systemRng, logger: logger.child('master'),
+      timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
     }),
   });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';

@@ -79,4 +79,22 @@ describe('registry (real SQLite files)', () => {
     Registry.open(dir).close();
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
+
+  it('marks agents unreachable and reachable; snapshots carry the mark', async () => {
+    const { snapshotRegistry, restoreRegistry } = await import('../../src/registry/snapshot.js');
+    const r = Registry.open(tempDir());
+    r.apply(1, { type: 'ADMIT_AGENT', agent: agent('a1') });
+    r.apply(2, { type: 'MARK_AGENT_UNREACHABLE', agentId: 'a1', at: 42 });
+    r.apply(3, { type: 'MARK_AGENT_UNREACHABLE', agentId: 'ghost', at: 43 }); // unknown agents are not marked
+    expect([...r.unreachableAgents()]).toEqual([['a1', 42]]);
+    const image = snapshotRegistry(r.db);
+    r.apply(4, { type: 'MARK_AGENT_REACHABLE', agentId: 'a1' });
+    expect(r.unreachableAgents().size).toBe(0);
+    const other = Registry.open(tempDir());
+    restoreRegistry(other.db, image, 3);
+    expect([...other.unreachableAgents()]).toEqual([['a1', 42]]);
+    expect(other.appliedIndex()).toBe(3);
+    r.close();
+    other.close();
+  });
 });
