@@ -33,6 +33,10 @@ describe('tsmesos CLI', () => {
     [['up', '--role', 'all', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command/],
     [['status', '--master', 'ftp://x'], /--master/],
+    [['masters', 'add', 'nonsense'], /expected IP:PORT/],
+    [['masters', 'frob'], /unknown masters action 'frob'/],
+    [['masters', 'remove'], /expected IP:PORT/],
+    [['recover', '--data-dir', '/tmp'], /--force-new-cluster is required/],
   ])('%j exits 2 with a one-line message', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
