@@ -6,7 +6,13 @@
 //      persists the Ready (snapshot, compaction, entries, hard state), restores the
 //      registry from a received snapshot and applies the committed entries — so the
 //      registry's applied index and the Raft log can never disagree after a crash;
-//   2. only then the messages go out (a vote or an ack never outlives a crash);
+//   2. only then the messages go out (a vote or an ack never outlives a crash) — except a
+//      leader's appends and heartbeats, which go out just before its own write, so the
+//      followers' fsyncs overlap the leader's (etcd-raft does the same). That is safe: they
+//      acknowledge nothing, no term or vote change is pending (checked), and the leader only
+//      counts itself towards a commit once its entries are durable, because an append's
+//      response is handled by this single-threaded loop only after the synchronous write
+//      of the Ready that sent it has returned;
 //   3. proposals and reads waiting on applied entries are released;
 //   4. advance(ready); only after that do listeners run (they may call back into us).
 import type { Entry, Message, NodeId, Ready, Role } from './core/types.js';
@@ -110,6 +116,7 @@ export class RaftDriver {
   /** Term and vote last persisted; `syncMode` is the connection's current synchronous=FULL. */
   private synced: { term: number; vote: NodeId };
   private syncMode = true;
+  private readonly setSync: { full: () => void; normal: () => void };
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
@@ -163,6 +170,9 @@ export class RaftDriver {
     this.synced = { term: persisted.hardState.term, vote: persisted.hardState.vote };
     this.lastImageAt = Math.max(applied, persisted.snapshot?.index ?? 0);
     this.tx = reg.db.transaction((rd: Ready) => this.persistAndApply(rd));
+    const full = reg.db.prepare('PRAGMA synchronous = FULL');
+    const normal = reg.db.prepare('PRAGMA synchronous = NORMAL');
+    this.setSync = { full: () => full.run(), normal: () => normal.run() };
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -370,12 +380,22 @@ export class RaftDriver {
     const sync = rd.entries.length > 0 || rd.snapshot !== undefined || rd.compaction !== undefined ||
       (hs !== undefined && (hs.term !== this.synced.term || hs.vote !== this.synced.vote));
     if (sync !== this.syncMode) {
-      this.opts.registry.db.pragma(`synchronous = ${sync ? 'FULL' : 'NORMAL'}`);
+      if (sync) this.setSync.full();
+      else this.setSync.normal();
       this.syncMode = sync;
+    }
+    let after = rd.messages;
+    const termOrVote = hs !== undefined && (hs.term !== this.synced.term || hs.vote !== this.synced.vote);
+    if (this.node.role === 'leader' && !termOrVote && rd.snapshot === undefined && after.length > 0) {
+      const early = after.filter((m) => m.type === 'append' || m.type === 'heartbeat');
+      if (early.length > 0) {
+        after = after.filter((m) => m.type !== 'append' && m.type !== 'heartbeat');
+        this.opts.transport.send(early);
+      }
     }
     this.tx(rd);
     if (hs) this.synced = { term: hs.term, vote: hs.vote };
-    this.opts.transport.send(rd.messages);
+    this.opts.transport.send(after);
     if (rd.snapshot) {
       this.appliedTerm = rd.snapshot.term;
       this.lastImageAt = rd.snapshot.index;

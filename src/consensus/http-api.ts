@@ -1,8 +1,11 @@
 // Raft's HTTP surface on the master port, under /tsmesos/raft/v1:
-//   POST messages  peer transport (batched JSON, binary as base64)
+//   POST stream    peer transport: a long-lived body of newline-delimited wire messages from
+//                  one peer; answered with a streaming body of ack bytes (see transport.ts)
+//   POST messages  peer transport for older peers (one batch of JSON per request)
 //   GET  status    this node's Raft status (any member; used by `tsmesos status` / `masters`)
 //   POST members   {"action":"add"|"remove","address":"IP:PORT"} — leader only, else 307
 //   POST bench/propose  hidden, only with TSMESOS_RAFT_BENCH=1: replicates one NOOP command
+//                  (?n=K: K of them at once, K <= 1000)
 import { Hono, type Context } from 'hono';
 import { readJsonBody } from '../api/http-errors.js';
 import { TsmesosError } from '../domain/errors.js';
@@ -11,9 +14,10 @@ import type { RaftDriver } from './driver.js';
 import type { RaftLog } from './raft-log.js';
 import { fromWire } from './wire.js';
 import { NO_PEER_AUTH, type PeerAuthenticator } from './peer-auth.js';
-import { RAFT_PREFIX } from './transport.js';
+import { ACK_DELAY_MS, RAFT_PREFIX, STREAM_FROM_HEADER, STREAM_PATH } from './transport.js';
 
 const MAX_BATCH_BODY = 256 << 20;
+const ACK = new Uint8Array([0x0a]);
 
 export interface RaftApiOptions {
   auth?: PeerAuthenticator;
@@ -42,6 +46,63 @@ export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions =
     return c.body(null, 204);
   });
 
+  app.post(STREAM_PATH, (c) => {
+    const from = c.req.header(STREAM_FROM_HEADER) ?? '';
+    checkAuth(c, from);
+    const body = c.req.raw.body;
+    if (!body || from === '') throw new TsmesosError('BAD_REQUEST', `expected a message stream with a ${STREAM_FROM_HEADER} header`);
+    const sink: { out: ReadableStreamDefaultController<Uint8Array> | null } = { out: null };
+    let ackTimer: ReturnType<typeof setTimeout> | null = null;
+    const ack = (): void => {
+      ackTimer = null;
+      try {
+        sink.out?.enqueue(ACK);
+      } catch {
+        sink.out = null;
+      }
+    };
+    const acks = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        sink.out = ctrl;
+        ctrl.enqueue(ACK); // accepted
+      },
+      cancel() {
+        sink.out = null;
+      },
+    });
+    void (async () => {
+      const decoder = new TextDecoder();
+      let pending = '';
+      try {
+        for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+          pending += decoder.decode(chunk, { stream: true });
+          let start = 0;
+          for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n', start)) {
+            const line = pending.slice(start, nl);
+            start = nl + 1;
+            if (line.length === 0) continue;
+            const m = fromWire(JSON.parse(line));
+            if (m.from === from) driver.receive(m);
+          }
+          pending = pending.slice(start);
+          if (pending.length > MAX_BATCH_BODY) throw new Error('message too large');
+          ackTimer ??= setTimeout(ack, ACK_DELAY_MS);
+        }
+      } catch {
+        // The peer went away or sent garbage: drop the stream; it reconnects and Raft retransmits.
+      } finally {
+        if (ackTimer) clearTimeout(ackTimer);
+        try {
+          sink.out?.close();
+        } catch {
+          // already closed
+        }
+        sink.out = null;
+      }
+    })();
+    return new Response(acks, { status: 200, headers: { 'Content-Type': 'application/octet-stream' } });
+  });
+
   app.get(`${RAFT_PREFIX}/status`, (c) => c.json(driver.status()));
 
   app.post(`${RAFT_PREFIX}/members`, async (c) => {
@@ -65,8 +126,10 @@ export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions =
     app.post(`${RAFT_PREFIX}/bench/propose`, async (c) => {
       const redirect = redirectToLeader(c, driver);
       if (redirect) return redirect;
-      const index = await log.propose({ type: 'NOOP' });
-      return c.json({ index });
+      // ?n=K (at most 1000) proposes K commands at once and answers when all are applied.
+      const n = Math.min(1000, Math.max(1, Math.floor(Number(c.req.query('n') ?? '1')) || 1));
+      const indexes = await Promise.all(Array.from({ length: n }, () => log.propose({ type: 'NOOP' })));
+      return c.json({ index: Math.max(...indexes), n });
     });
   }
   return app;
