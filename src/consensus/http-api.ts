@@ -8,6 +8,7 @@
 //                  (?n=K: K of them at once, K <= 1000)
 import { Hono, type Context } from 'hono';
 import { readJsonBody } from '../api/http-errors.js';
+import { obj } from '../api/validate.js';
 import { TsmesosError } from '../domain/errors.js';
 import { parseHostPort } from '../lib/http-client.js';
 import type { RaftDriver } from './driver.js';
@@ -32,13 +33,14 @@ export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions =
   };
 
   app.post(`${RAFT_PREFIX}/messages`, async (c) => {
-    const body = (await readJsonBody(c, MAX_BATCH_BODY)) as { from?: unknown; messages?: unknown };
-    const from = typeof body.from === 'string' ? body.from : '';
+    const body = obj(await readJsonBody(c, MAX_BATCH_BODY), 'body');
+    const from = typeof body['from'] === 'string' ? body['from'] : '';
     checkAuth(c, from);
-    if (!Array.isArray(body.messages)) throw new TsmesosError('BAD_REQUEST', 'expected {"from": ID, "messages": [...]}');
+    const messages = body['messages'];
+    if (!Array.isArray(messages)) throw new TsmesosError('BAD_REQUEST', 'expected {"from": ID, "messages": [...]}');
     let msgs;
     try {
-      msgs = body.messages.map(fromWire);
+      msgs = messages.map(fromWire);
     } catch (e) {
       throw new TsmesosError('BAD_REQUEST', `malformed raft message: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -107,9 +109,9 @@ export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions =
 
   app.post(`${RAFT_PREFIX}/members`, async (c) => {
     checkAuth(c, '');
-    const body = (await readJsonBody(c, 4096)) as { action?: unknown; address?: unknown };
-    const action = body.action;
-    const address = typeof body.address === 'string' ? body.address.trim() : '';
+    const body = obj(await readJsonBody(c, 4096), 'body');
+    const action = body['action'];
+    const address = typeof body['address'] === 'string' ? body['address'].trim() : '';
     const hp = parseHostPort(address);
     if ((action !== 'add' && action !== 'remove') || !hp) {
       throw new TsmesosError('BAD_REQUEST', 'expected {"action": "add"|"remove", "address": "IP:PORT"}');
