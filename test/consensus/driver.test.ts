@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { RaftDriver } from '../../src/consensus/driver.js';
 import { RaftLog } from '../../src/consensus/raft-log.js';
-import { HttpTransport, type Transport } from '../../src/consensus/transport.js';
+import { HttpTransport, type Transport, type TransportFaults } from '../../src/consensus/transport.js';
 import { raftApp } from '../../src/consensus/http-api.js';
 import type { Message, NodeId } from '../../src/consensus/core/types.js';
 import { Registry } from '../../src/registry/registry.js';
@@ -182,7 +182,7 @@ describe('RaftDriver', () => {
     expect(() => startNode(net, '127.0.0.1:7199', victim.dir, [])).toThrow(/belongs to master 127.0.0.1:7001/);
   });
 
-  it('runs over the HTTP peer transport on 127.0.0.1', async () => {
+  async function overHttp(faults: TransportFaults | undefined, commands: number): Promise<TestNode[]> {
     const ports = [await freePort(), await freePort(), await freePort()];
     const ids = ports.map((p) => `127.0.0.1:${p}`);
     const servers: RunningServer[] = [];
@@ -193,7 +193,7 @@ describe('RaftDriver', () => {
         const registry = Registry.open(path.join(dir, 'master'));
         const driver = new RaftDriver({
           id, registry, bootstrapVoters: ids, clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger,
-          transport: new HttpTransport({ self: id, localAddress: '127.0.0.1', clock: systemClock, rng: seededRng(1), logger: silentLogger }),
+          transport: new HttpTransport({ self: id, localAddress: '127.0.0.1', clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger, ...(faults ? { faults } : {}) }),
           heartbeatIntervalMs: HEARTBEAT, electionTimeoutMs: ELECTION,
         });
         const log = new RaftLog(driver);
@@ -205,12 +205,33 @@ describe('RaftDriver', () => {
         live.push(n);
       }
       for (const n of nodes) n.driver.start();
-      const leader = await waitLeader(nodes);
-      await Promise.all(Array.from({ length: 10 }, (_, i) => leader.log.propose(admit(`h${i}`))));
-      await waitFor('replicated over HTTP', () => (nodes.every((n) => n.registry.agents().length === 10) ? true : undefined), 5000, 10);
+      for (let i = 0; i < commands; i++) {
+        // Lost messages may cost the leader its term: retry each command (bounded) on whoever leads.
+        for (let attempt = 0; ; attempt++) {
+          const leader = await waitLeader(nodes, 10_000);
+          try {
+            await leader.log.propose(admit(`h${i}`));
+            break;
+          } catch (e) {
+            if (attempt >= 20) throw e;
+          }
+        }
+      }
+      await waitFor('replicated over HTTP', () => (nodes.every((n) => n.registry.agents().length === commands) ? true : undefined), 15_000, 10);
+      return nodes;
     } finally {
       for (const n of nodes) n.driver.stop();
       await Promise.all(servers.map((s) => s.close()));
     }
+  }
+
+  it('runs over the HTTP peer transport on 127.0.0.1', async () => {
+    await overHttp(undefined, 10);
+  });
+
+  it('converges through the transport fault hooks: drops, duplicates and delays', async () => {
+    const nodes = await overHttp({ drop: 0.15, duplicate: 0.2, delayMs: 15 }, 40);
+    const images = nodes.map((n) => JSON.stringify(n.registry.agents()));
+    expect(new Set(images).size).toBe(1);
   });
 });
