@@ -116,6 +116,21 @@ describe('highly-available masters (multi-process)', () => {
     await waitFor('agent re-registers', async () => ((await agentIdOf(again)).includes(agentId) ? true : undefined), 30_000);
   });
 
+  it('SIGTERM of the leader hands leadership over before exiting, with no data lost', async () => {
+    const leader = await servingLeader(masters);
+    const before = (await leader.status())!;
+    const last = await benchWrite(leader);
+    const output = (): string => leader.output();
+    await leader.kill('SIGTERM');
+    expect(output()).toContain('leadership transferred');
+    const next = await servingLeader(masters.filter((m) => m !== leader));
+    const st = (await next.status())!;
+    expect(st.term).toBeGreaterThan(before.term);
+    expect(st.commit).toBeGreaterThanOrEqual(last);
+    leader.start(peers());
+    await waitFor('the old leader rejoins', async () => ((await leader.status())?.role === 'follower' ? true : undefined), 15_000);
+  });
+
   it('recover --force-new-cluster turns one survivor into a one-member cluster with its data', async () => {
     const leader = await servingLeader(masters);
     const last = await benchWrite(leader);
