@@ -185,7 +185,7 @@ export class HttpTransport implements Transport {
     const req = s.req;
     // Written synchronously (the socket is corked around the write so the HTTP layer does not
     // defer the flush to the next tick): the leader's appends are on the wire before it starts
-    // its own fsync (see RaftDriver.handle).
+    // its own fsync (see ReadyWriter.write in driver-persist.ts).
     const sock = req.socket;
     sock?.cork();
     try {

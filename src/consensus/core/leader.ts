@@ -3,6 +3,12 @@ import { hasQuorum, isVoter } from './conf.js';
 import type { RaftNode } from './raft.js';
 import type { Message, NodeId } from './types.js';
 
+export interface PendingRead {
+  readonly context: string;
+  readonly index: number;
+  readonly acks: Set<NodeId>;
+}
+
 /**
  * Sends the next batch to `to` if its progress is not paused. Falls back to the snapshot
  * when the entries it needs were compacted. Returns whether a message was sent.

@@ -1,65 +1,19 @@
 // A deterministic Raft state machine (etcd-raft style): no clock, no I/O, no randomness of
 // its own. The driver calls tick()/step()/propose()..., then drains ready() and advance()s.
+import { EMPTY_STATE, type PersistedState, type RaftConfig, type RaftStatus } from './config.js';
 import { EMPTY_CONF, applyConfChange, encodeConfChange, hasQuorum, isVoter, makeConf, members } from './conf.js';
-import { handleAppend, handleHeartbeat, handleSnapshot, handleVoteRequest, pollVotes } from './follower.js';
-import { bcastAppend, bcastHeartbeat, leaderTick, maybeCommit, readQuorumReached, sendAppend, stepLeader } from './leader.js';
+import { TRANSFER, hup, inLease, recordVote, reset } from './election.js';
+import { handleAppend, handleHeartbeat, handleSnapshot, handleVoteRequest } from './follower.js';
+import { bcastAppend, bcastHeartbeat, leaderTick, maybeCommit, readQuorumReached, sendAppend, stepLeader, type PendingRead } from './leader.js';
 import { RaftLog } from './log.js';
 import { Progress } from './progress.js';
+import { advance, hasReady, ready } from './ready.js';
 import type {
-  ConfChange, ConfState, Entry, EntryType, HardState, Message, NodeId, ReadState, Ready, Result, Role, Snapshot, SoftState,
+  ConfChange, ConfState, Entry, EntryType, HardState, Message, NodeId, ReadState, Ready, Result, Role, SoftState,
 } from './types.js';
 
-export interface RaftConfig {
-  readonly id: NodeId;
-  /**
-   * Membership used only to bootstrap a brand-new cluster (empty storage): every initial
-   * member must pass the same list. A node joining an existing cluster passes [] and
-   * learns the membership from the leader.
-   */
-  readonly voters: readonly NodeId[];
-  readonly learners?: readonly NodeId[];
-  /** A follower campaigns after a random timeout in [electionTicks, 2*electionTicks). */
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
-  /** Uniform integer in [0, n); injected so simulations are reproducible. */
-  readonly randomInt: (n: number) => number;
-  readonly preVote?: boolean;
-  readonly checkQuorum?: boolean;
-  readonly maxBatchEntries?: number;
-  readonly maxInflight?: number;
-  /** Last index already applied to the state machine (if it is persisted with it). */
-  readonly applied?: number;
-}
-
-/** What a node restarts from; produced by Storage.load(). */
-export interface PersistedState {
-  readonly hardState: HardState;
-  readonly snapshot: Snapshot | null;
-  readonly entries: readonly Entry[];
-}
-
-export const EMPTY_STATE: PersistedState = { hardState: { term: 0, vote: '', commit: 0 }, snapshot: null, entries: [] };
-
-export interface PendingRead {
-  readonly context: string;
-  readonly index: number;
-  readonly acks: Set<NodeId>;
-}
-
-export interface RaftStatus {
-  readonly id: NodeId;
-  readonly role: Role;
-  readonly term: number;
-  readonly vote: NodeId;
-  readonly lead: NodeId;
-  readonly commit: number;
-  readonly applied: number;
-  readonly firstIndex: number;
-  readonly lastIndex: number;
-  readonly conf: ConfState;
-}
-
-const TRANSFER = 'transfer';
+export { EMPTY_STATE, type PersistedState, type RaftConfig, type RaftStatus } from './config.js';
+export type { PendingRead } from './leader.js';
 
 export class RaftNode {
   readonly id: NodeId;
@@ -71,7 +25,8 @@ export class RaftNode {
   role: Role = 'follower';
   readonly log: RaftLog;
   conf: ConfState = EMPTY_CONF;
-  private confVersionSeen = -1;
+  /** @internal election.ts reads and writes the fields below (they were private to this class). */
+  confVersionSeen = -1;
   progress = new Map<NodeId, Progress>();
   votes = new Map<NodeId, boolean>();
   electionElapsed = 0;
@@ -81,9 +36,10 @@ export class RaftNode {
   pendingReads: PendingRead[] = [];
   readStates: ReadState[] = [];
   msgs: Message[] = [];
-  private prevHard: HardState;
-  private prevSoft: SoftState;
-  private awaitingAdvance = false;
+  /** @internal ready.ts keeps the Ready/advance bookkeeping in these three. */
+  prevHard: HardState;
+  prevSoft: SoftState;
+  awaitingAdvance = false;
 
   constructor(config: RaftConfig, persisted: PersistedState = EMPTY_STATE) {
     this.id = config.id;
@@ -123,19 +79,19 @@ export class RaftNode {
     this.electionElapsed++;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      this.hup(this.cfg.preVote ? 'preVote' : 'election');
+      hup(this, this.cfg.preVote ? 'preVote' : 'election');
     }
   }
 
   /** Starts an election now (through pre-vote when enabled). */
   campaign(): void {
-    this.hup(this.cfg.preVote ? 'preVote' : 'election');
+    hup(this, this.cfg.preVote ? 'preVote' : 'election');
   }
 
   step(m: Message): void {
     if (m.to !== this.id) return;
     if (m.term > this.term) {
-      if ((m.type === 'vote' || m.type === 'preVote') && m.context !== TRANSFER && this.inLease()) return;
+      if ((m.type === 'vote' || m.type === 'preVote') && m.context !== TRANSFER && inLease(this)) return;
       if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) {
         // Pre-vote traffic carries a prospective term; it must not move ours.
       } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
@@ -170,12 +126,12 @@ export class RaftNode {
         this.syncConf();
         return;
       case 'timeoutNow':
-        if (this.role === 'follower') this.hup('transfer');
+        if (this.role === 'follower') hup(this, 'transfer');
         return;
       case 'preVoteResp':
       case 'voteResp':
         // Only answers to the round we are running count.
-        if (m.type === 'preVoteResp' ? this.role === 'preCandidate' : this.role === 'candidate') this.recordVote(m);
+        if (m.type === 'preVoteResp' ? this.role === 'preCandidate' : this.role === 'candidate') recordVote(this, m);
         return;
       default:
         return;
@@ -254,43 +210,15 @@ export class RaftNode {
   // ---- outputs ------------------------------------------------------------------------
 
   hasReady(): boolean {
-    const l = this.log;
-    return this.msgs.length > 0 || this.readStates.length > 0 || l.stableIndex < l.lastIndex() ||
-      l.unstableSnapshot !== null || l.pendingCompaction !== null || l.committed > l.applied ||
-      !sameHard(this.hardState(), this.prevHard) || !sameSoft(this.softState(), this.prevSoft);
+    return hasReady(this);
   }
 
   ready(): Ready | null {
-    if (this.awaitingAdvance) throw new Error('ready() called again before advance()');
-    if (!this.hasReady()) return null;
-    const hs = this.hardState();
-    const ss = this.softState();
-    const rd: Ready = {
-      ...(sameSoft(ss, this.prevSoft) ? {} : { softState: ss }),
-      ...(sameHard(hs, this.prevHard) ? {} : { hardState: hs }),
-      entries: this.log.unstableEntries(),
-      ...(this.log.unstableSnapshot ? { snapshot: this.log.unstableSnapshot } : {}),
-      ...(this.log.pendingCompaction ? { compaction: this.log.pendingCompaction } : {}),
-      committedEntries: this.log.nextCommitted(),
-      messages: this.msgs,
-      readStates: this.readStates,
-    };
-    this.msgs = [];
-    this.readStates = [];
-    this.awaitingAdvance = true;
-    return rd;
+    return ready(this);
   }
 
   advance(rd: Ready): void {
-    this.awaitingAdvance = false;
-    if (rd.hardState) this.prevHard = rd.hardState;
-    if (rd.softState) this.prevSoft = rd.softState;
-    if (rd.snapshot && this.log.unstableSnapshot === rd.snapshot) this.log.unstableSnapshot = null;
-    if (rd.compaction && this.log.pendingCompaction === rd.compaction) this.log.pendingCompaction = null;
-    const last = rd.entries[rd.entries.length - 1];
-    if (last) this.log.stableTo(last.index, last.term);
-    const applied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (applied) this.log.appliedTo(applied.index);
+    advance(this, rd);
   }
 
   status(): RaftStatus {
@@ -309,7 +237,7 @@ export class RaftNode {
     return { lead: this.lead, role: this.role, term: this.term };
   }
 
-  // ---- internals shared with leader.ts / follower.ts -----------------------------------
+  // ---- internals shared with leader.ts / follower.ts / election.ts ----------------------
 
   send(m: Partial<Message> & Pick<Message, 'type' | 'to'>): void {
     this.msgs.push({
@@ -325,11 +253,6 @@ export class RaftNode {
     if (this.role !== 'leader') return this.error('NOT_LEADER', this.lead ? `leader is ${this.lead}` : 'no known leader');
     if (this.leadTransferee) return this.error('UNAVAILABLE', `leadership is moving to ${this.leadTransferee}`);
     return null;
-  }
-
-  /** A leader heard within the election timeout: refuse to help depose it (check-quorum lease). */
-  private inLease(): boolean {
-    return this.cfg.checkQuorum && this.lead !== '' && this.electionElapsed < this.cfg.electionTicks;
   }
 
   promotable(): boolean {
@@ -358,86 +281,13 @@ export class RaftNode {
     if (this.leadTransferee && !isVoter(this.conf, this.leadTransferee)) this.leadTransferee = '';
   }
 
-  /** 'transfer' skips pre-vote and asks voters to ignore their leader lease (TimeoutNow). */
-  private hup(kind: 'preVote' | 'election' | 'transfer'): void {
-    if (this.role === 'leader' || !this.promotable()) return;
-    const isPre = kind === 'preVote';
-    const transfer = kind === 'transfer';
-    this.becomeCandidate(isPre ? 'preCandidate' : 'candidate');
-    this.votes.set(this.id, true);
-    for (const id of this.conf.voters) {
-      if (id === this.id) continue;
-      this.send({
-        type: isPre ? 'preVote' : 'vote', to: id, term: isPre ? this.term + 1 : this.term,
-        index: this.log.lastIndex(), logTerm: this.log.lastTerm(), context: transfer ? TRANSFER : '',
-      });
-    }
-    this.afterVote();
-  }
-
-  private recordVote(m: Message): void {
-    if (!this.votes.has(m.from)) this.votes.set(m.from, !m.reject);
-    this.afterVote();
-  }
-
-  private afterVote(): void {
-    const outcome = pollVotes(this);
-    if (outcome === 'won') {
-      if (this.role === 'preCandidate') this.hup('election');
-      else this.becomeLeader();
-    } else if (outcome === 'lost') {
-      this.becomeFollower(this.term, '');
-    }
-  }
-
   becomeFollower(term: number, lead: NodeId): void {
-    this.reset(term);
+    reset(this, term);
     this.role = 'follower';
     this.lead = lead;
-  }
-
-  private becomeCandidate(role: 'preCandidate' | 'candidate'): void {
-    if (role === 'candidate') {
-      this.reset(this.term + 1);
-      this.vote = this.id;
-    } else {
-      this.reset(this.term);
-    }
-    this.role = role;
-  }
-
-  private becomeLeader(): void {
-    this.reset(this.term);
-    this.role = 'leader';
-    this.lead = this.id;
-    for (const id of members(this.conf)) {
-      if (id !== this.id) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
-    }
-    this.confVersionSeen = this.log.confVersion;
-    // A no-op of our own term lets us commit (and thus learn) everything before it.
-    this.appendEntry('noop', new Uint8Array());
-    bcastAppend(this, true);
-  }
-
-  private reset(term: number): void {
-    if (term !== this.term) {
-      this.term = term;
-      this.vote = '';
-    }
-    this.lead = '';
-    this.electionElapsed = 0;
-    this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.cfg.electionTicks + this.cfg.randomInt(this.cfg.electionTicks);
-    this.votes.clear();
-    this.progress.clear();
-    this.leadTransferee = '';
-    this.pendingReads = [];
   }
 }
 
 export function quorumHas(conf: ConfState, set: ReadonlySet<NodeId>): boolean {
   return hasQuorum(conf, (id) => set.has(id));
 }
-
-const sameHard = (a: HardState, b: HardState): boolean => a.term === b.term && a.vote === b.vote && a.commit === b.commit;
-const sameSoft = (a: SoftState, b: SoftState): boolean => a.term === b.term && a.lead === b.lead && a.role === b.role;
