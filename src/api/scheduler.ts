@@ -48,10 +48,11 @@ export function schedulerApp(leadership: Leadership): Hono {
       if (callFrameworkId !== undefined && callFrameworkId !== info.id?.value) {
         throw new TsmesosError('BAD_REQUEST', "'framework_id' differs from 'subscribe.framework_info.id'");
       }
+      const framing = streamContentHeaders(c.req.header('accept'), c.req.header('message-accept'));
       const { stream, streamId } = await master.frameworks.subscribe(info);
       return new Response(stream.body, {
         status: 200,
-        headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': streamId, 'Cache-Control': 'no-cache' },
+        headers: { ...framing, 'Mesos-Stream-Id': streamId, 'Cache-Control': 'no-cache' },
       });
     }
     const frameworkId = idValue(call['framework_id'], 'framework_id');
@@ -160,6 +161,20 @@ async function dispatch(master: Master, fw: FrameworkEntry, type: (typeof CALL_T
     case 'UPDATE_FRAMEWORK':
       return; // handled before dispatch
   }
+}
+
+/**
+ * Stream framing headers (Mesos docs/recordio.md): a client asking for `application/recordio`
+ * gets that Content-Type plus `Message-Content-Type` for the records; others get the
+ * classic `application/json` (records are RecordIO-framed JSON either way).
+ */
+export function streamContentHeaders(accept: string | undefined, messageAccept: string | undefined): Record<string, string> {
+  const wantsRecordio = accept !== undefined && accept.split(',').some((p) => p.split(';')[0]?.trim().toLowerCase() === 'application/recordio');
+  if (!wantsRecordio) return { 'Content-Type': 'application/json' };
+  if (messageAccept !== undefined && !messageAccept.split(',').some((p) => ['application/json', '*/*', 'application/*'].includes(p.split(';')[0]?.trim().toLowerCase() ?? ''))) {
+    throw new TsmesosError('NOT_ACCEPTABLE', `cannot produce records as '${messageAccept.slice(0, 100)}'; only application/json`);
+  }
+  return { 'Content-Type': 'application/recordio', 'Message-Content-Type': 'application/json' };
 }
 
 function refuseSeconds(filters: unknown, master: Master): number {

@@ -78,6 +78,17 @@ describe('scheduler API rejects bad input', () => {
     expectError(await post('{"type":"TEARDOWN","framework_id":{"value":"a/../b"}}'), 400, 'BAD_REQUEST');
     expectError(await post('{"type":"TEARDOWN","framework_id":"plain-string"}'), 400, 'BAD_REQUEST');
   });
+  it('Accept: application/recordio gets recordio framing headers; an unsupported Message-Accept is 406', async () => {
+    const body = JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'rio' } } });
+    const ctrl = new AbortController();
+    const res = await fetch(`${cluster.master}/api/v1/scheduler`, { method: 'POST', signal: ctrl.signal, headers: { 'Content-Type': 'application/json', Accept: 'application/recordio', 'Message-Accept': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/recordio');
+    expect(res.headers.get('message-content-type')).toBe('application/json');
+    ctrl.abort();
+    expectError(await post(body, { 'Content-Type': 'application/json', Accept: 'application/recordio', 'Message-Accept': 'application/x-protobuf' }), 406, 'NOT_ACCEPTABLE');
+  });
+
   it('still serves after all that', async () => {
     const res = await fetch(`${cluster.master}/health`);
     expect(res.status).toBe(200);
