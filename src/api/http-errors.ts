@@ -16,7 +16,10 @@ export function installErrorHandling(app: Hono, log: Logger): void {
       const code = e.status === 413 ? 'PAYLOAD_TOO_LARGE' : e.status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
       return errorResponse(c, new TsmesosError(code, e.message || 'request rejected'));
     }
-    const err = toTsmesosError(e);
+    let err = toTsmesosError(e);
+    // A 307 needs a Location; a NOT_LEADER raised mid-request (leadership lost while a
+    // proposal was in flight) has none, so it becomes a retryable 503.
+    if (err.code === 'NOT_LEADER') err = new TsmesosError('UNAVAILABLE', `${err.message}; retry`);
     if (err.code === 'INTERNAL') log.error('request failed', { path: c.req.path, error: e instanceof Error ? e.stack : String(e) });
     return errorResponse(c, err);
   });

@@ -79,3 +79,20 @@ describe('agent channel input', () => {
     }
   });
 });
+
+describe('error mapping', () => {
+  it('a NOT_LEADER raised inside a handler (no Location to give) is a retryable 503, never a bare 307', async () => {
+    const { Hono } = await import('hono');
+    const { installErrorHandling } = await import('../../src/api/http-errors.js');
+    const { TsmesosError } = await import('../../src/domain/errors.js');
+    const { silentLogger } = await import('../../src/lib/log.js');
+    const app = new Hono();
+    installErrorHandling(app, silentLogger);
+    app.get('/x', () => {
+      throw new TsmesosError('NOT_LEADER', 'leadership lost');
+    });
+    const res = await app.request('/x');
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { code: string }).code).toBe('UNAVAILABLE');
+  });
+});
