@@ -3,7 +3,6 @@ import { request, type HttpResponse } from '../lib/http-client.js';
 import { FlagError, ipv4, port as portFlag } from './flags.js';
 import { defaultDataDir } from './flags.js';
 import { parseMasterUrl } from './status.js';
-import { forceNewCluster } from '../consensus/recover.js';
 import type { DriverStatus } from '../consensus/driver.js';
 import path from 'node:path';
 
@@ -114,11 +113,12 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
     .option('--force-new-cluster', 'required: rewrite membership to just this master')
     .option('--ip <ADDR>', 'this master\'s address, if the data directory does not record it')
     .option('--port <N>', 'this master\'s port (default 5050), with --ip')
-    .action((opts: { dataDir?: string; forceNewCluster?: boolean; ip?: string; port?: string }) => {
+    .action(async (opts: { dataDir?: string; forceNewCluster?: boolean; ip?: string; port?: string }) => {
       if (!opts.forceNewCluster) throw new FlagError('recover: --force-new-cluster is required (it is the only recovery mode)');
       const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
       const id = opts.ip !== undefined ? `${ipv4('ip')(opts.ip)}:${opts.port !== undefined ? portFlag('port')(opts.port) : 5050}` : undefined;
       try {
+        const { forceNewCluster } = await import('../consensus/recover.js');
         const r = forceNewCluster(dataDir, id);
         process.stdout.write(`recovered ${r.id}: new one-member cluster at index ${r.index}, term ${r.term} (previous voters: ${r.previousVoters.join(',') || 'unknown'})\n` +
           'start it with `tsmesos up --role master` and grow it with `tsmesos masters add`\n');

@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../lib/log.js';
 import { FLAGS } from './flags.js';
 import { resolveUpConfig } from './up-config.js';
-import { startMaster, type RunningRole } from '../roles/master.js';
-import { startAgent } from '../roles/agent.js';
-import { startAll } from '../roles/all.js';
+import type { RunningRole } from '../roles/master.js';
 
 const SHUTDOWN_BUDGET_MS = 5000;
 
@@ -20,7 +18,10 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
     const config = resolveUpConfig(opts);
     const logger = createLogger(config.logLevel);
     process.title = `tsmesos-${config.role}`;
-    const start = config.role === 'master' ? startMaster : config.role === 'agent' ? startAgent : startAll;
+    // Loaded on demand: `tsmesos version` and `--help` never pay for the server stack.
+    const start = config.role === 'master'
+      ? (await import('../roles/master.js')).startMaster
+      : config.role === 'agent' ? (await import('../roles/agent.js')).startAgent : (await import('../roles/all.js')).startAll;
     let running: RunningRole;
     try {
       running = await start(config, logger);
