@@ -1,12 +1,12 @@
 import type http from 'node:http';
 import { backoffDelay } from '../lib/backoff.js';
+import { AGENT_CHANNEL_PATH } from '../domain/mesos.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { RecordDecoder } from '../lib/recordio.js';
 import type { Rng } from '../lib/rng.js';
 import { followLocation, openRequest, request, type HttpTarget } from '../lib/http-client.js';
 
-export const AGENT_CHANNEL_PATH = '/tsmesos/v1/agent';
 
 export interface MasterLinkOptions {
   masters: { host: string; port: number }[];

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { TsmesosError } from '../domain/errors.js';
+import { idProblem } from '../domain/ids.js';
 
 export interface ExecutorIds {
   agentId: string;
@@ -22,19 +23,11 @@ export interface RunIds extends ExecutorIds {
 }
 
 export const LATEST = 'latest';
-/** Linux NAME_MAX: a longer segment cannot be a file name. */
-const MAX_ID_BYTES = 255;
-const UNSAFE_ID_CHARS = /[/\\\u0000-\u001f\u007f]/;
 
 /** Throws BAD_REQUEST unless `id` is safe as one path segment. `kind` names it in the message. */
 export function assertSafePathId(kind: string, id: string): void {
-  const reject = (why: string): never => {
-    throw new TsmesosError('BAD_REQUEST', `Invalid ${kind} ${JSON.stringify(id.slice(0, 64))}: ${why}`);
-  };
-  if (id.length === 0) reject('must not be empty');
-  if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) reject(`must be at most ${MAX_ID_BYTES} bytes`);
-  if (id === '.' || id === '..') reject('must not be "." or ".."');
-  if (UNSAFE_ID_CHARS.test(id)) reject('must not contain "/", "\\" or control characters');
+  const why = idProblem(id);
+  if (why !== undefined) throw new TsmesosError('BAD_REQUEST', `Invalid ${kind} ${JSON.stringify(id.slice(0, 64))}: ${why}`);
 }
 
 /** Agent and container ids sit next to a `latest` symlink, so they must not be called that. */

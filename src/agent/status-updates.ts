@@ -3,6 +3,7 @@ import type { TaskState } from '../domain/task-state.js';
 import { isTerminal } from '../domain/task-state.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
+import { exponentialDelay } from '../lib/backoff.js';
 
 export interface UpdateSender {
   /** Forwards one update; resolves true when the master took it (202). */
@@ -105,7 +106,7 @@ export class StatusUpdateManager {
     const head = s.pending[0];
     if (!head) return;
     s.retry?.cancel();
-    const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(s.attempt, 20));
+    const delay = exponentialDelay(s.attempt, this.retryBaseMs, this.retryMaxMs);
     s.retry = this.clock.setTimeout(() => {
       s.attempt++;
       this.forwardHead(s);

@@ -3,7 +3,7 @@ import { TsmesosError } from '../domain/errors.js';
 import { parseResourceList } from '../domain/resources.js';
 import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { isTaskState } from '../domain/task-state.js';
-import type { TaskStatus } from '../domain/mesos.js';
+import { AGENT_CHANNEL_PATH, isIPv4, type TaskStatus } from '../domain/mesos.js';
 import type { Leadership } from '../master/leadership.js';
 import { parseFrameworkInfo } from '../master/framework-info.js';
 import { parseTaskInfo } from '../master/task-info.js';
@@ -12,8 +12,6 @@ import { checkV1Headers, readJsonBody } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { idValue, num, obj, oneOf, optArr, optIdValue, optStr, str } from './validate.js';
 
-/** Route of the master <-> agent channel (ours; Mesos used libprocess messages). */
-export const AGENT_CHANNEL_PATH = '/tsmesos/v1/agent';
 const MAX_BODY = 16 * 1024 * 1024;
 
 /**
@@ -56,7 +54,7 @@ function parseSubscription(sub: Record<string, unknown>): AgentSubscription {
   const info = obj(sub['agent_info'], 'subscribe.agent_info');
   const hostname = str(info['hostname'], 'subscribe.agent_info.hostname', 255);
   const ip = str(sub['ip'], 'subscribe.ip', 64);
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new TsmesosError('BAD_REQUEST', 'subscribe.ip: expected an IPv4 address');
+  if (!isIPv4(ip)) throw new TsmesosError('BAD_REQUEST', 'subscribe.ip: expected an IPv4 address');
   const port = num(info['port'], 'subscribe.agent_info.port');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TsmesosError('BAD_REQUEST', 'subscribe.agent_info.port: expected 1-65535');
   const resources = parseResourceList(info['resources'], 'subscribe.agent_info.resources');

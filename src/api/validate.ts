@@ -1,4 +1,5 @@
 import { TsmesosError } from '../domain/errors.js';
+import { idProblem } from '../domain/ids.js';
 
 // Edge validation helpers: each names the offending field path in its message.
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -57,10 +58,8 @@ export function optArr(v: unknown, where: string, maxLen = 10_000): unknown[] {
 export function idValue(v: unknown, where: string): string {
   const o = obj(v, where);
   const value = str(o['value'], `${where}.value`, 255);
-  if (value.length === 0) fail(`${where}.value`, 'must not be empty');
-  if (value === '.' || value === '..') fail(`${where}.value`, "must not be '.' or '..'");
-  if (/[/\\\u0000-\u001f\u007f]/.test(value)) fail(`${where}.value`, 'must not contain /, \\ or control characters');
-  return value;
+  const why = idProblem(value);
+  return why === undefined ? value : fail(`${where}.value`, why);
 }
 
 export function optIdValue(v: unknown, where: string): string | undefined {

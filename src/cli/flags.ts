@@ -4,6 +4,7 @@ import { Resources } from '../domain/resources.js';
 import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
+import { isIPv4 } from '../domain/mesos.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -29,9 +30,7 @@ export type ContainerizerName = (typeof CONTAINERIZERS)[number];
 
 export function ipv4(flag: string) {
   return (raw: string): string => {
-    const parts = raw.split('.');
-    const ok = parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
-    return ok ? raw : fail(flag, raw, 'expected an IPv4 address such as 127.0.0.1');
+    return isIPv4(raw) ? raw : fail(flag, raw, 'expected an IPv4 address such as 127.0.0.1');
   };
 }
 

@@ -145,6 +145,14 @@ export class HttpTransport implements Transport {
     }
   }
 
+  /** Backs off a little (linearly, at most 200 ms: Raft wants its peers back fast) so a dead peer does not cost a connection attempt per message. */
+  private retryLater(to: NodeId, p: Peer): void {
+    p.retryTimer = this.opts.clock.setTimeout(() => {
+      p.retryTimer = null;
+      this.pump(to, p);
+    }, Math.min(200, 20 * p.failures));
+  }
+
   close(): void {
     this.closed = true;
     this.watchdog?.cancel();
@@ -242,10 +250,7 @@ export class HttpTransport implements Transport {
       this.stats.failedBatches++;
       if (p.failures++ % 50 === 0) this.opts.logger.debug('peer unreachable', { peer: to, error: why });
       if (this.closed) return;
-      p.retryTimer = this.opts.clock.setTimeout(() => {
-        p.retryTimer = null;
-        this.pump(to, p);
-      }, Math.min(200, 20 * p.failures));
+      this.retryLater(to, p);
     };
     req.on('socket', (sock) => sock.setNoDelay(true));
     req.on('error', (e) => fail(e.message));
@@ -328,11 +333,7 @@ export class HttpTransport implements Transport {
     ).finally(() => {
       p.inflight = false;
       if (p.failures > 0) {
-        // Back off a little so a dead peer does not cost a connection attempt per message.
-        p.retryTimer = this.opts.clock.setTimeout(() => {
-          p.retryTimer = null;
-          this.pump(to, p);
-        }, Math.min(200, 20 * p.failures));
+        this.retryLater(to, p);
       } else {
         this.pump(to, p);
       }

@@ -69,9 +69,18 @@ export interface MasterInfo {
   address: { hostname: string; ip: string; port: number };
 }
 
+/** Route of the master <-> agent channel (ours; Mesos used libprocess messages). */
+export const AGENT_CHANNEL_PATH = '/tsmesos/v1/agent';
+
+/** Dotted-quad IPv4, each part 0-255. */
+export function isIPv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
 /** Mesos packs IPv4 into a uint32 in network order read as little-endian host int. */
 export function ipToMesosInt(ip: string): number {
+  if (!isIPv4(ip)) return 0;
   const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return 0;
   return ((p[3]! << 24) >>> 0) + (p[2]! << 16) + (p[1]! << 8) + p[0]!;
 }

@@ -10,7 +10,7 @@ import type { OfferBook } from './offers.js';
 import type { Tasks } from './tasks.js';
 import type { AgentEntry } from './state.js';
 import { masterInfoJson } from './wire.js';
-import { frameworkRoles, isPartitionAware } from './framework-info.js';
+import { newFrameworkEntry } from './frameworks.js';
 
 export interface AgentSubscription {
   agentId?: string;
@@ -136,12 +136,7 @@ export class Agents {
       let fw = this.ctx.state.frameworks.get(t.frameworkId);
       if (!fw) {
         // A framework seen only through its agent's report: recovered until it resubscribes.
-        fw = {
-          id: t.frameworkId, info: t.frameworkInfo, roles: frameworkRoles(t.frameworkInfo), partitionAware: isPartitionAware(t.frameworkInfo),
-          stream: null, streamId: null, heartbeat: null, failoverTimer: null, active: false, recovered: true,
-          registeredTime: this.ctx.clock.now(), unregisteredTime: null, suppressedRoles: new Set(), filters: [],
-          tasks: new Map(), completedTasks: [], offerIds: new Set(),
-        };
+        fw = newFrameworkEntry(t.frameworkId, t.frameworkInfo, this.ctx.clock.now(), true);
         this.ctx.state.frameworks.set(fw.id, fw);
       }
       this.tasks.adoptTask(fw, t.task, t.state, fw.roles[0] ?? '*');

@@ -7,6 +7,16 @@ import type { FrameworkEntry } from './state.js';
 import { frameworkRoles, isPartitionAware } from './framework-info.js';
 import { masterInfoJson } from './wire.js';
 
+/** A framework the master knows but that has no subscription yet (new, or recovered). */
+export function newFrameworkEntry(id: string, info: FrameworkInfo, registeredTime: number, recovered: boolean): FrameworkEntry {
+  return {
+    id, info, roles: frameworkRoles(info), partitionAware: isPartitionAware(info),
+    stream: null, streamId: null, heartbeat: null, failoverTimer: null,
+    active: false, recovered, registeredTime, unregisteredTime: null,
+    suppressedRoles: new Set(), filters: [], tasks: new Map(), completedTasks: [], offerIds: new Set(),
+  };
+}
+
 export interface FrameworkHooks {
   /** Kill every task of a framework being removed (tasks module). */
   onRemoved(fw: FrameworkEntry): void;
@@ -26,7 +36,7 @@ export class Frameworks {
   recover(): void {
     for (const rec of this.ctx.registry.frameworks()) {
       if (this.ctx.state.frameworks.has(rec.id)) continue;
-      this.ctx.state.frameworks.set(rec.id, this.newEntry(rec.id, rec.info, rec.registeredAt, true));
+      this.ctx.state.frameworks.set(rec.id, newFrameworkEntry(rec.id, rec.info, rec.registeredAt, true));
     }
   }
 
@@ -49,7 +59,7 @@ export class Frameworks {
       const id = requestedId ?? this.ctx.ids.framework();
       const stored: FrameworkInfo = { ...info, id: { value: id } };
       await this.ctx.log.propose({ type: 'ADD_FRAMEWORK', framework: { id, info: stored, registeredAt: now } });
-      fw = this.ctx.state.frameworks.get(id) ?? this.newEntry(id, stored, now, false);
+      fw = this.ctx.state.frameworks.get(id) ?? newFrameworkEntry(id, stored, now, false);
       this.ctx.state.frameworks.set(id, fw);
     } else {
       // Failover: the old stream is told and closed; outstanding offers vanish without RESCIND.
@@ -175,14 +185,5 @@ export class Frameworks {
       if (fw.stream !== null) return;
       this.remove(fw.id).catch((e: unknown) => this.ctx.logger.error('failed to remove framework', { framework: fw.id, error: e }));
     }, Math.min(timeoutMs, 2_147_483_647));
-  }
-
-  private newEntry(id: string, info: FrameworkInfo, registeredTime: number, recovered: boolean): FrameworkEntry {
-    return {
-      id, info, roles: frameworkRoles(info), partitionAware: isPartitionAware(info),
-      stream: null, streamId: null, heartbeat: null, failoverTimer: null,
-      active: false, recovered, registeredTime, unregisteredTime: null,
-      suppressedRoles: new Set(), filters: [], tasks: new Map(), completedTasks: [], offerIds: new Set(),
-    };
   }
 }

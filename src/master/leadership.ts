@@ -9,8 +9,8 @@ export interface LeaderAddress {
 
 /**
  * Leadership gates the master's services in one place: handlers ask this, never
- * "am I leader?" on their own. A single master always leads; the Raft driver
- * supplies an implementation that follows elections.
+ * "am I leader?" on their own. The Raft driver's implementation follows elections
+ * (src/consensus/leadership.ts).
  */
 export interface Leadership {
   /** The running master services when this node leads, else null. */
@@ -23,24 +23,4 @@ export interface Leadership {
    * call applied locally (Raft ReadIndex), so a read served after it is linearizable.
    */
   readBarrier(): Promise<void>;
-}
-
-export class SoleLeadership implements Leadership {
-  constructor(
-    private readonly running: Master,
-    private readonly self: LeaderAddress,
-    private readonly since: number,
-  ) {}
-  master(): Master {
-    return this.running;
-  }
-  leader(): LeaderAddress {
-    return this.self;
-  }
-  electedTime(): number {
-    return this.since;
-  }
-  readBarrier(): Promise<void> {
-    return Promise.resolve(); // a sole master applies every write before acknowledging it
-  }
 }

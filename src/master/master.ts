@@ -34,6 +34,7 @@ export class Master {
   readonly agents: Agents;
   private allocationTimer: { cancel(): void } | null = null;
   private stragglerTimer: { cancel(): void } | null = null;
+  private livenessTimer: { cancel(): void } | null = null;
   private allocationPending = false;
   private stopped = false;
 
@@ -71,6 +72,7 @@ export class Master {
     this.agents.recover();
     this.frameworks.recover();
     this.allocationTimer = this.ctx.clock.setInterval(() => this.allocateNow(), this.ctx.timings.allocationIntervalMs);
+    this.livenessTimer = this.ctx.clock.setInterval(() => this.agents.closeSilent(), this.ctx.timings.agentHeartbeatMs);
     this.stragglerTimer = this.ctx.clock.setTimeout(() => {
       if (this.stopped) return;
       this.agents.markStragglersUnreachable().catch((e: unknown) => this.ctx.logger.error('marking agents unreachable failed', { error: e instanceof Error ? e.message : String(e) }));
@@ -81,6 +83,7 @@ export class Master {
     this.stopped = true;
     this.allocationTimer?.cancel();
     this.stragglerTimer?.cancel();
+    this.livenessTimer?.cancel();
     this.frameworks.shutdown();
     this.agents.shutdown();
   }
@@ -95,7 +98,6 @@ export class Master {
     this.allocationPending = false;
     if (this.stopped) return;
     try {
-      this.agents.closeSilent();
       this.offers.runAllocation();
     } catch (e) {
       this.ctx.logger.error('allocation failed', { error: e instanceof Error ? e.stack : String(e) });

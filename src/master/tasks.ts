@@ -41,7 +41,7 @@ export class Tasks {
     // Valid or not, the offers named here are used up.
     for (const o of offers) this.offers.take(o.id);
     if (invalid !== null) {
-      for (const l of req.launches) this.rejectTask(fw, l.taskId, null, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
+      for (const l of req.launches) this.sendMasterStatus(fw, l.taskId, null, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
       for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
       return;
     }
@@ -53,12 +53,12 @@ export class Tasks {
       try {
         info = parseTaskInfo(l.raw, l.where);
       } catch (e) {
-        this.rejectTask(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
+        this.sendMasterStatus(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
         continue;
       }
       const problem = this.validateTask(fw, info, agentId, remaining, role);
       if (problem !== null) {
-        this.rejectTask(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
+        this.sendMasterStatus(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
         continue;
       }
       const resources = Resources.of(info.resources);
@@ -220,40 +220,37 @@ export class Tasks {
   }
 
   private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, unreachableSince?: number): void {
-    const status: TaskStatus = {
-      ...(unreachableSince !== undefined ? { unreachable_time: { nanoseconds: unreachableSince * 1e6 } } : {}),
-      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER',
-      reason: 'REASON_RECONCILIATION', timestamp: this.ctx.clock.now() / 1000,
-      ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
-    };
-    fw.stream?.send({ type: 'UPDATE', update: { status } });
+    this.sendMasterStatus(fw, taskId, agentId, state, 'REASON_RECONCILIATION', undefined, unreachableSince);
   }
 
   /** A master-generated update: no uuid, never acknowledged; terminal ones complete the task at once. */
   private masterUpdate(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message: string): void {
-    const status: TaskStatus = {
-      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason, message,
-      timestamp: this.ctx.clock.now() / 1000, ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
-    };
+    const status = this.sendMasterStatus(fw, taskId, agentId, state, reason, message);
     const task = fw.tasks.get(taskId);
-    if (task) {
-      task.state = state;
-      task.statuses.push(status);
-      if (isTerminal(state)) {
-        this.complete(fw, task);
-        this.ctx.requestAllocation();
-      }
+    if (!task) return;
+    task.state = state;
+    task.statuses.push(status);
+    if (isTerminal(state)) {
+      this.complete(fw, task);
+      this.ctx.requestAllocation();
     }
-    fw.stream?.send({ type: 'UPDATE', update: { status } });
   }
 
-  /** A launch refused before it became a task: the update names the task id but touches no existing task. */
-  private rejectTask(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message: string): void {
+  /**
+   * Builds and sends a master-generated status (no uuid, source MASTER), in the state this
+   * framework may see. Used alone, it names a task without touching one: launches refused
+   * before they became tasks, and reconciliation answers.
+   */
+  private sendMasterStatus(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message?: string, unreachableSince?: number): TaskStatus {
     const status: TaskStatus = {
-      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason, message,
-      timestamp: this.ctx.clock.now() / 1000, ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
+      task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason,
+      timestamp: this.ctx.clock.now() / 1000,
+      ...(message !== undefined ? { message } : {}),
+      ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
+      ...(unreachableSince !== undefined ? { unreachable_time: { nanoseconds: unreachableSince * 1e6 } } : {}),
     };
     fw.stream?.send({ type: 'UPDATE', update: { status } });
+    return status;
   }
 
   private forward(fw: FrameworkEntry, status: TaskStatus): void {

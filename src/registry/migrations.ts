@@ -18,6 +18,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE unreachable_agents (id TEXT PRIMARY KEY, since INTEGER NOT NULL);
   `,
+  // 3: the pre-Raft single-voter command log; the Raft log (raft_* tables) replaced it
+  `
+  DROP TABLE IF EXISTS registry_log;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

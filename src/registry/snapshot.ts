@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { metaTable } from './meta-table.js';
 
 // A whole-registry image for Raft snapshots: every replicated table as rows of JSON,
-// restored in one transaction. The local bookkeeping (applied_index, the legacy
-// single-voter registry_log) is not part of the image: the snapshot index replaces it.
+// restored in one transaction. The local bookkeeping (applied_index) is not part of the
+// image: the snapshot index replaces it.
 
 /** Replicated tables, in restore order. */
 const TABLES = ['agents', 'frameworks', 'removed_frameworks', 'unreachable_agents', 'registry_meta'] as const;

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/registry.js';
-import { SingleVoterLog } from '../../src/registry/command-log.js';
 import { SCHEMA_VERSION, migrate } from '../../src/registry/migrations.js';
-import { decodeCommand, encodeCommand, type AgentRecord } from '../../src/registry/commands.js';
+import { decodeCommand, encodeCommand, type AgentRecord, type RegistryCommand } from '../../src/registry/commands.js';
 import { openDatabase } from '../../src/lib/sqlite.js';
 import { tempDir } from '../helpers/process.js';
 
@@ -31,16 +30,18 @@ describe('registry (real SQLite files)', () => {
     db.close();
   });
 
-  it('applies commands through one switch and recovers them after reopening', async () => {
+  it('applies commands through one switch and recovers them after reopening', () => {
     const dir = tempDir();
     const r1 = Registry.open(dir);
-    const log = new SingleVoterLog(r1);
-    expect(await log.propose({ type: 'ADMIT_AGENT', agent: agent('a1') })).toBe(1);
-    await log.propose({ type: 'ADMIT_AGENT', agent: agent('a2') });
-    await log.propose({ type: 'UPDATE_AGENT', agent: agent('a1', 6000) });
-    await log.propose({ type: 'REMOVE_AGENT', agentId: 'a2', at: 2000 });
-    await log.propose({ type: 'ADD_FRAMEWORK', framework: { id: 'f1', info: { user: 'u', name: 'n' }, registeredAt: 5 } });
-    await log.propose({ type: 'REMOVE_FRAMEWORK', frameworkId: 'f1', at: 6 });
+    const commands: RegistryCommand[] = [
+      { type: 'ADMIT_AGENT', agent: agent('a1') },
+      { type: 'ADMIT_AGENT', agent: agent('a2') },
+      { type: 'UPDATE_AGENT', agent: agent('a1', 6000) },
+      { type: 'REMOVE_AGENT', agentId: 'a2', at: 2000 },
+      { type: 'ADD_FRAMEWORK', framework: { id: 'f1', info: { user: 'u', name: 'n' }, registeredAt: 5 } },
+      { type: 'REMOVE_FRAMEWORK', frameworkId: 'f1', at: 6 },
+    ];
+    commands.forEach((cmd, i) => r1.apply(i + 1, cmd));
     expect(r1.appliedIndex()).toBe(6);
     r1.close();
     const r2 = Registry.open(dir);
