@@ -120,17 +120,23 @@ function formatSet(items: readonly string[], sep = ','): string {
   return `{${items.join(sep)}}`;
 }
 
+/** The text between `open` (at index 0) and its `close`, which must end `value`; no nesting. */
+function bracketBody(value: string, open: string, close: string, noun: string, complain: (reason: string) => never): string {
+  const end = value.indexOf(close);
+  if (end < 0) complain(`unterminated ${noun}: missing '${close}'`);
+  if (end !== value.length - 1) complain(`unexpected text '${showText(value.slice(end + 1), 20)}' after '${close}'`);
+  const inner = value.slice(1, end);
+  if (inner.includes(open)) complain(`nested '${open}' in ${noun}`);
+  return inner;
+}
+
 /**
  * Parse `[a-b,c-d]` (whitespace tolerated). `complain(reason)` must throw.
  * Returns the ranges as given (validated, not coalesced).
  */
 export function parseRangeText(value: string, complain: (reason: string) => never): ValueRange[] {
   if (!value.startsWith('[')) complain('a range list must start with \'[\'');
-  const close = value.indexOf(']');
-  if (close < 0) complain('unterminated range list: missing \']\'');
-  if (close !== value.length - 1) complain(`unexpected text '${showText(value.slice(close + 1), 20)}' after ']'`);
-  const inner = value.slice(1, close);
-  if (inner.includes('[')) complain('nested \'[\' in range list');
+  const inner = bracketBody(value, '[', ']', 'range list', complain);
   if (inner.trim() === '') return [];
   const out: ValueRange[] = [];
   for (const part of inner.split(',')) {
@@ -151,11 +157,7 @@ export function parseRangeText(value: string, complain: (reason: string) => neve
 // Text syntax
 
 function parseSetText(value: string, complain: (reason: string) => never): string[] {
-  const close = value.indexOf('}');
-  if (close < 0) complain('unterminated set: missing \'}\'');
-  if (close !== value.length - 1) complain(`unexpected text '${showText(value.slice(close + 1), 20)}' after '}'`);
-  const inner = value.slice(1, close);
-  if (inner.includes('{')) complain('nested \'{\' in set');
+  const inner = bracketBody(value, '{', '}', 'set', complain);
   if (inner.trim() === '') return [];
   return inner.split(',').map((part) => {
     const item = part.trim();
