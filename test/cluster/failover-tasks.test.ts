@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, getJson, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
-import { MasterNode, heal, iptablesOk, partition, servingLeader as servingLeaderWithin } from '../helpers/masters.js';
+import { MasterNode, expectRedirectsToLeader, heal, partition, requireIptables, servingLeader as servingLeaderWithin } from '../helpers/masters.js';
 import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
 
 // Master failover with running tasks, multi-process on the real binary
@@ -248,16 +248,7 @@ describe('master failover with running tasks (multi-process)', () => {
 
     // Every live non-leader redirects schedulers (307) and /master/redirect to the real leader.
     for (const m of masters.filter((x) => x !== old && x !== fresh)) {
-      const r = await fetch(`${m.url}/api/v1/scheduler`, {
-        method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: FRAMEWORK_INFO } }),
-      });
-      await r.body?.cancel();
-      expect(r.status).toBe(307);
-      expect(r.headers.get('location')).toBe(`//${fresh.id}/api/v1/scheduler`);
-      const rd = await fetch(`${m.url}/master/redirect`, { redirect: 'manual' });
-      expect(rd.status).toBe(307);
-      expect(rd.headers.get('location')).toBe(`//${fresh.id}`);
+      await expectRedirectsToLeader(m, fresh);
     }
 
     // The agent reregisters under the same id and the new leader learns the tasks from it.
@@ -354,7 +345,8 @@ describe('master failover with running tasks (multi-process)', () => {
     await restartAndCatchUp(old, fresh);
   });
 
-  it.skipIf(!iptablesOk)('an agent cut off from the leader reconnects under the same id when healed; its task keeps running', async () => {
+  it('an agent cut off from the leader reconnects under the same id when healed; its task keeps running', async () => {
+    requireIptables();
     dumpOnFailure();
     const leader = await servingLeader(masters);
     const s = fw!;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, getJson, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
-import { ELECTION_BOUND_MS, MasterNode, benchWrite, cli, heal, iptablesOk, partition, servingLeader } from '../helpers/masters.js';
+import { ELECTION_BOUND_MS, MasterNode, benchWrite, cli, heal, expectRedirectsToLeader, partition, requireIptables, servingLeader } from '../helpers/masters.js';
 import { V1Scheduler } from '../helpers/v1-client.js';
 
 // Highly-available masters, multi-process on the real binary (TSMESOS_TEST_FROM_SOURCE=1
@@ -36,16 +36,7 @@ describe('highly-available masters (multi-process)', () => {
   it('elects one leader; followers redirect schedulers and /master/redirect to it; the agent registers', async () => {
     const leader = await servingLeader(masters, 30_000);
     const follower = masters.find((m) => m !== leader)!;
-    const r = await fetch(`${follower.url}/api/v1/scheduler`, {
-      method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'ha' } } }),
-    });
-    await r.body?.cancel();
-    expect(r.status).toBe(307);
-    expect(r.headers.get('location')).toBe(`//${leader.id}/api/v1/scheduler`);
-    const rd = await fetch(`${follower.url}/master/redirect`, { redirect: 'manual' });
-    expect(rd.status).toBe(307);
-    expect(rd.headers.get('location')).toBe(`//${leader.id}`);
+    await expectRedirectsToLeader(follower, leader);
     const metrics = await Promise.all(masters.map(async (m) => ((await getJson(`${m.url}/metrics/snapshot`)).body as Record<string, number>)['master/elected']));
     expect(metrics.sort()).toEqual([0, 0, 1]);
 
@@ -82,7 +73,8 @@ describe('highly-available masters (multi-process)', () => {
     }, 20_000);
   });
 
-  it.skipIf(!iptablesOk)('an iptables-partitioned leader steps down, the majority elects another; healing reconciles', async () => {
+  it('an iptables-partitioned leader steps down, the majority elects another; healing reconciles', async () => {
+    requireIptables();
     const old = await servingLeader(masters);
     const others = masters.filter((m) => m !== old);
     partition(old.ip, others.map((m) => m.ip));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkKvHistory, UNKNOWN_RETURN, type KvOp } from '../consensus/linearizability.js';
 import { freePort } from '../helpers/process.js';
-import { MasterNode, heal, iptablesOk, partition, servingLeader } from '../helpers/masters.js';
+import { MasterNode, heal, partition, requireIptables, servingLeader } from '../helpers/masters.js';
 import { V1Scheduler } from '../helpers/v1-client.js';
 
 // A client history against the replicated registry, checked for linearizability
@@ -115,7 +115,7 @@ describe('registry history is linearizable across a leader failover (multi-proce
       await leader.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 3000));
       leader.start(peers);
-      if (!iptablesOk) return;
+      requireIptables();
       // Then cut the (new) leader off: until check-quorum deposes it, it still believes it
       // leads, and only the read barrier keeps it from answering reads with stale values.
       await new Promise((r) => setTimeout(r, 3000));

@@ -1,7 +1,7 @@
 import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { startAll } from '../../src/roles/all.js';
 import { silentLogger } from '../../src/lib/log.js';
-import { freePort, getJson, tempDir, waitFor } from './process.js';
+import { freePort, tempDir, waitForActiveAgent } from './process.js';
 
 /** A real master + agent on loopback inside the test process (real SQLite, real HTTP, real task processes). */
 export async function inProcessCluster(extraFlags: Record<string, string> = {}): Promise<{ master: string; agent: string; dataDir: string; stop(): Promise<void> }> {
@@ -11,9 +11,6 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', ...extraFlags }, {});
   const running = await startAll(config, silentLogger);
   const master = `http://127.0.0.1:${port}`;
-  await waitFor('agent registration', async () => {
-    const s = (await getJson(`${master}/master/state`)).body as { slaves?: { active: boolean }[] };
-    return s.slaves?.some((a) => a.active) === true ? true : undefined;
-  });
+  await waitForActiveAgent(master);
   return { master, agent: `http://127.0.0.1:${agentPort}`, dataDir, stop: () => running.stop() };
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { tempDir, tsmesos, waitFor, type Proc } from './process.js';
 
 // Shared by the multi-process cluster tests: master processes on their own loopback
@@ -72,7 +73,13 @@ export async function cli(args: string[]): Promise<{ code: number | null; out: s
   return { code, out: p.output() };
 }
 
-export const iptablesOk = spawnSync('iptables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' }).status === 0;
+const iptablesOk = spawnSync('iptables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' }).status === 0;
+
+/** Partition tests run everywhere the suite runs (scripts/test-all.sh installs iptables); without it they fail, saying why. */
+export function requireIptables(): void {
+  if (!iptablesOk) throw new Error('this test partitions test hosts with iptables, which is missing or unusable here (scripts/test-all.sh installs it; needs root)');
+}
+
 const rules: string[][] = [];
 function iptables(op: '-A' | '-D', rule: string[]): void {
   const r = spawnSync('iptables', [op, 'INPUT', ...rule], { encoding: 'utf8' });
@@ -97,3 +104,17 @@ export function heal(): void {
   }
 }
 
+
+/** A non-leading master answers schedulers and /master/redirect with a 307 to the leader (Mesos `//host:port` form). */
+export async function expectRedirectsToLeader(from: MasterNode, leader: MasterNode): Promise<void> {
+  const r = await fetch(`${from.url}/api/v1/scheduler`, {
+    method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'u', name: 'redirect-probe' } } }),
+  });
+  await r.body?.cancel();
+  expect(r.status).toBe(307);
+  expect(r.headers.get('location')).toBe(`//${leader.id}/api/v1/scheduler`);
+  const rd = await fetch(`${from.url}/master/redirect`, { redirect: 'manual' });
+  expect(rd.status).toBe(307);
+  expect(rd.headers.get('location')).toBe(`//${leader.id}`);
+}

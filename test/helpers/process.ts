@@ -80,17 +80,21 @@ export function tsmesos(args: string[], opts: { cwd?: string; env?: NodeJS.Proce
   return run(args, opts);
 }
 
+/** Resolves once the master at `master` lists an active agent. */
+export async function waitForActiveAgent(master: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor('an active agent', async () => {
+    const s = (await getJson(`${master}/master/state`)).body as { slaves?: { active: boolean }[] };
+    return s.slaves?.some((a) => a.active) === true ? true : undefined;
+  }, timeoutMs);
+}
+
 /** Starts `up --role all` on free ports and waits until the agent is registered. */
 export async function startAllInOne(dataDir: string, extra: string[] = []): Promise<{ proc: Proc; master: string; agent: string; masterPort: number; agentPort: number }> {
   const masterPort = await freePort();
   const agentPort = await freePort();
   const proc = tsmesos(['up', '--role', 'all', '--data-dir', dataDir, '--port', String(masterPort), '--agent-port', String(agentPort), ...extra]);
   const master = `http://127.0.0.1:${masterPort}`;
-  await waitFor('an active agent', async () => {
-    const s = await getJson(`${master}/master/state`);
-    const slaves = (s.body as { slaves?: { active: boolean }[] }).slaves ?? [];
-    return slaves.some((a) => a.active) ? true : undefined;
-  }, 30_000).catch((e: unknown) => {
+  await waitForActiveAgent(master, 30_000).catch((e: unknown) => {
     proc.kill('SIGKILL');
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- tsmesos output ---\n${proc.output()}`);
   });

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TsmesosError } from '../../src/domain/errors.js';
+import { badRequest } from '../helpers/errors.js';
 import { attributesToLegacyJson, attributesToString, parseAttributes } from '../../src/domain/attributes.js';
 
-function badRequest(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TsmesosError);
-    expect((e as TsmesosError).code).toBe('BAD_REQUEST');
-    return (e as TsmesosError).message;
-  }
-  throw new Error('expected a BAD_REQUEST error, got none');
-}
 
 describe('parseAttributes', () => {
   it('parses text, scalar and ranges, preserving order', () => {

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TsmesosError } from '../../src/domain/errors.js';
+import { badRequest } from '../helpers/errors.js';
 import { parseResourceList, parseResources, Resources } from '../../src/domain/resources.js';
 import type { Resource } from '../../src/domain/resources.js';
 
-/** Run fn, assert it throws BAD_REQUEST, return the message. */
-function badRequest(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TsmesosError);
-    expect((e as TsmesosError).code).toBe('BAD_REQUEST');
-    const msg = (e as TsmesosError).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('expected a BAD_REQUEST error, got none');
-}
 
 const R = (text: string): Resources => Resources.parse(text);
 
