@@ -4,7 +4,7 @@
 import type { Entry, NodeId, Ready } from './core/types.js';
 import type { PersistedState, RaftNode } from './core/raft.js';
 import type { SqliteStorage } from './sqlite-storage.js';
-import { decodeCommand } from '../registry/commands.js';
+import { entryCommand } from './raft-log.js';
 import type { RaftDriverOptions } from './driver.js';
 
 export class ReadyWriter {
@@ -66,10 +66,6 @@ export class ReadyWriter {
   }
 
   private applyEntry(e: Entry): void {
-    const reg = this.opts.registry;
-    if (e.type === 'normal') reg.apply(e.index, decodeCommand(new TextDecoder().decode(e.data)));
-    // noop and confChange entries change no table but advance the applied index; the core
-    // derives membership from the log itself.
-    else reg.apply(e.index, { type: 'NOOP' });
+    this.opts.registry.apply(e.index, entryCommand(e));
   }
 }

@@ -1,9 +1,19 @@
 // The registry's CommandLog on top of the Raft driver.
 import type { CommandLog } from '../registry/command-log.js';
-import { encodeCommand, type RegistryCommand } from '../registry/commands.js';
+import { decodeCommand, encodeCommand, type RegistryCommand } from '../registry/commands.js';
+import type { Entry } from './core/types.js';
 import type { RaftDriver } from './driver.js';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The registry command a committed entry stands for. Noop and confChange entries change
+ * no table but still advance the applied index (the core derives membership from the log).
+ */
+export function entryCommand(e: Entry): RegistryCommand {
+  return e.type === 'normal' ? decodeCommand(decoder.decode(e.data)) : { type: 'NOOP' };
+}
 
 export class RaftLog implements CommandLog {
   constructor(private readonly driver: RaftDriver) {}

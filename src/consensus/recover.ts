@@ -3,7 +3,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { Registry } from '../registry/registry.js';
-import { decodeCommand } from '../registry/commands.js';
+import { entryCommand } from './raft-log.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import { persistedConf, setIdentity, storedIdentity } from './identity.js';
 import { makeConf } from './core/conf.js';
@@ -33,7 +33,7 @@ export function rewriteAsSoleMember(registry: Registry, storage: SqliteStorage, 
     if (snap && snap.index > registry.appliedIndex()) registry.restore(snap.data, snap.index);
     for (const e of p.entries) {
       if (e.index <= registry.appliedIndex()) continue;
-      registry.apply(e.index, e.type === 'normal' ? decodeCommand(new TextDecoder().decode(e.data)) : { type: 'NOOP' });
+      registry.apply(e.index, entryCommand(e));
     }
     storage.save({
       snapshot: { index, term, confState: makeConf([id]), data: registry.snapshot() },

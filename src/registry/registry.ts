@@ -22,9 +22,11 @@ export class Registry {
     return new Registry(db);
   }
 
-  /** Applies one committed entry in one transaction. */
+  /** Applies one committed entry, atomically (in the caller's transaction if there is one). */
   apply(index: number, cmd: RegistryCommand): void {
-    this.db.transaction(() => applyCommand(this.db, index, cmd))();
+    // The Raft driver already holds a transaction around a whole Ready: no savepoint per entry.
+    if (this.db.inTransaction) applyCommand(this.db, index, cmd);
+    else this.db.transaction(() => applyCommand(this.db, index, cmd))();
   }
 
   /** The replicated tables as bytes (a Raft snapshot image at appliedIndex()). */
