@@ -1,6 +1,7 @@
 import { attributesToLegacyJson } from '../domain/attributes.js';
 import { BUILD_DATE, VERSION } from '../domain/version.js';
 import { Resources } from '../domain/resources.js';
+import { isTerminal } from '../domain/task-state.js';
 import type { Agent, AgentFramework, AgentTask } from './agent.js';
 import { sandboxDir } from './paths.js';
 
@@ -16,7 +17,7 @@ function taskJson(agent: Agent, t: AgentTask): Record<string, unknown> {
 function executorJson(agent: Agent, workDir: string, t: AgentTask): Record<string, unknown> {
   const id = t.info.task_id.value;
   const directory = t.sandbox ?? sandboxDir(workDir, { agentId: agent.agentId ?? '', frameworkId: t.frameworkId, executorId: id, containerId: t.containerId });
-  const terminal = t.state === 'TASK_FINISHED' || t.state === 'TASK_FAILED' || t.state === 'TASK_KILLED' || t.state === 'TASK_LOST' || t.state === 'TASK_ERROR';
+  const terminal = isTerminal(t.state);
   return {
     id, name: `Command Executor (Task: ${id}) (Command: sh -c '${t.info.command.value.slice(0, 64)}')`, source: id,
     container: t.containerId, directory, resources: Resources.of(t.info.resources).toLegacyJson(),

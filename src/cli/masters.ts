@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { request, type HttpResponse } from '../lib/http-client.js';
+import { request, requestFollowingRedirects, type HttpResponse } from '../lib/http-client.js';
 import { FlagError, ipv4, port as portFlag } from './flags.js';
 import { defaultDataDir } from './flags.js';
 import { parseMasterUrl } from './status.js';
@@ -18,18 +18,12 @@ export interface MasterRow {
   error?: string;
 }
 
-/** GET/POST with up to 3 Mesos-style redirects (`Location: //host:port/path`). */
-async function call(target: { host: string; port: number }, p: string, body?: string): Promise<HttpResponse> {
-  let t = target;
-  for (let i = 0; ; i++) {
-    const res = await request({
-      ...t, path: p, timeoutMs: 5000,
-      ...(body !== undefined ? { method: 'POST', body, headers: { 'Content-Type': 'application/json' } } : {}),
-    });
-    if (res.status !== 307 || i >= 3 || typeof res.headers.location !== 'string') return res;
-    const u = new URL(`http:${res.headers.location}`);
-    t = { host: u.hostname, port: Number(u.port) };
-  }
+/** GET/POST to the leader (Mesos-style redirects followed). */
+function call(target: { host: string; port: number }, p: string, body?: string): Promise<HttpResponse> {
+  return requestFollowingRedirects({
+    ...target, path: p, timeoutMs: 5000,
+    ...(body !== undefined ? { method: 'POST', body, headers: { 'Content-Type': 'application/json' } } : {}),
+  });
 }
 
 async function statusOf(address: string, timeoutMs = 1500): Promise<DriverStatus> {

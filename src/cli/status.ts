@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { request } from '../lib/http-client.js';
+import { requestFollowingRedirects } from '../lib/http-client.js';
 import { FlagError } from './flags.js';
 import { formatMasters, mastersView } from './masters.js';
 
@@ -34,11 +34,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const target = parseMasterUrl(opts.master ?? process.env['TSMESOS_MASTER'] ?? 'http://127.0.0.1:5050');
       let res;
       try {
-        res = await request({ ...target, path: '/master/state', timeoutMs: 5000 });
-        if (res.status === 307 && typeof res.headers.location === 'string') {
-          const u = new URL(`http:${res.headers.location}`);
-          res = await request({ host: u.hostname, port: Number(u.port), path: '/master/state', timeoutMs: 5000 });
-        }
+        res = await requestFollowingRedirects({ ...target, path: '/master/state', timeoutMs: 5000 });
       } catch (e) {
         process.stderr.write(`tsmesos status: cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(1);

@@ -92,3 +92,14 @@ export function followLocation(location: string, current: HttpTarget): HttpTarge
     return null;
   }
 }
+
+/** `request`, following up to `maxRedirects` Mesos-style 307s (`Location: //leader:port/path`) to the leader. */
+export async function requestFollowingRedirects(opts: RequestOptions, maxRedirects = 3): Promise<HttpResponse> {
+  let target: RequestOptions = opts;
+  for (let i = 0; ; i++) {
+    const res = await request(target);
+    const next = res.status === 307 && i < maxRedirects && typeof res.headers.location === 'string' ? followLocation(res.headers.location, target) : null;
+    if (!next) return res;
+    target = { ...target, ...next };
+  }
+}
