@@ -59,9 +59,26 @@ export function checkV1Headers(c: Context): void {
   if (accept !== undefined && !acceptsJson(accept)) throw new TsmesosError('NOT_ACCEPTABLE', `cannot produce '${accept.slice(0, 100)}'; only application/json (or recordio of it)`);
 }
 
+/** The media types of an Accept-style header, parameters dropped, lower-cased. */
+function mediaTypes(header: string): string[] {
+  return header.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '');
+}
+
+const ANY_JSON = ['*/*', 'application/*', 'application/json'];
+
 function acceptsJson(accept: string): boolean {
-  return accept.split(',').some((part) => {
-    const t = part.split(';')[0]?.trim().toLowerCase() ?? '';
-    return t === '*/*' || t === 'application/*' || t === 'application/json' || t === 'application/recordio';
-  });
+  return mediaTypes(accept).some((t) => ANY_JSON.includes(t) || t === 'application/recordio');
+}
+
+/**
+ * Stream framing headers (Mesos docs/recordio.md): a client asking for `application/recordio`
+ * gets that Content-Type plus `Message-Content-Type` for the records; others get the
+ * classic `application/json` (records are RecordIO-framed JSON either way).
+ */
+export function streamContentHeaders(accept: string | undefined, messageAccept: string | undefined): Record<string, string> {
+  if (accept === undefined || !mediaTypes(accept).includes('application/recordio')) return { 'Content-Type': 'application/json' };
+  if (messageAccept !== undefined && !mediaTypes(messageAccept).some((t) => ANY_JSON.includes(t))) {
+    throw new TsmesosError('NOT_ACCEPTABLE', `cannot produce records as '${messageAccept.slice(0, 100)}'; only application/json`);
+  }
+  return { 'Content-Type': 'application/recordio', 'Message-Content-Type': 'application/json' };
 }

@@ -5,7 +5,7 @@ import type { Master } from '../master/master.js';
 import type { FrameworkEntry } from '../master/state.js';
 import { parseFrameworkInfo } from '../master/framework-info.js';
 import { parseTaskIdentity } from '../master/task-info.js';
-import { checkV1Headers, readJsonBody } from './http-errors.js';
+import { checkV1Headers, readJsonBody, streamContentHeaders } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { EventStream } from '../lib/event-stream.js';
 import { arr, idValue, isObject, obj, oneOf, optArr, optIdValue, optNum, optObj, str } from './validate.js';
@@ -161,20 +161,6 @@ async function dispatch(master: Master, fw: FrameworkEntry, type: (typeof CALL_T
     case 'UPDATE_FRAMEWORK':
       return; // handled before dispatch
   }
-}
-
-/**
- * Stream framing headers (Mesos docs/recordio.md): a client asking for `application/recordio`
- * gets that Content-Type plus `Message-Content-Type` for the records; others get the
- * classic `application/json` (records are RecordIO-framed JSON either way).
- */
-export function streamContentHeaders(accept: string | undefined, messageAccept: string | undefined): Record<string, string> {
-  const wantsRecordio = accept !== undefined && accept.split(',').some((p) => p.split(';')[0]?.trim().toLowerCase() === 'application/recordio');
-  if (!wantsRecordio) return { 'Content-Type': 'application/json' };
-  if (messageAccept !== undefined && !messageAccept.split(',').some((p) => ['application/json', '*/*', 'application/*'].includes(p.split(';')[0]?.trim().toLowerCase() ?? ''))) {
-    throw new TsmesosError('NOT_ACCEPTABLE', `cannot produce records as '${messageAccept.slice(0, 100)}'; only application/json`);
-  }
-  return { 'Content-Type': 'application/recordio', 'Message-Content-Type': 'application/json' };
 }
 
 function refuseSeconds(filters: unknown, master: Master): number {
