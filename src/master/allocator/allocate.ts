@@ -42,12 +42,9 @@ export function allocate(agents: readonly AllocAgent[], frameworks: readonly All
   const sortedAgents = [...agents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const agent of sortedAgents) {
     let remaining = agent.available;
-    const order = [...frameworks].sort((a, b) =>
-      drfCompare(
-        { id: a.id, share: dominantShare(allocated.get(a.id)!, clusterTotal), allocations: counts.get(a.id)! },
-        { id: b.id, share: dominantShare(allocated.get(b.id)!, clusterTotal), allocations: counts.get(b.id)! },
-      ),
-    );
+    // Shares computed once per agent, not once per comparison.
+    const clients = new Map(frameworks.map((f) => [f.id, { id: f.id, share: dominantShare(allocated.get(f.id)!, clusterTotal), allocations: counts.get(f.id)! }]));
+    const order = [...frameworks].sort((a, b) => drfCompare(clients.get(a.id)!, clients.get(b.id)!));
     for (const fw of order) {
       for (const role of [...fw.roles].sort()) {
         if (fw.suppressedRoles.has(role)) continue;
