@@ -1,7 +1,11 @@
 import type { Resources } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import { attributesToString } from '../domain/attributes.js';
-import type { FrameworkInfo, TaskInfo, TaskStatus } from '../domain/mesos.js';
+import type { FrameworkInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
+import type { TaskSpec } from '../domain/task-spec.js';
+import { encode, tryDecode } from '../wire/codec.js';
+import { AgentCall, AgentEvent } from '../wire/agent-channel.js';
+import { gracePeriodMs, taskSpecFromWire, taskSpecToWire } from '../wire/task.js';
 import { isTerminal, type TaskState } from '../domain/task-state.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
@@ -30,7 +34,7 @@ export interface AgentOptions {
 
 export interface AgentTask {
   frameworkId: string;
-  info: TaskInfo;
+  info: TaskSpec;
   containerId: string;
   sandbox: string | null;
   state: TaskState;
@@ -112,70 +116,90 @@ export class Agent {
   }
 
   private subscribeCall(): unknown {
-    const tasks = [];
+    const tasks: NonNullable<AgentCall['subscribe']>['tasks'] = [];
+    const report = (fw: AgentFramework, t: AgentTask): void => {
+      tasks.push({ framework_id: { value: fw.id }, framework_info: fw.info, task: taskSpecToWire(t.info), state: t.state });
+    };
     for (const fw of this.frameworks.values()) {
-      for (const t of fw.tasks.values()) tasks.push({ framework_id: { value: fw.id }, framework_info: fw.info, task: t.info, state: t.state });
+      for (const t of fw.tasks.values()) report(fw, t);
       // Ended tasks whose terminal update is not acknowledged yet are reported too (Mesos
       // ReregisterSlave does): a master that does not know them (new leader) or believes
       // them running must wait for that update instead of calling them gone or dropping it.
       for (const t of fw.completed) {
-        if (this.updates.hasPending(fw.id, t.info.task_id.value)) tasks.push({ framework_id: { value: fw.id }, framework_info: fw.info, task: t.info, state: t.state });
+        if (this.updates.hasPending(fw.id, t.info.taskId)) report(fw, t);
       }
     }
-    return {
+    return encode(AgentCall, {
       type: 'SUBSCRIBE',
       subscribe: {
         ...(this.agentId !== undefined ? { agent_id: { value: this.agentId } } : {}),
-        agent_info: { hostname: this.opts.hostname, port: this.opts.port, resources: this.opts.resources.toArray() },
+        agent_info: { hostname: this.opts.hostname, port: this.opts.port, resources: this.opts.resources.toArray().map((r) => ({ ...r, reservations: [] })), attributes: [] },
         attributes_text: attributesToString(this.opts.attributes),
         ip: this.opts.ip,
         tasks,
       },
-    };
+    });
   }
 
-  private onEvent(e: Record<string, unknown>): void {
-    switch (e['type']) {
+  private onEvent(raw: unknown): void {
+    const decoded = tryDecode(AgentEvent, raw, 'event');
+    if (!decoded.ok) {
+      this.opts.logger.warn('ignoring a malformed event from the master', { error: decoded.message });
+      return;
+    }
+    const e = decoded.value;
+    switch (e.type) {
       case 'SUBSCRIBED': {
-        const id = (e['subscribed'] as { agent_id: { value: string } }).agent_id.value;
+        if (!e.subscribed) return;
+        const id = e.subscribed.agent_id.value;
         if (id !== this.agentId) {
           this.agentId = id;
           saveAgentId(this.opts.workDir, id);
         }
         this.opts.logger.info('subscribed to master', { agent: id, master: this.masterAddress });
-        this.startHeartbeat((e['subscribed'] as { heartbeat_interval_seconds?: number }).heartbeat_interval_seconds ?? 5);
+        this.startHeartbeat(e.subscribed.heartbeat_interval_seconds ?? 5);
         this.updates.resume();
         return;
       }
       case 'LAUNCH': {
-        const l = e['launch'] as { framework_id: { value: string }; framework_info: FrameworkInfo; task: TaskInfo };
-        this.launch(l.framework_id.value, l.framework_info, l.task).catch((err: unknown) =>
-          this.opts.logger.error('launch failed', { task: l.task.task_id.value, error: err instanceof Error ? err.message : String(err) }),
+        const l = e.launch;
+        if (!l) return;
+        let spec: TaskSpec;
+        try {
+          spec = taskSpecFromWire(l.task, 'launch.task');
+        } catch (err) {
+          // The master validated it; a task we cannot run is reported, never dropped.
+          this.reportUnlaunchable(l.framework_id.value, l.task.task_id.value, err instanceof Error ? err.message : String(err));
+          return;
+        }
+        this.launch(l.framework_id.value, l.framework_info, spec).catch((err: unknown) =>
+          this.opts.logger.error('launch failed', { task: spec.taskId, error: err instanceof Error ? err.message : String(err) }),
         );
         return;
       }
       case 'KILL': {
-        const k = e['kill'] as { framework_id: { value: string }; task_id: { value: string }; grace_period_ms?: number };
-        this.kill(k.framework_id.value, k.task_id.value, k.grace_period_ms);
+        const k = e.kill;
+        if (!k) return;
+        this.kill(k.framework_id.value, k.task_id.value, killOverrideMs(k.kill_policy));
         return;
       }
-      case 'ACKNOWLEDGED': {
-        const a = e['acknowledged'] as { framework_id: { value: string }; task_id: { value: string }; uuid: string };
-        this.updates.acknowledged(a.framework_id.value, a.task_id.value, a.uuid);
+      case 'ACKNOWLEDGED':
+        if (e.acknowledged) this.updates.acknowledged(e.acknowledged.framework_id.value, e.acknowledged.task_id.value, e.acknowledged.uuid);
         return;
-      }
-      case 'SHUTDOWN_FRAMEWORK': {
-        const fid = (e['shutdown_framework'] as { framework_id: { value: string } }).framework_id.value;
-        this.shutdownFramework(fid);
+      case 'SHUTDOWN_FRAMEWORK':
+        if (e.shutdown_framework) this.shutdownFramework(e.shutdown_framework.framework_id.value);
         return;
-      }
       case 'SHUTDOWN':
-        this.opts.logger.warn('master asked this agent to shut down', { message: (e['shutdown'] as { message?: string } | undefined)?.message });
+        this.opts.logger.warn('master asked this agent to shut down', { message: e.shutdown?.message });
         for (const fw of [...this.frameworks.keys()]) this.shutdownFramework(fw);
         return;
-      default:
-        return; // HEARTBEAT and future event types
+      case 'HEARTBEAT':
+        return;
     }
+  }
+
+  private reportUnlaunchable(frameworkId: string, taskId: string, message: string): void {
+    this.updates.enqueue(frameworkId, this.status(taskId, 'TASK_FAILED', 'REASON_TASK_INVALID', message));
   }
 
   /** Our side of liveness: the master closes the stream of an agent that stops calling in. */
@@ -185,13 +209,13 @@ export class Agent {
     this.heartbeat = this.opts.clock.setInterval(() => {
       const id = this.agentId;
       if (id === undefined) return;
-      this.link.call({ type: 'HEARTBEAT', agent_id: { value: id } }).catch((err: unknown) =>
+      this.link.call(encode(AgentCall, { type: 'HEARTBEAT', agent_id: { value: id } })).catch((err: unknown) =>
         this.opts.logger.debug('heartbeat failed', { error: err instanceof Error ? err.message : String(err) }),
       );
     }, ms);
   }
 
-  private async launch(frameworkId: string, frameworkInfo: FrameworkInfo, info: TaskInfo): Promise<void> {
+  private async launch(frameworkId: string, frameworkInfo: FrameworkInfo, info: TaskSpec): Promise<void> {
     const agentId = this.agentId;
     if (agentId === undefined || this.stopping) return;
     let fw = this.frameworks.get(frameworkId);
@@ -199,13 +223,13 @@ export class Agent {
       fw = { id: frameworkId, info: frameworkInfo, tasks: new Map(), completed: [] };
       this.frameworks.set(frameworkId, fw);
     }
-    if (fw.tasks.has(info.task_id.value)) return; // duplicate LAUNCH after a reconnect
+    if (fw.tasks.has(info.taskId)) return; // duplicate LAUNCH after a reconnect
     const task: AgentTask = {
       frameworkId, info, containerId: this.opts.rng.uuid(), sandbox: null, state: 'TASK_STAGING', statuses: [], killRequested: false,
       launchedAt: this.opts.clock.now(),
     };
-    fw.tasks.set(info.task_id.value, task);
-    const executorId = info.task_id.value; // command executor: executor id == task id
+    fw.tasks.set(info.taskId, task);
+    const executorId = info.taskId; // command executor: executor id == task id
     try {
       task.sandbox = await createSandbox(this.opts.workDir, { agentId, frameworkId, executorId, containerId: task.containerId });
     } catch (e) {
@@ -223,13 +247,13 @@ export class Agent {
         sandboxDir: task.sandbox,
         command: info.command,
         env: {
-          MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: info.task_id.value,
+          MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: info.taskId,
           MESOS_FRAMEWORK_ID: frameworkId, MESOS_EXECUTOR_ID: executorId, MESOS_AGENT_ENDPOINT: `${this.opts.ip}:${this.opts.port}`,
           MESOS_CONTAINER_ID: task.containerId,
         },
       });
       this.transition(task, 'TASK_RUNNING');
-      if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.kill_grace_period_ms);
+      if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       this.onTermination(task, await launched.termination);
     } catch (e) {
       this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
@@ -253,7 +277,7 @@ export class Agent {
     }
     if (isTerminal(task.state)) return;
     task.killRequested = true;
-    if (task.state === 'TASK_RUNNING') void this.opts.containerizer.kill(task.containerId, graceMs ?? task.info.kill_grace_period_ms);
+    if (task.state === 'TASK_RUNNING') void this.opts.containerizer.kill(task.containerId, graceMs ?? task.info.killGracePeriodMs);
   }
 
   private shutdownFramework(frameworkId: string): void {
@@ -262,27 +286,27 @@ export class Agent {
     if (!fw) return;
     for (const t of fw.tasks.values()) {
       t.killRequested = true;
-      void this.opts.containerizer.kill(t.containerId, t.info.kill_grace_period_ms);
+      void this.opts.containerizer.kill(t.containerId, t.info.killGracePeriodMs);
     }
     this.frameworks.delete(frameworkId);
     this.completedFrameworks.push(fw);
     if (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
   }
 
-  private transition(task: AgentTask, state: TaskState, reason?: string, message?: string): void {
+  private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string): void {
     task.state = state;
     task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000 });
     const fw = this.frameworks.get(task.frameworkId);
-    if (isTerminal(state) && fw && fw.tasks.get(task.info.task_id.value) === task) {
-      fw.tasks.delete(task.info.task_id.value);
+    if (isTerminal(state) && fw && fw.tasks.get(task.info.taskId) === task) {
+      fw.tasks.delete(task.info.taskId);
       fw.completed.push(task);
       if (fw.completed.length > MAX_COMPLETED_PER_FRAMEWORK) fw.completed.shift();
     }
     if (!fw) return; // framework shut down: nobody to tell
-    this.updates.enqueue(task.frameworkId, this.status(task.info.task_id.value, state, reason, message));
+    this.updates.enqueue(task.frameworkId, this.status(task.info.taskId, state, reason, message));
   }
 
-  private status(taskId: string, state: TaskState, reason?: string, message?: string): TaskStatus {
+  private status(taskId: string, state: TaskState, reason?: TaskStatusReason, message?: string): TaskStatus {
     return {
       task_id: { value: taskId }, state, source: 'SOURCE_EXECUTOR',
       ...(this.agentId !== undefined ? { agent_id: { value: this.agentId } } : {}),
@@ -295,7 +319,16 @@ export class Agent {
 
   private async sendUpdate(frameworkId: string, status: TaskStatus, latestState: TaskState): Promise<boolean> {
     if (this.agentId === undefined) return false;
-    const code = await this.link.call({ type: 'UPDATE', agent_id: { value: this.agentId }, update: { framework_id: { value: frameworkId }, status, latest_state: latestState } });
+    const code = await this.link.call(encode(AgentCall, { type: 'UPDATE', agent_id: { value: this.agentId }, update: { framework_id: { value: frameworkId }, status, latest_state: latestState } }));
     return code === 202;
+  }
+}
+
+/** A KILL's own grace period, if the framework gave one; a malformed one falls back to the task's. */
+function killOverrideMs(policy: Parameters<typeof gracePeriodMs>[0]): number | undefined {
+  try {
+    return gracePeriodMs(policy, 'kill.kill_policy');
+  } catch {
+    return undefined;
   }
 }

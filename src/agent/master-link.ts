@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { backoffDelay } from '../lib/backoff.js';
-import { AGENT_CHANNEL_PATH } from '../domain/mesos.js';
+import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { RecordDecoder } from '../lib/recordio.js';

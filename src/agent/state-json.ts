@@ -1,5 +1,5 @@
 import { attributesToLegacyJson } from '../domain/attributes.js';
-import { BUILD_DATE, VERSION } from '../domain/version.js';
+import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
 import { Resources } from '../domain/resources.js';
 import { isTerminal } from '../domain/task-state.js';
 import type { Agent, AgentFramework, AgentTask } from './agent.js';
@@ -9,13 +9,13 @@ import { sandboxDir } from './paths.js';
 
 function taskJson(agent: Agent, t: AgentTask): Record<string, unknown> {
   return {
-    id: t.info.task_id.value, name: t.info.name, framework_id: t.frameworkId, executor_id: '', slave_id: agent.agentId ?? '',
+    id: t.info.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: t.info.taskId, slave_id: agent.agentId ?? '',
     state: t.state, resources: Resources.of(t.info.resources).toLegacyJson(), statuses: t.statuses,
   };
 }
 
 function executorJson(agent: Agent, workDir: string, t: AgentTask): Record<string, unknown> {
-  const id = t.info.task_id.value;
+  const id = t.info.taskId;
   const directory = t.sandbox ?? sandboxDir(workDir, { agentId: agent.agentId ?? '', frameworkId: t.frameworkId, executorId: id, containerId: t.containerId });
   const terminal = isTerminal(t.state);
   return {
@@ -29,7 +29,7 @@ function frameworkJson(agent: Agent, workDir: string, fw: AgentFramework): Recor
   const info = fw.info;
   return {
     id: fw.id, name: info.name, user: info.user, checkpoint: info.checkpoint ?? false,
-    ...(info.roles !== undefined ? { roles: info.roles } : { role: info.role ?? '*' }),
+    ...(info.capabilities.some((c) => c.type === 'MULTI_ROLE') ? { roles: info.roles } : { role: info.role ?? '*' }),
     hostname: info.hostname ?? '',
     executors: [...fw.tasks.values()].map((t) => executorJson(agent, workDir, t)),
     completed_executors: fw.completed.map((t) => executorJson(agent, workDir, t)),
@@ -38,7 +38,7 @@ function frameworkJson(agent: Agent, workDir: string, fw: AgentFramework): Recor
 
 export function agentState(agent: Agent, workDir: string, self: { ip: string; port: number; hostname: string; flags: Record<string, string> }): Record<string, unknown> {
   return {
-    version: VERSION, build_date: BUILD_DATE, start_time: agent.startTime / 1000,
+    version: MESOS_COMPAT_VERSION, tsmesos_version: VERSION, build_date: BUILD_DATE, start_time: agent.startTime / 1000,
     id: agent.agentId ?? '', pid: `slave(1)@${self.ip}:${self.port}`, hostname: self.hostname,
     resources: agent.resources.toLegacyJson(), reserved_resources: {}, unreserved_resources: agent.resources.toLegacyJson(),
     attributes: attributesToLegacyJson(agent.attributes), master_hostname: agent.masterAddress?.split(':')[0] ?? '',

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../domain/mesos.js';
+import type { TaskStatus } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
 import { isTerminal } from '../domain/task-state.js';
 import type { Clock, Timer } from '../lib/clock.js';

@@ -22,7 +22,7 @@ export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
   app.get('/health', (c) => c.body(null, 200));
-  app.get('/version', (c) => c.json({ version: VERSION, mesos_compatible: MESOS_COMPAT_VERSION, build_date: BUILD_DATE }));
+  app.get('/version', (c) => c.json({ version: MESOS_COMPAT_VERSION, tsmesos_version: VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '' }));
   app.get('/flags', (c) => c.json({ flags: self.flags }));
   for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json']) {
     app.get(p, (c) => {

@@ -38,7 +38,7 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
   };
 
   app.get('/health', (c) => c.body(null, 200));
-  app.get('/version', (c) => c.json({ version: VERSION, mesos_compatible: MESOS_COMPAT_VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '' }));
+  app.get('/version', (c) => c.json({ version: MESOS_COMPAT_VERSION, tsmesos_version: VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '' }));
   for (const p of ['/master/state', '/master/state.json', '/state', '/state.json']) {
     app.get(p, async (c) => {
       const ctx = await leaderCtx(c);

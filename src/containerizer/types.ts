@@ -1,14 +1,8 @@
 // The contract every containerizer (posix now, docker later) satisfies; one shared
 // contract test suite runs against each implementation.
 
-export interface CommandSpec {
-  /** Mesos CommandInfo.shell: true runs `/bin/sh -c value`; false execs value with arguments (argv0 included). */
-  shell: boolean;
-  value: string;
-  arguments: readonly string[];
-  /** Extra environment for the task, on top of the agent's MESOS_* variables. */
-  environment: Readonly<Record<string, string>>;
-}
+export type { CommandSpec } from '../domain/task-spec.js';
+import type { CommandSpec } from '../domain/task-spec.js';
 
 export interface LaunchSpec {
   containerId: string;

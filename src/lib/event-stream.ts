@@ -5,13 +5,14 @@ import { encodeRecord } from './recordio.js';
  * long-lived subscriptions (scheduler, agent, operator). Closing is idempotent
  * and `onClose` fires once whether we or the peer closed it.
  */
-export class EventStream {
+export class EventStream<E = unknown> {
   readonly body: ReadableStream<Uint8Array>;
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
 
-  constructor() {
+  /** `encode` turns a typed event into its wire JSON (src/wire); identity by default. */
+  constructor(private readonly encode: (event: E) => unknown = (e) => e) {
     this.body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.controller = controller;
@@ -26,10 +27,10 @@ export class EventStream {
     return this.closed;
   }
 
-  send(event: unknown): boolean {
+  send(event: E): boolean {
     if (this.closed || !this.controller) return false;
     try {
-      this.controller.enqueue(encodeRecord(event));
+      this.controller.enqueue(encodeRecord(this.encode(event)));
       return true;
     } catch {
       this.finish();

@@ -1,15 +1,16 @@
 import { Resources } from '../domain/resources.js';
 import type { Resource } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
-import type { FrameworkInfo, TaskInfo } from '../domain/mesos.js';
+import type { FrameworkInfo } from '../wire/mesos.js';
+import type { TaskSpec } from '../domain/task-spec.js';
 import type { TaskState } from '../domain/task-state.js';
-import { EventStream } from '../lib/event-stream.js';
+import { agentStream, type AgentStream } from '../wire/streams.js';
 import type { AgentRecord } from '../registry/commands.js';
 import type { MasterContext } from './context.js';
 import type { OfferBook } from './offers.js';
 import type { Tasks } from './tasks.js';
 import type { AgentEntry } from './state.js';
-import { masterInfoJson } from './wire.js';
+import { masterInfoMessage } from './wire.js';
 import { newFrameworkEntry } from './frameworks.js';
 
 export interface AgentSubscription {
@@ -19,7 +20,7 @@ export interface AgentSubscription {
   port: number;
   resources: Resource[];
   attributes: Attribute[];
-  tasks: { frameworkId: string; frameworkInfo: FrameworkInfo; task: TaskInfo; state: TaskState }[];
+  tasks: { frameworkId: string; frameworkInfo: FrameworkInfo; task: TaskSpec; state: TaskState }[];
 }
 
 /** Agent admission, reregistration and disconnection. */
@@ -59,7 +60,7 @@ export class Agents {
     }
   }
 
-  async subscribe(sub: AgentSubscription): Promise<EventStream> {
+  async subscribe(sub: AgentSubscription): Promise<AgentStream> {
     const known = sub.agentId !== undefined ? this.ctx.state.agents.get(sub.agentId) : undefined;
     const now = this.ctx.clock.now();
     let entry: AgentEntry;
@@ -85,7 +86,7 @@ export class Agents {
       this.ctx.state.agents.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
-    const stream = new EventStream();
+    const stream = agentStream();
     entry.connection = stream;
     entry.lastSeen = this.ctx.clock.monotonic();
     const heartbeat = this.ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), this.ctx.timings.agentHeartbeatMs);
@@ -95,7 +96,7 @@ export class Agents {
     });
     stream.send({
       type: 'SUBSCRIBED',
-      subscribed: { agent_id: { value: entry.record.id }, heartbeat_interval_seconds: this.ctx.timings.agentHeartbeatMs / 1000, master_info: masterInfoJson(this.ctx) },
+      subscribed: { agent_id: { value: entry.record.id }, heartbeat_interval_seconds: this.ctx.timings.agentHeartbeatMs / 1000, master_info: masterInfoMessage(this.ctx) },
     });
     if (known) this.reconcileReportedTasks(entry.record.id, sub);
     this.ctx.requestAllocation();
@@ -132,7 +133,7 @@ export class Agents {
   private reconcileReportedTasks(agentId: string, sub: AgentSubscription): void {
     const reported = new Set<string>();
     for (const t of sub.tasks) {
-      reported.add(`${t.frameworkId}/${t.task.task_id.value}`);
+      reported.add(`${t.frameworkId}/${t.task.taskId}`);
       let fw = this.ctx.state.frameworks.get(t.frameworkId);
       if (!fw) {
         // A framework seen only through its agent's report: recovered until it resubscribes.
@@ -150,7 +151,7 @@ export class Agents {
     conn?.close();
   }
 
-  private disconnected(a: AgentEntry, stream: EventStream): void {
+  private disconnected(a: AgentEntry, stream: AgentStream): void {
     if (a.connection !== stream) return; // we dropped it ourselves, or a newer subscription replaced it
     a.connection = null;
     this.ctx.logger.info('agent disconnected', { agent: a.record.id });

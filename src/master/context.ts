@@ -3,7 +3,8 @@ import type { Rng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
 import type { CommandLog } from '../registry/command-log.js';
 import type { Registry } from '../registry/registry.js';
-import type { MasterInfo } from '../domain/mesos.js';
+import type { MasterInfo } from '../wire/mesos.js';
+import type { TaskState } from '../domain/task-state.js';
 import type { MasterState } from './state.js';
 
 export interface MasterTimings {
@@ -39,6 +40,8 @@ export interface MasterContext {
   logger: Logger;
   timings: MasterTimings;
   ids: IdGenerator;
+  /** Tasks that reached each terminal state while this master led (Mesos's master/tasks_finished... counters). */
+  terminalTaskCounts: Map<TaskState, number>;
   /** Ask for an allocation run soon (coalesced). */
   requestAllocation(): void;
 }

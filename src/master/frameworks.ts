@@ -1,11 +1,11 @@
 import { TsmesosError } from '../domain/errors.js';
-import type { FrameworkInfo } from '../domain/mesos.js';
-import { EventStream } from '../lib/event-stream.js';
+import type { FrameworkInfo } from '../wire/mesos.js';
+import { schedulerStream, type SchedulerStream } from '../wire/streams.js';
 import type { MasterContext } from './context.js';
 import type { OfferBook } from './offers.js';
 import type { FrameworkEntry } from './state.js';
 import { frameworkRoles, isPartitionAware } from './framework-info.js';
-import { masterInfoJson } from './wire.js';
+import { masterInfoMessage } from './wire.js';
 
 /** A framework the master knows but that has no subscription yet (new, or recovered). */
 export function newFrameworkEntry(id: string, info: FrameworkInfo, registeredTime: number, recovered: boolean): FrameworkEntry {
@@ -44,8 +44,8 @@ export class Frameworks {
    * SUBSCRIBE. Returns the stream to answer with; an invalid request yields a stream
    * holding one ERROR event, as Mesos does.
    */
-  async subscribe(info: FrameworkInfo): Promise<{ stream: EventStream; streamId: string }> {
-    const stream = new EventStream();
+  async subscribe(info: FrameworkInfo): Promise<{ stream: SchedulerStream; streamId: string }> {
+    const stream = schedulerStream();
     const streamId = this.ctx.rng.uuid();
     const requestedId = info.id?.value;
     if (requestedId !== undefined && this.ctx.registry.isFrameworkRemoved(requestedId)) {
@@ -83,7 +83,7 @@ export class Frameworks {
       subscribed: {
         framework_id: { value: fw.id },
         heartbeat_interval_seconds: this.ctx.timings.frameworkHeartbeatSeconds,
-        master_info: masterInfoJson(this.ctx),
+        master_info: masterInfoMessage(this.ctx),
       },
     });
     this.hooks.onSubscribed(fw);
@@ -149,7 +149,7 @@ export class Frameworks {
     }
   }
 
-  private attachStream(fw: FrameworkEntry, stream: EventStream, streamId: string): void {
+  private attachStream(fw: FrameworkEntry, stream: SchedulerStream, streamId: string): void {
     fw.failoverTimer?.cancel();
     fw.failoverTimer = null;
     fw.stream = stream;
@@ -170,7 +170,7 @@ export class Frameworks {
   }
 
   /** Stream dropped: deactivate, rescind offers, start the failover timer. */
-  private disconnected(fw: FrameworkEntry, stream: EventStream): void {
+  private disconnected(fw: FrameworkEntry, stream: SchedulerStream): void {
     if (fw.stream !== stream) return; // we detached it ourselves (failover, teardown) or it is an older stream
     if (!this.ctx.state.frameworks.has(fw.id)) return;
     fw.heartbeat?.cancel();
@@ -184,6 +184,6 @@ export class Frameworks {
     fw.failoverTimer = this.ctx.clock.setTimeout(() => {
       if (fw.stream !== null) return;
       this.remove(fw.id).catch((e: unknown) => this.ctx.logger.error('failed to remove framework', { framework: fw.id, error: e }));
-    }, Math.min(timeoutMs, 2_147_483_647));
+    }, timeoutMs);
   }
 }

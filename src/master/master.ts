@@ -5,13 +5,15 @@ import type { Logger } from '../lib/log.js';
 import type { Registry } from '../registry/registry.js';
 import type { CommandLog } from '../registry/command-log.js';
 import { ipToMesosInt } from '../domain/mesos.js';
-import { VERSION } from '../domain/version.js';
+import { MESOS_COMPAT_VERSION } from '../domain/version.js';
 import { DEFAULT_MASTER_TIMINGS, IdGenerator, type MasterContext, type MasterTimings } from './context.js';
 import { emptyMasterState } from './state.js';
 import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
 import { Frameworks } from './frameworks.js';
 import { Agents } from './agents.js';
+import { SchedulerCalls } from './scheduler-calls.js';
+import { AgentCalls } from './agent-calls.js';
 
 export interface MasterOptions {
   ip: string;
@@ -32,6 +34,8 @@ export class Master {
   readonly tasks: Tasks;
   readonly frameworks: Frameworks;
   readonly agents: Agents;
+  readonly schedulerCalls: SchedulerCalls;
+  readonly agentCalls: AgentCalls;
   private allocationTimer: { cancel(): void } | null = null;
   private stragglerTimer: { cancel(): void } | null = null;
   private livenessTimer: { cancel(): void } | null = null;
@@ -45,8 +49,9 @@ export class Master {
     this.ctx = {
       state: emptyMasterState(),
       info: {
-        id, ip: ipToMesosInt(opts.ip), port: opts.port, hostname, pid: `master@${opts.ip}:${opts.port}`, version: VERSION,
+        id, ip: ipToMesosInt(opts.ip), port: opts.port, hostname, pid: `master@${opts.ip}:${opts.port}`, version: MESOS_COMPAT_VERSION,
         address: { hostname, ip: opts.ip, port: opts.port },
+        capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
       },
       startTime: opts.clock.now(),
       log: opts.log,
@@ -56,6 +61,7 @@ export class Master {
       logger: opts.logger,
       timings,
       ids: new IdGenerator(id),
+      terminalTaskCounts: new Map(),
       requestAllocation: () => this.requestAllocation(),
     };
     this.offers = new OfferBook(this.ctx);
@@ -65,6 +71,8 @@ export class Master {
       onSubscribed: () => undefined,
     });
     this.agents = new Agents(this.ctx, this.offers, this.tasks);
+    this.schedulerCalls = new SchedulerCalls(this);
+    this.agentCalls = new AgentCalls(this);
   }
 
   /** Loads the registry (agents and frameworks come back as recovered) and starts allocating. */

@@ -3,7 +3,7 @@ import type { MasterContext } from './context.js';
 import { allocate } from './allocator/allocate.js';
 import { clusterTotal, offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
 import type { OfferEntry } from './state.js';
-import { offerJson } from './wire.js';
+import { offerMessage } from './wire.js';
 
 /** The single committer of offers: only this module creates, rescinds or consumes them. */
 export class OfferBook {
@@ -41,7 +41,8 @@ export class OfferBook {
     }
     for (const [frameworkId, offers] of [...byFramework.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const fw = state.frameworks.get(frameworkId)!;
-      fw.stream?.send({ type: 'OFFERS', offers: offers.map((o) => offerJson(this.ctx, o, fw)) });
+      // Mesos nests the list: Event.offers is the Offers message, whose `offers` is the array.
+      fw.stream?.send({ type: 'OFFERS', offers: { offers: offers.map((o) => offerMessage(this.ctx, o, fw)) } });
     }
   }
 

@@ -1,5 +1,5 @@
 import { attributesToLegacyJson } from '../domain/attributes.js';
-import { BUILD_DATE, VERSION } from '../domain/version.js';
+import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
 import { isTerminal, TASK_STATES } from '../domain/task-state.js';
 import type { MasterContext } from './context.js';
 import type { FrameworkEntry, TaskEntry } from './state.js';
@@ -32,7 +32,7 @@ function legacyFramework(ctx: MasterContext, fw: FrameworkEntry): Record<string,
     checkpoint: fw.info.checkpoint ?? false, hostname: fw.info.hostname ?? '', webui_url: fw.info.webui_url ?? '',
     ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}),
     ...(isMultiRole(fw) ? { roles: fw.roles } : { role: fw.roles[0] ?? '*' }),
-    capabilities: (fw.info.capabilities ?? []).map((c) => c.type),
+    capabilities: fw.info.capabilities.map((c) => c.type),
     active: fw.active, connected: fw.stream !== null, recovered: fw.recovered,
     registered_time: fw.registeredTime / 1000, unregistered_time: (fw.unregisteredTime ?? 0) / 1000,
     resources: used.toLegacyJson(), used_resources: used.toLegacyJson(), offered_resources: offeredToFramework(ctx.state, fw.id).toLegacyJson(),
@@ -58,7 +58,7 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
       ...(a.reregisteredTime !== null ? { reregistered_time: a.reregisteredTime / 1000 } : {}),
       resources: a.total.toLegacyJson(), used_resources: used.toLegacyJson(),
       offered_resources: offeredOnAgent(ctx.state, r.id).toLegacyJson(), reserved_resources: {},
-      unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: false, version: VERSION,
+      unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: false, version: MESOS_COMPAT_VERSION,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
     };
     if (a.unreachableSince !== null) unreachable++;
@@ -80,7 +80,8 @@ export function legacyState(ctx: MasterContext, leader: LeaderView, flags: Recor
   const fws = legacyFrameworks(ctx);
   const info = ctx.info;
   return {
-    version: VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '',
+    // Mesos clients check `version`; tsmesos's own sits beside it.
+    version: MESOS_COMPAT_VERSION, tsmesos_version: VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '',
     start_time: ctx.startTime / 1000, ...(leader.electedTime !== null ? { elected_time: leader.electedTime / 1000 } : {}),
     id: info.id, pid: info.pid, hostname: info.hostname,
     capabilities: ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'],
@@ -109,7 +110,10 @@ export function metricsSnapshot(ctx: MasterContext, elected: boolean): Record<st
   m['master/frameworks_connected'] = fws.filter((f) => f.stream !== null).length;
   m['master/outstanding_offers'] = ctx.state.offers.size;
   for (const s of TASK_STATES) m[`master/tasks_${s.slice(5).toLowerCase()}`] = 0;
-  for (const f of fws) for (const t of f.tasks.values()) m[`master/tasks_${t.state.slice(5).toLowerCase()}`] = (m[`master/tasks_${t.state.slice(5).toLowerCase()}`] ?? 0) + 1;
+  // Non-terminal states are gauges (tasks in that state now); terminal ones are counters, as in Mesos.
+  const key = (s: string): string => `master/tasks_${s.slice(5).toLowerCase()}`;
+  for (const f of fws) for (const t of f.tasks.values()) if (!isTerminal(t.state)) m[key(t.state)] = (m[key(t.state)] ?? 0) + 1;
+  for (const [s, n] of ctx.terminalTaskCounts) m[key(s)] = n;
   const total = clusterTotal(ctx.state);
   let used = total.subtract(total);
   for (const a of agents) used = used.add(usedOnAgent(ctx.state, a.record.id));

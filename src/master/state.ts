@@ -1,7 +1,8 @@
 import type { Resources } from '../domain/resources.js';
-import type { FrameworkInfo, TaskInfo, TaskStatus } from '../domain/mesos.js';
+import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
+import type { TaskSpec } from '../domain/task-spec.js';
 import type { TaskState } from '../domain/task-state.js';
-import type { EventStream } from '../lib/event-stream.js';
+import type { AgentStream, SchedulerStream } from '../wire/streams.js';
 import type { AgentRecord } from '../registry/commands.js';
 
 // In-memory master state. Mutated only by the master's own components on the
@@ -18,7 +19,7 @@ export interface AgentEntry {
   record: AgentRecord;
   total: Resources;
   /** Event stream to the agent while connected. */
-  connection: EventStream | null;
+  connection: AgentStream | null;
   /** Loaded from the registry after a restart or failover, not yet reregistered. */
   recovered: boolean;
   registeredTime: number;
@@ -33,7 +34,7 @@ export interface TaskEntry {
   taskId: string;
   frameworkId: string;
   agentId: string;
-  info: TaskInfo;
+  info: TaskSpec;
   resources: Resources;
   role: string;
   /** The agent's latest known state (Task.state in Mesos). */
@@ -55,7 +56,7 @@ export interface FrameworkEntry {
   info: FrameworkInfo;
   roles: string[];
   partitionAware: boolean;
-  stream: EventStream | null;
+  stream: SchedulerStream | null;
   streamId: string | null;
   heartbeat: { cancel(): void } | null;
   failoverTimer: { cancel(): void } | null;

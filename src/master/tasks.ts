@@ -1,17 +1,18 @@
 import { Resources } from '../domain/resources.js';
-import type { TaskInfo, TaskStatus } from '../domain/mesos.js';
+import type { TaskInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
+import type { TaskSpec } from '../domain/task-spec.js';
+import { gracePolicy, taskSpecFromWire, taskSpecToWire } from '../wire/task.js';
 import { isTerminal, stateForFramework, type TaskState } from '../domain/task-state.js';
 import type { MasterContext } from './context.js';
 import type { OfferBook } from './offers.js';
 import type { FrameworkEntry, TaskEntry } from './state.js';
 import { sendToAgent } from './agent-channel.js';
 import { forRole } from './allocator/allocate.js';
-import { parseTaskInfo } from './task-info.js';
 
 export interface AcceptRequest {
   offerIds: string[];
-  /** Raw task_infos of LAUNCH operations, in operation order. */
-  launches: { taskId: string; raw: unknown; where: string }[];
+  /** Decoded task_infos of LAUNCH operations, in operation order; `where` names each in messages. */
+  launches: { info: TaskInfo; where: string }[];
   refuseSeconds: number;
 }
 
@@ -41,7 +42,7 @@ export class Tasks {
     // Valid or not, the offers named here are used up.
     for (const o of offers) this.offers.take(o.id);
     if (invalid !== null) {
-      for (const l of req.launches) this.sendMasterStatus(fw, l.taskId, null, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
+      for (const l of req.launches) this.sendMasterStatus(fw, l.info.task_id.value, l.info.agent_id.value, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
       for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
       return;
     }
@@ -49,16 +50,16 @@ export class Tasks {
     const role = offers[0]!.role;
     let remaining = offers.reduce((acc, o) => acc.add(o.resources), Resources.empty());
     for (const l of req.launches) {
-      let info: TaskInfo;
+      let info: TaskSpec;
       try {
-        info = parseTaskInfo(l.raw, l.where);
+        info = taskSpecFromWire(l.info, l.where);
       } catch (e) {
-        this.sendMasterStatus(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
+        this.sendMasterStatus(fw, l.info.task_id.value, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
         continue;
       }
       const problem = this.validateTask(fw, info, agentId, remaining, role);
       if (problem !== null) {
-        this.sendMasterStatus(fw, l.taskId, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
+        this.sendMasterStatus(fw, l.info.task_id.value, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
         continue;
       }
       const resources = Resources.of(info.resources);
@@ -68,25 +69,25 @@ export class Tasks {
     this.offers.decline(fw.id, agentId, remaining, req.refuseSeconds);
   }
 
-  private validateTask(fw: FrameworkEntry, info: TaskInfo, agentId: string, remaining: Resources, role: string): string | null {
-    const existing = fw.tasks.get(info.task_id.value);
-    if (existing && !isTerminal(existing.state)) return `task ${info.task_id.value} already exists`;
-    if (info.agent_id.value !== agentId) return `task's agent_id ${info.agent_id.value} does not match the offer's agent ${agentId}`;
+  private validateTask(fw: FrameworkEntry, info: TaskSpec, agentId: string, remaining: Resources, role: string): string | null {
+    const existing = fw.tasks.get(info.taskId);
+    if (existing && !isTerminal(existing.state)) return `task ${info.taskId} already exists`;
+    if (info.agentId !== agentId) return `task's agent_id ${info.agentId} does not match the offer's agent ${agentId}`;
     const wanted = Resources.of(info.resources);
     if (!forRole(wanted, role).equals(wanted)) return `task resources use a role other than '${role}' or '*'`;
     if (!remaining.contains(wanted)) return `task resources ${wanted.toString()} are not contained in the offered ${remaining.toString()}`;
     return null;
   }
 
-  private launch(fw: FrameworkEntry, info: TaskInfo, resources: Resources, role: string): void {
+  private launch(fw: FrameworkEntry, info: TaskSpec, resources: Resources, role: string): void {
     const task: TaskEntry = {
-      taskId: info.task_id.value, frameworkId: fw.id, agentId: info.agent_id.value, info, resources, role,
+      taskId: info.taskId, frameworkId: fw.id, agentId: info.agentId, info, resources, role,
       state: 'TASK_STAGING', statusUpdateState: null, statusUpdateUuid: null, statuses: [],
     };
     fw.tasks.set(task.taskId, task);
     const sent = sendToAgent(this.ctx, task.agentId, {
       type: 'LAUNCH',
-      launch: { framework_id: { value: fw.id }, framework_info: fw.info, task: info },
+      launch: { framework_id: { value: fw.id }, framework_info: fw.info, task: taskSpecToWire(info) },
     });
     if (!sent) this.masterUpdate(fw, task.taskId, task.agentId, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'agent is not connected');
   }
@@ -107,7 +108,7 @@ export class Tasks {
       return;
     }
     const wasTerminal = isTerminal(task.state);
-    task.state = latestState;
+    this.setState(task, latestState);
     if (task.statusUpdateUuid !== status.uuid) {
       task.statusUpdateState = status.state;
       task.statusUpdateUuid = status.uuid ?? null;
@@ -139,7 +140,7 @@ export class Tasks {
   private sendKill(fw: FrameworkEntry, task: TaskEntry): boolean {
     return sendToAgent(this.ctx, task.agentId, {
       type: 'KILL',
-      kill: { framework_id: { value: fw.id }, task_id: { value: task.taskId }, grace_period_ms: task.killRequested?.graceMs ?? task.info.kill_grace_period_ms },
+      kill: { framework_id: { value: fw.id }, task_id: { value: task.taskId }, kill_policy: gracePolicy(task.killRequested?.graceMs ?? task.info.killGracePeriodMs) },
     });
   }
 
@@ -175,7 +176,7 @@ export class Tasks {
     const agents = new Set([...fw.tasks.values()].map((t) => t.agentId));
     for (const agentId of [...agents].sort()) sendToAgent(this.ctx, agentId, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: fw.id } } });
     for (const t of fw.tasks.values()) {
-      if (!isTerminal(t.state)) t.state = 'TASK_KILLED';
+      if (!isTerminal(t.state)) this.setState(t, 'TASK_KILLED');
       this.complete(fw, t);
     }
     this.ctx.requestAllocation();
@@ -211,10 +212,10 @@ export class Tasks {
   }
 
   /** Tasks an agent reports on reregistration that this master does not know (after a failover). */
-  adoptTask(fw: FrameworkEntry, info: TaskInfo, state: TaskState, role: string): void {
-    if (fw.tasks.has(info.task_id.value)) return;
-    fw.tasks.set(info.task_id.value, {
-      taskId: info.task_id.value, frameworkId: fw.id, agentId: info.agent_id.value, info, resources: Resources.of(info.resources), role,
+  adoptTask(fw: FrameworkEntry, info: TaskSpec, state: TaskState, role: string): void {
+    if (fw.tasks.has(info.taskId)) return;
+    fw.tasks.set(info.taskId, {
+      taskId: info.taskId, frameworkId: fw.id, agentId: info.agentId, info, resources: Resources.of(info.resources), role,
       state, statusUpdateState: null, statusUpdateUuid: null, statuses: [],
     });
   }
@@ -224,11 +225,11 @@ export class Tasks {
   }
 
   /** A master-generated update: no uuid, never acknowledged; terminal ones complete the task at once. */
-  private masterUpdate(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message: string): void {
+  private masterUpdate(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: TaskStatusReason, message: string): void {
     const status = this.sendMasterStatus(fw, taskId, agentId, state, reason, message);
     const task = fw.tasks.get(taskId);
     if (!task) return;
-    task.state = state;
+    this.setState(task, state);
     task.statuses.push(status);
     if (isTerminal(state)) {
       this.complete(fw, task);
@@ -241,7 +242,7 @@ export class Tasks {
    * framework may see. Used alone, it names a task without touching one: launches refused
    * before they became tasks, and reconciliation answers.
    */
-  private sendMasterStatus(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: string, message?: string, unreachableSince?: number): TaskStatus {
+  private sendMasterStatus(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: TaskStatusReason, message?: string, unreachableSince?: number): TaskStatus {
     const status: TaskStatus = {
       task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason,
       timestamp: this.ctx.clock.now() / 1000,
@@ -255,6 +256,12 @@ export class Tasks {
 
   private forward(fw: FrameworkEntry, status: TaskStatus): void {
     fw.stream?.send({ type: 'UPDATE', update: { status: { ...status, state: stateForFramework(status.state, fw.partitionAware) } } });
+  }
+
+  /** The one place a task's state changes: entering a terminal state is counted once (metrics). */
+  private setState(task: TaskEntry, state: TaskState): void {
+    if (!isTerminal(task.state) && isTerminal(state)) this.ctx.terminalTaskCounts.set(state, (this.ctx.terminalTaskCounts.get(state) ?? 0) + 1);
+    task.state = state;
   }
 
   private complete(fw: FrameworkEntry, task: TaskEntry): void {

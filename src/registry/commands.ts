@@ -1,6 +1,6 @@
 import type { Resource } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
-import type { FrameworkInfo } from '../domain/mesos.js';
+import type { FrameworkInfo } from '../wire/mesos.js';
 
 // Every change to replicated state is one of these tagged commands. Time travels
 // inside the command (`at`), so apply never reads the clock.

@@ -1,12 +1,15 @@
 import type Database from 'better-sqlite3';
 import type { FrameworkRecord } from './commands.js';
+import { decode, encode } from '../wire/codec.js';
+import { FrameworkInfo } from '../wire/mesos.js';
 
 // One module per table: `frameworks` and the tombstones in `removed_frameworks`.
 interface FrameworkRow { id: string; info: string; registered_at: number }
 
 const fromRow = (r: FrameworkRow): FrameworkRecord => ({
   id: r.id,
-  info: JSON.parse(r.info) as FrameworkRecord['info'],
+  // Stored as v1 JSON; decoding fills what older rows left out (roles: [], ...).
+  info: decode(FrameworkInfo, JSON.parse(r.info), `frameworks[${r.id}].info`),
   registeredAt: r.registered_at,
 });
 
@@ -15,7 +18,7 @@ export const frameworksTable = {
     db.prepare(
       `INSERT INTO frameworks (id, info, registered_at) VALUES (?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET info=excluded.info`,
-    ).run(f.id, JSON.stringify(f.info), f.registeredAt);
+    ).run(f.id, JSON.stringify(encode(FrameworkInfo, f.info)), f.registeredAt);
   },
   remove(db: Database.Database, id: string, at: number): void {
     db.prepare('DELETE FROM frameworks WHERE id = ?').run(id);

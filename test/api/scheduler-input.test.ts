@@ -62,10 +62,18 @@ describe('scheduler API rejects bad input', () => {
     expectError(await post('{"type":"SUBSCRIBE"}'), 400, 'BAD_REQUEST');
     expectError(await post('{"type":"SUBSCRIBE","subscribe":"x"}'), 400, 'BAD_REQUEST');
   });
-  it('200 + a single ERROR event for an invalid FrameworkInfo (Mesos semantics)', async () => {
-    for (const fi of [{ user: 'x' }, { name: 5, user: 'x' }, { name: 'x', role: 'a', capabilities: [{ type: 'MULTI_ROLE' }] }, { name: 'x', roles: ['a', 'a'], capabilities: [{ type: 'MULTI_ROLE' }] }, { name: 'x', role: '../etc' }, { name: 'x', failover_timeout: -1 }]) {
+  it('a FrameworkInfo that is not a FrameworkInfo message (missing name, wrong type) is a 400, as Mesos fails to parse it', async () => {
+    for (const fi of [{ user: 'x' }, { name: 5, user: 'x' }, { name: 'x', capabilities: [{ type: 'NOT_A_CAPABILITY' }] }]) {
+      const r = await post(JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: fi } }));
+      expectError(r, 400, 'BAD_REQUEST');
+      expect(r.json.message).toMatch(/framework_info/);
+    }
+  });
+  it('200 + a stream id + a single ERROR event for an invalid FrameworkInfo (Mesos semantics)', async () => {
+    for (const fi of [{ name: 'x', role: 'a', capabilities: [{ type: 'MULTI_ROLE' }] }, { name: 'x', roles: ['a', 'a'], capabilities: [{ type: 'MULTI_ROLE' }] }, { name: 'x', role: '../etc' }, { name: 'x', failover_timeout: -1 }]) {
       const res = await fetch(`${cluster.master}/api/v1/scheduler`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: { framework_info: fi } }) });
       expect(res.status).toBe(200);
+      expect(res.headers.get('mesos-stream-id')).toMatch(/^[0-9a-f-]{36}$/);
       const text = await res.text();
       const record = JSON.parse(text.slice(text.indexOf('\n') + 1)) as { type: string; error: { message: string } };
       expect(record.type).toBe('ERROR');

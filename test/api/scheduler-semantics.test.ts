@@ -7,7 +7,7 @@ import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
 interface Offer { id: { value: string }; agent_id: { value: string } }
 async function firstOffer(s: V1Scheduler): Promise<Offer> {
   const e = await s.next((x) => x.type === 'OFFERS');
-  return (e['offers'] as Offer[])[0]!;
+  return (e['offers'] as { offers: Offer[] }).offers[0]!;
 }
 const task = (id: string, agentId: string, cpus = 0.1, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   name: id, task_id: { value: id }, agent_id: { value: agentId }, command: { value: 'sleep 30' },

@@ -7,7 +7,7 @@ import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
 
 interface Offer { id: { value: string }; agent_id: { value: string }; url?: { address: { ip: string; port: number } }; resources: { name: string }[] }
 
-const offersOf = (e: Event): Offer[] => e['offers'] as Offer[];
+const offersOf = (e: Event): Offer[] => (e['offers'] as { offers: Offer[] }).offers;
 
 async function launch(s: V1Scheduler, offer: Offer, taskId: string, cmd: string): Promise<void> {
   const res = await s.call({

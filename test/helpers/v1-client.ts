@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { RecordDecoder } from '../../src/lib/recordio.js';
+import { wireProblem } from './wire-check.js';
+import { Event as EventMessage } from '../../src/wire/scheduler.js';
 
 export type Event = Record<string, unknown> & { type: string };
 
@@ -67,10 +69,14 @@ export class V1Scheduler {
     });
   }
 
+  /** Events that are not canonical v1 Event JSON (see wire-check.ts); any one fails the next `next`. */
+  readonly wireViolations: string[] = [];
+
   /** Next event matching `pred` (consumed from the queue), waiting up to `timeoutMs`. */
   async next(pred: (e: Event) => boolean, timeoutMs = 20_000): Promise<Event> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.wireViolations.length > 0) throw new Error(`the master sent an event that is not a valid v1 Event: ${this.wireViolations[0]}`);
       const i = this.events.findIndex(pred);
       if (i >= 0) return this.events.splice(i, 1)[0]!;
       const left = deadline - Date.now();
@@ -100,6 +106,8 @@ export class V1Scheduler {
   }
 
   private push(e: Event): void {
+    const problem = wireProblem(EventMessage, e);
+    if (problem !== null) this.wireViolations.push(problem);
     this.events.push(e);
     for (const w of this.waiters.splice(0)) w();
   }
@@ -112,3 +120,8 @@ export class V1Scheduler {
 
 export const updateOf = (e: Event): { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string }; message?: string; reason?: string; source?: string } =>
   (e['update'] as { status: { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string } } }).status;
+
+export interface OfferJson { id: { value: string }; agent_id: { value: string }; hostname: string; resources: { name: string; scalar?: { value: number }; ranges?: { range: { begin: number; end: number }[] } }[]; [k: string]: unknown }
+
+/** The offers of an OFFERS event (Mesos nests them: `offers.offers`). */
+export const offersOf = (e: Event): OfferJson[] => (e['offers'] as { offers: OfferJson[] }).offers;

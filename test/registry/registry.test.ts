@@ -38,7 +38,7 @@ describe('registry (real SQLite files)', () => {
       { type: 'ADMIT_AGENT', agent: agent('a2') },
       { type: 'UPDATE_AGENT', agent: agent('a1', 6000) },
       { type: 'REMOVE_AGENT', agentId: 'a2', at: 2000 },
-      { type: 'ADD_FRAMEWORK', framework: { id: 'f1', info: { user: 'u', name: 'n' }, registeredAt: 5 } },
+      { type: 'ADD_FRAMEWORK', framework: { id: 'f1', info: { user: 'u', name: 'n', roles: [], capabilities: [] }, registeredAt: 5 } },
       { type: 'REMOVE_FRAMEWORK', frameworkId: 'f1', at: 6 },
     ];
     commands.forEach((cmd, i) => r1.apply(i + 1, cmd));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StatusUpdateManager } from '../../src/agent/status-updates.js';
-import type { TaskStatus } from '../../src/domain/mesos.js';
+import type { TaskStatus } from '../../src/wire/mesos.js';
 import type { TaskState } from '../../src/domain/task-state.js';
 import { silentLogger } from '../../src/lib/log.js';
 import { FakeClock } from '../helpers/fake-clock.js';

@@ -1,0 +1,146 @@
+import { TsmesosError } from '../domain/errors.js';
+import type { Call } from '../wire/scheduler.js';
+import type { FrameworkInfo } from '../wire/mesos.js';
+import { gracePeriodMs } from '../wire/task.js';
+import type { SchedulerStream } from '../wire/streams.js';
+import type { Master } from './master.js';
+import type { FrameworkEntry } from './state.js';
+import { validateFrameworkInfo } from './framework-info.js';
+
+// The master's scheduler-API call surface: the HTTP edge decodes a Call once and hands it
+// here; every state change a scheduler call causes starts in this file.
+
+const bad = (message: string): never => {
+  throw new TsmesosError('BAD_REQUEST', message);
+};
+
+/** Payload of a call, or a 400 naming the missing field (Mesos: "Expecting 'accept' to be present"). */
+function payload<K extends keyof Call>(call: Call, key: K): NonNullable<Call[K]> {
+  const p = call[key];
+  return p === undefined || p === null ? bad(`Expecting '${String(key)}' to be present`) : p;
+}
+
+export type SubscribeOutcome =
+  | { ok: true; stream: SchedulerStream; streamId: string }
+  /** Mesos answers an invalid FrameworkInfo with 200 and a stream holding one ERROR event. */
+  | { ok: false; message: string };
+
+export class SchedulerCalls {
+  constructor(private readonly master: Master) {}
+
+  async subscribe(call: Call): Promise<SubscribeOutcome> {
+    const sub = payload(call, 'subscribe');
+    let info: FrameworkInfo;
+    try {
+      info = validateFrameworkInfo(sub.framework_info);
+    } catch (e) {
+      if (!(e instanceof TsmesosError)) throw e;
+      return { ok: false, message: e.message };
+    }
+    if (call.framework_id !== undefined && call.framework_id.value !== info.id?.value) {
+      bad("'framework_id' differs from 'subscribe.framework_info.id'");
+    }
+    return { ok: true, ...(await this.master.frameworks.subscribe(info)) };
+  }
+
+  /** Stream id and subscription checks of a non-SUBSCRIBE call (Mesos: 400 / 403). */
+  authorize(call: Call, streamId: string | undefined): FrameworkEntry {
+    const id = call.framework_id?.value ?? bad("Expecting 'framework_id' to be present");
+    return this.master.frameworks.authorizeCall(id, streamId);
+  }
+
+  async execute(fw: FrameworkEntry, call: Call): Promise<void> {
+    const { master } = this;
+    switch (call.type) {
+      case 'TEARDOWN':
+        await master.frameworks.remove(fw.id);
+        return;
+      case 'UPDATE_FRAMEWORK': {
+        const upd = payload(call, 'update_framework');
+        const info = validateFrameworkInfo(upd.framework_info);
+        // Mesos replaces the suppressed set with the list given (none listed: none suppressed).
+        await master.frameworks.update(fw, info, upd.suppressed_roles);
+        return;
+      }
+      case 'ACCEPT': {
+        const accept = payload(call, 'accept');
+        const launches: { info: NonNullable<NonNullable<Call['accept']>['operations'][number]['launch']>['task_infos'][number]; where: string }[] = [];
+        accept.operations.forEach((op, i) => {
+          const where = `accept.operations[${i}]`;
+          if (op.type === undefined || op.type === 'UNKNOWN') bad(`${where}.type: required`);
+          if (op.type !== 'LAUNCH') bad(`${where}: operation ${op.type} is not supported yet`);
+          const launch = op.launch ?? bad(`${where}: Expecting 'launch' to be present`);
+          launch.task_infos.forEach((info, j) => launches.push({ info, where: `${where}.launch.task_infos[${j}]` }));
+        });
+        master.tasks.accept(fw, {
+          offerIds: accept.offer_ids.map((o) => o.value),
+          launches,
+          refuseSeconds: this.refuseSeconds(accept.filters?.refuse_seconds),
+        });
+        return;
+      }
+      case 'DECLINE': {
+        const decline = payload(call, 'decline');
+        const seconds = this.refuseSeconds(decline.filters?.refuse_seconds);
+        for (const { value: id } of decline.offer_ids) {
+          const offer = master.ctx.state.offers.get(id);
+          if (!offer || offer.frameworkId !== fw.id) continue;
+          master.offers.take(id);
+          master.offers.decline(fw.id, offer.agentId, offer.resources, seconds);
+        }
+        return;
+      }
+      case 'REVIVE': {
+        for (const r of this.roles(call.revive?.roles ?? [], fw)) fw.suppressedRoles.delete(r);
+        fw.filters = [];
+        master.ctx.requestAllocation();
+        return;
+      }
+      case 'SUPPRESS':
+        for (const r of this.roles(call.suppress?.roles ?? [], fw)) fw.suppressedRoles.add(r);
+        return;
+      case 'ACKNOWLEDGE': {
+        const ack = payload(call, 'acknowledge');
+        if (!/^[A-Za-z0-9+/]{22}==$/.test(ack.uuid)) bad('acknowledge.uuid: expected the base64 uuid of a status update');
+        master.tasks.acknowledge(fw, ack.agent_id.value, ack.task_id.value, ack.uuid);
+        return;
+      }
+      case 'KILL': {
+        const kill = payload(call, 'kill');
+        master.tasks.kill(fw, kill.task_id.value, gracePeriodMs(kill.kill_policy, 'kill.kill_policy'));
+        return;
+      }
+      case 'RECONCILE': {
+        const tasks = (call.reconcile?.tasks ?? []).map((t) => ({ taskId: t.task_id.value, ...(t.agent_id ? { agentId: t.agent_id.value } : {}) }));
+        master.tasks.reconcile(fw, tasks);
+        return;
+      }
+      case 'MESSAGE':
+      case 'REQUEST':
+      case 'ACCEPT_INVERSE_OFFERS':
+      case 'DECLINE_INVERSE_OFFERS':
+      case 'ACKNOWLEDGE_OPERATION_STATUS':
+      case 'RECONCILE_OPERATIONS':
+        // Accepted and ignored, as the Mesos default allocator does for REQUEST; no
+        // custom executors, inverse offers or operation feedback exist yet.
+        return;
+      case 'SHUTDOWN':
+        bad('SHUTDOWN applies to custom executors, which are not supported yet');
+        return;
+      case 'SUBSCRIBE':
+        bad('SUBSCRIBE is handled on its own connection');
+        return;
+      case 'UNKNOWN':
+        bad("type: 'UNKNOWN' is not a call");
+        return;
+    }
+  }
+
+  private refuseSeconds(s: number | undefined): number {
+    return s === undefined || s < 0 ? this.master.ctx.timings.defaultRefuseSeconds : s;
+  }
+
+  private roles(roles: string[], fw: FrameworkEntry): string[] {
+    return roles.length === 0 ? fw.roles : roles;
+  }
+}
