@@ -16,6 +16,15 @@ describe('tsmesos CLI', () => {
     expect(r.out).toMatch(/^tsmesos \d+\.\d+\.\d+/);
   });
 
+  it('--version and -V print the same as `version`', async () => {
+    const version = await cli(['version']);
+    for (const flag of ['--version', '-V']) {
+      const r = await cli([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.out, flag).toBe(version.out);
+    }
+  });
+
   it('--help on every command', async () => {
     for (const args of [['--help'], ['up', '--help'], ['status', '--help'], ['version', '--help']]) {
       const r = await cli(args);
