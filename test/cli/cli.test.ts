@@ -3,8 +3,8 @@ import { tsmesos } from '../helpers/process.js';
 
 // The CLI contract as a user meets it: exit codes and one-line errors (built executable).
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const p = tsmesos(args);
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+  const p = tsmesos(args, { env: { ...process.env, ...env } });
   const { code } = await p.exited;
   return { code, out: p.output() };
 }
@@ -46,8 +46,19 @@ describe('tsmesos CLI', () => {
     [['masters', 'frob'], /unknown masters action 'frob'/],
     [['masters', 'remove'], /expected IP:PORT/],
     [['recover', '--data-dir', '/tmp'], /--force-new-cluster is required/],
+    [['up', '--role', 'agent', '--master', '127.0.0.1:5050', '--containerizers', 'docker'], /^tsmesos: invalid --containerizers 'docker' \(from the command line\): the docker containerizer is not available in this build yet/],
   ])('%j exits 2 with a one-line message', async (args, message) => {
     const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(message);
+  });
+
+  it.each([
+    [{ TSMESOS_LOG_LEVEL: 'loud' }, ['up', '--role', 'all'], /^tsmesos: invalid --log-level 'loud' \(from the environment variable TSMESOS_LOG_LEVEL\): expected one of debug, info, warn, error\n$/],
+    [{ TSMESOS_CONTAINERIZERS: 'posix,docker' }, ['up', '--role', 'all'], /^tsmesos: invalid --containerizers 'posix,docker' \(from the environment variable TSMESOS_CONTAINERIZERS\): the docker containerizer is not available/],
+    [{ TSMESOS_MASTER: 'ftp://x' }, ['status'], /^tsmesos: invalid --master 'ftp:\/\/x' \(from the environment variable TSMESOS_MASTER\)/],
+  ])('a bad value from the environment %j exits 2 naming the variable', async (env, args, message) => {
+    const r = await cli(args, env);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(message);
   });
