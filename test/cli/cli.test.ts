@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tsmesos } from '../helpers/process.js';
+import { freePort, startAllInOne, tempDir, tsmesos, waitFor } from '../helpers/process.js';
 
 // The CLI contract as a user meets it: exit codes and one-line errors (built executable).
 
@@ -61,6 +61,25 @@ describe('tsmesos CLI', () => {
     const r = await cli(args, env);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(message);
+  });
+
+  it('a clean SIGTERM stop ends with a "stopped" line', async () => {
+    const { proc } = await startAllInOne(tempDir());
+    proc.kill('SIGTERM');
+    const { code } = await proc.exited;
+    const lines = proc.output().trimEnd().split('\n');
+    expect(code, proc.output()).toBe(0);
+    expect(lines.at(-1), proc.output()).toMatch(/ INFO \[tsmesos\] stopped \{"signal":"SIGTERM"\}$/);
+  });
+
+  it('a clean SIGINT stop of --role master ends with a "stopped" line', async () => {
+    const port = await freePort();
+    const proc = tsmesos(['up', '--role', 'master', '--data-dir', tempDir(), '--port', String(port)]);
+    await waitFor('the master to lead', () => (/elected leading master/.test(proc.output()) ? true : undefined), 30_000);
+    proc.kill('SIGINT');
+    const { code } = await proc.exited;
+    expect(code, proc.output()).toBe(0);
+    expect(proc.output().trimEnd().split('\n').at(-1), proc.output()).toMatch(/ INFO \[tsmesos\] stopped \{"signal":"SIGINT"\}$/);
   });
 
   it('status reports a clear error when no master answers', async () => {
