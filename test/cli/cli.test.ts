@@ -63,16 +63,17 @@ describe('tsmesos CLI', () => {
     expect(r.out).toMatch(message);
   });
 
-  it('a clean SIGTERM stop ends with a "stopped" line', async () => {
+  it('a clean SIGTERM stop ends with a "stopped" line; a one-member cluster does not try a leadership transfer', async () => {
     const { proc } = await startAllInOne(tempDir());
     proc.kill('SIGTERM');
     const { code } = await proc.exited;
     const lines = proc.output().trimEnd().split('\n');
     expect(code, proc.output()).toBe(0);
     expect(lines.at(-1), proc.output()).toMatch(/ INFO \[tsmesos\] stopped \{"signal":"SIGTERM"\}$/);
+    expect(proc.output()).not.toMatch(/leadership transfer/);
   });
 
-  it('a clean SIGINT stop of --role master ends with a "stopped" line', async () => {
+  it('a clean SIGINT stop of a one-member --role master ends with "stopped" and no transfer attempt', async () => {
     const port = await freePort();
     const proc = tsmesos(['up', '--role', 'master', '--data-dir', tempDir(), '--port', String(port)]);
     await waitFor('the master to lead', () => (/elected leading master/.test(proc.output()) ? true : undefined), 30_000);
@@ -80,6 +81,7 @@ describe('tsmesos CLI', () => {
     const { code } = await proc.exited;
     expect(code, proc.output()).toBe(0);
     expect(proc.output().trimEnd().split('\n').at(-1), proc.output()).toMatch(/ INFO \[tsmesos\] stopped \{"signal":"SIGINT"\}$/);
+    expect(proc.output()).not.toMatch(/leadership transfer/);
   });
 
   it('status reports a clear error when no master answers', async () => {
