@@ -9,7 +9,18 @@ import { isIPv4 } from '../domain/mesos.js';
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
 
-export class FlagError extends Error {}
+/**
+ * A bad flag value: `head` names the flag and value (`invalid --port 'x'`), `detail` what it accepts.
+ * `from(source)` says where the value came from, so a bad TSMESOS_* variable or config key is found.
+ */
+export class FlagError extends Error {
+  constructor(readonly head: string, readonly detail?: string) {
+    super(detail === undefined ? head : `${head}: ${detail}`);
+  }
+  from(source: string): FlagError {
+    return new FlagError(`${this.head} (${source})`, this.detail);
+  }
+}
 
 export interface FlagSpec<T> {
   name: string;
@@ -19,14 +30,17 @@ export interface FlagSpec<T> {
 }
 
 const fail = (flag: string, raw: string, accepted: string): never => {
-  throw new FlagError(`invalid --${flag} '${raw.slice(0, 80)}': ${accepted}`);
+  throw new FlagError(`invalid --${flag} '${raw.slice(0, 80)}'`, accepted);
 };
 
 const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Every containerizer name tsmesos knows. */
 export const CONTAINERIZERS = ['posix', 'docker'] as const;
 export type ContainerizerName = (typeof CONTAINERIZERS)[number];
+/** The containerizers this build can run: the one place to change when docker lands. */
+export const AVAILABLE_CONTAINERIZERS: readonly ContainerizerName[] = ['posix'];
 
 export function ipv4(flag: string) {
   return (raw: string): string => {
@@ -84,10 +98,13 @@ export const FLAGS = {
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
   attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },
   containerizers: {
-    name: 'containerizers', placeholder: 'LIST', help: 'containerizers to try in order: posix[,docker] (default posix)',
+    name: 'containerizers', placeholder: 'LIST', help: `containerizers to try in order: ${AVAILABLE_CONTAINERIZERS.join(',')} (default posix)`,
     parse: (raw: string): ContainerizerName[] => {
       const list = raw.split(',').map((s) => s.trim());
-      if (list.length === 0 || list.some((c) => !(CONTAINERIZERS as readonly string[]).includes(c))) fail('containerizers', raw, 'expected a list of posix, docker');
+      const accepted = `expected a list of ${AVAILABLE_CONTAINERIZERS.join(', ')}`;
+      if (list.length === 0 || list.some((c) => !(CONTAINERIZERS as readonly string[]).includes(c))) fail('containerizers', raw, accepted);
+      const missing = list.find((c) => !(AVAILABLE_CONTAINERIZERS as readonly string[]).includes(c));
+      if (missing !== undefined) fail('containerizers', raw, `the ${missing} containerizer is not available in this build yet (${accepted})`);
       if (new Set(list).size !== list.length) fail('containerizers', raw, 'lists a containerizer twice');
       return list as ContainerizerName[];
     },
@@ -99,7 +116,7 @@ function wrap<T>(flag: string, raw: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new FlagError(`invalid --${flag}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new FlagError(`invalid --${flag}`, e instanceof Error ? e.message : String(e));
   }
 }
 

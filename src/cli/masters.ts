@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { request, requestFollowingRedirects, type HttpResponse } from '../lib/http-client.js';
 import { FlagError, ipv4, port as portFlag } from './flags.js';
 import { defaultDataDir } from './flags.js';
-import { parseMasterUrl } from './status.js';
+import { masterTarget } from './status.js';
 import type { DriverStatus } from '../consensus/driver.js';
 import path from 'node:path';
 
@@ -75,7 +75,7 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
     .option('--master <URL>', 'master to ask (default http://127.0.0.1:5050, or TSMESOS_MASTER)')
     .option('--json', 'print JSON')
     .action(async (action: string | undefined, address: string | undefined, opts: { master?: string; json?: boolean }) => {
-      const target = parseMasterUrl(opts.master ?? process.env['TSMESOS_MASTER'] ?? 'http://127.0.0.1:5050');
+      const target = masterTarget(opts.master);
       const act = action ?? 'list';
       if (!['list', 'add', 'remove'].includes(act)) throw new FlagError(`unknown masters action '${act.slice(0, 40)}': expected list, add or remove`);
       try {

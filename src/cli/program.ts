@@ -7,6 +7,8 @@ import { registerStatus } from './status.js';
 import { registerMasters } from './masters.js';
 import { FlagError } from './flags.js';
 
+const VERSION_LINE = `tsmesos ${VERSION}`;
+
 /** Parses argv and runs the chosen command; resolves to the process exit code (2 for bad usage). */
 export async function runCli(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
@@ -17,9 +19,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .description('A data-center kernel in one binary: Mesos-style master and agent, embedded consensus')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // `tsmesos --version` / `-V`: the same line as `tsmesos version`.
+    .version(VERSION_LINE, '-V, --version', 'print the version');
   program.command('version').description('print the version').action(() => {
-    process.stdout.write(`tsmesos ${VERSION}\n`);
+    process.stdout.write(`${VERSION_LINE}\n`);
   });
   registerUp(program, setExit);
   registerStatus(program, setExit);

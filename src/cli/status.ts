@@ -12,14 +12,25 @@ interface LegacyState {
 
 export function parseMasterUrl(raw: string): { host: string; port: number } {
   let u: URL;
-  if (raw.includes('://') && !/^https?:\/\//.test(raw)) throw new FlagError(`invalid --master '${raw.slice(0, 80)}': expected an http:// URL such as http://127.0.0.1:5050`);
+  if (raw.includes('://') && !/^https?:\/\//.test(raw)) throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'expected an http:// URL such as http://127.0.0.1:5050');
   try {
     u = new URL(/^https?:\/\//.test(raw) ? raw : `http://${raw}`);
   } catch {
-    throw new FlagError(`invalid --master '${raw.slice(0, 80)}': expected a URL such as http://127.0.0.1:5050`);
+    throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'expected a URL such as http://127.0.0.1:5050');
   }
-  if (u.protocol !== 'http:') throw new FlagError(`invalid --master '${raw.slice(0, 80)}': only http:// is supported yet`);
+  if (u.protocol !== 'http:') throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'only http:// is supported yet');
   return { host: u.hostname, port: Number(u.port || 5050) };
+}
+
+/** The master to ask: --master, else TSMESOS_MASTER, else 127.0.0.1:5050; a bad value says where it came from. */
+export function masterTarget(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
+  const fromEnv = env['TSMESOS_MASTER'];
+  try {
+    return parseMasterUrl(flag ?? fromEnv ?? 'http://127.0.0.1:5050');
+  } catch (e) {
+    if (e instanceof FlagError) throw e.from(flag !== undefined ? 'from the command line' : 'from the environment variable TSMESOS_MASTER');
+    throw e;
+  }
 }
 
 const fmt = (n: number | string | undefined): string => (typeof n === 'number' ? String(Math.round(n * 1000) / 1000) : String(n ?? 0));
@@ -31,7 +42,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
     .option('--master <URL>', 'master to ask (default http://127.0.0.1:5050, or TSMESOS_MASTER)')
     .option('--json', 'print the raw /master/state JSON')
     .action(async (opts: { master?: string; json?: boolean }) => {
-      const target = parseMasterUrl(opts.master ?? process.env['TSMESOS_MASTER'] ?? 'http://127.0.0.1:5050');
+      const target = masterTarget(opts.master);
       let res;
       try {
         res = await requestFollowingRedirects({ ...target, path: '/master/state', timeoutMs: 5000 });

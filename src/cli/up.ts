@@ -44,6 +44,7 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
         running.stop().then(
           () => {
             clearTimeout(hard);
+            logger.info('stopped', { signal: sig });
             resolve();
           },
           (e: unknown) => {

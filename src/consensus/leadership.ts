@@ -64,7 +64,10 @@ export class RaftLeadership implements Leadership {
 
   /** Graceful stop: hand leadership to the most up-to-date voter first, then stop the master. */
   async stop(transferTimeoutMs: number): Promise<void> {
-    if (this.running && this.opts.driver.isLeader()) {
+    const alone = this.opts.driver.status().voters.every((v) => v === this.opts.driver.id);
+    if (this.running && this.opts.driver.isLeader() && alone) {
+      this.opts.logger.debug('no leadership transfer: no other voter');
+    } else if (this.running && this.opts.driver.isLeader()) {
       const moved = await this.opts.driver.transferLeadership(transferTimeoutMs);
       this.opts.logger.info(moved ? 'leadership transferred' : 'no leadership transfer (no other voter caught up in time)');
     }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { tsmesos } from '../helpers/process.js';
+import { freePort, startAllInOne, tempDir, tsmesos, waitFor } from '../helpers/process.js';
 
 // The CLI contract as a user meets it: exit codes and one-line errors (built executable).
 
-async function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const p = tsmesos(args);
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
+  const p = tsmesos(args, { env: { ...process.env, ...env } });
   const { code } = await p.exited;
   return { code, out: p.output() };
 }
@@ -14,6 +14,15 @@ describe('tsmesos CLI', () => {
     const r = await cli(['version']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^tsmesos \d+\.\d+\.\d+/);
+  });
+
+  it('--version and -V print the same as `version`', async () => {
+    const version = await cli(['version']);
+    for (const flag of ['--version', '-V']) {
+      const r = await cli([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.out, flag).toBe(version.out);
+    }
   });
 
   it('--help on every command', async () => {
@@ -37,10 +46,42 @@ describe('tsmesos CLI', () => {
     [['masters', 'frob'], /unknown masters action 'frob'/],
     [['masters', 'remove'], /expected IP:PORT/],
     [['recover', '--data-dir', '/tmp'], /--force-new-cluster is required/],
+    [['up', '--role', 'agent', '--master', '127.0.0.1:5050', '--containerizers', 'docker'], /^tsmesos: invalid --containerizers 'docker' \(from the command line\): the docker containerizer is not available in this build yet/],
   ])('%j exits 2 with a one-line message', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(message);
+  });
+
+  it.each([
+    [{ TSMESOS_LOG_LEVEL: 'loud' }, ['up', '--role', 'all'], /^tsmesos: invalid --log-level 'loud' \(from the environment variable TSMESOS_LOG_LEVEL\): expected one of debug, info, warn, error\n$/],
+    [{ TSMESOS_CONTAINERIZERS: 'posix,docker' }, ['up', '--role', 'all'], /^tsmesos: invalid --containerizers 'posix,docker' \(from the environment variable TSMESOS_CONTAINERIZERS\): the docker containerizer is not available/],
+    [{ TSMESOS_MASTER: 'ftp://x' }, ['status'], /^tsmesos: invalid --master 'ftp:\/\/x' \(from the environment variable TSMESOS_MASTER\)/],
+  ])('a bad value from the environment %j exits 2 naming the variable', async (env, args, message) => {
+    const r = await cli(args, env);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(message);
+  });
+
+  it('a clean SIGTERM stop ends with a "stopped" line; a one-member cluster does not try a leadership transfer', async () => {
+    const { proc } = await startAllInOne(tempDir());
+    proc.kill('SIGTERM');
+    const { code } = await proc.exited;
+    const lines = proc.output().trimEnd().split('\n');
+    expect(code, proc.output()).toBe(0);
+    expect(lines.at(-1), proc.output()).toMatch(/ INFO \[tsmesos\] stopped \{"signal":"SIGTERM"\}$/);
+    expect(proc.output()).not.toMatch(/leadership transfer/);
+  });
+
+  it('a clean SIGINT stop of a one-member --role master ends with "stopped" and no transfer attempt', async () => {
+    const port = await freePort();
+    const proc = tsmesos(['up', '--role', 'master', '--data-dir', tempDir(), '--port', String(port)]);
+    await waitFor('the master to lead', () => (/elected leading master/.test(proc.output()) ? true : undefined), 30_000);
+    proc.kill('SIGINT');
+    const { code } = await proc.exited;
+    expect(code, proc.output()).toBe(0);
+    expect(proc.output().trimEnd().split('\n').at(-1), proc.output()).toMatch(/ INFO \[tsmesos\] stopped \{"signal":"SIGINT"\}$/);
+    expect(proc.output()).not.toMatch(/leadership transfer/);
   });
 
   it('status reports a clear error when no master answers', async () => {

@@ -55,6 +55,41 @@ describe('up configuration: flags > environment > config file', () => {
     expect(() => resolveUpConfig(opts as Record<string, unknown>, {})).toThrow(message);
   });
 
+  it('names where a bad value came from: the command line, a TSMESOS_* variable or a config file key', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ role: 'all', log_level: 'loud', 'heartbeat-interval': 'soon' }));
+    const message = (opts: Record<string, unknown>, env: NodeJS.ProcessEnv): string => {
+      try {
+        resolveUpConfig(opts, env);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected resolveUpConfig to throw');
+    };
+    expect(message({ role: 'all' }, { TSMESOS_LOG_LEVEL: 'loud' })).toBe("invalid --log-level 'loud' (from the environment variable TSMESOS_LOG_LEVEL): expected one of debug, info, warn, error");
+    expect(message({ role: 'all', logLevel: 'loud' }, {})).toBe("invalid --log-level 'loud' (from the command line): expected one of debug, info, warn, error");
+    expect(message({ config: file, heartbeatInterval: '100ms' }, {})).toBe(`invalid --log-level 'loud' (from key 'log_level' in the config file ${file}): expected one of debug, info, warn, error`);
+    expect(message({ config: file }, {})).toMatch(/^invalid --heartbeat-interval 'soon' \(from key 'heartbeat-interval' in the config file .*c\.json\): expected a duration/);
+    expect(message({}, { TSMESOS_ROLE: 'boss' })).toMatch(/^invalid --role 'boss' \(from the environment variable TSMESOS_ROLE\)/);
+    expect(message({ role: 'all' }, { TSMESOS_PORT: 'eighty' })).toMatch(/^invalid --port 'eighty' \(from the environment variable TSMESOS_PORT\)/);
+    expect(message({ role: 'all' }, { TSMESOS_RESOURCES: 'cpus:abc' })).toMatch(/^invalid --resources \(from the environment variable TSMESOS_RESOURCES\): /);
+    expect(message({ role: 'all' }, { TSMESOS_MASTER: '10.0.0.1:5050' })).toMatch(/^invalid --master \(from the environment variable TSMESOS_MASTER\): only --role agent/);
+    expect(message({ role: 'agent', master: '10.0.0.1:5050' }, { TSMESOS_PEERS: '10.0.0.1:5050' })).toMatch(/^invalid --peers \(from the environment variable TSMESOS_PEERS\): only --role master/);
+    expect(message({ role: 'master' }, { TSMESOS_AGENT_PORT: '5051' })).toMatch(/^invalid --agent-port \(from the environment variable TSMESOS_AGENT_PORT\): only --role all/);
+    expect(message({ role: 'master', electionTimeout: '150ms' }, { TSMESOS_HEARTBEAT_INTERVAL: '100ms' }))
+      .toBe('invalid --election-timeout 150ms (from the command line): must be at least twice --heartbeat-interval (100ms, from the environment variable TSMESOS_HEARTBEAT_INTERVAL)');
+    expect(message({ role: 'all' }, { TSMESOS_CONFIG: path.join(dir, 'none.json') })).toMatch(/^invalid --config '.*none\.json' \(from the environment variable TSMESOS_CONFIG\): no such file/);
+  });
+
+  it('refuses the docker containerizer at flag-checking time (not available in this build)', () => {
+    for (const value of ['docker', 'posix,docker', 'docker,posix']) {
+      expect(() => resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', containerizers: value }, {})).toThrow(/invalid --containerizers '.*' \(from the command line\): the docker containerizer is not available in this build yet/);
+    }
+    expect(() => resolveUpConfig({ role: 'all' }, { TSMESOS_CONTAINERIZERS: 'docker' })).toThrow(/\(from the environment variable TSMESOS_CONTAINERIZERS\): the docker containerizer is not available/);
+    expect(resolveUpConfig({ role: 'all', containerizers: 'posix' }, {}).containerizers).toEqual(['posix']);
+  });
+
   it('rejects unknown keys and non-JSON in the config file', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'a.json'), '{"role":"all","colour":"blue"}');

@@ -59,6 +59,15 @@ describe('single-file binary', () => {
     expect(r.stderr).toBe(''); // in particular no ExperimentalWarning for SEA
   });
 
+  it('prints the same version for --version and -V', () => {
+    for (const flag of ['--version', '-V']) {
+      const r = run([flag]);
+      expect(r.status, describeRun(r)).toBe(0);
+      expect(r.stdout).toBe(`tsmesos ${pkg.version}\n`);
+      expect(r.stderr).toBe('');
+    }
+  });
+
   it('ignores NODE_OPTIONS (built with execArgvExtension "cli")', () => {
     const r = run(['version'], { NODE_OPTIONS: `--require ${join(dir, 'does-not-exist.js')}` });
     expect(r.status, describeRun(r)).toBe(0);

@@ -1,7 +1,7 @@
 import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { startAll } from '../../src/roles/all.js';
 import { silentLogger } from '../../src/lib/log.js';
-import { freePort, tempDir, waitForActiveAgent } from './process.js';
+import { freePort, stopAtEnd, tempDir, waitForActiveAgent } from './process.js';
 
 /** A real master + agent on loopback inside the test process (real SQLite, real HTTP, real task processes). */
 export async function inProcessCluster(extraFlags: Record<string, string> = {}): Promise<{ master: string; agent: string; dataDir: string; stop(): Promise<void> }> {
@@ -10,7 +10,13 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const agentPort = String(await freePort());
   const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', ...extraFlags }, {});
   const running = await startAll(config, silentLogger);
+  const stop = stopAtEnd(() => running.stop()); // also at the end of the file if a test fails first
   const master = `http://127.0.0.1:${port}`;
-  await waitForActiveAgent(master);
-  return { master, agent: `http://127.0.0.1:${agentPort}`, dataDir, stop: () => running.stop() };
+  try {
+    await waitForActiveAgent(master);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { master, agent: `http://127.0.0.1:${agentPort}`, dataDir, stop };
 }

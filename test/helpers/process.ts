@@ -19,8 +19,63 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+// Everything a test file creates through these helpers (temp dirs, processes, in-process
+// servers) is removed at the END of that file, pass or fail: test/helpers/cleanup.setup.ts
+// (a vitest setupFile) runs cleanupTestFile() in a file-level afterAll. Never earlier: tests
+// restart nodes on the same data dir. test/helpers/global-setup.ts checks nothing is left.
+
+const createdDirs = new Set<string>();
+const liveProcs = new Set<Proc>();
+const pendingStops = new Set<() => Promise<void>>();
+
+/** A fresh directory under the temp dir, removed at the end of the test file. */
 export function tempDir(prefix = 'tsmesos-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  createdDirs.add(dir);
+  return dir;
+}
+
+/** Registers `stop` to run at the end of the test file; returns it, callable once (later calls are no-ops). */
+export function stopAtEnd(stop: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  const once = (): Promise<void> => {
+    pendingStops.delete(once);
+    done ??= stop();
+    return done;
+  };
+  pendingStops.add(once);
+  return once;
+}
+
+const STOP_GRACE_MS = 5000;
+
+/** Stops a process still running: SIGTERM (an agent then kills its tasks), SIGKILL after STOP_GRACE_MS. */
+async function stopProc(p: Proc): Promise<void> {
+  const alive = (): boolean => p.child.exitCode === null && p.child.signalCode === null;
+  if (!alive()) return;
+  const within = (ms: number): Promise<unknown> => Promise.race([p.exited, new Promise((r) => setTimeout(r, ms).unref())]);
+  p.kill('SIGTERM');
+  await within(STOP_GRACE_MS);
+  if (alive()) {
+    p.kill('SIGKILL');
+    await within(STOP_GRACE_MS);
+  }
+}
+
+/** End of a test file: in-process servers, then processes, then temp dirs. Errors are collected, not thrown early. */
+export async function cleanupTestFile(): Promise<void> {
+  const errors: unknown[] = [];
+  for (const stop of [...pendingStops]) await stop().catch((e: unknown) => errors.push(e));
+  await Promise.all([...liveProcs].map((p) => stopProc(p).catch((e: unknown) => errors.push(e))));
+  for (const dir of createdDirs) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      createdDirs.delete(dir);
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  if (errors.length > 0) throw new AggregateError(errors, `test cleanup: ${errors.length} error(s)`);
 }
 
 export interface Proc {
@@ -39,7 +94,10 @@ export function run(args: string[], opts: { cmd?: string; cwd?: string; env?: No
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => out, exited, kill: (sig = 'SIGTERM') => child.kill(sig) };
+  const proc: Proc = { child, output: () => out, exited, kill: (sig = 'SIGTERM') => child.kill(sig) };
+  liveProcs.add(proc);
+  void exited.then(() => liveProcs.delete(proc));
+  return proc;
 }
 
 export async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 100): Promise<T> {

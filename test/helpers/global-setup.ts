@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// vitest globalSetup: the whole run gets its own TMPDIR (tsmesos-run-*), inherited by the test
+// workers and every process they start, so what a run leaves behind is counted exactly even
+// while other runs share /tmp. Each test file removes its own temp dirs at its end
+// (test/helpers/cleanup.setup.ts); the teardown counts what is left (the check), reports it and
+// fails the run if a test file leaked, then removes the run's TMPDIR either way.
+
+const count = (dir: string): number => fs.readdirSync(dir).filter((n) => n.startsWith('tsmesos-')).length;
+
+export default function setup(): () => void {
+  const outer = os.tmpdir();
+  const before = count(outer);
+  const root = fs.mkdtempSync(path.join(outer, 'tsmesos-run-'));
+  const saved = process.env['TMPDIR'];
+  process.env['TMPDIR'] = root;
+  return () => {
+    if (saved === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = saved;
+    const left = fs.readdirSync(root).filter((n) => n.startsWith('tsmesos-'));
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    const after = count(outer);
+    process.stdout.write(`temp dirs: ${left.length} left by test files in this run's TMPDIR; ${outer}/tsmesos-* ${before} before, ${after} after (other runs share ${outer})\n`);
+    if (left.length > 0) throw new Error(`test files left ${left.length} temp dir(s) behind: ${left.slice(0, 10).join(', ')}; create them with tempDir() from test/helpers/process.ts, which removes them at the end of the file`);
+  };
+}
