@@ -147,7 +147,8 @@ export const TaskInfo = message({
   data: opt(bytes()),
   labels: opt(Labels),
   max_completion_time: opt(DurationInfo),
-  limits: opt(z.record(str(256), Scalar)),
+  // map<string, Value.Scalar>; Mesos's docs show bare numbers and "Infinity" (no limit), so those decode too.
+  limits: opt(z.record(str(256), z.union([Scalar, z.number(), z.literal('Infinity')]))),
 });
 
 export const TaskState = enumOf(TASK_STATES);
