@@ -57,6 +57,7 @@ export class Agents {
       a.recovered = false;
       a.unreachableSince = at;
       this.ctx.logger.warn('agent did not reregister in time; marked unreachable', { agent: a.record.id });
+      this.ctx.events.emit({ type: 'AGENT_UNREACHABLE', agentId: a.record.id, at });
     }
   }
 
@@ -98,6 +99,7 @@ export class Agents {
       type: 'SUBSCRIBED',
       subscribed: { agent_id: { value: entry.record.id }, heartbeat_interval_seconds: this.ctx.timings.agentHeartbeatMs / 1000, master_info: masterInfoMessage(this.ctx) },
     });
+    this.ctx.events.emit({ type: 'AGENT_ADDED', agentId: entry.record.id, reregistered: known !== undefined });
     if (known) this.reconcileReportedTasks(entry.record.id, sub);
     this.ctx.requestAllocation();
     return stream;
@@ -155,6 +157,7 @@ export class Agents {
     if (a.connection !== stream) return; // we dropped it ourselves, or a newer subscription replaced it
     a.connection = null;
     this.ctx.logger.info('agent disconnected', { agent: a.record.id });
+    this.ctx.events.emit({ type: 'AGENT_DISCONNECTED', agentId: a.record.id });
     this.offers.rescind((o) => o.agentId === a.record.id);
     this.tasks.agentDisconnected(a.record.id);
   }

@@ -6,6 +6,7 @@ import type { Registry } from '../registry/registry.js';
 import type { MasterInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { MasterState } from './state.js';
+import type { MasterEvents } from './events.js';
 
 export interface MasterTimings {
   allocationIntervalMs: number;
@@ -42,6 +43,8 @@ export interface MasterContext {
   ids: IdGenerator;
   /** Tasks that reached each terminal state while this master led (Mesos's master/tasks_finished... counters). */
   terminalTaskCounts: Map<TaskState, number>;
+  /** Everything that happens, in order (events.ts); components emit, streams and views listen. */
+  events: MasterEvents;
   /** Ask for an allocation run soon (coalesced). */
   requestAllocation(): void;
 }

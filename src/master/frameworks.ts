@@ -61,6 +61,7 @@ export class Frameworks {
       await this.ctx.log.propose({ type: 'ADD_FRAMEWORK', framework: { id, info: stored, registeredAt: now } });
       fw = this.ctx.state.frameworks.get(id) ?? newFrameworkEntry(id, stored, now, false);
       this.ctx.state.frameworks.set(id, fw);
+      this.ctx.events.emit({ type: 'FRAMEWORK_ADDED', frameworkId: id, info: stored });
     } else {
       // Failover: the old stream is told and closed; outstanding offers vanish without RESCIND.
       if (fw.stream && !fw.stream.isClosed) {
@@ -76,6 +77,7 @@ export class Frameworks {
       fw.info = updated;
       fw.roles = frameworkRoles(updated);
       fw.partitionAware = isPartitionAware(updated);
+      this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', frameworkId: fw.id, info: updated });
     }
     this.attachStream(fw, stream, streamId);
     stream.send({
@@ -112,6 +114,7 @@ export class Frameworks {
     fw.roles = roles;
     fw.partitionAware = isPartitionAware(info);
     if (suppressedRoles !== undefined) fw.suppressedRoles = new Set(suppressedRoles);
+    this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', frameworkId: fw.id, info });
     this.offers.rescind((o) => o.frameworkId === fw.id && !roles.includes(o.role));
     this.ctx.requestAllocation();
   }
@@ -129,6 +132,7 @@ export class Frameworks {
     fw.unregisteredTime = this.ctx.clock.now();
     this.ctx.state.completedFrameworks.push(fw);
     while (this.ctx.state.completedFrameworks.length > this.ctx.timings.maxCompletedFrameworks) this.ctx.state.completedFrameworks.shift();
+    this.ctx.events.emit({ type: 'FRAMEWORK_REMOVED', frameworkId });
     await this.ctx.log.propose({ type: 'REMOVE_FRAMEWORK', frameworkId, at: this.ctx.clock.now() });
   }
 

@@ -14,6 +14,8 @@ import { Frameworks } from './frameworks.js';
 import { Agents } from './agents.js';
 import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
+import { MasterEvents } from './events.js';
+import { feedFrameworkStreams } from './framework-feed.js';
 
 export interface MasterOptions {
   ip: string;
@@ -62,6 +64,7 @@ export class Master {
       timings,
       ids: new IdGenerator(id),
       terminalTaskCounts: new Map(),
+      events: new MasterEvents(),
       requestAllocation: () => this.requestAllocation(),
     };
     this.offers = new OfferBook(this.ctx);
@@ -71,6 +74,7 @@ export class Master {
       onSubscribed: () => undefined,
     });
     this.agents = new Agents(this.ctx, this.offers, this.tasks);
+    this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.schedulerCalls = new SchedulerCalls(this);
     this.agentCalls = new AgentCalls(this);
   }
@@ -79,6 +83,7 @@ export class Master {
   start(): void {
     this.agents.recover();
     this.frameworks.recover();
+    this.ctx.events.emit({ type: 'LEADER_ELECTED', masterId: this.ctx.info.id, at: this.ctx.clock.now() });
     this.allocationTimer = this.ctx.clock.setInterval(() => this.allocateNow(), this.ctx.timings.allocationIntervalMs);
     this.livenessTimer = this.ctx.clock.setInterval(() => this.agents.closeSilent(), this.ctx.timings.agentHeartbeatMs);
     this.stragglerTimer = this.ctx.clock.setTimeout(() => {

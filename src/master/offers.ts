@@ -3,7 +3,6 @@ import type { MasterContext } from './context.js';
 import { allocate } from './allocator/allocate.js';
 import { clusterTotal, offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
 import type { OfferEntry } from './state.js';
-import { offerMessage } from './wire.js';
 
 /** The single committer of offers: only this module creates, rescinds or consumes them. */
 export class OfferBook {
@@ -40,9 +39,7 @@ export class OfferBook {
       byFramework.set(d.frameworkId, list);
     }
     for (const [frameworkId, offers] of [...byFramework.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const fw = state.frameworks.get(frameworkId)!;
-      // Mesos nests the list: Event.offers is the Offers message, whose `offers` is the array.
-      fw.stream?.send({ type: 'OFFERS', offers: { offers: offers.map((o) => offerMessage(this.ctx, o, fw)) } });
+      this.ctx.events.emit({ type: 'OFFERS_MADE', frameworkId, offers });
     }
   }
 
@@ -70,7 +67,7 @@ export class OfferBook {
     const victims = [...this.ctx.state.offers.values()].filter(pred).sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const o of victims) {
       this.take(o.id);
-      if (!silently) this.ctx.state.frameworks.get(o.frameworkId)?.stream?.send({ type: 'RESCIND', rescind: { offer_id: { value: o.id } } });
+      this.ctx.events.emit({ type: 'OFFER_RESCINDED', frameworkId: o.frameworkId, offerId: o.id, silently });
     }
     if (victims.length > 0) this.ctx.requestAllocation();
   }

@@ -250,12 +250,12 @@ export class Tasks {
       ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
       ...(unreachableSince !== undefined ? { unreachable_time: { nanoseconds: unreachableSince * 1e6 } } : {}),
     };
-    fw.stream?.send({ type: 'UPDATE', update: { status } });
+    this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status });
     return status;
   }
 
   private forward(fw: FrameworkEntry, status: TaskStatus): void {
-    fw.stream?.send({ type: 'UPDATE', update: { status: { ...status, state: stateForFramework(status.state, fw.partitionAware) } } });
+    this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status: { ...status, state: stateForFramework(status.state, fw.partitionAware) } });
   }
 
   /** The one place a task's state changes: entering a terminal state is counted once (metrics). */

@@ -1,0 +1,25 @@
+import type { MasterContext } from './context.js';
+import type { MasterEvent } from './events.js';
+import { offerMessage } from './wire.js';
+
+/** Turns master events into scheduler API events on each framework's subscription stream. */
+export function feedFrameworkStreams(ctx: MasterContext): (e: MasterEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'OFFERS_MADE': {
+        const fw = ctx.state.frameworks.get(e.frameworkId);
+        // Mesos nests the list: Event.offers is the Offers message, whose `offers` is the array.
+        fw?.stream?.send({ type: 'OFFERS', offers: { offers: e.offers.map((o) => offerMessage(ctx, o, fw)) } });
+        return;
+      }
+      case 'OFFER_RESCINDED':
+        if (!e.silently) ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'RESCIND', rescind: { offer_id: { value: e.offerId } } });
+        return;
+      case 'TASK_UPDATED':
+        ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'UPDATE', update: { status: e.status } });
+        return;
+      default:
+        return;
+    }
+  };
+}
