@@ -112,7 +112,7 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
       const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
       const id = opts.ip !== undefined ? `${ipv4('ip')(opts.ip)}:${opts.port !== undefined ? portFlag('port')(opts.port) : 5050}` : undefined;
       try {
-        const { forceNewCluster } = await import('../consensus/recover.js');
+        const { forceNewCluster } = await import('../ha/recover.js');
         const r = forceNewCluster(dataDir, id);
         process.stdout.write(`recovered ${r.id}: new one-member cluster at index ${r.index}, term ${r.term} (previous voters: ${r.previousVoters.join(',') || 'unknown'})\n` +
           'start it with `tsmesos up --role master` and grow it with `tsmesos masters add`\n');

@@ -40,6 +40,14 @@ export function encodeCommand(cmd: RegistryCommand): string {
   return JSON.stringify(cmd);
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A command as the payload of a Raft entry (UTF-8 JSON; the on-disk format of every data dir). */
+export function encodeCommandBytes(cmd: RegistryCommand): Uint8Array {
+  return encoder.encode(encodeCommand(cmd));
+}
+
 const KNOWN: ReadonlySet<string> = new Set<RegistryCommandType>([
   'ADMIT_AGENT', 'UPDATE_AGENT', 'REMOVE_AGENT', 'MARK_AGENT_UNREACHABLE', 'MARK_AGENT_REACHABLE', 'ADD_FRAMEWORK', 'UPDATE_FRAMEWORK', 'REMOVE_FRAMEWORK', 'NOOP',
 ]);
@@ -51,4 +59,8 @@ export function decodeCommand(text: string): RegistryCommand {
     throw new Error(`registry: unknown command type ${String(parsed.type)}; was this log written by a newer tsmesos?`);
   }
   return parsed as RegistryCommand;
+}
+
+export function decodeCommandBytes(bytes: Uint8Array): RegistryCommand {
+  return decodeCommand(decoder.decode(bytes));
 }

@@ -7,8 +7,8 @@ import { listen, type RunningServer } from '../lib/http-server.js';
 import { Registry } from '../registry/registry.js';
 import { Master } from '../master/master.js';
 import { RaftDriver } from '../consensus/driver.js';
-import { RaftLog } from '../consensus/raft-log.js';
-import { RaftLeadership } from '../consensus/leadership.js';
+import { RaftLog } from '../ha/raft-command-log.js';
+import { RaftLeadership } from '../ha/raft-leadership.js';
 import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
 import { raftApp } from '../consensus/http-api.js';
 import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
@@ -34,7 +34,7 @@ export async function startMaster(config: UpConfig, logger: Logger): Promise<Run
   let driver: RaftDriver;
   try {
     driver = new RaftDriver({
-      id, registry, bootstrapVoters,
+      id, stateMachine: registry, bootstrapVoters,
       transport: new HttpTransport({ self: id, localAddress: config.ip, clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
       clock: systemClock, rng: systemRng, logger: raftLogger,
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
@@ -57,8 +57,8 @@ export async function startMaster(config: UpConfig, logger: Logger): Promise<Run
     }),
   });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
-    [raftApp(driver, raftLog, { auth: NO_PEER_AUTH, bench })]);
+  const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp]);
   let server: RunningServer;
   try {
     server = await listen(app, config.ip, config.masterPort);

@@ -4,7 +4,6 @@ import { Hono } from 'hono';
 import { HttpTransport, MESSAGES_PATH } from '../../src/consensus/transport.js';
 import { raftApp } from '../../src/consensus/http-api.js';
 import type { RaftDriver } from '../../src/consensus/driver.js';
-import type { RaftLog } from '../../src/consensus/raft-log.js';
 import { fromWire } from '../../src/consensus/wire.js';
 import type { Message } from '../../src/consensus/core/types.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -42,7 +41,7 @@ describe('HTTP peer transport', () => {
     const to = `127.0.0.1:${port}`;
     const got: Message[] = [];
     const driver = { receive: (m: Message) => got.push(m) } as unknown as RaftDriver;
-    await serve(raftApp(driver, {} as RaftLog), port);
+    await serve(raftApp(driver), port);
     const t = transport('127.0.0.1:1');
     for (let i = 0; i < 500; i++) t.send([msg('127.0.0.1:1', to, i)]);
     t.send(Array.from({ length: 500 }, (_, i) => msg('127.0.0.1:1', to, 500 + i)));
@@ -56,7 +55,7 @@ describe('HTTP peer transport', () => {
     const port = await freePort();
     const to = `127.0.0.1:${port}`;
     const got: Message[] = [];
-    await serve(raftApp({ receive: (m: Message) => got.push(m) } as unknown as RaftDriver, {} as RaftLog), port);
+    await serve(raftApp({ receive: (m: Message) => got.push(m) } as unknown as RaftDriver), port);
     const t = transport('127.0.0.1:1');
     t.send([msg('127.0.0.1:2', to, 0), msg('127.0.0.1:1', to, 1)]);
     await waitFor('delivered', () => (got.length === 1 ? true : undefined), 5000, 10);

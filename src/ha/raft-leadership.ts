@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { TsmesosError } from '../domain/errors.js';
-import type { RaftDriver } from './driver.js';
+import type { RaftDriver } from '../consensus/driver.js';
 
 export interface RaftLeadershipOptions {
   driver: RaftDriver;
