@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { request, requestFollowingRedirects, type HttpResponse } from '../lib/http-client.js';
+import { defaultHttpClient as http, type HttpResponse } from '../lib/http-client.js';
 import { FlagError, ipv4, port as portFlag } from './flags.js';
 import { defaultDataDir } from './flags.js';
 import { parseMasterUrl } from './status.js';
@@ -20,7 +20,7 @@ export interface MasterRow {
 
 /** GET/POST to the leader (Mesos-style redirects followed). */
 function call(target: { host: string; port: number }, p: string, body?: string): Promise<HttpResponse> {
-  return requestFollowingRedirects({
+  return http.requestFollowingRedirects({
     ...target, path: p, timeoutMs: 5000,
     ...(body !== undefined ? { method: 'POST', body, headers: { 'Content-Type': 'application/json' } } : {}),
   });
@@ -28,7 +28,7 @@ function call(target: { host: string; port: number }, p: string, body?: string):
 
 async function statusOf(address: string, timeoutMs = 1500): Promise<DriverStatus> {
   const [host, port] = address.split(':');
-  const res = await request({ host: host!, port: Number(port), path: `${RAFT}/status`, timeoutMs });
+  const res = await http.request({ host: host!, port: Number(port), path: `${RAFT}/status`, timeoutMs });
   if (res.status !== 200) throw new Error(`answered ${res.status}`);
   return JSON.parse(res.body) as DriverStatus;
 }

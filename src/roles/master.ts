@@ -4,6 +4,7 @@ import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
 import { listen, type RunningServer } from '../lib/http-server.js';
+import { HttpClient } from '../lib/http-client.js';
 import { Registry } from '../registry/registry.js';
 import { Master } from '../master/master.js';
 import { RaftDriver } from '../consensus/driver.js';
@@ -35,7 +36,7 @@ export async function startMaster(config: UpConfig, logger: Logger): Promise<Run
   try {
     driver = new RaftDriver({
       id, stateMachine: registry, bootstrapVoters,
-      transport: new HttpTransport({ self: id, localAddress: config.ip, clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
+      transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: config.ip }), clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
       clock: systemClock, rng: systemRng, logger: raftLogger,
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       onFatal: () => {

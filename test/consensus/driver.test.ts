@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { RaftDriver } from '../../src/consensus/driver.js';
 import { RaftLog } from '../../src/ha/raft-command-log.js';
+import { HttpClient } from '../../src/lib/http-client.js';
 import { HttpTransport, type Transport, type TransportFaults } from '../../src/consensus/transport.js';
 import { raftApp } from '../../src/consensus/http-api.js';
 import type { Message, NodeId } from '../../src/consensus/core/types.js';
@@ -193,7 +194,7 @@ describe('RaftDriver', () => {
         const registry = Registry.open(path.join(dir, 'master'));
         const driver = new RaftDriver({
           id, stateMachine: registry, bootstrapVoters: ids, clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger,
-          transport: new HttpTransport({ self: id, localAddress: '127.0.0.1', clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger, ...(faults ? { faults } : {}) }),
+          transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: '127.0.0.1' }), clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger, ...(faults ? { faults } : {}) }),
           heartbeatIntervalMs: HEARTBEAT, electionTimeoutMs: ELECTION,
         });
         const log = new RaftLog(driver);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { Hono } from 'hono';
+import { HttpClient } from '../../src/lib/http-client.js';
 import { HttpTransport, MESSAGES_PATH } from '../../src/consensus/transport.js';
 import { raftApp } from '../../src/consensus/http-api.js';
 import type { RaftDriver } from '../../src/consensus/driver.js';
@@ -24,7 +25,7 @@ afterEach(async () => {
 });
 
 function transport(self: string, timeoutMs?: number): HttpTransport {
-  const t = new HttpTransport({ self, localAddress: '127.0.0.1', clock: systemClock, rng: seededRng(1), logger: silentLogger, ...(timeoutMs ? { timeoutMs } : {}) });
+  const t = new HttpTransport({ self, http: new HttpClient({ localAddress: '127.0.0.1' }), clock: systemClock, rng: seededRng(1), logger: silentLogger, ...(timeoutMs ? { timeoutMs } : {}) });
   cleanup.push(() => t.close());
   return t;
 }
