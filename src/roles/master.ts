@@ -1,4 +1,4 @@
-import type { UpConfig } from '../cli/up-config.js';
+import type { RoleConfig } from './config.js';
 import { masterApp } from '../api/master-app.js';
 import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
@@ -25,7 +25,7 @@ export interface RunningRole {
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
  * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
  */
-export async function startMaster(config: UpConfig, logger: Logger): Promise<RunningRole> {
+export async function startMaster(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   const registry = Registry.open(path.join(config.dataDir, 'master'));
   const id = `${config.ip}:${config.masterPort}`;
   const peers = config.peers;
