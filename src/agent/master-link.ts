@@ -5,12 +5,14 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { RecordDecoder } from '../lib/recordio.js';
 import type { Rng } from '../lib/rng.js';
-import { followLocation, openRequest, request, type HttpTarget } from '../lib/http-client.js';
-
+import { HttpClient, followLocation, type HttpTarget } from '../lib/http-client.js';
 
 export interface MasterLinkOptions {
   masters: { host: string; port: number }[];
+  /** Source address of every connection to a master (the agent's --ip); used when `http` is not given. */
   localAddress?: string;
+  /** The client stack to reach masters through (default: one with `localAddress`). */
+  http?: HttpClient;
   clock: Clock;
   rng: Rng;
   logger: Logger;
@@ -33,8 +35,11 @@ export class MasterLink {
   private attempt = 0;
   private nextMaster = 0;
   private retryTimer: { cancel(): void } | null = null;
+  private readonly http: HttpClient;
 
-  constructor(private readonly opts: MasterLinkOptions) {}
+  constructor(private readonly opts: MasterLinkOptions) {
+    this.http = opts.http ?? new HttpClient(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {});
+  }
 
   start(): void {
     this.connect();
@@ -54,11 +59,10 @@ export class MasterLink {
   async call(body: unknown): Promise<number> {
     const target = this.current;
     if (!target) throw new Error('not connected to a master');
-    const res = await request({
+    const res = await this.http.request({
       host: target.host, port: target.port, path: AGENT_CHANNEL_PATH, method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(body), timeoutMs: 10_000,
-      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
     });
     return res.status;
   }
@@ -86,11 +90,10 @@ export class MasterLink {
   }
 
   private async subscribe(target: HttpTarget, redirects: number): Promise<void> {
-    const { req, res } = await openRequest({
+    const { req, res } = await this.http.open({
       ...target, method: 'POST', responseTimeoutMs: 10_000,
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(this.opts.subscribeCall()),
-      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
     });
     this.activeReq = req;
     if (res.statusCode === 307 && redirects < 3) {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
 import type { Leadership } from '../master/leadership.js';
 import type { Master } from '../master/master.js';
+import { redirectToLeader } from '../lib/leader-redirect.js';
 
 /**
  * Leader-only endpoints: the local master when leading; otherwise a 307 to the
@@ -11,10 +12,7 @@ export function leaderOrRedirect(c: Context, leadership: Leadership): Master | R
   const m = leadership.master();
   if (m) return m;
   const leader = leadership.leader();
-  if (!leader) throw new TsmesosError('UNAVAILABLE', 'no leading master is known right now; retry shortly');
-  const url = new URL(c.req.url);
-  c.header('Location', `//${leader.ip}:${leader.port}${url.pathname}${url.search}`);
-  return c.json({ code: 'NOT_LEADER', message: `this master is not the leader; the leader is ${leader.ip}:${leader.port}` }, 307);
+  return redirectToLeader(c, leader && { host: leader.ip, port: leader.port });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Leadership } from '../master/leadership.js';
 import { legacyAgents, legacyFrameworks, legacyState, metricsSnapshot, type LeaderView } from '../master/state-json.js';
 import type { MasterContext } from '../master/context.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
+import { redirectToLeader } from '../lib/leader-redirect.js';
 
 export interface MasterIdentity {
   ip: string;
@@ -64,9 +65,7 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
   for (const p of ['/master/redirect', '/redirect']) {
     app.get(p, (c) => {
       const l = leadership.leader();
-      if (!l) throw new TsmesosError('UNAVAILABLE', 'no leading master is known right now');
-      c.header('Location', `//${l.ip}:${l.port}`);
-      return c.body(null, 307);
+      return redirectToLeader(c, l && { host: l.ip, port: l.port }, { target: 'root' });
     });
   }
   app.get('/metrics/snapshot', (c) => {

@@ -5,6 +5,7 @@ import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
+import { CONTAINERIZERS, ROLES, type ContainerizerName, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -33,12 +34,6 @@ const fail = (flag: string, raw: string, accepted: string): never => {
   throw new FlagError(`invalid --${flag} '${raw.slice(0, 80)}'`, accepted);
 };
 
-const ROLES = ['master', 'agent', 'all'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** Every containerizer name tsmesos knows. */
-export const CONTAINERIZERS = ['posix', 'docker'] as const;
-export type ContainerizerName = (typeof CONTAINERIZERS)[number];
 /** The containerizers this build can run: the one place to change when docker lands. */
 export const AVAILABLE_CONTAINERIZERS: readonly ContainerizerName[] = ['posix'];
 

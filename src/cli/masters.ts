@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { request, requestFollowingRedirects, type HttpResponse } from '../lib/http-client.js';
+import { defaultHttpClient as http, type HttpResponse } from '../lib/http-client.js';
 import { FlagError, ipv4, port as portFlag } from './flags.js';
 import { defaultDataDir } from './flags.js';
 import { masterTarget } from './status.js';
@@ -20,7 +20,7 @@ export interface MasterRow {
 
 /** GET/POST to the leader (Mesos-style redirects followed). */
 function call(target: { host: string; port: number }, p: string, body?: string): Promise<HttpResponse> {
-  return requestFollowingRedirects({
+  return http.requestFollowingRedirects({
     ...target, path: p, timeoutMs: 5000,
     ...(body !== undefined ? { method: 'POST', body, headers: { 'Content-Type': 'application/json' } } : {}),
   });
@@ -28,7 +28,7 @@ function call(target: { host: string; port: number }, p: string, body?: string):
 
 async function statusOf(address: string, timeoutMs = 1500): Promise<DriverStatus> {
   const [host, port] = address.split(':');
-  const res = await request({ host: host!, port: Number(port), path: `${RAFT}/status`, timeoutMs });
+  const res = await http.request({ host: host!, port: Number(port), path: `${RAFT}/status`, timeoutMs });
   if (res.status !== 200) throw new Error(`answered ${res.status}`);
   return JSON.parse(res.body) as DriverStatus;
 }
@@ -112,7 +112,7 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
       const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
       const id = opts.ip !== undefined ? `${ipv4('ip')(opts.ip)}:${opts.port !== undefined ? portFlag('port')(opts.port) : 5050}` : undefined;
       try {
-        const { forceNewCluster } = await import('../consensus/recover.js');
+        const { forceNewCluster } = await import('../ha/recover.js');
         const r = forceNewCluster(dataDir, id);
         process.stdout.write(`recovered ${r.id}: new one-member cluster at index ${r.index}, term ${r.term} (previous voters: ${r.previousVoters.join(',') || 'unknown'})\n` +
           'start it with `tsmesos up --role master` and grow it with `tsmesos masters add`\n');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { requestFollowingRedirects } from '../lib/http-client.js';
+import { defaultHttpClient as http } from '../lib/http-client.js';
 import { FlagError } from './flags.js';
 import { formatMasters, mastersView } from './masters.js';
 
@@ -45,7 +45,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const target = masterTarget(opts.master);
       let res;
       try {
-        res = await requestFollowingRedirects({ ...target, path: '/master/state', timeoutMs: 5000 });
+        res = await http.requestFollowingRedirects({ ...target, path: '/master/state', timeoutMs: 5000 });
       } catch (e) {
         process.stderr.write(`tsmesos status: cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(1);

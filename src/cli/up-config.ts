@@ -1,33 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { Resources } from '../domain/resources.js';
-import type { Attribute } from '../domain/attributes.js';
-import type { LogLevel } from '../lib/log.js';
-import { FLAGS, FlagError, defaultDataDir, type ContainerizerName, type Role } from './flags.js';
+import type { ContainerizerName, RoleConfig } from '../roles/config.js';
+import { FLAGS, FlagError, defaultDataDir } from './flags.js';
 
-/** The parsed, validated and frozen configuration of `tsmesos up`. */
-export interface UpConfig {
-  role: Role;
-  dataDir: string;
-  ip: string;
-  /** Master port (master/all). */
-  masterPort: number;
-  /** Agent port (agent/all). */
-  agentPort: number;
-  hostname: string;
-  masters: { host: string; port: number }[];
-  /** Initial Raft voters (`ip:port`) of a new master cluster; [] = a one-member cluster. */
-  peers: string[];
-  heartbeatIntervalMs: number;
-  electionTimeoutMs: number;
-  agentReregisterTimeoutMs: number;
-  resources: Resources | null;
-  attributes: Attribute[];
-  containerizers: ContainerizerName[];
-  logLevel: LogLevel;
-  /** Flag values as given, for /flags and /master/state (strings, as Mesos prints them). */
-  flagStrings: Record<string, string>;
-}
+/** The parsed, validated and frozen configuration of `tsmesos up`: what the roles start from. */
+export type UpConfig = RoleConfig;
 
 type FlagKey = keyof typeof FLAGS;
 const KEYS = Object.keys(FLAGS) as FlagKey[];

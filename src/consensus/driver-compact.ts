@@ -1,10 +1,10 @@
-// Log compaction for the driver: when to image the registry and when to let the core drop
+// Log compaction for the driver: when to image the state machine and when to let the core drop
 // the log up to that image.
 import type { RaftNode } from './core/raft.js';
 import type { RaftDriverOptions } from './driver.js';
 
 export class Compactor {
-  /** Registry image taken at `index`, waiting for the tail to grow before compacting to it. */
+  /** State machine image taken at `index`, waiting for the tail to grow before compacting to it. */
   private pendingImage: { index: number; data: Uint8Array } | null = null;
   private readonly compactEvery: number;
   private readonly compactKeep: number;
@@ -21,14 +21,14 @@ export class Compactor {
     this.lastImageAt = lastImageAt;
   }
 
-  /** The registry was replaced by a snapshot from the leader at `index`: images start again from there. */
+  /** The state machine was replaced by a snapshot from the leader at `index`: images start again from there. */
   snapshotInstalled(index: number): void {
     this.lastImageAt = index;
     this.pendingImage = null;
   }
 
   /**
-   * The registry can only be imaged at its current applied index, so an image is taken
+   * The state machine can only be imaged at its current applied index, so an image is taken
    * every `compactEvery` entries and the log is compacted up to it `compactKeep` entries
    * later: followers slightly behind still catch up from the log, not a snapshot.
    */
@@ -44,7 +44,7 @@ export class Compactor {
       }
     }
     if (!this.pendingImage && log.applied - this.lastImageAt >= this.compactEvery) {
-      this.pendingImage = { index: log.applied, data: this.opts.registry.snapshot() };
+      this.pendingImage = { index: log.applied, data: this.opts.stateMachine.snapshot() };
       this.lastImageAt = log.applied;
     }
   }

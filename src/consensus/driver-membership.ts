@@ -1,5 +1,5 @@
 // Membership as the driver handles it: opening a data directory (its identity, bootstrapping
-// a new cluster, adopting a pre-Raft registry, joining an existing cluster), promoting
+// a new cluster, adopting a pre-Raft state machine, joining an existing cluster), promoting
 // learners once they have caught up, and reporting the members (status).
 import type { NodeId, Role } from './core/types.js';
 import type { PersistedState, RaftNode } from './core/raft.js';
@@ -33,10 +33,10 @@ export interface DriverStatus {
 
 /** The Raft state this node restarts from, once the data directory is checked to be ours. */
 export function loadPersisted(opts: RaftDriverOptions, storage: SqliteStorage): PersistedState {
-  const reg = opts.registry;
+  const sm = opts.stateMachine;
   let persisted: PersistedState = storage.load();
   const fresh = persisted.snapshot === null && persisted.entries.length === 0 && persisted.hardState.term === 0;
-  const previousId = storedIdentity(reg.db);
+  const previousId = storedIdentity(sm.db);
   if (!fresh && previousId !== undefined && previousId !== opts.id) {
     const conf = persistedConf(persisted);
     if (conf.learners.length > 0 || conf.voters.length !== 1 || conf.voters[0] !== previousId) {
@@ -44,30 +44,30 @@ export function loadPersisted(opts: RaftDriverOptions, storage: SqliteStorage): 
     }
     // The sole member moved (new --ip/--port): nobody else can hold a quorum, so re-address it.
     opts.logger.info('sole master changed address; rewriting membership', { from: previousId, to: opts.id });
-    rewriteAsSoleMember(reg, storage, opts.id);
+    rewriteAsSoleMember(sm, storage, opts.id);
     persisted = storage.load();
   }
-  setIdentity(reg.db, opts.id);
-  if (fresh && reg.appliedIndex() > 0) {
+  setIdentity(sm.db, opts.id);
+  if (fresh && sm.appliedIndex() > 0) {
     if (opts.bootstrapVoters.length > 0) {
-      // A registry written before Raft (single-voter log): adopt it as the initial snapshot.
-      const applied = reg.appliedIndex();
+      // State written before Raft (the registry's single-voter log): adopt it as the initial snapshot.
+      const applied = sm.appliedIndex();
       opts.logger.info('adopting the existing registry as the initial Raft snapshot', { index: applied });
       storage.save({
-        snapshot: { index: applied, term: 1, confState: makeConf(opts.bootstrapVoters), data: reg.snapshot() },
+        snapshot: { index: applied, term: 1, confState: makeConf(opts.bootstrapVoters), data: sm.snapshot() },
         hardState: { term: 1, vote: '', commit: applied },
         entries: [],
       });
       persisted = storage.load();
     } else {
-      // Joining: everything comes from the leader; a stale local registry would shadow it.
-      reg.restore(new Uint8Array(), 0);
+      // Joining: everything comes from the leader; stale local state would shadow it.
+      sm.restore(new Uint8Array(), 0);
     }
   }
-  if (persisted.snapshot && persisted.snapshot.index > reg.appliedIndex()) {
+  if (persisted.snapshot && persisted.snapshot.index > sm.appliedIndex()) {
     // Crash between persisting a snapshot and restoring it (cannot happen with the single
     // transaction in driver-persist.ts, but cheap to handle).
-    reg.restore(persisted.snapshot.data, persisted.snapshot.index);
+    sm.restore(persisted.snapshot.data, persisted.snapshot.index);
   }
   return persisted;
 }

@@ -4,7 +4,7 @@
 import type { Entry, NodeId, Ready } from './core/types.js';
 import type { PersistedState, RaftNode } from './core/raft.js';
 import type { SqliteStorage } from './sqlite-storage.js';
-import { entryCommand } from './raft-log.js';
+import { entryPayload } from './state-machine.js';
 import type { RaftDriverOptions } from './driver.js';
 
 export class ReadyWriter {
@@ -20,11 +20,11 @@ export class ReadyWriter {
     private readonly storage: SqliteStorage,
     persisted: PersistedState,
   ) {
-    const reg = opts.registry;
+    const db = opts.stateMachine.db;
     this.synced = { term: persisted.hardState.term, vote: persisted.hardState.vote };
-    this.tx = reg.db.transaction((rd: Ready) => this.persistAndApply(rd));
-    const full = reg.db.prepare('PRAGMA synchronous = FULL');
-    const normal = reg.db.prepare('PRAGMA synchronous = NORMAL');
+    this.tx = db.transaction((rd: Ready) => this.persistAndApply(rd));
+    const full = db.prepare('PRAGMA synchronous = FULL');
+    const normal = db.prepare('PRAGMA synchronous = NORMAL');
     this.setSync = { full: () => full.run(), normal: () => normal.run() };
   }
 
@@ -60,12 +60,12 @@ export class ReadyWriter {
   /** Runs inside one SQLite transaction (see the top of driver.ts). */
   private persistAndApply(rd: Ready): void {
     this.storage.save(rd);
-    const reg = this.opts.registry;
-    if (rd.snapshot) reg.restore(rd.snapshot.data, rd.snapshot.index);
+    const sm = this.opts.stateMachine;
+    if (rd.snapshot) sm.restore(rd.snapshot.data, rd.snapshot.index);
     for (const e of rd.committedEntries) this.applyEntry(e);
   }
 
   private applyEntry(e: Entry): void {
-    this.opts.registry.apply(e.index, entryCommand(e));
+    this.opts.stateMachine.applyEntry(e.index, entryPayload(e));
   }
 }

@@ -1,11 +1,12 @@
 // The Raft driver: owns a RaftNode, its clock ticks, durable storage (SqliteStorage in
-// the registry's own database file), the peer transport and the registry state machine.
+// the state machine's own database file), the peer transport and the state machine it
+// replicates into (a StateMachine: the master's registry in production).
 //
 // One Ready is handled synchronously, in the core's order:
 //   1. one SQLite transaction (WAL, synchronous=FULL: fsynced before commit returns) that
 //      persists the Ready (snapshot, compaction, entries, hard state), restores the
-//      registry from a received snapshot and applies the committed entries — so the
-//      registry's applied index and the Raft log can never disagree after a crash;
+//      state machine from a received snapshot and applies the committed entries — so the
+//      state machine's applied index and the Raft log can never disagree after a crash;
 //   2. only then the messages go out (a vote or an ack never outlives a crash) — except a
 //      leader's appends and heartbeats, which go out just before its own write, so the
 //      followers' fsyncs overlap the leader's (etcd-raft does the same). That is safe: they
@@ -24,7 +25,7 @@ import { RaftNode } from './core/raft.js';
 import { decodeConfChange, isVoter } from './core/conf.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import type { Transport } from './transport.js';
-import type { Registry } from '../registry/registry.js';
+import type { StateMachine } from './state-machine.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Rng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
@@ -38,7 +39,8 @@ import { Waiters } from './driver-waiters.js';
 export interface RaftDriverOptions {
   /** This node's id: its `ip:port` (node ids are addresses). */
   id: NodeId;
-  registry: Registry;
+  /** What committed entries are applied to; the Raft log is kept in its database. */
+  stateMachine: StateMachine;
   /**
    * Used only when this node has no Raft state yet: the initial voters (self included) of
    * a brand-new cluster, or [] for a node that will join an existing cluster as a learner.
@@ -52,7 +54,7 @@ export interface RaftDriverOptions {
   heartbeatIntervalMs: number;
   /** Followers campaign after a random timeout in [electionTimeout, 2*electionTimeout). */
   electionTimeoutMs: number;
-  /** Take a registry image every this many applied entries (default 10,000). */
+  /** Take a state machine image every this many applied entries (default 10,000). */
   compactEvery?: number;
   /** ...and compact the log up to it once this many more are applied (default 1,000): a tail for slow followers. */
   compactKeep?: number;
@@ -83,12 +85,12 @@ export class RaftDriver {
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
-    const reg = opts.registry;
-    const storage = new SqliteStorage(reg.db);
+    const sm = opts.stateMachine;
+    const storage = new SqliteStorage(sm.db);
     this.waiters = new Waiters(opts.clock, () => this.schedule());
     const persisted = loadPersisted(opts, storage);
     const commit = Math.max(persisted.hardState.commit, persisted.snapshot?.index ?? 0);
-    const applied = Math.min(reg.appliedIndex(), commit);
+    const applied = Math.min(sm.appliedIndex(), commit);
     this.electionTicks = Math.max(2, Math.round(opts.electionTimeoutMs / opts.heartbeatIntervalMs));
     this.node = new RaftNode({
       id: opts.id, voters: opts.bootstrapVoters, electionTicks: this.electionTicks, heartbeatTicks: 1,
@@ -113,7 +115,7 @@ export class RaftDriver {
   /** Stops ticking and talking; pending proposals and reads fail. Idempotent. */
   stop(): void {
     if (this.stopped) return;
-    if (!this.opts.registry.db.open) {
+    if (!this.opts.stateMachine.db.open) {
       this.stopped = true;
     } else {
       this.process();

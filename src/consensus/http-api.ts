@@ -4,15 +4,15 @@
 //   POST messages  peer transport for older peers (one batch of JSON per request)
 //   GET  status    this node's Raft status (any member; used by `tsmesos status` / `masters`)
 //   POST members   {"action":"add"|"remove","address":"IP:PORT"} — leader only, else 307
-//   POST bench/propose  hidden, only with TSMESOS_RAFT_BENCH=1: replicates one NOOP command
+//   POST bench/propose  hidden, only with a `benchPropose` hook: replicates one no-op command
 //                  (?n=K: K of them at once, K <= 1000)
+// Errors are thrown as TsmesosError; the app this is mounted on maps them to the wire.
 import { Hono, type Context } from 'hono';
-import { readJsonBody } from '../api/http-errors.js';
-import { obj } from '../api/validate.js';
+import { readJsonBody } from '../lib/http-body.js';
+import { redirectToLeader } from '../lib/leader-redirect.js';
 import { TsmesosError } from '../domain/errors.js';
 import { parseHostPort } from '../lib/http-client.js';
 import type { RaftDriver } from './driver.js';
-import type { RaftLog } from './raft-log.js';
 import { fromWire } from './wire.js';
 import { NO_PEER_AUTH, type PeerAuthenticator } from './peer-auth.js';
 import { ACK_DELAY_MS, RAFT_PREFIX, STREAM_FROM_HEADER, STREAM_PATH } from './transport.js';
@@ -22,10 +22,17 @@ const ACK = new Uint8Array([0x0a]);
 
 export interface RaftApiOptions {
   auth?: PeerAuthenticator;
-  bench?: boolean;
+  /** Enables the hidden benchmark endpoint: proposes one no-op command of the state machine, resolves once applied. */
+  benchPropose?: () => Promise<number>;
 }
 
-export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions = {}): Hono {
+/** The request body as a JSON object (peers and `tsmesos masters` send nothing else). */
+function bodyObject(v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TsmesosError('BAD_REQUEST', 'body: expected an object');
+  return v as Record<string, unknown>;
+}
+
+export function raftApp(driver: RaftDriver, opts: RaftApiOptions = {}): Hono {
   const app = new Hono();
   const auth = opts.auth ?? NO_PEER_AUTH;
   const checkAuth = (c: Context, from: string): void => {
@@ -33,7 +40,7 @@ export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions =
   };
 
   app.post(`${RAFT_PREFIX}/messages`, async (c) => {
-    const body = obj(await readJsonBody(c, MAX_BATCH_BODY), 'body');
+    const body = bodyObject(await readJsonBody(c, MAX_BATCH_BODY));
     const from = typeof body['from'] === 'string' ? body['from'] : '';
     checkAuth(c, from);
     const messages = body['messages'];
@@ -109,38 +116,34 @@ export function raftApp(driver: RaftDriver, log: RaftLog, opts: RaftApiOptions =
 
   app.post(`${RAFT_PREFIX}/members`, async (c) => {
     checkAuth(c, '');
-    const body = obj(await readJsonBody(c, 4096), 'body');
+    const body = bodyObject(await readJsonBody(c, 4096));
     const action = body['action'];
     const address = typeof body['address'] === 'string' ? body['address'].trim() : '';
     const hp = parseHostPort(address);
     if ((action !== 'add' && action !== 'remove') || !hp) {
       throw new TsmesosError('BAD_REQUEST', 'expected {"action": "add"|"remove", "address": "IP:PORT"}');
     }
-    const redirect = redirectToLeader(c, driver);
-    if (redirect) return redirect;
+    if (!driver.isLeader()) return redirectToLeader(c, leaderOf(driver));
     const node = `${hp.host}:${hp.port}`;
     const index = await driver.proposeConfChange({ type: action === 'add' ? 'addLearner' : 'remove', node });
     const s = driver.status();
     return c.json({ index, voters: s.voters, learners: s.learners });
   });
 
-  if (opts.bench) {
+  const benchPropose = opts.benchPropose;
+  if (benchPropose) {
     app.post(`${RAFT_PREFIX}/bench/propose`, async (c) => {
-      const redirect = redirectToLeader(c, driver);
-      if (redirect) return redirect;
+      if (!driver.isLeader()) return redirectToLeader(c, leaderOf(driver));
       // ?n=K (at most 1000) proposes K commands at once and answers when all are applied.
       const n = Math.min(1000, Math.max(1, Math.floor(Number(c.req.query('n') ?? '1')) || 1));
-      const indexes = await Promise.all(Array.from({ length: n }, () => log.propose({ type: 'NOOP' })));
+      const indexes = await Promise.all(Array.from({ length: n }, () => benchPropose()));
       return c.json({ index: Math.max(...indexes), n });
     });
   }
   return app;
 }
 
-function redirectToLeader(c: Context, driver: RaftDriver): Response | null {
-  if (driver.isLeader()) return null;
-  const lead = driver.leaderId();
-  if (!lead) throw new TsmesosError('UNAVAILABLE', 'no leader is known right now; retry shortly');
-  c.header('Location', `//${lead}${new URL(c.req.url).pathname}`);
-  return c.json({ code: 'NOT_LEADER', message: `this master is not the leader; the leader is ${lead}` }, 307);
+/** The leader as the driver knows it (node ids are `ip:port`), or null while none is known. */
+function leaderOf(driver: RaftDriver): { host: string; port: number } | null {
+  return parseHostPort(driver.leaderId());
 }

@@ -1,11 +1,8 @@
 // Disaster recovery when a quorum of masters is lost for good: rewrite this node's Raft
 // state so that it alone is the membership, keeping its data (etcd's --force-new-cluster).
-import path from 'node:path';
-import fs from 'node:fs';
-import { Registry } from '../registry/registry.js';
-import { entryCommand } from './raft-log.js';
-import { SqliteStorage } from './sqlite-storage.js';
-import { persistedConf, setIdentity, storedIdentity } from './identity.js';
+import type { SqliteStorage } from './sqlite-storage.js';
+import { entryPayload, type StateMachine } from './state-machine.js';
+import { persistedConf, setIdentity } from './identity.js';
 import { makeConf } from './core/conf.js';
 import type { NodeId } from './core/types.js';
 
@@ -21,8 +18,8 @@ export interface RecoverResult {
  * quorum gone, the survivor's log is the best history left — then the log is replaced by
  * a snapshot at its last index whose membership is just `id`. One transaction.
  */
-export function rewriteAsSoleMember(registry: Registry, storage: SqliteStorage, id: NodeId): RecoverResult {
-  const db = registry.db;
+export function rewriteAsSoleMember(sm: StateMachine, storage: SqliteStorage, id: NodeId): RecoverResult {
+  const db = sm.db;
   const p = storage.load();
   const snap = p.snapshot;
   const last = p.entries[p.entries.length - 1];
@@ -30,32 +27,17 @@ export function rewriteAsSoleMember(registry: Registry, storage: SqliteStorage, 
   const term = last?.term ?? snap?.term ?? 0;
   const previousVoters = persistedConf(p).voters;
   db.transaction(() => {
-    if (snap && snap.index > registry.appliedIndex()) registry.restore(snap.data, snap.index);
+    if (snap && snap.index > sm.appliedIndex()) sm.restore(snap.data, snap.index);
     for (const e of p.entries) {
-      if (e.index <= registry.appliedIndex()) continue;
-      registry.apply(e.index, entryCommand(e));
+      if (e.index <= sm.appliedIndex()) continue;
+      sm.applyEntry(e.index, entryPayload(e));
     }
     storage.save({
-      snapshot: { index, term, confState: makeConf([id]), data: registry.snapshot() },
+      snapshot: { index, term, confState: makeConf([id]), data: sm.snapshot() },
       hardState: { term: Math.max(p.hardState.term, term), vote: '', commit: index },
       entries: [],
     });
     setIdentity(db, id);
   })();
   return { id, index, term, previousVoters };
-}
-
-/** `tsmesos recover --force-new-cluster`: start the node again with `up --role master`, grow it with `masters add`. */
-export function forceNewCluster(dataDir: string, idOverride?: NodeId): RecoverResult {
-  const dir = path.join(dataDir, 'master');
-  if (!fs.existsSync(path.join(dir, 'registry.db'))) throw new Error(`no master data in ${dataDir}`);
-  const registry = Registry.open(dir);
-  try {
-    const storage = new SqliteStorage(registry.db);
-    const id = idOverride ?? storedIdentity(registry.db);
-    if (!id) throw new Error('this data directory does not record its master address; pass --ip and --port');
-    return rewriteAsSoleMember(registry, storage, id);
-  } finally {
-    registry.close();
-  }
 }

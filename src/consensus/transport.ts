@@ -10,13 +10,13 @@
 // ROTATE_MS so no server-side request timeout ever cuts one mid-write. A peer that does not
 // know STREAM_PATH (404: an older version) is spoken to with one POST per batch to
 // MESSAGES_PATH, one in flight at a time, as before.
-import http from 'node:http';
+import type http from 'node:http';
 import type { Message, NodeId } from './core/types.js';
 import { toWire } from './wire.js';
 import type { Clock } from '../lib/clock.js';
 import type { Rng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
-import { parseHostPort } from '../lib/http-client.js';
+import { parseHostPort, type HttpClient } from '../lib/http-client.js';
 import { NO_PEER_AUTH, type PeerAuthenticator } from './peer-auth.js';
 
 export const RAFT_PREFIX = '/tsmesos/raft/v1';
@@ -64,8 +64,8 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv = process.env): TransportFa
 
 export interface HttpTransportOptions {
   self: NodeId;
-  /** Source address of every peer connection (the node's --ip). */
-  localAddress?: string;
+  /** Every peer connection goes through it (it carries the node's --ip as source address). */
+  http: HttpClient;
   clock: Clock;
   rng: Rng;
   logger: Logger;
@@ -108,7 +108,7 @@ export class HttpTransport implements Transport {
   stats = { sent: 0, dropped: 0, failedBatches: 0, streams: 0 };
 
   constructor(private readonly opts: HttpTransportOptions) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = opts.http.keepAliveAgent(1);
     this.auth = opts.auth ?? NO_PEER_AUTH;
   }
 
@@ -231,10 +231,9 @@ export class HttpTransport implements Transport {
       p.queue = [];
       return null;
     }
-    const req = http.request({
-      host: target.host, port: target.port, path: STREAM_PATH, method: 'POST', agent: false,
+    const req = this.opts.http.createRequest({
+      host: target.host, port: target.port, path: STREAM_PATH, method: 'POST',
       headers: { 'Content-Type': 'application/x-ndjson', [STREAM_FROM_HEADER]: this.opts.self, ...this.auth.outgoingHeaders() },
-      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
     });
     const now = this.opts.clock.monotonic();
     // The receiver acks as soon as it accepts the stream: no answer within timeoutMs is a failure too.
@@ -342,10 +341,9 @@ export class HttpTransport implements Transport {
 
   private post(host: string, port: number, body: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = http.request({
+      const req = this.opts.http.createRequest({
         host, port, path: MESSAGES_PATH, method: 'POST', agent: this.agent,
         headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...this.auth.outgoingHeaders() },
-        ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
       });
       req.setTimeout(this.opts.timeoutMs ?? 1000, () => req.destroy(new Error(`peer ${host}:${port} timed out`)));
       req.on('socket', (sock) => sock.setNoDelay(true));

@@ -1,7 +1,16 @@
 import http from 'node:http';
 
-// Node http client with a fixed source address: partition tests need every
-// node's connections to leave from its own --ip (environment.md).
+// THE client stack for every outgoing request (agent -> master, Raft peers, the CLI): one
+// HttpClient per process role, created with its options once, so transport security (TLS,
+// a pinned CA) can later land in this file alone. Connections leave from a fixed source
+// address when given: partition tests need every node's traffic to come from its own --ip.
+
+export interface HttpClientOptions {
+  /** Source address of every connection (the node's --ip). */
+  localAddress?: string;
+  /** Default deadline for the TCP connection (a blackholed peer never answers the SYN). Default 3000 ms. */
+  connectTimeoutMs?: number;
+}
 
 export interface HttpTarget {
   host: string;
@@ -9,14 +18,21 @@ export interface HttpTarget {
   path: string;
 }
 
+/** A request the caller drives itself (streams): only where it goes and how it is sent. */
+export interface RawRequestOptions extends HttpTarget {
+  method?: string;
+  headers?: Record<string, string>;
+  /** A pool from keepAliveAgent(), or false (default) for a connection of its own. */
+  agent?: http.Agent | false;
+}
+
 export interface RequestOptions extends HttpTarget {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  localAddress?: string;
   /** Idle timeout once connected. */
   timeoutMs?: number;
-  /** Deadline for the TCP connection (a blackholed peer never answers the SYN). Default 3000 ms. */
+  /** Deadline for the TCP connection; default: the client's. */
   connectTimeoutMs?: number;
   /** Deadline for the response head. Default: none. */
   responseTimeoutMs?: number;
@@ -37,52 +53,6 @@ export function parseHostPort(s: string): { host: string; port: number } | null 
   return { host: m[1]!, port };
 }
 
-/** Opens a request and resolves with the response head; the caller consumes the stream. */
-export function openRequest(opts: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: opts.host,
-      port: opts.port,
-      path: opts.path,
-      method: opts.method ?? 'GET',
-      headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
-      ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
-      agent: false,
-    });
-    if (opts.timeoutMs !== undefined) {
-      req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`request to ${opts.host}:${opts.port}${opts.path} timed out`)));
-    }
-    const connectMs = opts.connectTimeoutMs ?? 3000;
-    req.on('socket', (sock) => {
-      if (!sock.connecting) return;
-      const t = setTimeout(() => req.destroy(new Error(`connecting to ${opts.host}:${opts.port} timed out after ${connectMs} ms`)), connectMs);
-      sock.once('connect', () => clearTimeout(t));
-      sock.once('close', () => clearTimeout(t));
-    });
-    let responseTimer: NodeJS.Timeout | undefined;
-    if (opts.responseTimeoutMs !== undefined) {
-      const ms = opts.responseTimeoutMs;
-      responseTimer = setTimeout(() => req.destroy(new Error(`no response from ${opts.host}:${opts.port} within ${ms} ms`)), ms);
-    }
-    req.on('error', (e) => {
-      clearTimeout(responseTimer);
-      reject(e);
-    });
-    req.on('response', (res) => {
-      clearTimeout(responseTimer);
-      resolve({ req, res });
-    });
-    req.end(opts.body);
-  });
-}
-
-export async function request(opts: RequestOptions): Promise<HttpResponse> {
-  const { res } = await openRequest({ timeoutMs: 10_000, ...opts });
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
-}
-
 /** Resolves a Mesos-style redirect `Location: //host:port/path` against the current target. */
 export function followLocation(location: string, current: HttpTarget): HttpTarget | null {
   try {
@@ -93,13 +63,83 @@ export function followLocation(location: string, current: HttpTarget): HttpTarge
   }
 }
 
-/** `request`, following up to `maxRedirects` Mesos-style 307s (`Location: //leader:port/path`) to the leader. */
-export async function requestFollowingRedirects(opts: RequestOptions, maxRedirects = 3): Promise<HttpResponse> {
-  let target: RequestOptions = opts;
-  for (let i = 0; ; i++) {
-    const res = await request(target);
-    const next = res.status === 307 && i < maxRedirects && typeof res.headers.location === 'string' ? followLocation(res.headers.location, target) : null;
-    if (!next) return res;
-    target = { ...target, ...next };
+export class HttpClient {
+  constructor(private readonly options: HttpClientOptions = {}) {}
+
+  /** THE place an outgoing request is created; the caller writes the body and reads the response. */
+  createRequest(opts: RawRequestOptions): http.ClientRequest {
+    return http.request({
+      host: opts.host,
+      port: opts.port,
+      path: opts.path,
+      method: opts.method ?? 'GET',
+      ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
+      ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
+      agent: opts.agent ?? false,
+    });
+  }
+
+  /** A pool of kept-alive connections for createRequest (at most `maxSockets` per peer). */
+  keepAliveAgent(maxSockets: number): http.Agent {
+    return new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** Opens a request and resolves with the response head; the caller consumes the stream. */
+  open(opts: RequestOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+    return new Promise((resolve, reject) => {
+      const req = this.createRequest({
+        host: opts.host,
+        port: opts.port,
+        path: opts.path,
+        method: opts.method ?? 'GET',
+        headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+      });
+      if (opts.timeoutMs !== undefined) {
+        req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`request to ${opts.host}:${opts.port}${opts.path} timed out`)));
+      }
+      const connectMs = opts.connectTimeoutMs ?? this.options.connectTimeoutMs ?? 3000;
+      req.on('socket', (sock) => {
+        if (!sock.connecting) return;
+        const t = setTimeout(() => req.destroy(new Error(`connecting to ${opts.host}:${opts.port} timed out after ${connectMs} ms`)), connectMs);
+        sock.once('connect', () => clearTimeout(t));
+        sock.once('close', () => clearTimeout(t));
+      });
+      let responseTimer: NodeJS.Timeout | undefined;
+      if (opts.responseTimeoutMs !== undefined) {
+        const ms = opts.responseTimeoutMs;
+        responseTimer = setTimeout(() => req.destroy(new Error(`no response from ${opts.host}:${opts.port} within ${ms} ms`)), ms);
+      }
+      req.on('error', (e) => {
+        clearTimeout(responseTimer);
+        reject(e);
+      });
+      req.on('response', (res) => {
+        clearTimeout(responseTimer);
+        resolve({ req, res });
+      });
+      req.end(opts.body);
+    });
+  }
+
+  /** A whole request and its response body (10 s idle timeout unless given). */
+  async request(opts: RequestOptions): Promise<HttpResponse> {
+    const { res } = await this.open({ timeoutMs: 10_000, ...opts });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /** `request`, following up to `maxRedirects` Mesos-style 307s (`Location: //leader:port/path`) to the leader. */
+  async requestFollowingRedirects(opts: RequestOptions, maxRedirects = 3): Promise<HttpResponse> {
+    let target: RequestOptions = opts;
+    for (let i = 0; ; i++) {
+      const res = await this.request(target);
+      const next = res.status === 307 && i < maxRedirects && typeof res.headers.location === 'string' ? followLocation(res.headers.location, target) : null;
+      if (!next) return res;
+      target = { ...target, ...next };
+    }
   }
 }
+
+/** For callers with no source address to keep (the CLI): the same stack with default options. */
+export const defaultHttpClient = new HttpClient();

@@ -10,7 +10,7 @@ export interface LeaderAddress {
 /**
  * Leadership gates the master's services in one place: handlers ask this, never
  * "am I leader?" on their own. The Raft driver's implementation follows elections
- * (src/consensus/leadership.ts).
+ * (src/ha/raft-leadership.ts).
  */
 export interface Leadership {
   /** The running master services when this node leads, else null. */

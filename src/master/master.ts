@@ -16,6 +16,7 @@ import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
 import { MasterEvents } from './events.js';
 import { feedFrameworkStreams } from './framework-feed.js';
+import { LeaderServices, delayedService, periodicService } from './leader-services.js';
 
 export interface MasterOptions {
   ip: string;
@@ -38,9 +39,8 @@ export class Master {
   readonly agents: Agents;
   readonly schedulerCalls: SchedulerCalls;
   readonly agentCalls: AgentCalls;
-  private allocationTimer: { cancel(): void } | null = null;
-  private stragglerTimer: { cancel(): void } | null = null;
-  private livenessTimer: { cancel(): void } | null = null;
+  /** Started once the registry is recovered, stopped with the master; others may register theirs before start(). */
+  readonly services: LeaderServices;
   private allocationPending = false;
   private stopped = false;
 
@@ -77,26 +77,26 @@ export class Master {
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.schedulerCalls = new SchedulerCalls(this);
     this.agentCalls = new AgentCalls(this);
+    this.services = new LeaderServices(opts.logger);
+    const { clock, logger } = this.ctx;
+    this.services.register(periodicService('allocator', clock, timings.allocationIntervalMs, () => this.allocateNow()));
+    this.services.register(periodicService('agent-liveness', clock, timings.agentHeartbeatMs, () => this.agents.closeSilent()));
+    this.services.register(delayedService('agent-reregister-timeout', clock, timings.agentReregisterTimeoutMs, () => {
+      this.agents.markStragglersUnreachable().catch((e: unknown) => logger.error('marking agents unreachable failed', { error: e instanceof Error ? e.message : String(e) }));
+    }));
   }
 
-  /** Loads the registry (agents and frameworks come back as recovered) and starts allocating. */
+  /** Loads the registry (agents and frameworks come back as recovered), then starts the leader services. */
   start(): void {
     this.agents.recover();
     this.frameworks.recover();
     this.ctx.events.emit({ type: 'LEADER_ELECTED', masterId: this.ctx.info.id, at: this.ctx.clock.now() });
-    this.allocationTimer = this.ctx.clock.setInterval(() => this.allocateNow(), this.ctx.timings.allocationIntervalMs);
-    this.livenessTimer = this.ctx.clock.setInterval(() => this.agents.closeSilent(), this.ctx.timings.agentHeartbeatMs);
-    this.stragglerTimer = this.ctx.clock.setTimeout(() => {
-      if (this.stopped) return;
-      this.agents.markStragglersUnreachable().catch((e: unknown) => this.ctx.logger.error('marking agents unreachable failed', { error: e instanceof Error ? e.message : String(e) }));
-    }, this.ctx.timings.agentReregisterTimeoutMs);
+    this.services.startAll();
   }
 
   stop(): void {
     this.stopped = true;
-    this.allocationTimer?.cancel();
-    this.stragglerTimer?.cancel();
-    this.livenessTimer?.cancel();
+    this.services.stopAll();
     this.frameworks.shutdown();
     this.agents.shutdown();
   }

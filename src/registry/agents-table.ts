@@ -1,7 +1,30 @@
 import type Database from 'better-sqlite3';
-import type { AgentRecord } from './commands.js';
+import type { Resource } from '../domain/resources.js';
+import type { Attribute } from '../domain/attributes.js';
+import type { ReplicatedModule } from './replicated-module.js';
+import { unreachableTable } from './unreachable-table.js';
 
-// One module per table: the only code that reads or writes `agents`.
+// One module per table: the only code that reads or writes `agents`, and the replicated
+// module of the admitted and unreachable agents (Mesos registry `slaves` and `unreachable`).
+
+export interface AgentRecord {
+  id: string;
+  hostname: string;
+  ip: string;
+  port: number;
+  resources: Resource[];
+  attributes: Attribute[];
+  registeredAt: number;
+}
+
+export type AgentCommand =
+  | { type: 'ADMIT_AGENT'; agent: AgentRecord }
+  | { type: 'UPDATE_AGENT'; agent: AgentRecord }
+  | { type: 'REMOVE_AGENT'; agentId: string; at: number }
+  /** Mesos MarkSlaveUnreachable / MarkSlaveReachable. */
+  | { type: 'MARK_AGENT_UNREACHABLE'; agentId: string; at: number }
+  | { type: 'MARK_AGENT_REACHABLE'; agentId: string };
+
 interface AgentRow { id: string; hostname: string; ip: string; port: number; resources: string; attributes: string; registered_at: number }
 
 const fromRow = (r: AgentRow): AgentRecord => ({
@@ -36,4 +59,21 @@ export const agentsTable = {
     const r = db.prepare('SELECT * FROM agents WHERE id = ?').get(id) as AgentRow | undefined;
     return r ? fromRow(r) : undefined;
   },
+};
+
+export const agentsModule: ReplicatedModule<AgentCommand> = {
+  name: 'agents',
+  apply: {
+    ADMIT_AGENT: (db, cmd) => agentsTable.upsert(db, cmd.agent),
+    UPDATE_AGENT: (db, cmd) => agentsTable.upsert(db, cmd.agent),
+    REMOVE_AGENT: (db, cmd) => {
+      agentsTable.remove(db, cmd.agentId);
+      unreachableTable.clear(db, cmd.agentId);
+    },
+    MARK_AGENT_UNREACHABLE: (db, cmd) => {
+      if (agentsTable.get(db, cmd.agentId)) unreachableTable.mark(db, cmd.agentId, cmd.at);
+    },
+    MARK_AGENT_REACHABLE: (db, cmd) => unreachableTable.clear(db, cmd.agentId),
+  },
+  tables: [{ name: 'agents' }, { name: 'unreachable_agents' }],
 };

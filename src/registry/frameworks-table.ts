@@ -1,9 +1,21 @@
 import type Database from 'better-sqlite3';
-import type { FrameworkRecord } from './commands.js';
 import { decode, encode } from '../wire/codec.js';
 import { FrameworkInfo } from '../wire/mesos.js';
+import type { ReplicatedModule } from './replicated-module.js';
 
 // One module per table: `frameworks` and the tombstones in `removed_frameworks`.
+
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  registeredAt: number;
+}
+
+export type FrameworkCommand =
+  | { type: 'ADD_FRAMEWORK'; framework: FrameworkRecord }
+  | { type: 'UPDATE_FRAMEWORK'; framework: FrameworkRecord }
+  | { type: 'REMOVE_FRAMEWORK'; frameworkId: string; at: number };
+
 interface FrameworkRow { id: string; info: string; registered_at: number }
 
 const fromRow = (r: FrameworkRow): FrameworkRecord => ({
@@ -30,4 +42,14 @@ export const frameworksTable = {
   isRemoved(db: Database.Database, id: string): boolean {
     return db.prepare('SELECT 1 FROM removed_frameworks WHERE id = ?').get(id) !== undefined;
   },
+};
+
+export const frameworksModule: ReplicatedModule<FrameworkCommand> = {
+  name: 'frameworks',
+  apply: {
+    ADD_FRAMEWORK: (db, cmd) => frameworksTable.upsert(db, cmd.framework),
+    UPDATE_FRAMEWORK: (db, cmd) => frameworksTable.upsert(db, cmd.framework),
+    REMOVE_FRAMEWORK: (db, cmd) => frameworksTable.remove(db, cmd.frameworkId, cmd.at),
+  },
+  tables: [{ name: 'frameworks' }, { name: 'removed_frameworks' }],
 };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ReplicatedModule } from './replicated-module.js';
 
 // Prepared once per connection: apply() reads and writes the applied index for every entry.
 const statements = new WeakMap<Database.Database, { get: Database.Statement; set: Database.Statement }>();
@@ -26,4 +27,18 @@ export const metaTable = {
   appliedIndex(db: Database.Database): number {
     return Number(metaTable.get(db, 'applied_index') ?? '0');
   },
+};
+
+/** Raft no-op or a test marker: applies nothing but advances the applied index. */
+export type MetaCommand = { type: 'NOOP' };
+
+/** Keys that are this node's own bookkeeping, never replicated: the snapshot index replaces applied_index. */
+const LOCAL_META_KEYS: ReadonlySet<string> = new Set(['applied_index']);
+
+export const metaModule: ReplicatedModule<MetaCommand> = {
+  name: 'meta',
+  apply: {
+    NOOP: () => undefined,
+  },
+  tables: [{ name: 'registry_meta', isLocalRow: (row) => LOCAL_META_KEYS.has(String(row['key'])) }],
 };

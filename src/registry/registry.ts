@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from '../lib/sqlite.js';
 import { migrate } from './migrations.js';
 import { applyCommand } from './apply.js';
-import type { AgentRecord, FrameworkRecord, RegistryCommand } from './commands.js';
+import { decodeCommandBytes, type AgentRecord, type FrameworkRecord, type RegistryCommand } from './commands.js';
+import type { StateMachine } from '../consensus/state-machine.js';
 import { agentsTable } from './agents-table.js';
 import { frameworksTable } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
@@ -12,7 +13,7 @@ import { unreachableTable } from './unreachable-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
-export class Registry {
+export class Registry implements StateMachine {
   private constructor(readonly db: Database.Database) {}
 
   static open(dataDir: string): Registry {
@@ -27,6 +28,11 @@ export class Registry {
     // The Raft driver already holds a transaction around a whole Ready: no savepoint per entry.
     if (this.db.inTransaction) applyCommand(this.db, index, cmd);
     else this.db.transaction(() => applyCommand(this.db, index, cmd))();
+  }
+
+  /** A committed Raft entry: its payload is an encoded command; none (no-op, membership change) is a NOOP. */
+  applyEntry(index: number, command: Uint8Array | null): void {
+    this.apply(index, command === null ? { type: 'NOOP' } : decodeCommandBytes(command));
   }
 
   /** The replicated tables as bytes (a Raft snapshot image at appliedIndex()). */

@@ -1,13 +1,10 @@
 import type Database from 'better-sqlite3';
 import { metaTable } from './meta-table.js';
+import { SNAPSHOT_TABLES } from './modules.js';
 
-// A whole-registry image for Raft snapshots: every replicated table as rows of JSON,
-// restored in one transaction. The local bookkeeping (applied_index) is not part of the
-// image: the snapshot index replaces it.
-
-/** Replicated tables, in restore order. */
-const TABLES = ['agents', 'frameworks', 'removed_frameworks', 'unreachable_agents', 'registry_meta'] as const;
-const LOCAL_META_KEYS: ReadonlySet<string> = new Set(['applied_index']);
+// A whole-registry image for Raft snapshots: every replicated table (declared by the modules
+// in modules.ts) as rows of JSON, restored in one transaction. The local bookkeeping rows
+// (applied_index) are not part of the image: the snapshot index replaces them.
 
 interface Image {
   readonly format: 1;
@@ -23,10 +20,10 @@ export function snapshotRegistry(db: Database.Database): Uint8Array {
     format: 1,
     tables: db.transaction(() => {
       const out: Record<string, Record<string, unknown>[]> = {};
-      for (const t of TABLES) {
-        let rows = db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all() as Record<string, unknown>[];
-        if (t === 'registry_meta') rows = rows.filter((r) => !LOCAL_META_KEYS.has(String(r['key'])));
-        out[t] = rows;
+      for (const t of SNAPSHOT_TABLES) {
+        const rows = db.prepare(`SELECT * FROM ${t.name} ORDER BY rowid`).all() as Record<string, unknown>[];
+        const isLocal = t.isLocalRow;
+        out[t.name] = isLocal ? rows.filter((r) => !isLocal(r)) : rows;
       }
       return out;
     })(),
@@ -39,8 +36,9 @@ export function restoreRegistry(db: Database.Database, bytes: Uint8Array, index:
   const image = (bytes.length === 0 ? { format: 1, tables: {} } : JSON.parse(decoder.decode(bytes))) as Image;
   if (image.format !== 1) throw new Error(`registry snapshot format ${String(image.format)} is not supported by this binary`);
   db.transaction(() => {
-    for (const t of TABLES) db.prepare(`DELETE FROM ${t}`).run();
-    for (const t of TABLES) {
+    const tables = SNAPSHOT_TABLES.map((t) => t.name);
+    for (const t of tables) db.prepare(`DELETE FROM ${t}`).run();
+    for (const t of tables) {
       for (const row of image.tables[t] ?? []) {
         const cols = Object.keys(row);
         if (!cols.every((c) => /^[a-z_]+$/.test(c))) throw new Error(`registry snapshot: bad column in ${t}`);

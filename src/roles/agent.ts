@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { UpConfig } from '../cli/up-config.js';
+import type { RoleConfig } from './config.js';
 import { agentApp } from '../api/agent-app.js';
 import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
@@ -14,7 +14,7 @@ import type { Containerizer } from '../containerizer/types.js';
 import type { RunningRole } from './master.js';
 
 /** Composition root of an agent: detected resources + containerizers + master link + HTTP. Wiring only. */
-export async function startAgent(config: UpConfig, logger: Logger): Promise<RunningRole> {
+export async function startAgent(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   const workDir = path.join(config.dataDir, 'agent');
   const resources = detectResources(config.resources ?? Resources.empty(), readHostFacts(workDir));
   const members: Containerizer[] = [];

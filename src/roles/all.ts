@@ -1,10 +1,10 @@
-import type { UpConfig } from '../cli/up-config.js';
+import type { RoleConfig } from './config.js';
 import type { Logger } from '../lib/log.js';
 import { startMaster, type RunningRole } from './master.js';
 import { startAgent } from './agent.js';
 
 /** Master and agent in one process; the agent joins over HTTP exactly as a remote agent would. */
-export async function startAll(config: UpConfig, logger: Logger): Promise<RunningRole> {
+export async function startAll(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   const master = await startMaster(config, logger);
   let agent: RunningRole;
   try {

@@ -1,14 +1,15 @@
-import type { UpConfig } from '../cli/up-config.js';
+import type { RoleConfig } from './config.js';
 import { masterApp } from '../api/master-app.js';
 import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
 import { listen, type RunningServer } from '../lib/http-server.js';
+import { HttpClient } from '../lib/http-client.js';
 import { Registry } from '../registry/registry.js';
 import { Master } from '../master/master.js';
 import { RaftDriver } from '../consensus/driver.js';
-import { RaftLog } from '../consensus/raft-log.js';
-import { RaftLeadership } from '../consensus/leadership.js';
+import { RaftLog } from '../ha/raft-command-log.js';
+import { RaftLeadership } from '../ha/raft-leadership.js';
 import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
 import { raftApp } from '../consensus/http-api.js';
 import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
@@ -24,7 +25,7 @@ export interface RunningRole {
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
  * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
  */
-export async function startMaster(config: UpConfig, logger: Logger): Promise<RunningRole> {
+export async function startMaster(config: RoleConfig, logger: Logger): Promise<RunningRole> {
   const registry = Registry.open(path.join(config.dataDir, 'master'));
   const id = `${config.ip}:${config.masterPort}`;
   const peers = config.peers;
@@ -34,8 +35,8 @@ export async function startMaster(config: UpConfig, logger: Logger): Promise<Run
   let driver: RaftDriver;
   try {
     driver = new RaftDriver({
-      id, registry, bootstrapVoters,
-      transport: new HttpTransport({ self: id, localAddress: config.ip, clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
+      id, stateMachine: registry, bootstrapVoters,
+      transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: config.ip }), clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
       clock: systemClock, rng: systemRng, logger: raftLogger,
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       onFatal: () => {
@@ -57,8 +58,8 @@ export async function startMaster(config: UpConfig, logger: Logger): Promise<Run
     }),
   });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
-    [raftApp(driver, raftLog, { auth: NO_PEER_AUTH, bench })]);
+  const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp]);
   let server: RunningServer;
   try {
     server = await listen(app, config.ip, config.masterPort);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { RaftDriver } from '../../src/consensus/driver.js';
-import { RaftLog } from '../../src/consensus/raft-log.js';
+import { RaftLog } from '../../src/ha/raft-command-log.js';
+import { HttpClient } from '../../src/lib/http-client.js';
 import { HttpTransport, type Transport, type TransportFaults } from '../../src/consensus/transport.js';
 import { raftApp } from '../../src/consensus/http-api.js';
 import type { Message, NodeId } from '../../src/consensus/core/types.js';
@@ -55,7 +56,7 @@ afterEach(() => {
 function startNode(net: Net, id: NodeId, dir: string, voters: readonly NodeId[], extra: Partial<ConstructorParameters<typeof RaftDriver>[0]> = {}): TestNode {
   const registry = Registry.open(path.join(dir, 'master'));
   const driver = new RaftDriver({
-    id, registry, bootstrapVoters: voters, transport: net.transport(id), clock: systemClock, rng: seededRng(id.length * 7919 + Number(id.split(':')[1])),
+    id, stateMachine: registry, bootstrapVoters: voters, transport: net.transport(id), clock: systemClock, rng: seededRng(id.length * 7919 + Number(id.split(':')[1])),
     logger: silentLogger, heartbeatIntervalMs: HEARTBEAT, electionTimeoutMs: ELECTION, ...extra,
   });
   net.nodes.set(id, driver);
@@ -192,13 +193,13 @@ describe('RaftDriver', () => {
         const dir = tempDir('tsmesos-driver-http-');
         const registry = Registry.open(path.join(dir, 'master'));
         const driver = new RaftDriver({
-          id, registry, bootstrapVoters: ids, clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger,
-          transport: new HttpTransport({ self: id, localAddress: '127.0.0.1', clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger, ...(faults ? { faults } : {}) }),
+          id, stateMachine: registry, bootstrapVoters: ids, clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger,
+          transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: '127.0.0.1' }), clock: systemClock, rng: seededRng(Number(id.split(':')[1])), logger: silentLogger, ...(faults ? { faults } : {}) }),
           heartbeatIntervalMs: HEARTBEAT, electionTimeoutMs: ELECTION,
         });
         const log = new RaftLog(driver);
         const app = new Hono();
-        app.route('/', raftApp(driver, log));
+        app.route('/', raftApp(driver));
         servers.push(await listen(app, '127.0.0.1', Number(id.split(':')[1])));
         const n = { id, dir, registry, driver, log };
         nodes.push(n);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { Hono } from 'hono';
+import { HttpClient } from '../../src/lib/http-client.js';
 import { HttpTransport, MESSAGES_PATH } from '../../src/consensus/transport.js';
 import { raftApp } from '../../src/consensus/http-api.js';
 import type { RaftDriver } from '../../src/consensus/driver.js';
-import type { RaftLog } from '../../src/consensus/raft-log.js';
 import { fromWire } from '../../src/consensus/wire.js';
 import type { Message } from '../../src/consensus/core/types.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 function transport(self: string, timeoutMs?: number): HttpTransport {
-  const t = new HttpTransport({ self, localAddress: '127.0.0.1', clock: systemClock, rng: seededRng(1), logger: silentLogger, ...(timeoutMs ? { timeoutMs } : {}) });
+  const t = new HttpTransport({ self, http: new HttpClient({ localAddress: '127.0.0.1' }), clock: systemClock, rng: seededRng(1), logger: silentLogger, ...(timeoutMs ? { timeoutMs } : {}) });
   cleanup.push(() => t.close());
   return t;
 }
@@ -42,7 +42,7 @@ describe('HTTP peer transport', () => {
     const to = `127.0.0.1:${port}`;
     const got: Message[] = [];
     const driver = { receive: (m: Message) => got.push(m) } as unknown as RaftDriver;
-    await serve(raftApp(driver, {} as RaftLog), port);
+    await serve(raftApp(driver), port);
     const t = transport('127.0.0.1:1');
     for (let i = 0; i < 500; i++) t.send([msg('127.0.0.1:1', to, i)]);
     t.send(Array.from({ length: 500 }, (_, i) => msg('127.0.0.1:1', to, 500 + i)));
@@ -56,7 +56,7 @@ describe('HTTP peer transport', () => {
     const port = await freePort();
     const to = `127.0.0.1:${port}`;
     const got: Message[] = [];
-    await serve(raftApp({ receive: (m: Message) => got.push(m) } as unknown as RaftDriver, {} as RaftLog), port);
+    await serve(raftApp({ receive: (m: Message) => got.push(m) } as unknown as RaftDriver), port);
     const t = transport('127.0.0.1:1');
     t.send([msg('127.0.0.1:2', to, 0), msg('127.0.0.1:1', to, 1)]);
     await waitFor('delivered', () => (got.length === 1 ? true : undefined), 5000, 10);

@@ -1,7 +1,11 @@
+import http from 'node:http';
 import net from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { openRequest } from '../../src/lib/http-client.js';
+import { HttpClient } from '../../src/lib/http-client.js';
+
+const client = new HttpClient();
+const openRequest = client.open.bind(client);
 
 // The agent must not hang on a master that never answers: bounded connect and response waits.
 
@@ -36,6 +40,32 @@ describe('http client deadlines', () => {
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
       iptables('-D', port);
+    }
+  });
+});
+
+describe('http client stack', () => {
+  it('every request of a client leaves from its source address', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.socket.remoteAddress ?? '');
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const from = new HttpClient({ localAddress: '127.0.0.2' });
+    try {
+      expect((await from.request({ host: '127.0.0.1', port, path: '/' })).body).toBe('ok');
+      const raw = from.createRequest({ host: '127.0.0.1', port, path: '/', agent: from.keepAliveAgent(1) });
+      await new Promise<void>((resolve, reject) => {
+        raw.on('response', (res) => res.resume().on('end', resolve));
+        raw.on('error', reject);
+        raw.end();
+      });
+      expect(seen.map((a) => a.replace(/^::ffff:/, ''))).toEqual(['127.0.0.2', '127.0.0.2']);
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
   });
 });

@@ -1,19 +1,7 @@
 // The registry's CommandLog on top of the Raft driver.
 import type { CommandLog } from '../registry/command-log.js';
-import { decodeCommand, encodeCommand, type RegistryCommand } from '../registry/commands.js';
-import type { Entry } from './core/types.js';
-import type { RaftDriver } from './driver.js';
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/**
- * The registry command a committed entry stands for. Noop and confChange entries change
- * no table but still advance the applied index (the core derives membership from the log).
- */
-export function entryCommand(e: Entry): RegistryCommand {
-  return e.type === 'normal' ? decodeCommand(decoder.decode(e.data)) : { type: 'NOOP' };
-}
+import { encodeCommandBytes, type RegistryCommand } from '../registry/commands.js';
+import type { RaftDriver } from '../consensus/driver.js';
 
 export class RaftLog implements CommandLog {
   constructor(private readonly driver: RaftDriver) {}
@@ -24,7 +12,7 @@ export class RaftLog implements CommandLog {
    * before the entry applied (its outcome is then unknown: it may still commit).
    */
   propose(cmd: RegistryCommand): Promise<number> {
-    return this.driver.propose(encoder.encode(encodeCommand(cmd)));
+    return this.driver.propose(encodeCommandBytes(cmd));
   }
 
   /** Linearizable read barrier (see RaftDriver.readBarrier). */

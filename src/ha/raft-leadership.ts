@@ -1,12 +1,14 @@
 // Leadership that follows Raft elections: THE gate deciding whether this process runs
-// the master's services.
+// the master's services (the Master and its LeaderServices list, src/master/leader-services.ts).
+// src/ha/ is the only place where the consensus library meets the master: consensus knows
+// no registry or master, the master knows only the CommandLog and Leadership interfaces.
 import type { LeaderAddress, Leadership } from '../master/leadership.js';
 import type { Master } from '../master/master.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { TsmesosError } from '../domain/errors.js';
-import type { RaftDriver } from './driver.js';
+import type { RaftDriver } from '../consensus/driver.js';
 
 export interface RaftLeadershipOptions {
   driver: RaftDriver;
