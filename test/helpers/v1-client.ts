@@ -85,6 +85,33 @@ export class V1Scheduler {
     }
   }
 
+  /** Removes and returns every queued event matching `pred` (no waiting). */
+  takeAll(pred: (e: Event) => boolean): Event[] {
+    const out: Event[] = [];
+    for (let i = 0; i < this.events.length;) {
+      if (pred(this.events[i]!)) out.push(...this.events.splice(i, 1));
+      else i++;
+    }
+    return out;
+  }
+
+  private barriers = 0;
+
+  /**
+   * Resolves once every event the master sent on this stream before now has been received:
+   * an explicit RECONCILE of a task nobody has makes the master send one UPDATE
+   * (TASK_UNKNOWN) on the same stream, after everything it sent earlier; that UPDATE is
+   * consumed here. What is not queued after `barrier()` was not sent: this is how tests prove
+   * an absence without sleeping. (The master stays silent while an agent is `recovered`,
+   * as Mesos does: no barrier then.)
+   */
+  async barrier(): Promise<void> {
+    const taskId = `barrier-${++this.barriers}-${this.frameworkId}`;
+    const r = await this.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId } }] } });
+    if (r.status !== 202) throw new Error(`barrier RECONCILE answered ${r.status}: ${r.text}`);
+    await this.next((e) => e.type === 'UPDATE' && updateOf(e).task_id.value === taskId, 10_000);
+  }
+
   async call(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const res = await fetch(new URL('/api/v1/scheduler', this.master), {
       method: 'POST',
@@ -112,3 +139,22 @@ export class V1Scheduler {
 
 export const updateOf = (e: Event): { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string }; message?: string; reason?: string; source?: string } =>
   (e['update'] as { status: { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string } } }).status;
+
+export interface Offer {
+  id: { value: string };
+  agent_id: { value: string };
+  framework_id?: { value: string };
+  resources?: { name: string; type: string; scalar?: { value: number } }[];
+}
+
+/**
+ * The offers of an OFFERS event. The one place that knows the event's shape: today
+ * `{"type":"OFFERS","offers":[...]}`, Mesos's is `{"type":"OFFERS","offers":{"offers":[...]}}`.
+ */
+export function offersOf(e: Event): Offer[] {
+  const o = e['offers'];
+  if (Array.isArray(o)) return o as Offer[];
+  return ((o as { offers?: Offer[] } | undefined)?.offers) ?? [];
+}
+
+export const isOffers = (e: Event): boolean => e.type === 'OFFERS';
