@@ -99,15 +99,15 @@ export class V1Scheduler {
 
   /**
    * Resolves once every event the master sent on this stream before now has been received:
-   * an explicit RECONCILE of a task nobody has makes the master send one UPDATE
-   * (TASK_UNKNOWN) on the same stream, after everything it sent earlier; that UPDATE is
-   * consumed here. What is not queued after `barrier()` was not sent: this is how tests prove
-   * an absence without sleeping. (The master stays silent while an agent is `recovered`,
-   * as Mesos does: no barrier then.)
+   * an explicit RECONCILE of a task nobody has, on an agent nobody knows, makes the master
+   * send one UPDATE (TASK_UNKNOWN) on the same stream, after everything it sent earlier;
+   * that UPDATE is consumed here. What is not queued after `barrier()` was not sent: this is
+   * how tests prove an absence without sleeping.
    */
   async barrier(): Promise<void> {
-    const taskId = `barrier-${++this.barriers}-${this.frameworkId}`;
-    const r = await this.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId } }] } });
+    const n = ++this.barriers;
+    const taskId = `barrier-task-${n}`;
+    const r = await this.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId }, agent_id: { value: `barrier-agent-${n}` } }] } });
     if (r.status !== 202) throw new Error(`barrier RECONCILE answered ${r.status}: ${r.text}`);
     await this.next((e) => e.type === 'UPDATE' && updateOf(e).task_id.value === taskId, 10_000);
   }
