@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRng, type Rng } from '../../src/lib/rng.js';
 import { inProcessCluster } from '../helpers/in-process.js';
-import { V1Scheduler } from '../helpers/v1-client.js';
+import { V1Scheduler, offersOf } from '../helpers/v1-client.js';
 
 // Seeded structural fuzzing of every JSON endpoint: random mutations of valid calls
 // (wrong types, missing and extra fields, huge numbers, hostile strings, deep nesting).
@@ -77,7 +77,7 @@ describe(`structural fuzzing (FUZZ_SEED=${SEED}, ${CASES} cases per endpoint)`, 
       // A live framework, so mutated calls get past authentication into the deeper validation.
       const fw = new V1Scheduler(cluster.master);
       await fw.subscribe({ user: 'u', name: 'fuzz-target', failover_timeout: 600 });
-      const offers = ((await fw.next((e) => e.type === 'OFFERS'))['offers'] as { id: { value: string }; agent_id: { value: string } }[]);
+      const offers = offersOf(await fw.next((e) => e.type === 'OFFERS'));
       const live = JSON.stringify(seeds).replaceAll('"value":"f"', `"value":"${fw.frameworkId}"`).replaceAll('"value":"o"', `"value":"${offers[0]!.id.value}"`).replaceAll('"value":"a"', `"value":"${offers[0]!.agent_id.value}"`);
       seeds = JSON.parse(live) as unknown[];
       for (let i = 0; i < CASES; i++) {

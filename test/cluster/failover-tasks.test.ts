@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, getJson, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
 import { MasterNode, expectRedirectsToLeader, heal, partition, requireIptables, servingLeader as servingLeaderWithin } from '../helpers/masters.js';
-import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
+import { V1Scheduler, offersOf, updateOf, type Event } from '../helpers/v1-client.js';
 
 // Master failover with running tasks, multi-process on the real binary
 // (TSMESOS_TEST_FROM_SOURCE=1 runs the source). Three masters on 127.0.3.1-3 and one
@@ -198,7 +198,7 @@ describe('master failover with running tasks (multi-process)', () => {
     frameworkId = s.frameworkId;
     fw = s;
 
-    const offer = (await s.next((e) => e.type === 'OFFERS'))['offers'] as { id: { value: string }; agent_id: { value: string } }[];
+    const offer = offersOf(await s.next((e) => e.type === 'OFFERS'));
     expect(offer[0]!.agent_id.value).toBe(agentId);
     const task = (id: string): Record<string, unknown> => ({
       name: id, task_id: { value: id }, agent_id: { value: agentId },

@@ -151,10 +151,10 @@ export interface Offer {
  * The offers of an OFFERS event. The one place that knows the event's shape: today
  * `{"type":"OFFERS","offers":[...]}`, Mesos's is `{"type":"OFFERS","offers":{"offers":[...]}}`.
  */
-export function offersOf(e: Event): Offer[] {
+export function offersOf<T = Offer>(e: Event): T[] {
   const o = e['offers'];
-  if (Array.isArray(o)) return o as Offer[];
-  return ((o as { offers?: Offer[] } | undefined)?.offers) ?? [];
+  if (Array.isArray(o)) return o as T[];
+  return ((o as { offers?: T[] } | undefined)?.offers) ?? [];
 }
 
 export const isOffers = (e: Event): boolean => e.type === 'OFFERS';
