@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FakeContainerizer } from '../helpers/fake-containerizer.js';
-import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
+import { simCluster } from '../helpers/sim-cluster.js';
 import { V1Scheduler, isOffers, offersOf, updateOf, type Event, type Offer } from '../helpers/v1-client.js';
 
 // Mesos scheduler semantics ported from scheduler_http_api_tests, master_tests and reconciliation_tests.
 // Each test has its own in-process cluster (real master, agent, SQLite, loopback HTTP) on a manual
 // clock: deadlines are checked on both sides (1 ms before: nothing, proven by a stream barrier;
-// at the deadline: the event), and no test sleeps.
+// at the deadline: the event), and no test sleeps. Clients and cluster close when a test ends.
 
 async function firstOffer(s: V1Scheduler): Promise<Offer> {
   return offersOf(await s.next(isOffers))[0]!;
@@ -21,13 +21,6 @@ const launchCall = (offerIds: string[], tasks: Record<string, unknown>[], refuse
 const isUpdateFor = (id: string) => (e: Event): boolean => e.type === 'UPDATE' && updateOf(e).task_id.value === id;
 const cpusOf = (o: Offer): number => o.resources?.find((r) => r.name === 'cpus')?.scalar?.value ?? 0;
 
-/** A subscribed scheduler on `c`, closed when the test ends. */
-async function scheduler(c: SimCluster, info: Record<string, unknown>): Promise<V1Scheduler> {
-  const s = new V1Scheduler(c.master);
-  await s.subscribe({ user: 'u', ...info });
-  return s;
-}
-
 /** Nothing matching `pred` was sent on the stream up to now (barrier first, then look). */
 async function expectNone(s: V1Scheduler, pred: (e: Event) => boolean): Promise<void> {
   await s.barrier();
@@ -37,7 +30,7 @@ async function expectNone(s: V1Scheduler, pred: (e: Event) => boolean): Promise<
 describe('scheduler semantics', () => {
   it('SUBSCRIBED carries the framework id, a 15 s heartbeat and master_info; HEARTBEAT comes every 15 s', async () => {
     const c = await simCluster();
-    const s = new V1Scheduler(c.master);
+    const s = c.client();
     const e = await s.subscribe({ user: 'u', name: 'hb' });
     const t0 = c.clock.monotonic();
     const sub = e['subscribed'] as { heartbeat_interval_seconds: number; master_info: { id: string; address: { port: number } } };
@@ -52,13 +45,12 @@ describe('scheduler semantics', () => {
       await s.next(isHeartbeat);
     }
     await s.call({ type: 'TEARDOWN' });
-    s.close();
   });
 
   it('a resubscription with the same id fails over: the old stream gets ERROR and closes', async () => {
     const c = await simCluster();
-    const a = await scheduler(c, { name: 'fo', failover_timeout: 60 });
-    const b = new V1Scheduler(c.master);
+    const a = await c.scheduler({ name: 'fo', failover_timeout: 60 });
+    const b = c.client();
     const sub = await b.subscribe({ user: 'u', name: 'fo', failover_timeout: 60, id: { value: a.frameworkId } });
     expect(sub.type).toBe('SUBSCRIBED');
     expect(b.frameworkId).toBe(a.frameworkId);
@@ -71,16 +63,15 @@ describe('scheduler semantics', () => {
     b.close();
     a.close();
     // A removed framework cannot come back.
-    const r = new V1Scheduler(c.master);
+    const r = c.client();
     const refused = await r.subscribe({ user: 'u', name: 'fo', id: { value: a.frameworkId } });
     expect(refused.type).toBe('ERROR');
     expect((refused['error'] as { message: string }).message).toBe('Framework has been removed');
-    r.close();
   });
 
   it('a disconnected framework stays (inactive) for failover_timeout and is removed at it', async () => {
     const c = await simCluster();
-    const s = await scheduler(c, { name: 'fot', failover_timeout: 30 });
+    const s = await c.scheduler({ name: 'fot', failover_timeout: 30 });
     s.close();
     const fw = async (): Promise<{ active?: boolean; removed: boolean }> => {
       const st = await c.state();
@@ -92,15 +83,14 @@ describe('scheduler semantics', () => {
     expect(await fw()).toEqual({ active: false, removed: false });
     await c.advance(1);
     expect(await fw()).toEqual({ active: undefined, removed: true });
-    const back = new V1Scheduler(c.master);
+    const back = c.client();
     const refused = await back.subscribe({ user: 'u', name: 'fot', id: { value: s.frameworkId } });
     expect((refused['error'] as { message: string }).message).toBe('Framework has been removed');
-    back.close();
   });
 
   it('invalid tasks get TASK_ERROR; invalid offers give TASK_DROPPED/LOST; unused resources come back', async () => {
     const c = await simCluster();
-    const s = await scheduler(c, { name: 'val', capabilities: [{ type: 'PARTITION_AWARE' }] });
+    const s = await c.scheduler({ name: 'val', capabilities: [{ type: 'PARTITION_AWARE' }] });
     const offer = await firstOffer(s);
     const agent = offer.agent_id.value;
     const res = await s.call(launchCall([offer.id.value], [
@@ -134,13 +124,12 @@ describe('scheduler semantics', () => {
     const r2 = updateOf(await s.next(isUpdateFor('ghost')));
     expect(r2.state).toBe('TASK_GONE');
     await s.call({ type: 'TEARDOWN' });
-    s.close();
   });
 
   it('resources left unused by an ACCEPT are offered again after refuse_seconds (at least the allocation interval)', async () => {
     const containerizer = new FakeContainerizer();
     const c = await simCluster({ containerizer });
-    const s = await scheduler(c, { name: 'reoffer' });
+    const s = await c.scheduler({ name: 'reoffer' });
     const offer = await firstOffer(s);
     const t0 = c.clock.monotonic();
     // refuse_seconds 0 still filters for one allocation interval (1 s), as Mesos does.
@@ -160,12 +149,11 @@ describe('scheduler semantics', () => {
     expect(cpusOf(await firstOffer(s))).toBeCloseTo(cpusOf(again));
     expect(containerizer.containers()).toHaveLength(1);
     await s.call({ type: 'TEARDOWN' });
-    s.close();
   });
 
   it('DECLINE filters an agent for refuse_seconds (5 s by default): no offer 1 ms before, one at it', async () => {
     const c = await simCluster();
-    const s = await scheduler(c, { name: 'decline' });
+    const s = await c.scheduler({ name: 'decline' });
     for (const [filters, ms] of [[{ refuse_seconds: 30 }, 30_000], [undefined, 5_000]] as const) {
       const offer = await firstOffer(s);
       const t0 = c.clock.monotonic();
@@ -177,12 +165,11 @@ describe('scheduler semantics', () => {
       s.events.unshift(await s.next(isOffers)); // back in the queue for the next round
     }
     await s.call({ type: 'TEARDOWN' });
-    s.close();
   });
 
   it('REVIVE clears a DECLINE filter at once', async () => {
     const c = await simCluster();
-    const s = await scheduler(c, { name: 'revive' });
+    const s = await c.scheduler({ name: 'revive' });
     const offer = await firstOffer(s);
     await s.call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters: { refuse_seconds: 3600 } } });
     await c.advance(60_000);
@@ -192,12 +179,11 @@ describe('scheduler semantics', () => {
     await s.next(isOffers);
     expect(c.clock.monotonic()).toBe(t); // no time had to pass
     await s.call({ type: 'TEARDOWN' });
-    s.close();
   });
 
   it('a framework whose stream closed is not subscribed: 403', async () => {
     const c = await simCluster();
-    const s = await scheduler(c, { name: 'gone', failover_timeout: 600 });
+    const s = await c.scheduler({ name: 'gone', failover_timeout: 600 });
     const streamId = s.streamId;
     s.close();
     await c.untilSettled('the master to see the stream close', async () => ((await c.state()).frameworks.find((f) => f.id === s.frameworkId)?.active === false ? true : undefined));
@@ -211,7 +197,7 @@ describe('scheduler semantics', () => {
 
   it('UPDATE_FRAMEWORK changes mutable fields (200) and refuses immutable ones (400)', async () => {
     const c = await simCluster({ agent: false });
-    const s = await scheduler(c, { name: 'upd', failover_timeout: 5 });
+    const s = await c.scheduler({ name: 'upd', failover_timeout: 5 });
     const base = { user: 'u', id: { value: s.frameworkId }, failover_timeout: 60 };
     const ok = await s.call({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...base, name: 'renamed' } } });
     expect(ok.status).toBe(200);
@@ -224,6 +210,5 @@ describe('scheduler semantics', () => {
     const wrongId = await s.call({ type: 'UPDATE_FRAMEWORK', update_framework: { framework_info: { ...base, id: { value: 'other' }, name: 'x' } } });
     expect(wrongId.status).toBe(400);
     await s.call({ type: 'TEARDOWN' });
-    s.close();
   });
 });

@@ -7,6 +7,7 @@ import { seededRng, type Rng } from '../../src/lib/rng.js';
 import { startAgent } from '../../src/roles/agent.js';
 import { startMaster, type RunningRole } from '../../src/roles/master.js';
 import { ManualClock, settle } from './manual-clock.js';
+import { V1Scheduler } from './v1-client.js';
 import { freePort, tempDir } from './process.js';
 
 /**
@@ -56,6 +57,7 @@ export class SimCluster {
   private agentRole: RunningRole | null = null;
   private config!: UpConfig;
   private stopped = false;
+  private readonly clients: V1Scheduler[] = [];
 
   private constructor(private readonly opts: SimClusterOptions) {
     this.rng = seededRng(opts.seed ?? 1);
@@ -130,6 +132,21 @@ export class SimCluster {
     return id;
   }
 
+  /** A scheduler client of this cluster's master, closed when the cluster stops. */
+  client(): V1Scheduler {
+    const s = new V1Scheduler(this.master);
+    this.clients.push(s);
+    return s;
+  }
+
+  /** A client subscribed with `info` (user 'u' unless given). */
+  async scheduler(info: Record<string, unknown>): Promise<V1Scheduler> {
+    const s = this.client();
+    const e = await s.subscribe({ user: 'u', ...info });
+    if (e.type !== 'SUBSCRIBED') throw new Error(`SUBSCRIBE failed: ${JSON.stringify(e)}`);
+    return s;
+  }
+
   /** Moves the cluster's time forward (timers fire in order; the event loop settles between instants). */
   advance(ms: number): Promise<void> {
     return this.clock.advance(ms);
@@ -191,11 +208,12 @@ export class SimCluster {
     }
   }
 
-  /** Stops agent and master and removes the data directory. Idempotent; never throws. */
+  /** Closes the clients, stops agent and master, and removes the data directory. Idempotent; never throws. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     const errors: unknown[] = [];
+    for (const s of this.clients) s.close();
     await this.stopAgent().catch((e: unknown) => errors.push(e));
     await this.stopMaster().catch((e: unknown) => errors.push(e));
     fs.rmSync(this.dataDir, { recursive: true, force: true });
