@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { startAll } from '../../src/roles/all.js';
 import { silentLogger } from '../../src/lib/log.js';
@@ -12,5 +13,14 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const running = await startAll(config, silentLogger);
   const master = `http://127.0.0.1:${port}`;
   await waitForActiveAgent(master);
-  return { master, agent: `http://127.0.0.1:${agentPort}`, dataDir, stop: () => running.stop() };
+  return {
+    master, agent: `http://127.0.0.1:${agentPort}`, dataDir,
+    async stop() {
+      try {
+        await running.stop();
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
 }
