@@ -10,14 +10,22 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const port = String(await freePort());
   const agentPort = String(await freePort());
   const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', ...extraFlags }, {});
-  const running = await startAll(config, silentLogger);
   const master = `http://127.0.0.1:${port}`;
-  await waitForActiveAgent(master);
+  let running: Awaited<ReturnType<typeof startAll>> | undefined;
+  try {
+    running = await startAll(config, silentLogger);
+    await waitForActiveAgent(master);
+  } catch (e) {
+    await running?.stop().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  const started = running;
   return {
     master, agent: `http://127.0.0.1:${agentPort}`, dataDir,
     async stop() {
       try {
-        await running.stop();
+        await started.stop();
       } finally {
         fs.rmSync(dataDir, { recursive: true, force: true });
       }
