@@ -18,8 +18,11 @@ export class V1Scheduler {
   /** `Location` headers of the 307s followed by `subscribe` (Mesos: `//leader-host:port/path`). */
   readonly redirects: string[] = [];
 
-  /** `master` is where calls go; `subscribe` moves it to the leader when it follows a 307. */
-  constructor(public master: string) {}
+  /**
+   * `master` is where calls go; `subscribe` moves it to the leader when it follows a 307.
+   * `timeoutMs` is how long `next` waits by default (wall clock: it only turns a hang into a failure).
+   */
+  constructor(public master: string, private readonly opts: { timeoutMs?: number } = {}) {}
 
   /** SUBSCRIBE; with `followRedirects` > 0, a 307 from a non-leading master is followed to its Location. */
   async subscribe(frameworkInfo: Record<string, unknown>, opts: { followRedirects?: number } = {}): Promise<Event> {
@@ -68,7 +71,7 @@ export class V1Scheduler {
   }
 
   /** Next event matching `pred` (consumed from the queue), waiting up to `timeoutMs`. */
-  async next(pred: (e: Event) => boolean, timeoutMs = 20_000): Promise<Event> {
+  async next(pred: (e: Event) => boolean, timeoutMs = this.opts.timeoutMs ?? 20_000): Promise<Event> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.events.findIndex(pred);
