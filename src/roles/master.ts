@@ -1,7 +1,7 @@
 import type { RoleConfig } from './config.js';
 import { masterApp } from '../api/master-app.js';
-import { systemClock } from '../lib/clock.js';
-import { systemRng } from '../lib/rng.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { systemRng, type Rng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
 import { listen, type RunningServer } from '../lib/http-server.js';
 import { HttpClient } from '../lib/http-client.js';
@@ -15,6 +15,12 @@ import { raftApp } from '../consensus/http-api.js';
 import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
 import path from 'node:path';
 
+/** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
+export interface RoleDeps {
+  clock?: Clock;
+  rng?: Rng;
+}
+
 export interface RunningRole {
   /** Graceful stop: no new work, streams closed, registry flushed. */
   stop(): Promise<void>;
@@ -25,7 +31,9 @@ export interface RunningRole {
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
  * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
  */
-export async function startMaster(config: RoleConfig, logger: Logger): Promise<RunningRole> {
+export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+  const clock = deps.clock ?? systemClock;
+  const rng = deps.rng ?? systemRng;
   const registry = Registry.open(path.join(config.dataDir, 'master'));
   const id = `${config.ip}:${config.masterPort}`;
   const peers = config.peers;
@@ -36,8 +44,8 @@ export async function startMaster(config: RoleConfig, logger: Logger): Promise<R
   try {
     driver = new RaftDriver({
       id, stateMachine: registry, bootstrapVoters,
-      transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: config.ip }), clock: systemClock, rng: systemRng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
-      clock: systemClock, rng: systemRng, logger: raftLogger,
+      transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: config.ip }), clock, rng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
+      clock, rng, logger: raftLogger,
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       onFatal: () => {
         logger.error('consensus failed; exiting so a healthy master can take over');
@@ -50,10 +58,10 @@ export async function startMaster(config: RoleConfig, logger: Logger): Promise<R
   }
   const raftLog = new RaftLog(driver);
   const leadership = new RaftLeadership({
-    driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock: systemClock, logger: logger.child('leadership'),
+    driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock, logger: logger.child('leadership'),
     makeMaster: () => new Master({
       ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
-      clock: systemClock, rng: systemRng, logger: logger.child('master'),
+      clock, rng, logger: logger.child('master'),
       timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
     }),
   });

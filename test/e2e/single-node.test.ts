@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, startAllInOne, tempDir, waitFor, type Proc } from '../helpers/process.js';
-import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
+import { V1Scheduler, offersOf as offersOfEvent, updateOf, type Event } from '../helpers/v1-client.js';
 
 // End to end on the built executable: `up --role all`, a v1 framework launches
 // tasks, reads their stdout through the agent, and the cluster survives a restart.
 
 interface Offer { id: { value: string }; agent_id: { value: string }; url?: { address: { ip: string; port: number } }; resources: { name: string }[] }
 
-const offersOf = (e: Event): Offer[] => (e['offers'] as { offers: Offer[] }).offers;
+const offersOf = (e: Event): Offer[] => offersOfEvent<Offer>(e);
 
 async function launch(s: V1Scheduler, offer: Offer, taskId: string, cmd: string): Promise<void> {
   const res = await s.call({

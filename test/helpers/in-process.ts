@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { startAll } from '../../src/roles/all.js';
 import { silentLogger } from '../../src/lib/log.js';
@@ -9,14 +10,26 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const port = String(await freePort());
   const agentPort = String(await freePort());
   const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', ...extraFlags }, {});
-  const running = await startAll(config, silentLogger);
-  const stop = stopAtEnd(() => running.stop()); // also at the end of the file if a test fails first
   const master = `http://127.0.0.1:${port}`;
+  let running: Awaited<ReturnType<typeof startAll>> | undefined;
   try {
+    running = await startAll(config, silentLogger);
     await waitForActiveAgent(master);
   } catch (e) {
-    await stop();
+    await running?.stop().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
-  return { master, agent: `http://127.0.0.1:${agentPort}`, dataDir, stop };
+  const started = running;
+  return {
+    // Registered with the per-file cleanup too, so a failing test never leaves the cluster running.
+    master, agent: `http://127.0.0.1:${agentPort}`, dataDir,
+    stop: stopAtEnd(async () => {
+      try {
+        await started.stop();
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    }),
+  };
 }

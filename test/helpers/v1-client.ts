@@ -20,8 +20,11 @@ export class V1Scheduler {
   /** `Location` headers of the 307s followed by `subscribe` (Mesos: `//leader-host:port/path`). */
   readonly redirects: string[] = [];
 
-  /** `master` is where calls go; `subscribe` moves it to the leader when it follows a 307. */
-  constructor(public master: string) {}
+  /**
+   * `master` is where calls go; `subscribe` moves it to the leader when it follows a 307.
+   * `timeoutMs` is how long `next` waits by default (wall clock: it only turns a hang into a failure).
+   */
+  constructor(public master: string, private readonly opts: { timeoutMs?: number } = {}) {}
 
   /** SUBSCRIBE; with `followRedirects` > 0, a 307 from a non-leading master is followed to its Location. */
   async subscribe(frameworkInfo: Record<string, unknown>, opts: { followRedirects?: number } = {}): Promise<Event> {
@@ -73,7 +76,7 @@ export class V1Scheduler {
   readonly wireViolations: string[] = [];
 
   /** Next event matching `pred` (consumed from the queue), waiting up to `timeoutMs`. */
-  async next(pred: (e: Event) => boolean, timeoutMs = 20_000): Promise<Event> {
+  async next(pred: (e: Event) => boolean, timeoutMs = this.opts.timeoutMs ?? 20_000): Promise<Event> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.wireViolations.length > 0) throw new Error(`the master sent an event that is not a valid v1 Event: ${this.wireViolations[0]}`);
@@ -89,6 +92,33 @@ export class V1Scheduler {
         });
       });
     }
+  }
+
+  /** Removes and returns every queued event matching `pred` (no waiting). */
+  takeAll(pred: (e: Event) => boolean): Event[] {
+    const out: Event[] = [];
+    for (let i = 0; i < this.events.length;) {
+      if (pred(this.events[i]!)) out.push(...this.events.splice(i, 1));
+      else i++;
+    }
+    return out;
+  }
+
+  private barriers = 0;
+
+  /**
+   * Resolves once every event the master sent on this stream before now has been received:
+   * an explicit RECONCILE of a task nobody has, on an agent nobody knows, makes the master
+   * send one UPDATE (TASK_UNKNOWN) on the same stream, after everything it sent earlier;
+   * that UPDATE is consumed here. What is not queued after `barrier()` was not sent: this is
+   * how tests prove an absence without sleeping.
+   */
+  async barrier(): Promise<void> {
+    const n = ++this.barriers;
+    const taskId = `barrier-task-${n}`;
+    const r = await this.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: taskId }, agent_id: { value: `barrier-agent-${n}` } }] } });
+    if (r.status !== 202) throw new Error(`barrier RECONCILE answered ${r.status}: ${r.text}`);
+    await this.next((e) => e.type === 'UPDATE' && updateOf(e).task_id.value === taskId, 10_000);
   }
 
   async call(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -121,7 +151,17 @@ export class V1Scheduler {
 export const updateOf = (e: Event): { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string }; message?: string; reason?: string; source?: string } =>
   (e['update'] as { status: { state: string; uuid?: string; task_id: { value: string }; agent_id?: { value: string } } }).status;
 
-export interface OfferJson { id: { value: string }; agent_id: { value: string }; hostname: string; resources: { name: string; scalar?: { value: number }; ranges?: { range: { begin: number; end: number }[] } }[]; [k: string]: unknown }
+export interface Offer {
+  id: { value: string };
+  agent_id: { value: string };
+  framework_id?: { value: string };
+  hostname?: string;
+  resources?: { name: string; type: string; scalar?: { value: number }; ranges?: { range: { begin: number; end: number }[] } }[];
+}
 
-/** The offers of an OFFERS event (Mesos nests them: `offers.offers`). */
-export const offersOf = (e: Event): OfferJson[] => (e['offers'] as { offers: OfferJson[] }).offers;
+/** The offers of an OFFERS event: Mesos nests them (`{"type":"OFFERS","offers":{"offers":[...]}}`). */
+export function offersOf<T = Offer>(e: Event): T[] {
+  return (e['offers'] as { offers?: T[] } | undefined)?.offers ?? [];
+}
+
+export const isOffers = (e: Event): boolean => e.type === 'OFFERS';
