@@ -1,6 +1,6 @@
 import { Resources } from '../domain/resources.js';
 import { isTerminal } from '../domain/task-state.js';
-import type { MasterState } from './state.js';
+import type { MasterStateView as MasterState } from './state.js';
 
 // Derived resource views. Computed from tasks and offers, never stored twice.
 

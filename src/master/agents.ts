@@ -11,7 +11,7 @@ import type { OfferBook } from './offers.js';
 import type { Tasks } from './tasks.js';
 import type { AgentEntry } from './state.js';
 import { masterInfoMessage } from './wire.js';
-import { newFrameworkEntry } from './frameworks.js';
+import type { Frameworks } from './frameworks.js';
 
 export interface AgentSubscription {
   agentId?: string;
@@ -27,17 +27,19 @@ export interface AgentSubscription {
 export class Agents {
   constructor(
     private readonly ctx: MasterContext,
+    private readonly own: Map<string, AgentEntry>,
     private readonly offers: OfferBook,
     private readonly tasks: Tasks,
+    private readonly frameworks: Frameworks,
   ) {}
 
   /** Agents in the registry come back as `recovered` until they reregister. */
   recover(): void {
     const unreachable = this.ctx.registry.unreachableAgents();
     for (const record of this.ctx.registry.agents()) {
-      if (this.ctx.state.agents.has(record.id)) continue;
+      if (this.own.has(record.id)) continue;
       const since = unreachable.get(record.id) ?? null;
-      this.ctx.state.agents.set(record.id, {
+      this.own.set(record.id, {
         record, total: Resources.of(record.resources), connection: null, recovered: since === null,
         registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since,
       });
@@ -49,7 +51,7 @@ export class Agents {
    * marked unreachable (registry first), so reconciliation stops waiting for them.
    */
   async markStragglersUnreachable(): Promise<void> {
-    const stragglers = [...this.ctx.state.agents.values()].filter((a) => a.recovered).sort((x, y) => (x.record.id < y.record.id ? -1 : 1));
+    const stragglers = [...this.own.values()].filter((a) => a.recovered).sort((x, y) => (x.record.id < y.record.id ? -1 : 1));
     for (const a of stragglers) {
       const at = this.ctx.clock.now();
       await this.ctx.log.propose({ type: 'MARK_AGENT_UNREACHABLE', agentId: a.record.id, at });
@@ -62,7 +64,7 @@ export class Agents {
   }
 
   async subscribe(sub: AgentSubscription): Promise<AgentStream> {
-    const known = sub.agentId !== undefined ? this.ctx.state.agents.get(sub.agentId) : undefined;
+    const known = sub.agentId !== undefined ? this.own.get(sub.agentId) : undefined;
     const now = this.ctx.clock.now();
     let entry: AgentEntry;
     if (known) {
@@ -84,7 +86,7 @@ export class Agents {
       const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
       await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
       entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null };
-      this.ctx.state.agents.set(record.id, entry);
+      this.own.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
     const stream = agentStream();
@@ -107,7 +109,7 @@ export class Agents {
 
   /** An agent's HEARTBEAT call: proof that the agent can still reach us. */
   heartbeat(agentId: string): boolean {
-    const a = this.ctx.state.agents.get(agentId);
+    const a = this.own.get(agentId);
     if (!a || a.connection === null) return false;
     a.lastSeen = this.ctx.clock.monotonic();
     return true;
@@ -120,7 +122,7 @@ export class Agents {
   closeSilent(): void {
     const limit = this.ctx.timings.agentHeartbeatMs * 3;
     const now = this.ctx.clock.monotonic();
-    for (const a of [...this.ctx.state.agents.values()].sort((x, y) => (x.record.id < y.record.id ? -1 : 1))) {
+    for (const a of [...this.own.values()].sort((x, y) => (x.record.id < y.record.id ? -1 : 1))) {
       if (a.connection !== null && now - a.lastSeen > limit) {
         this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs: Math.round(now - a.lastSeen) });
         a.connection.close();
@@ -129,19 +131,14 @@ export class Agents {
   }
 
   shutdown(): void {
-    for (const a of this.ctx.state.agents.values()) this.dropConnection(a);
+    for (const a of this.own.values()) this.dropConnection(a);
   }
 
   private reconcileReportedTasks(agentId: string, sub: AgentSubscription): void {
     const reported = new Set<string>();
     for (const t of sub.tasks) {
       reported.add(`${t.frameworkId}/${t.task.taskId}`);
-      let fw = this.ctx.state.frameworks.get(t.frameworkId);
-      if (!fw) {
-        // A framework seen only through its agent's report: recovered until it resubscribes.
-        fw = newFrameworkEntry(t.frameworkId, t.frameworkInfo, this.ctx.clock.now(), true);
-        this.ctx.state.frameworks.set(fw.id, fw);
-      }
+      const fw = this.frameworks.adoptReported(t.frameworkId, t.frameworkInfo);
       this.tasks.adoptTask(fw, t.task, t.state, fw.roles[0] ?? '*');
     }
     this.tasks.agentReregistered(agentId, reported);

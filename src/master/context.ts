@@ -5,7 +5,7 @@ import type { CommandLog } from '../registry/command-log.js';
 import type { Registry } from '../registry/registry.js';
 import type { MasterInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
-import type { MasterState } from './state.js';
+import type { MasterStateView } from './state.js';
 import type { MasterEvents } from './events.js';
 
 export interface MasterTimings {
@@ -31,7 +31,8 @@ export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
 
 /** What every master component shares: state, the registry's log, and injected time and randomness. */
 export interface MasterContext {
-  state: MasterState;
+  /** Read-only: each slice is changed only by its owner (state.ts). */
+  state: MasterStateView;
   info: MasterInfo;
   startTime: number;
   log: CommandLog;

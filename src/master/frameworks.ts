@@ -13,8 +13,14 @@ export function newFrameworkEntry(id: string, info: FrameworkInfo, registeredTim
     id, info, roles: frameworkRoles(info), partitionAware: isPartitionAware(info),
     stream: null, streamId: null, heartbeat: null, failoverTimer: null,
     active: false, recovered, registeredTime, unregisteredTime: null,
-    suppressedRoles: new Set(), filters: [], tasks: new Map(), completedTasks: [], offerIds: new Set(),
+    suppressedRoles: new Set(), tasks: new Map(), completedTasks: [],
   };
+}
+
+/** The slice of master state Frameworks owns (the tasks inside each entry belong to Tasks). */
+export interface FrameworkSlice {
+  frameworks: Map<string, FrameworkEntry>;
+  completed: FrameworkEntry[];
 }
 
 export interface FrameworkHooks {
@@ -28,15 +34,36 @@ export interface FrameworkHooks {
 export class Frameworks {
   constructor(
     private readonly ctx: MasterContext,
+    private readonly own: FrameworkSlice,
     private readonly offers: OfferBook,
     private readonly hooks: FrameworkHooks,
   ) {}
 
+  /** A framework seen only through an agent's report (after a failover): recovered until it resubscribes. */
+  adoptReported(id: string, info: FrameworkInfo): FrameworkEntry {
+    const known = this.own.frameworks.get(id);
+    if (known) return known;
+    const fw = newFrameworkEntry(id, info, this.ctx.clock.now(), true);
+    this.own.frameworks.set(id, fw);
+    return fw;
+  }
+
+  /** SUPPRESS: no offers for these roles (all of the framework's when none are named). */
+  suppress(fw: FrameworkEntry, roles: readonly string[]): void {
+    for (const r of roles.length === 0 ? fw.roles : roles) fw.suppressedRoles.add(r);
+  }
+
+  /** REVIVE: offers again for these roles (all when none are named), and every filter dropped. */
+  revive(fw: FrameworkEntry, roles: readonly string[]): void {
+    for (const r of roles.length === 0 ? fw.roles : roles) fw.suppressedRoles.delete(r);
+    this.offers.clearFilters(fw.id);
+  }
+
   /** Loads frameworks known to the registry as `recovered` (after a master restart or failover). */
   recover(): void {
     for (const rec of this.ctx.registry.frameworks()) {
-      if (this.ctx.state.frameworks.has(rec.id)) continue;
-      this.ctx.state.frameworks.set(rec.id, newFrameworkEntry(rec.id, rec.info, rec.registeredAt, true));
+      if (this.own.frameworks.has(rec.id)) continue;
+      this.own.frameworks.set(rec.id, newFrameworkEntry(rec.id, rec.info, rec.registeredAt, true));
     }
   }
 
@@ -53,14 +80,14 @@ export class Frameworks {
       stream.close();
       return { stream, streamId };
     }
-    let fw = requestedId !== undefined ? this.ctx.state.frameworks.get(requestedId) : undefined;
+    let fw = requestedId !== undefined ? this.own.frameworks.get(requestedId) : undefined;
     const now = this.ctx.clock.now();
     if (!fw) {
       const id = requestedId ?? this.ctx.ids.framework();
       const stored: FrameworkInfo = { ...info, id: { value: id } };
       await this.ctx.log.propose({ type: 'ADD_FRAMEWORK', framework: { id, info: stored, registeredAt: now } });
-      fw = this.ctx.state.frameworks.get(id) ?? newFrameworkEntry(id, stored, now, false);
-      this.ctx.state.frameworks.set(id, fw);
+      fw = this.own.frameworks.get(id) ?? newFrameworkEntry(id, stored, now, false);
+      this.own.frameworks.set(id, fw);
       this.ctx.events.emit({ type: 'FRAMEWORK_ADDED', frameworkId: id, info: stored });
     } else {
       // Failover: the old stream is told and closed; outstanding offers vanish without RESCIND.
@@ -121,24 +148,24 @@ export class Frameworks {
 
   /** TEARDOWN (or failover timeout expiry): remove the framework and everything it runs. */
   async remove(frameworkId: string): Promise<void> {
-    const fw = this.ctx.state.frameworks.get(frameworkId);
+    const fw = this.own.frameworks.get(frameworkId);
     if (!fw) throw new TsmesosError('NOT_FOUND', `unknown framework ${frameworkId}`);
-    this.ctx.state.frameworks.delete(frameworkId);
+    this.own.frameworks.delete(frameworkId);
     fw.failoverTimer?.cancel();
     this.offers.rescind((o) => o.frameworkId === frameworkId, true);
     this.hooks.onRemoved(fw);
     this.detachStream(fw);
     fw.active = false;
     fw.unregisteredTime = this.ctx.clock.now();
-    this.ctx.state.completedFrameworks.push(fw);
-    while (this.ctx.state.completedFrameworks.length > this.ctx.timings.maxCompletedFrameworks) this.ctx.state.completedFrameworks.shift();
+    this.own.completed.push(fw);
+    while (this.own.completed.length > this.ctx.timings.maxCompletedFrameworks) this.own.completed.shift();
     this.ctx.events.emit({ type: 'FRAMEWORK_REMOVED', frameworkId });
     await this.ctx.log.propose({ type: 'REMOVE_FRAMEWORK', frameworkId, at: this.ctx.clock.now() });
   }
 
   /** Validates the stream id and subscription of a non-SUBSCRIBE call (Mesos: 400 / 403). */
   authorizeCall(frameworkId: string, streamId: string | undefined): FrameworkEntry {
-    const fw = this.ctx.state.frameworks.get(frameworkId);
+    const fw = this.own.frameworks.get(frameworkId);
     if (!fw) throw new TsmesosError('BAD_REQUEST', `framework ${frameworkId} is not known`);
     if (streamId === undefined) throw new TsmesosError('BAD_REQUEST', 'all non-subscribe calls must include the Mesos-Stream-Id header');
     if (fw.stream === null || fw.stream.isClosed) throw new TsmesosError('FORBIDDEN', `framework ${frameworkId} is not subscribed`);
@@ -147,7 +174,7 @@ export class Frameworks {
   }
 
   shutdown(): void {
-    for (const fw of this.ctx.state.frameworks.values()) {
+    for (const fw of this.own.frameworks.values()) {
       fw.failoverTimer?.cancel();
       this.detachStream(fw);
     }
@@ -176,7 +203,7 @@ export class Frameworks {
   /** Stream dropped: deactivate, rescind offers, start the failover timer. */
   private disconnected(fw: FrameworkEntry, stream: SchedulerStream): void {
     if (fw.stream !== stream) return; // we detached it ourselves (failover, teardown) or it is an older stream
-    if (!this.ctx.state.frameworks.has(fw.id)) return;
+    if (!this.own.frameworks.has(fw.id)) return;
     fw.heartbeat?.cancel();
     fw.heartbeat = null;
     fw.stream = null;

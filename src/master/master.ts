@@ -48,8 +48,9 @@ export class Master {
     const id = opts.rng.uuid();
     const hostname = opts.hostname ?? os.hostname();
     const timings = { ...DEFAULT_MASTER_TIMINGS, ...opts.timings };
+    const state = emptyMasterState();
     this.ctx = {
-      state: emptyMasterState(),
+      state,
       info: {
         id, ip: ipToMesosInt(opts.ip), port: opts.port, hostname, pid: `master@${opts.ip}:${opts.port}`, version: MESOS_COMPAT_VERSION,
         address: { hostname, ip: opts.ip, port: opts.port },
@@ -67,13 +68,14 @@ export class Master {
       events: new MasterEvents(),
       requestAllocation: () => this.requestAllocation(),
     };
-    this.offers = new OfferBook(this.ctx);
-    this.tasks = new Tasks(this.ctx, this.offers);
-    this.frameworks = new Frameworks(this.ctx, this.offers, {
+    // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.
+    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters });
+    this.tasks = new Tasks(this.ctx, state.frameworks, this.offers);
+    this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
       onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
       onSubscribed: () => undefined,
     });
-    this.agents = new Agents(this.ctx, this.offers, this.tasks);
+    this.agents = new Agents(this.ctx, state.agents, this.offers, this.tasks, this.frameworks);
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.schedulerCalls = new SchedulerCalls(this);
     this.agentCalls = new AgentCalls(this);

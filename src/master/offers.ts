@@ -2,11 +2,20 @@ import type { Resources } from '../domain/resources.js';
 import type { MasterContext } from './context.js';
 import { allocate } from './allocator/allocate.js';
 import { clusterTotal, offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
-import type { OfferEntry } from './state.js';
+import type { OfferEntry, OfferFilter } from './state.js';
+
+/** The slice of master state the offer book owns. */
+export interface OfferSlice {
+  offers: Map<string, OfferEntry>;
+  filters: Map<string, OfferFilter[]>;
+}
 
 /** The single committer of offers: only this module creates, rescinds or consumes them. */
 export class OfferBook {
-  constructor(private readonly ctx: MasterContext) {}
+  constructor(
+    private readonly ctx: MasterContext,
+    private readonly own: OfferSlice,
+  ) {}
 
   /** One allocation cycle: offer every active agent's free resources to frameworks in DRF order. */
   runAllocation(): void {
@@ -18,13 +27,15 @@ export class OfferBook {
     const frameworks = [...state.frameworks.values()]
       .filter((f) => f.active && f.stream !== null)
       .map((f) => {
-        f.filters = f.filters.filter((x) => x.until > now);
+        const filters = (this.own.filters.get(f.id) ?? []).filter((x) => x.until > now);
+        if (filters.length > 0) this.own.filters.set(f.id, filters);
+        else this.own.filters.delete(f.id);
         return {
           id: f.id,
-          roles: f.roles,
+          roles: [...f.roles],
           suppressedRoles: f.suppressedRoles,
           allocated: usedByFramework(state, f.id).add(offeredToFramework(state, f.id)),
-          filters: f.filters,
+          filters,
         };
       });
     if (agents.length === 0 || frameworks.length === 0) return;
@@ -32,8 +43,7 @@ export class OfferBook {
     const byFramework = new Map<string, OfferEntry[]>();
     for (const d of decisions) {
       const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources };
-      state.offers.set(offer.id, offer);
-      state.frameworks.get(d.frameworkId)!.offerIds.add(offer.id);
+      this.own.offers.set(offer.id, offer);
       const list = byFramework.get(d.frameworkId) ?? [];
       list.push(offer);
       byFramework.set(d.frameworkId, list);
@@ -45,26 +55,42 @@ export class OfferBook {
 
   /** Consumes offers for ACCEPT/DECLINE; returns them (the caller validated ownership). */
   take(offerId: string): OfferEntry | undefined {
-    const offer = this.ctx.state.offers.get(offerId);
+    const offer = this.own.offers.get(offerId);
     if (!offer) return undefined;
-    this.ctx.state.offers.delete(offerId);
-    this.ctx.state.frameworks.get(offer.frameworkId)?.offerIds.delete(offerId);
+    this.own.offers.delete(offerId);
     return offer;
   }
 
   /** Unused or declined resources: filter them for the framework for `refuseSeconds`. */
   decline(frameworkId: string, agentId: string, resources: Resources, refuseSeconds: number): void {
-    const fw = this.ctx.state.frameworks.get(frameworkId);
-    if (!fw || resources.isEmpty()) return;
+    if (!this.ctx.state.frameworks.has(frameworkId) || resources.isEmpty()) return;
     const seconds = refuseSeconds < 0 || !Number.isFinite(refuseSeconds) ? this.ctx.timings.defaultRefuseSeconds : Math.min(refuseSeconds, 31_536_000);
     const effective = Math.max(seconds * 1000, this.ctx.timings.allocationIntervalMs);
-    fw.filters.push({ agentId, resources, until: this.ctx.clock.monotonic() + effective });
+    const list = this.own.filters.get(frameworkId) ?? [];
+    list.push({ agentId, resources, until: this.ctx.clock.monotonic() + effective });
+    this.own.filters.set(frameworkId, list);
+    this.ctx.requestAllocation();
+  }
+
+  /** DECLINE: the named offers of this framework are used up and their resources filtered. */
+  declineOffers(frameworkId: string, offerIds: readonly string[], refuseSeconds: number): void {
+    for (const id of offerIds) {
+      const offer = this.own.offers.get(id);
+      if (!offer || offer.frameworkId !== frameworkId) continue;
+      this.take(id);
+      this.decline(frameworkId, offer.agentId, offer.resources, refuseSeconds);
+    }
+  }
+
+  /** REVIVE: every filter of the framework is dropped. */
+  clearFilters(frameworkId: string): void {
+    this.own.filters.delete(frameworkId);
     this.ctx.requestAllocation();
   }
 
   /** Rescinds offers matching `pred`, telling the framework (RESCIND) unless `silently`. */
   rescind(pred: (o: OfferEntry) => boolean, silently = false): void {
-    const victims = [...this.ctx.state.offers.values()].filter(pred).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const victims = [...this.own.offers.values()].filter(pred).sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const o of victims) {
       this.take(o.id);
       this.ctx.events.emit({ type: 'OFFER_RESCINDED', frameworkId: o.frameworkId, offerId: o.id, silently });

@@ -81,23 +81,15 @@ export class SchedulerCalls {
       }
       case 'DECLINE': {
         const decline = payload(call, 'decline');
-        const seconds = this.refuseSeconds(decline.filters?.refuse_seconds);
-        for (const { value: id } of decline.offer_ids) {
-          const offer = master.ctx.state.offers.get(id);
-          if (!offer || offer.frameworkId !== fw.id) continue;
-          master.offers.take(id);
-          master.offers.decline(fw.id, offer.agentId, offer.resources, seconds);
-        }
+        master.offers.declineOffers(fw.id, decline.offer_ids.map((o) => o.value), this.refuseSeconds(decline.filters?.refuse_seconds));
         return;
       }
       case 'REVIVE': {
-        for (const r of this.roles(call.revive?.roles ?? [], fw)) fw.suppressedRoles.delete(r);
-        fw.filters = [];
-        master.ctx.requestAllocation();
+        master.frameworks.revive(fw, call.revive?.roles ?? []);
         return;
       }
       case 'SUPPRESS':
-        for (const r of this.roles(call.suppress?.roles ?? [], fw)) fw.suppressedRoles.add(r);
+        master.frameworks.suppress(fw, call.suppress?.roles ?? []);
         return;
       case 'ACKNOWLEDGE': {
         const ack = payload(call, 'acknowledge');
@@ -138,9 +130,5 @@ export class SchedulerCalls {
 
   private refuseSeconds(s: number | undefined): number {
     return s === undefined || s < 0 ? this.master.ctx.timings.defaultRefuseSeconds : s;
-  }
-
-  private roles(roles: string[], fw: FrameworkEntry): string[] {
-    return roles.length === 0 ? fw.roles : roles;
   }
 }

@@ -2,7 +2,7 @@ import { attributesToLegacyJson } from '../domain/attributes.js';
 import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
 import { isTerminal, TASK_STATES } from '../domain/task-state.js';
 import type { MasterContext } from './context.js';
-import type { FrameworkEntry, TaskEntry } from './state.js';
+import type { FrameworkView, TaskView } from './state.js';
 import { byId } from './state.js';
 import { offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent, clusterTotal } from './accounting.js';
 import { isMultiRole } from './wire.js';
@@ -16,7 +16,7 @@ export interface LeaderView {
   electedTime: number | null;
 }
 
-function legacyTask(t: TaskEntry): Record<string, unknown> {
+function legacyTask(t: TaskView): Record<string, unknown> {
   return {
     id: t.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: '', slave_id: t.agentId,
     state: t.state, resources: t.resources.toLegacyJson(), role: t.role,
@@ -24,7 +24,7 @@ function legacyTask(t: TaskEntry): Record<string, unknown> {
   };
 }
 
-function legacyFramework(ctx: MasterContext, fw: FrameworkEntry): Record<string, unknown> {
+function legacyFramework(ctx: MasterContext, fw: FrameworkView): Record<string, unknown> {
   const used = usedByFramework(ctx.state, fw.id);
   const tasks = [...fw.tasks.values()].filter((t) => !isTerminal(t.state) || t.statusUpdateState === null || !isTerminal(t.statusUpdateState));
   return {
@@ -37,10 +37,8 @@ function legacyFramework(ctx: MasterContext, fw: FrameworkEntry): Record<string,
     registered_time: fw.registeredTime / 1000, unregistered_time: (fw.unregisteredTime ?? 0) / 1000,
     resources: used.toLegacyJson(), used_resources: used.toLegacyJson(), offered_resources: offeredToFramework(ctx.state, fw.id).toLegacyJson(),
     tasks: tasks.map(legacyTask), unreachable_tasks: [], completed_tasks: fw.completedTasks.map(legacyTask),
-    offers: [...fw.offerIds].sort().flatMap((id) => {
-      const o = ctx.state.offers.get(id);
-      return o ? [{ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: o.resources.toLegacyJson() }] : [];
-    }),
+    offers: [...ctx.state.offers.values()].filter((o) => o.frameworkId === fw.id).sort(byId)
+      .map((o) => ({ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: o.resources.toLegacyJson() })),
     executors: [],
   };
 }

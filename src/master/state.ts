@@ -5,8 +5,12 @@ import type { TaskState } from '../domain/task-state.js';
 import type { AgentStream, SchedulerStream } from '../wire/streams.js';
 import type { AgentRecord } from '../registry/commands.js';
 
-// In-memory master state. Mutated only by the master's own components on the
-// event loop, never with an await between a read and the write that depends on it.
+// In-memory master state. Each slice has one owner that alone changes it (on the event
+// loop, never with an await between a read and the write that depends on it); everyone
+// else reads it through the read-only views at the end of this file:
+//   agents                     -> Agents (agents.ts)
+//   frameworks, completed      -> Frameworks (frameworks.ts); the tasks inside each -> Tasks (tasks.ts)
+//   offers, offer filters      -> OfferBook (offers.ts), the single committer of offers
 
 export interface OfferFilter {
   agentId: string;
@@ -65,10 +69,10 @@ export interface FrameworkEntry {
   registeredTime: number;
   unregisteredTime: number | null;
   suppressedRoles: Set<string>;
-  filters: OfferFilter[];
+  /** Owned by Tasks. */
   tasks: Map<string, TaskEntry>;
+  /** Owned by Tasks. */
   completedTasks: TaskEntry[];
-  offerIds: Set<string>;
 }
 
 export interface OfferEntry {
@@ -84,10 +88,32 @@ export interface MasterState {
   frameworks: Map<string, FrameworkEntry>;
   completedFrameworks: FrameworkEntry[];
   offers: Map<string, OfferEntry>;
+  /** Declined resources per framework id, until they expire. */
+  offerFilters: Map<string, OfferFilter[]>;
 }
 
 export function emptyMasterState(): MasterState {
-  return { agents: new Map(), frameworks: new Map(), completedFrameworks: [], offers: new Map() };
+  return { agents: new Map(), frameworks: new Map(), completedFrameworks: [], offers: new Map(), offerFilters: new Map() };
+}
+
+// Read-only views: what components see of slices they do not own. A MasterState is one.
+export type TaskView = Readonly<Omit<TaskEntry, 'statuses' | 'killRequested'>> & {
+  readonly statuses: readonly TaskStatus[];
+  readonly killRequested?: Readonly<{ graceMs: number | null }>;
+};
+export type AgentView = Readonly<AgentEntry>;
+export type FrameworkView = Readonly<Omit<FrameworkEntry, 'tasks' | 'completedTasks' | 'suppressedRoles' | 'roles'>> & {
+  readonly roles: readonly string[];
+  readonly suppressedRoles: ReadonlySet<string>;
+  readonly tasks: ReadonlyMap<string, TaskView>;
+  readonly completedTasks: readonly TaskView[];
+};
+export interface MasterStateView {
+  readonly agents: ReadonlyMap<string, AgentView>;
+  readonly frameworks: ReadonlyMap<string, FrameworkView>;
+  readonly completedFrameworks: readonly FrameworkView[];
+  readonly offers: ReadonlyMap<string, Readonly<OfferEntry>>;
+  readonly offerFilters: ReadonlyMap<string, readonly Readonly<OfferFilter>[]>;
 }
 
 /** Sorted views: iteration order never decides an outcome. */

@@ -18,8 +18,10 @@ export interface AcceptRequest {
 
 /** Task lifecycle on the master: launch, status updates, acknowledgements, kills, reconciliation. */
 export class Tasks {
+  /** `frameworks` is read for the tasks inside each entry, which Tasks alone changes. */
   constructor(
     private readonly ctx: MasterContext,
+    private readonly frameworks: ReadonlyMap<string, FrameworkEntry>,
     private readonly offers: OfferBook,
   ) {}
 
@@ -94,7 +96,7 @@ export class Tasks {
 
   /** An update forwarded by an agent (carries a uuid; the agent retries until acknowledged). */
   agentUpdate(agentId: string, frameworkId: string, status: TaskStatus, latestState: TaskState): void {
-    const fw = this.ctx.state.frameworks.get(frameworkId);
+    const fw = this.frameworks.get(frameworkId);
     if (!fw) {
       // Framework removed: tell the agent the update is done so it stops retrying, and to clean up.
       if (status.uuid) sendToAgent(this.ctx, agentId, { type: 'ACKNOWLEDGED', acknowledged: { framework_id: { value: frameworkId }, task_id: status.task_id, uuid: status.uuid } });
@@ -188,7 +190,7 @@ export class Tasks {
    * lost with the old connection).
    */
   agentReregistered(agentId: string, reportedTaskKeys: ReadonlySet<string>): void {
-    for (const fw of [...this.ctx.state.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    for (const fw of [...this.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
       for (const t of [...fw.tasks.values()]) {
         if (t.agentId !== agentId || isTerminal(t.state)) continue;
         if (!reportedTaskKeys.has(`${fw.id}/${t.taskId}`)) {
@@ -203,7 +205,7 @@ export class Tasks {
 
   /** Non-checkpointing frameworks lose their tasks when the agent's connection breaks (Mesos). */
   agentDisconnected(agentId: string): void {
-    for (const fw of [...this.ctx.state.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    for (const fw of [...this.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
       if (fw.info.checkpoint === true) continue;
       for (const t of [...fw.tasks.values()]) {
         if (t.agentId === agentId && !isTerminal(t.state)) this.masterUpdate(fw, t.taskId, agentId, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', 'agent disconnected');

@@ -1,11 +1,11 @@
 import type { Resource as DomainResource, Resources } from '../domain/resources.js';
 import type { MasterInfo, Offer, Resource } from '../wire/mesos.js';
 import type { MasterContext } from './context.js';
-import type { FrameworkEntry, OfferEntry } from './state.js';
+import type { FrameworkView, OfferEntry } from './state.js';
 
 // Master objects as typed v1 messages; the wire layer encodes them.
 
-export function isMultiRole(fw: FrameworkEntry): boolean {
+export function isMultiRole(fw: FrameworkView): boolean {
   return fw.info.capabilities.some((c) => c.type === 'MULTI_ROLE');
 }
 
@@ -17,7 +17,7 @@ export function resourceMessages(r: Resources, role?: string): Resource[] {
   return r.toArray().map((x) => resourceMessage(x, role));
 }
 
-export function offerMessage(ctx: MasterContext, o: OfferEntry, fw: FrameworkEntry): Offer {
+export function offerMessage(ctx: MasterContext, o: Readonly<OfferEntry>, fw: FrameworkView): Offer {
   const agent = ctx.state.agents.get(o.agentId);
   const multi = isMultiRole(fw);
   return {

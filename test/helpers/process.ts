@@ -7,16 +7,26 @@ import path from 'node:path';
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const BINARY = path.join(REPO, 'build', 'out', 'tsmesos');
 
-/** A free TCP port on `host` (bind to 0, read, close). */
+// Ports handed out by this process: the kernel may give the same free port to two calls in
+// a row (nothing listens on it yet), and a master and agent on one port fail at start.
+const handedOut = new Set<number>();
+
+/** A free TCP port on `host` (bind to 0, read, close), never one this process handed out before. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(0, host, () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 // Everything a test file creates through these helpers (temp dirs, processes, in-process
