@@ -3,7 +3,7 @@ import type { Attribute } from '../domain/attributes.js';
 import { attributesToString } from '../domain/attributes.js';
 import type { FrameworkInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
-import { encode, tryDecode } from '../wire/codec.js';
+import { encode, tryDecodeOwn } from '../wire/codec.js';
 import { AgentCall, AgentEvent } from '../wire/agent-channel.js';
 import { gracePeriodMs, taskSpecFromWire, taskSpecToWire } from '../wire/task.js';
 import { isTerminal, type TaskState } from '../domain/task-state.js';
@@ -142,9 +142,9 @@ export class Agent {
   }
 
   private onEvent(raw: unknown): void {
-    const decoded = tryDecode(AgentEvent, raw, 'event');
+    const decoded = tryDecodeOwn(AgentEvent, raw, 'event');
     if (!decoded.ok) {
-      this.opts.logger.warn('ignoring a malformed event from the master', { error: decoded.message });
+      this.opts.logger.error('ignoring a malformed event from the master', { error: decoded.message });
       return;
     }
     const e = decoded.value;

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
 import type { Leadership } from '../master/leadership.js';
-import { decode } from '../wire/codec.js';
+import { decodeOwn } from '../wire/codec.js';
 import { AGENT_CHANNEL_PATH, AgentCall } from '../wire/agent-channel.js';
 import { checkV1Headers, readJsonBody } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
@@ -18,7 +18,7 @@ export function agentChannelApp(leadership: Leadership): Hono {
   app.all(AGENT_CHANNEL_PATH, async (c) => {
     if (c.req.method !== 'POST') throw new TsmesosError('METHOD_NOT_ALLOWED', 'the agent channel accepts POST only');
     checkV1Headers(c);
-    const call = decode(AgentCall, await readJsonBody(c, MAX_BODY), 'call');
+    const call = decodeOwn(AgentCall, await readJsonBody(c, MAX_BODY), 'call');
     const gated = await confirmedLeaderOrRedirect(c, leadership);
     if (gated instanceof Response) return gated;
     switch (call.type) {

@@ -3,6 +3,7 @@
 // Mesos's JSON is protobuf's: field names as in the .proto, enums as names, `null` means
 // "not set", unknown fields are ignored. zod 4 gives typed decoding with precise paths;
 // the conventions below make every schema follow those rules the same way.
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { TsmesosError } from '../domain/errors.js';
 import { idProblem } from '../domain/ids.js';
@@ -70,10 +71,23 @@ export function decode<S extends z.ZodType>(schema: S, json: unknown, where: str
   throw new TsmesosError('BAD_REQUEST', `${where}${formatPath(issue.path)}: ${issue.message}`);
 }
 
-/** Like decode, for callers that turn a failure into something other than an HTTP error. */
-export function tryDecode<S extends z.ZodType>(schema: S, json: unknown, where: string): { ok: true; value: z.output<S> } | { ok: false; message: string } {
+/**
+ * Decodes a message from tsmesos's own peers (the agent channel). They send canonical JSON, so
+ * with TSMESOS_WIRE_STRICT=1 (the test suite sets it) anything else is refused: a drift between
+ * what one side encodes and what the other decodes fails loudly instead of being smoothed over.
+ */
+export function decodeOwn<S extends z.ZodType>(schema: S, json: unknown, where: string): z.output<S> {
+  const value = decode(schema, json, where);
+  if (process.env['TSMESOS_WIRE_STRICT'] === '1' && !isDeepStrictEqual(encode(schema, value), json)) {
+    throw new TsmesosError('BAD_REQUEST', `${where}: not the canonical encoding of this message (TSMESOS_WIRE_STRICT): ${JSON.stringify(json).slice(0, 300)}`);
+  }
+  return value;
+}
+
+/** Like decodeOwn, for callers that turn a failure into something other than an HTTP error. */
+export function tryDecodeOwn<S extends z.ZodType>(schema: S, json: unknown, where: string): { ok: true; value: z.output<S> } | { ok: false; message: string } {
   try {
-    return { ok: true, value: decode(schema, json, where) };
+    return { ok: true, value: decodeOwn(schema, json, where) };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
@@ -110,4 +124,13 @@ function prune(v: unknown, key = ''): unknown {
     return any || MARKER_FIELDS.has(key) ? out : undefined;
   }
   return v;
+}
+
+/** Like decode, for callers that turn a failure into something other than an HTTP error. */
+export function tryDecode<S extends z.ZodType>(schema: S, json: unknown, where: string): { ok: true; value: z.output<S> } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: decode(schema, json, where) };
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
 }

@@ -16,6 +16,9 @@ export default function setup(): () => void {
   const root = fs.mkdtempSync(path.join(outer, 'tsmesos-run-'));
   const saved = process.env['TMPDIR'];
   process.env['TMPDIR'] = root;
+  // tsmesos's own channel (master <-> agent) must carry canonical v1 JSON in every test, in
+  // process and in every node a test starts: anything else is refused (src/wire/codec.ts decodeOwn).
+  process.env['TSMESOS_WIRE_STRICT'] = '1';
   return () => {
     if (saved === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = saved;

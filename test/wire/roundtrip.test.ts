@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encode } from '../../src/wire/codec.js';
+import { decode, decodeOwn, encode } from '../../src/wire/codec.js';
 import * as m from '../../src/wire/mesos.js';
 import { Call, CALL_TYPES, Event, EVENT_TYPES } from '../../src/wire/scheduler.js';
 import { AgentCall, AgentEvent } from '../../src/wire/agent-channel.js';
@@ -91,5 +91,15 @@ describe('encoding omits what is not set', () => {
     expect(JSON.stringify(status)).not.toContain('{}');
     const r = encode(m.Resource, { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [], revocable: {} });
     expect(r).toEqual({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, revocable: {} });
+  });
+});
+
+describe("tsmesos's own channel is checked strictly in tests", () => {
+  it('TSMESOS_WIRE_STRICT=1 refuses a non-canonical agent call that plain decoding accepts', () => {
+    expect(process.env['TSMESOS_WIRE_STRICT']).toBe('1'); // set for the whole run by test/helpers/global-setup.ts
+    const sloppy = { type: 'HEARTBEAT', agent_id: { value: 'S1' }, update: null };
+    expect(decode(AgentCall, sloppy, 'call').type).toBe('HEARTBEAT');
+    expect(() => decodeOwn(AgentCall, sloppy, 'call')).toThrow(/canonical/);
+    expect(decodeOwn(AgentCall, { type: 'HEARTBEAT', agent_id: { value: 'S1' } }, 'call').agent_id?.value).toBe('S1');
   });
 });
