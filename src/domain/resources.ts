@@ -24,8 +24,9 @@ export type Resource =
 type ResourceType = Resource['type'];
 
 const NAME_RE = /^[A-Za-z0-9_./-]+$/;
-// '*' or a name not starting with '.' or '-' (which also excludes '.' and '..').
-const ROLE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+// '*' or a role path: segments separated by '/' (hierarchical roles, `eng/web`), each not
+// starting with '.' or '-' (which also excludes '.' and '..').
+const ROLE_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/;
 const SET_ITEM_RE = /^[A-Za-z0-9_./:@+=~-]+$/;
 const SCALAR_RE = /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/;
 const INTEGER_RE = /^[0-9]+$/;
@@ -83,7 +84,7 @@ export function roleError(role: string): string | undefined {
   if (role === '*') return undefined;
   if (role === '') return 'role must not be empty';
   if (!ROLE_RE.test(role)) {
-    return `role '${showText(role)}' must be '*' or match [A-Za-z0-9_.-]+ not starting with '.' or '-'`;
+    return `role '${showText(role)}' must be '*' or '/'-separated segments of [A-Za-z0-9_.-]+, none starting with '.' or '-'`;
   }
   return undefined;
 }
@@ -564,6 +565,11 @@ export class Resources {
 
   isEmpty(): boolean {
     return this.#entries.length === 0;
+  }
+
+  /** True when nothing here is reserved to a role (lets the allocator skip per-role filtering). */
+  isUnreserved(): boolean {
+    return this.#entries.every((r) => r.role === '*');
   }
 
   /** Sum of the scalar `name` over all roles (0 when absent). */

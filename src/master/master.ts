@@ -14,6 +14,7 @@ import { Frameworks } from './frameworks.js';
 import { Agents } from './agents.js';
 import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
+import { Roles } from './roles.js';
 import { MasterEvents } from './events.js';
 import { feedFrameworkStreams } from './framework-feed.js';
 import { LeaderServices, delayedService, periodicService } from './leader-services.js';
@@ -37,6 +38,7 @@ export class Master {
   readonly tasks: Tasks;
   readonly frameworks: Frameworks;
   readonly agents: Agents;
+  readonly roles: Roles;
   readonly schedulerCalls: SchedulerCalls;
   readonly agentCalls: AgentCalls;
   /** Started once the registry is recovered, stopped with the master; others may register theirs before start(). */
@@ -69,7 +71,8 @@ export class Master {
       requestAllocation: () => this.requestAllocation(),
     };
     // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.
-    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters });
+    this.roles = new Roles(this.ctx);
+    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters }, () => ({ weights: this.roles.weights(), quotas: this.roles.quotas() }));
     this.tasks = new Tasks(this.ctx, state.frameworks, this.offers);
     this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
       onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
@@ -92,6 +95,7 @@ export class Master {
   start(): void {
     this.agents.recover();
     this.frameworks.recover();
+    this.roles.recover();
     this.ctx.events.emit({ type: 'LEADER_ELECTED', masterId: this.ctx.info.id, at: this.ctx.clock.now() });
     this.services.startAll();
   }

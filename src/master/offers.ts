@@ -1,7 +1,8 @@
 import type { Resources } from '../domain/resources.js';
 import type { MasterContext } from './context.js';
 import { allocate } from './allocator/allocate.js';
-import { clusterTotal, offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
+import { allocationInput } from './allocation-input.js';
+import type { RoleQuota } from './allocator/quota.js';
 import type { OfferEntry, OfferFilter } from './state.js';
 
 /** The slice of master state the offer book owns. */
@@ -15,31 +16,20 @@ export class OfferBook {
   constructor(
     private readonly ctx: MasterContext,
     private readonly own: OfferSlice,
+    private readonly roles: () => { weights: ReadonlyMap<string, number>; quotas: ReadonlyMap<string, RoleQuota> },
   ) {}
 
-  /** One allocation cycle: offer every active agent's free resources to frameworks in DRF order. */
+  /** One allocation cycle: offer every active agent's free resources in hierarchical DRF order. */
   runAllocation(): void {
-    const { state, clock } = this.ctx;
-    const now = clock.monotonic();
-    const agents = [...state.agents.values()]
-      .filter((a) => a.connection !== null)
-      .map((a) => ({ id: a.record.id, available: a.total.subtract(usedOnAgent(state, a.record.id)).subtract(offeredOnAgent(state, a.record.id)) }));
-    const frameworks = [...state.frameworks.values()]
-      .filter((f) => f.active && f.stream !== null)
-      .map((f) => {
-        const filters = (this.own.filters.get(f.id) ?? []).filter((x) => x.until > now);
-        if (filters.length > 0) this.own.filters.set(f.id, filters);
-        else this.own.filters.delete(f.id);
-        return {
-          id: f.id,
-          roles: [...f.roles],
-          suppressedRoles: f.suppressedRoles,
-          allocated: usedByFramework(state, f.id).add(offeredToFramework(state, f.id)),
-          filters,
-        };
-      });
-    if (agents.length === 0 || frameworks.length === 0) return;
-    const decisions = allocate(agents, frameworks, clusterTotal(state), now);
+    const now = this.ctx.clock.monotonic();
+    for (const [id, list] of this.own.filters) {
+      const live = list.filter((x) => x.until > now);
+      if (live.length > 0) this.own.filters.set(id, live);
+      else this.own.filters.delete(id);
+    }
+    const input = allocationInput(this.ctx.state, this.own.filters, this.roles(), now);
+    if (input.agents.length === 0 || input.frameworks.length === 0) return;
+    const decisions = allocate(input);
     const byFramework = new Map<string, OfferEntry[]>();
     for (const d of decisions) {
       const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources };

@@ -22,6 +22,11 @@ const MIGRATIONS: readonly string[] = [
   `
   DROP TABLE IF EXISTS registry_log;
   `,
+  // 4: role weights and quotas (hierarchical DRF, QUOTA_V2); resources in the Mesos text syntax
+  `
+  CREATE TABLE role_weights (role TEXT PRIMARY KEY, weight REAL NOT NULL);
+  CREATE TABLE role_quotas (role TEXT PRIMARY KEY, guarantee TEXT NOT NULL, quota_limit TEXT);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import { applyCommand } from './apply.js';
 import { decodeCommandBytes, type AgentRecord, type FrameworkRecord, type RegistryCommand } from './commands.js';
 import type { StateMachine } from '../consensus/state-machine.js';
 import { agentsTable } from './agents-table.js';
+import { rolesTable, type RoleQuotaRecord } from './roles-table.js';
 import { frameworksTable } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
@@ -64,6 +65,14 @@ export class Registry implements StateMachine {
 
   frameworks(): FrameworkRecord[] {
     return frameworksTable.list(this.db);
+  }
+
+  roleWeights(): Map<string, number> {
+    return rolesTable.weights(this.db);
+  }
+
+  roleQuotas(): RoleQuotaRecord[] {
+    return rolesTable.quotas(this.db);
   }
 
   isFrameworkRemoved(id: string): boolean {

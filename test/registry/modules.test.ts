@@ -41,6 +41,7 @@ describe('replicated modules', () => {
     expect([...APPLY_CASES.keys()].sort()).toEqual(declared);
     expect(declared).toEqual([
       'ADD_FRAMEWORK', 'ADMIT_AGENT', 'MARK_AGENT_REACHABLE', 'MARK_AGENT_UNREACHABLE', 'NOOP', 'REMOVE_AGENT', 'REMOVE_FRAMEWORK', 'UPDATE_AGENT', 'UPDATE_FRAMEWORK',
+      'UPDATE_QUOTAS', 'UPDATE_WEIGHTS',
     ]);
   });
 

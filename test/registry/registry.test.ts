@@ -70,6 +70,26 @@ describe('registry (real SQLite files)', () => {
     r.close();
   });
 
+  it('keeps role weights and quotas, across reopening and through a snapshot', () => {
+    const dir = tempDir();
+    const r1 = Registry.open(dir);
+    r1.apply(1, { type: 'UPDATE_WEIGHTS', weights: [{ role: 'eng', weight: 2.5 }, { role: 'ops', weight: 1 }] });
+    r1.apply(2, { type: 'UPDATE_QUOTAS', quotas: [{ role: 'eng', guarantee: 'cpus:2;mem:1024', limit: 'cpus:8' }, { role: 'ops', guarantee: 'cpus:1', limit: null }] });
+    r1.apply(3, { type: 'UPDATE_QUOTAS', quotas: [{ role: 'ops', guarantee: '', limit: null }] }); // removes ops's quota
+    expect([...r1.roleWeights()]).toEqual([['eng', 2.5]]); // weight 1 is the default: not stored
+    expect(r1.roleQuotas()).toEqual([{ role: 'eng', guarantee: 'cpus:2;mem:1024', limit: 'cpus:8' }]);
+    const image = r1.snapshot();
+    r1.close();
+    const r2 = Registry.open(dir);
+    expect(r2.roleQuotas()).toHaveLength(1);
+    const r3 = Registry.open(tempDir());
+    r3.restore(image, 3);
+    expect([...r3.roleWeights()]).toEqual([['eng', 2.5]]);
+    expect(r3.roleQuotas()[0]?.limit).toBe('cpus:8');
+    r2.close();
+    r3.close();
+  });
+
   it('decoding refuses unknown command types instead of skipping them', () => {
     expect(decodeCommand(encodeCommand({ type: 'NOOP' }))).toEqual({ type: 'NOOP' });
     expect(() => decodeCommand('{"type":"FUTURE_THING"}')).toThrow(/unknown command type/);

@@ -1,8 +1,14 @@
 import { Resources } from '../../domain/resources.js';
-import { dominantShare, drfCompare } from './drf.js';
+import { RoleTree } from './hierarchy.js';
+import { isSelfOrDescendant, mayUse } from './roles.js';
+import { QuotaBook, type RoleQuota } from './quota.js';
 
-// Pure allocation: state in, offers out. No I/O, no clock (filters carry their expiry,
-// `now` is a parameter), no iteration-order dependence.
+// Pure allocation: a snapshot in, offers out. No I/O, no clock (filters carry their expiry,
+// `now` is a parameter), no iteration-order dependence. Two stages, as Mesos 1.11:
+//   1. quota guarantees: roles below their guarantee get resources first, up to it;
+//   2. fair share: hierarchical weighted DRF over roles, then DRF over each role's frameworks,
+//      never taking the unreserved resources other roles' unmet guarantees need (headroom),
+//      and never past a role's limit.
 
 export interface AllocAgent {
   id: string;
@@ -10,12 +16,31 @@ export interface AllocAgent {
   available: Resources;
 }
 
+export interface AllocFilter {
+  agentId: string;
+  resources: Resources;
+  until: number;
+}
+
 export interface AllocFramework {
   id: string;
-  roles: string[];
+  roles: readonly string[];
   suppressedRoles: ReadonlySet<string>;
-  allocated: Resources;
-  filters: readonly { agentId: string; resources: Resources; until: number }[];
+  /** What the framework holds (tasks and outstanding offers) per role. */
+  allocated: ReadonlyMap<string, Resources>;
+  filters: readonly AllocFilter[];
+}
+
+export interface AllocationInput {
+  agents: readonly AllocAgent[];
+  frameworks: readonly AllocFramework[];
+  /** Role weights (default 1). */
+  weights?: ReadonlyMap<string, number>;
+  quotas?: ReadonlyMap<string, RoleQuota>;
+  /** What every role holds, frameworks or not (for quota accounting); defaults to the frameworks' sums. */
+  roleAllocations?: ReadonlyMap<string, Resources>;
+  total: Resources;
+  now: number;
 }
 
 export interface OfferDecision {
@@ -30,34 +55,80 @@ export function isAllocatable(r: Resources): boolean {
   return r.scalar('cpus') >= 0.01 || r.scalar('mem') >= 32;
 }
 
-/** Resources usable by `role`: unreserved (`*`) plus those reserved to that role. */
+/** Resources usable by `role`: unreserved (`*`) plus those reserved to that role or an ancestor of it. */
 export function forRole(r: Resources, role: string): Resources {
-  return Resources.of(r.toArray().filter((x) => x.role === '*' || x.role === role));
+  if (r.isUnreserved()) return r;
+  return Resources.of(r.toArray().filter((x) => mayUse(role, x.role)));
 }
 
-export function allocate(agents: readonly AllocAgent[], frameworks: readonly AllocFramework[], clusterTotal: Resources, now: number): OfferDecision[] {
+const byId = <T extends { id: string }>(a: T, b: T): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export function allocate(input: AllocationInput): OfferDecision[] {
+  const frameworks = new Map(input.frameworks.map((f) => [f.id, f]));
+  const sortedFrameworks = [...input.frameworks].sort(byId);
+  const agents = [...input.agents].sort(byId);
+  const quota = new QuotaBook(input.quotas ?? new Map(), input.roleAllocations ?? sumByRole(input.frameworks), agents);
+  const tree = roleTree(input, sortedFrameworks, () => true);
+  // Stage 1 walks only the roles that count towards an unmet guarantee.
+  const guaranteed = quota.hasGuarantees() ? roleTree(input, sortedFrameworks, (role) => quota.countsTowardsUnmetGuarantee(role)) : null;
   const decisions: OfferDecision[] = [];
-  const allocated = new Map(frameworks.map((f) => [f.id, f.allocated] as const));
-  const counts = new Map<string, number>(frameworks.map((f) => [f.id, 0]));
-  const sortedAgents = [...agents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const agent of sortedAgents) {
-    let remaining = agent.available;
-    // Shares computed once per agent, not once per comparison.
-    const clients = new Map(frameworks.map((f) => [f.id, { id: f.id, share: dominantShare(allocated.get(f.id)!, clusterTotal), allocations: counts.get(f.id)! }]));
-    const order = [...frameworks].sort((a, b) => drfCompare(clients.get(a.id)!, clients.get(b.id)!));
-    for (const fw of order) {
-      for (const role of [...fw.roles].sort()) {
-        if (fw.suppressedRoles.has(role)) continue;
-        const candidate = forRole(remaining, role);
-        if (candidate.isEmpty() || !isAllocatable(candidate)) continue;
-        const filtered = fw.filters.some((f) => f.agentId === agent.id && f.until > now && f.resources.contains(candidate));
-        if (filtered) continue;
-        decisions.push({ frameworkId: fw.id, agentId: agent.id, role, resources: candidate });
-        remaining = remaining.subtract(candidate);
-        allocated.set(fw.id, allocated.get(fw.id)!.add(candidate));
-        counts.set(fw.id, counts.get(fw.id)! + 1);
-      }
+  const remaining = new Map(agents.map((a) => [a.id, a.available]));
+
+  for (const [stage, walked] of [['guarantee', guaranteed], ['fair', tree]] as const) {
+    if (!walked) continue;
+    for (const agent of agents) {
+      // What each role could get here, recomputed only when the agent's resources change.
+      let usable = new Map<string, Resources>();
+      const candidateFor = (role: string): Resources => {
+        let c = usable.get(role);
+        if (c === undefined) {
+          const left = forRole(remaining.get(agent.id)!, role);
+          c = stage === 'guarantee' ? quota.guaranteedPart(role, left) : quota.fairPart(role, left);
+          usable.set(role, c);
+        }
+        return c;
+      };
+      walked.walk(
+        (role) => isAllocatable(candidateFor(role)),
+        ({ role, frameworkId }) => {
+          const candidate = candidateFor(role);
+          const fw = frameworks.get(frameworkId)!;
+          if (fw.filters.some((f) => f.agentId === agent.id && f.until > input.now && f.resources.contains(candidate))) return false;
+          decisions.push({ frameworkId, agentId: agent.id, role, resources: candidate });
+          const left = remaining.get(agent.id)!.subtract(candidate);
+          remaining.set(agent.id, left);
+          // Both trees track every allocation, so stage 2 starts from stage 1's shares.
+          tree.allocate(role, frameworkId, candidate);
+          if (guaranteed && walked === guaranteed) guaranteed.allocate(role, frameworkId, candidate);
+          quota.allocated(role, candidate);
+          usable = new Map();
+          return left.isEmpty();
+        },
+      );
     }
   }
   return decisions;
+}
+
+function roleTree(input: AllocationInput, frameworks: readonly AllocFramework[], include: (role: string) => boolean): RoleTree {
+  const tree = new RoleTree(input.total, input.weights ?? new Map());
+  for (const f of frameworks) {
+    for (const role of [...f.roles].sort()) {
+      if (!f.suppressedRoles.has(role) && include(role)) tree.addFramework(role, f.id, f.allocated.get(role) ?? Resources.empty());
+    }
+  }
+  return tree;
+}
+
+function sumByRole(frameworks: readonly AllocFramework[]): Map<string, Resources> {
+  const out = new Map<string, Resources>();
+  for (const f of frameworks) for (const [role, r] of f.allocated) out.set(role, (out.get(role) ?? Resources.empty()).add(r));
+  return out;
+}
+
+/** What `role`'s subtree holds, from per-role allocations. */
+export function subtreeAllocation(role: string, byRole: ReadonlyMap<string, Resources>): Resources {
+  let sum = Resources.empty();
+  for (const [r, a] of byRole) if (isSelfOrDescendant(r, role)) sum = sum.add(a);
+  return sum;
 }

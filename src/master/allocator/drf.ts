@@ -1,6 +1,6 @@
 import type { Resources } from '../../domain/resources.js';
 
-const DRF_KINDS = ['cpus', 'mem', 'disk', 'gpus'] as const;
+export const DRF_KINDS = ['cpus', 'mem', 'disk', 'gpus'] as const;
 
 /** Dominant share of `allocated` against the cluster `total` (0 when nothing is known). */
 export function dominantShare(allocated: Resources, total: Resources): number {
