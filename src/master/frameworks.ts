@@ -11,7 +11,7 @@ import { masterInfoMessage } from './wire.js';
 export function newFrameworkEntry(id: string, info: FrameworkInfo, registeredTime: number, recovered: boolean): FrameworkEntry {
   return {
     id, info, roles: frameworkRoles(info), partitionAware: isPartitionAware(info),
-    stream: null, streamId: null, heartbeat: null, failoverTimer: null,
+    stream: null, streamId: null, heartbeat: null, failoverTimer: null, failoverDeadline: null,
     active: false, recovered, registeredTime, unregisteredTime: null,
     suppressedRoles: new Set(), tasks: new Map(), completedTasks: [],
   };
@@ -61,9 +61,16 @@ export class Frameworks {
 
   /** Loads frameworks known to the registry as `recovered` (after a master restart or failover). */
   recover(): void {
+    const now = this.ctx.clock.now();
     for (const rec of this.ctx.registry.frameworks()) {
       if (this.own.frameworks.has(rec.id)) continue;
-      this.own.frameworks.set(rec.id, newFrameworkEntry(rec.id, rec.info, rec.registeredAt, true));
+      const fw = newFrameworkEntry(rec.id, rec.info, rec.registeredAt, true);
+      this.own.frameworks.set(rec.id, fw);
+      // Disconnected before the failover: its stored deadline stands (better than Mesos, whose
+      // timer dies with the old leader). Connected at the failover: it gets the reregistration
+      // window, or its failover timeout when that is longer, to come back.
+      fw.failoverDeadline = rec.failoverDeadline ?? now + Math.max(failoverTimeoutMs(fw), this.ctx.timings.agentReregisterTimeoutMs);
+      this.armFailoverTimer(fw);
     }
   }
 
@@ -105,6 +112,13 @@ export class Frameworks {
       fw.roles = frameworkRoles(updated);
       fw.partitionAware = isPartitionAware(updated);
       this.ctx.events.emit({ type: 'FRAMEWORK_UPDATED', frameworkId: fw.id, info: updated });
+    }
+    if (fw.failoverDeadline !== null) {
+      // Back in time: the stored deadline is void (the timer first, so it cannot fire during the write).
+      fw.failoverTimer?.cancel();
+      fw.failoverTimer = null;
+      fw.failoverDeadline = null;
+      await this.ctx.log.propose({ type: 'SET_FRAMEWORK_DEADLINE', frameworkId: fw.id, deadline: null });
     }
     this.attachStream(fw, stream, streamId);
     stream.send({
@@ -210,11 +224,28 @@ export class Frameworks {
     fw.streamId = null;
     fw.active = false;
     this.offers.rescind((o) => o.frameworkId === fw.id, true);
-    const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
+    const timeoutMs = failoverTimeoutMs(fw);
     this.ctx.logger.info('framework disconnected', { framework: fw.id, failoverTimeoutMs: timeoutMs });
-    fw.failoverTimer = this.ctx.clock.setTimeout(() => {
-      if (fw.stream !== null) return;
-      this.remove(fw.id).catch((e: unknown) => this.ctx.logger.error('failed to remove framework', { framework: fw.id, error: e }));
-    }, timeoutMs);
+    const deadline = this.ctx.clock.now() + timeoutMs;
+    fw.failoverDeadline = deadline;
+    this.ctx.log.propose({ type: 'SET_FRAMEWORK_DEADLINE', frameworkId: fw.id, deadline })
+      .catch((e: unknown) => this.ctx.logger.warn('could not persist the failover deadline', { framework: fw.id, error: e instanceof Error ? e.message : String(e) }));
+    this.armFailoverTimer(fw);
   }
+
+  /** Removes the framework at its failover deadline unless it has resubscribed by then. */
+  private armFailoverTimer(fw: FrameworkEntry): void {
+    fw.failoverTimer?.cancel();
+    if (fw.failoverDeadline === null) return;
+    fw.failoverTimer = this.ctx.clock.setTimeout(() => {
+      if (fw.stream !== null || !this.own.frameworks.has(fw.id)) return;
+      this.ctx.logger.info('framework did not come back within its failover timeout; removing it', { framework: fw.id });
+      this.remove(fw.id).catch((e: unknown) => this.ctx.logger.error('failed to remove framework', { framework: fw.id, error: e }));
+    }, Math.max(0, fw.failoverDeadline - this.ctx.clock.now()));
+  }
+}
+
+/** FrameworkInfo.failover_timeout (seconds, default 0) in ms. */
+function failoverTimeoutMs(fw: FrameworkEntry): number {
+  return Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
 }

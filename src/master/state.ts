@@ -64,6 +64,8 @@ export interface FrameworkEntry {
   streamId: string | null;
   heartbeat: { cancel(): void } | null;
   failoverTimer: { cancel(): void } | null;
+  /** Wall-clock ms at which a disconnected framework is removed (persisted: survives a master failover). */
+  failoverDeadline: number | null;
   active: boolean;
   recovered: boolean;
   registeredTime: number;

@@ -27,6 +27,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE role_weights (role TEXT PRIMARY KEY, weight REAL NOT NULL);
   CREATE TABLE role_quotas (role TEXT PRIMARY KEY, guarantee TEXT NOT NULL, quota_limit TEXT);
   `,
+  // 5: when a disconnected framework is removed (wall-clock ms): its failover timeout survives a master failover
+  `
+  CREATE TABLE framework_deadlines (id TEXT PRIMARY KEY, deadline INTEGER NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

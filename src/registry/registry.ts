@@ -4,11 +4,11 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from '../lib/sqlite.js';
 import { migrate } from './migrations.js';
 import { applyCommand } from './apply.js';
-import { decodeCommandBytes, type AgentRecord, type FrameworkRecord, type RegistryCommand } from './commands.js';
+import { decodeCommandBytes, type AgentRecord, type RegistryCommand } from './commands.js';
 import type { StateMachine } from '../consensus/state-machine.js';
 import { agentsTable } from './agents-table.js';
 import { rolesTable, type RoleQuotaRecord } from './roles-table.js';
-import { frameworksTable } from './frameworks-table.js';
+import { frameworksTable, type StoredFramework } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
@@ -63,7 +63,7 @@ export class Registry implements StateMachine {
     return new Map(unreachableTable.list(this.db).map((r) => [r.id, r.since]));
   }
 
-  frameworks(): FrameworkRecord[] {
+  frameworks(): StoredFramework[] {
     return frameworksTable.list(this.db);
   }
 

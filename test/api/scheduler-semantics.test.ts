@@ -88,6 +88,35 @@ describe('scheduler semantics', () => {
     expect((refused['error'] as { message: string }).message).toBe('Framework has been removed');
   });
 
+  it('the failover deadline survives a master failover: removed at the original deadline, not a new one', async () => {
+    const c = await simCluster();
+    const s = await c.scheduler({ name: 'persisted', failover_timeout: 60 });
+    const stays = await c.scheduler({ name: 'returns', failover_timeout: 60 });
+    s.close();
+    stays.close();
+    const known = async (id: string): Promise<boolean> => (await c.state()).frameworks.some((f) => f.id === id);
+    await c.untilSettled('the master to see both streams close', async () => {
+      const st = await c.state();
+      return st.frameworks.filter((f) => f.active).length === 0 ? true : undefined;
+    });
+    const t0 = c.clock.monotonic();
+    await c.advanceTo(t0 + 20_000);
+    // Failover: the leading master's process state is gone; the next one reads the registry.
+    await c.stopMaster();
+    await c.startMaster();
+    const back = c.client();
+    expect((await back.subscribe({ user: 'u', name: 'returns', failover_timeout: 60, id: { value: stays.frameworkId } })).type).toBe('SUBSCRIBED');
+    await c.advanceTo(t0 + 60_000 - 1);
+    expect(await known(s.frameworkId)).toBe(true);
+    await c.advance(1);
+    expect(await known(s.frameworkId)).toBe(false);
+    const refused = await c.client().subscribe({ user: 'u', name: 'persisted', id: { value: s.frameworkId } });
+    expect((refused['error'] as { message: string }).message).toBe('Framework has been removed');
+    // The one that came back in time is kept, long after both deadlines.
+    await c.advance(120_000);
+    expect(await known(stays.frameworkId)).toBe(true);
+  });
+
   it('invalid tasks get TASK_ERROR; invalid offers give TASK_DROPPED/LOST; unused resources come back', async () => {
     const c = await simCluster();
     const s = await c.scheduler({ name: 'val', capabilities: [{ type: 'PARTITION_AWARE' }] });

@@ -40,8 +40,8 @@ describe('replicated modules', () => {
     const declared = REGISTRY_MODULES.flatMap((m) => Object.keys(m.apply)).sort();
     expect([...APPLY_CASES.keys()].sort()).toEqual(declared);
     expect(declared).toEqual([
-      'ADD_FRAMEWORK', 'ADMIT_AGENT', 'MARK_AGENT_REACHABLE', 'MARK_AGENT_UNREACHABLE', 'NOOP', 'REMOVE_AGENT', 'REMOVE_FRAMEWORK', 'UPDATE_AGENT', 'UPDATE_FRAMEWORK',
-      'UPDATE_QUOTAS', 'UPDATE_WEIGHTS',
+      'ADD_FRAMEWORK', 'ADMIT_AGENT', 'MARK_AGENT_REACHABLE', 'MARK_AGENT_UNREACHABLE', 'NOOP', 'REMOVE_AGENT', 'REMOVE_FRAMEWORK',
+      'SET_FRAMEWORK_DEADLINE', 'UPDATE_AGENT', 'UPDATE_FRAMEWORK', 'UPDATE_QUOTAS', 'UPDATE_WEIGHTS',
     ]);
   });
 
