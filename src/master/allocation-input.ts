@@ -51,7 +51,7 @@ export function allocationInput(
   const agents: AllocAgent[] = [];
   for (const a of state.agents.values()) {
     total = total.add(a.total);
-    if (a.connection !== null) agents.push({ id: a.record.id, available: a.total.subtract(byAgent.get(a.record.id)) });
+    if (a.connection !== null) agents.push({ id: a.record.id, available: a.total.subtract(byAgent.get(a.record.id)), hasGpus: a.total.scalar('gpus') > 0 });
   }
   const frameworks: AllocFramework[] = [];
   for (const f of state.frameworks.values()) {
@@ -62,6 +62,7 @@ export function allocationInput(
       suppressedRoles: f.suppressedRoles,
       allocated: new Map(f.roles.map((r) => [r, byFrameworkRole.get(key(f.id, r))])),
       filters: (filters.get(f.id) ?? []).filter((x) => x.until > now),
+      gpuAware: f.info.capabilities.some((c) => c.type === 'GPU_RESOURCES'),
     });
   }
   const roleAllocations = new Map([...byRole.keys()].map((r) => [r, byRole.get(r)]));

@@ -13,7 +13,7 @@ const R = (s: string): Resources => Resources.parse(s);
 
 interface Scenario {
   agents: Record<string, string>;
-  frameworks: Record<string, { roles?: string[]; holds?: Record<string, string>; suppressed?: string[]; filters?: { agent: string; resources: string; until: number }[] }>;
+  frameworks: Record<string, { gpu?: boolean; roles?: string[]; holds?: Record<string, string>; suppressed?: string[]; filters?: { agent: string; resources: string; until: number }[] }>;
   weights?: Record<string, number>;
   quotas?: Record<string, { guarantee?: string; limit?: string }>;
   /** Held by roles without an active framework (counts for quota). */
@@ -23,13 +23,14 @@ interface Scenario {
 }
 
 function run(s: Scenario): string[] {
-  const agents = Object.entries(s.agents).map(([id, r]) => ({ id, available: R(r) }));
+  const agents = Object.entries(s.agents).map(([id, r]) => ({ id, available: R(r), hasGpus: R(r).scalar('gpus') > 0 }));
   const frameworks: AllocFramework[] = Object.entries(s.frameworks).map(([id, f]) => ({
     id,
     roles: f.roles ?? ['*'],
     suppressedRoles: new Set(f.suppressed ?? []),
     allocated: new Map(Object.entries(f.holds ?? {}).map(([role, r]) => [role, R(r)])),
     filters: (f.filters ?? []).map((x) => ({ agentId: x.agent, resources: R(x.resources), until: x.until })),
+    gpuAware: f.gpu === true,
   }));
   let total = s.total !== undefined ? R(s.total) : Resources.empty();
   if (s.total === undefined) {
@@ -188,6 +189,13 @@ describe('allocation tables', () => {
       frameworks: { web: { roles: ['eng/web'] }, ops: { roles: ['ops'] } },
       quotas: { eng: { guarantee: 'cpus:1', limit: 'cpus:1' } },
     })).toEqual(['a1 -> web (eng/web) cpus:1', 'a1 -> ops (ops) cpus:3']);
+  });
+
+  it('GPU agents are offered only to GPU_RESOURCES frameworks', () => {
+    expect(run({
+      agents: { cpu: 'cpus:2;mem:64', gpu: 'cpus:2;gpus:1;mem:64' },
+      frameworks: { plain: {}, ml: { gpu: true, holds: { '*': 'cpus:1' } } },
+    })).toEqual(['cpu -> plain (*) cpus:2;mem:64', 'gpu -> ml (*) cpus:2;gpus:1;mem:64']);
   });
 
   it('the outcome does not depend on input order', () => {

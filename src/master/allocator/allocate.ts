@@ -14,6 +14,8 @@ export interface AllocAgent {
   id: string;
   /** Unallocated, unoffered resources. */
   available: Resources;
+  /** The agent has GPUs: only GPU_RESOURCES frameworks get its offers (Mesos --filter_gpu_resources). */
+  hasGpus?: boolean;
 }
 
 export interface AllocFilter {
@@ -29,6 +31,8 @@ export interface AllocFramework {
   /** What the framework holds (tasks and outstanding offers) per role. */
   allocated: ReadonlyMap<string, Resources>;
   filters: readonly AllocFilter[];
+  /** Has the GPU_RESOURCES capability. */
+  gpuAware?: boolean;
 }
 
 export interface AllocationInput {
@@ -93,6 +97,8 @@ export function allocate(input: AllocationInput): OfferDecision[] {
         ({ role, frameworkId }) => {
           const candidate = candidateFor(role);
           const fw = frameworks.get(frameworkId)!;
+          // GPU agents are kept for frameworks that can use GPUs, so GPU-less work does not strand them.
+          if (agent.hasGpus === true && fw.gpuAware !== true) return false;
           if (fw.filters.some((f) => f.agentId === agent.id && f.until > input.now && f.resources.contains(candidate))) return false;
           decisions.push({ frameworkId, agentId: agent.id, role, resources: candidate });
           const left = remaining.get(agent.id)!.subtract(candidate);
