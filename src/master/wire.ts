@@ -9,12 +9,20 @@ export function isMultiRole(fw: FrameworkView): boolean {
   return fw.info.capabilities.some((c) => c.type === 'MULTI_ROLE');
 }
 
-export function resourceMessage(r: DomainResource, role?: string): Resource {
-  return { ...r, reservations: [], ...(role !== undefined ? { allocation_info: { role } } : {}) };
+/**
+ * A resource as a framework sees it. RESERVATION_REFINEMENT frameworks get the `reservations`
+ * stack (no `role`); others the pre-refinement `role` field ('*' when unreserved), as Mesos.
+ */
+export function resourceMessage(r: DomainResource, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource {
+  const { role, ...rest } = r;
+  const shape = opts.refinement === true
+    ? { ...rest, reservations: role === '*' ? [] : [{ type: 'STATIC' as const, role }] }
+    : { ...rest, role, reservations: [] };
+  return { ...shape, ...(opts.allocationRole !== undefined ? { allocation_info: { role: opts.allocationRole } } : {}) };
 }
 
-export function resourceMessages(r: Resources, role?: string): Resource[] {
-  return r.toArray().map((x) => resourceMessage(x, role));
+export function resourceMessages(r: Resources, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource[] {
+  return r.toArray().map((x) => resourceMessage(x, opts));
 }
 
 export function offerMessage(ctx: MasterContext, o: Readonly<OfferEntry>, fw: FrameworkView): Offer {
@@ -26,7 +34,7 @@ export function offerMessage(ctx: MasterContext, o: Readonly<OfferEntry>, fw: Fr
     agent_id: { value: o.agentId },
     hostname: agent?.record.hostname ?? '',
     ...(agent ? { url: { scheme: 'http', address: { hostname: agent.record.hostname, ip: agent.record.ip, port: agent.record.port }, path: '/slave(1)', query: [] } } : {}),
-    resources: resourceMessages(o.resources, multi ? o.role : undefined),
+    resources: resourceMessages(o.resources, { ...(multi ? { allocationRole: o.role } : {}), refinement: fw.info.capabilities.some((c) => c.type === 'RESERVATION_REFINEMENT') }),
     attributes: agent?.record.attributes ?? [],
     executor_ids: [],
     ...(multi ? { allocation_info: { role: o.role } } : {}),

@@ -5,7 +5,7 @@
 import { TsmesosError } from '../domain/errors.js';
 import { parseResourceList, Resources } from '../domain/resources.js';
 import { DEFAULT_KILL_GRACE_MS, type CommandSpec, type TaskSpec } from '../domain/task-spec.js';
-import type { CommandInfo, KillPolicy, TaskInfo } from './mesos.js';
+import type { CommandInfo, KillPolicy, Resource, TaskInfo } from './mesos.js';
 
 const bad = (message: string): never => {
   throw new TsmesosError('BAD_REQUEST', message);
@@ -54,7 +54,7 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
   if (t.executor !== undefined) bad(`${where}.executor: custom executors are not supported yet; use 'command'`);
   if (t.command === undefined) bad(`${where}: exactly one of 'executor' or 'command' must be set`);
   if (t.container?.type === 'DOCKER') bad(`${where}.container: the docker containerizer is not available on this cluster yet`);
-  const resources = parseResourceList(t.resources, `${where}.resources`);
+  const resources = parseResourceList(t.resources.map(reservationRole), `${where}.resources`);
   if (Resources.of(resources).isEmpty()) bad(`${where}.resources: a task must use some resources`);
   const command = commandSpec(t.command!, `${where}.command`);
   return {
@@ -66,6 +66,15 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
     killGracePeriodMs: gracePeriodMs(t.kill_policy, `${where}.kill_policy`) ?? DEFAULT_KILL_GRACE_MS,
     labels: t.labels?.labels.map((l) => (l.value === undefined ? { key: l.key } : { key: l.key, value: l.value })) ?? [],
   };
+}
+
+/**
+ * The role a resource is reserved to, in either Mesos format: `reservations` (frameworks with
+ * RESERVATION_REFINEMENT; the last one is the innermost) or the older `role` field.
+ */
+export function reservationRole(r: Resource): Resource {
+  const inner = r.reservations.at(-1)?.role;
+  return inner !== undefined ? { ...r, role: inner } : r;
 }
 
 export function taskSpecToWire(s: TaskSpec): TaskInfo {

@@ -52,4 +52,21 @@ describe('allocation on a real master', () => {
     const reserved = offersOf(await web.next(isOffers))[0]!;
     expect(cpusByRole(reserved)).toEqual({ web: 1 });
   });
+
+  it('RESERVATION_REFINEMENT frameworks see reservations as a stack and may launch on them in that form', async () => {
+    const c = await simCluster({ resources: 'cpus(web):1;mem(web):128;cpus:1;mem:128;disk:64;ports:[31000-31001]' });
+    const s = await c.scheduler({ name: 'refined', roles: ['web'], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }] });
+    const offer = offersOf(await s.next(isOffers))[0]!;
+    const reserved = (offer.resources as (OfferedResource & { reservations?: { type: string; role: string }[] })[]).filter((r) => r.reservations !== undefined);
+    expect(reserved.map((r) => [r.name, r.role, r.reservations])).toEqual([
+      ['cpus', undefined, [{ type: 'STATIC', role: 'web' }]],
+      ['mem', undefined, [{ type: 'STATIC', role: 'web' }]],
+    ]);
+    await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: 'on-reserved', task_id: { value: 'on-reserved' }, agent_id: offer.agent_id, command: { value: 'sleep 30' },
+      resources: reserved.map((r) => ({ name: r.name, type: 'SCALAR', scalar: r.scalar, reservations: r.reservations, allocation_info: { role: 'web' } })),
+    }] } }] } });
+    const first = updateOf(await s.next((e) => e.type === 'UPDATE'));
+    expect(first.state).toBe('TASK_STARTING');
+  });
 });
