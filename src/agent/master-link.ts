@@ -36,9 +36,12 @@ export class MasterLink {
   private nextMaster = 0;
   private retryTimer: { cancel(): void } | null = null;
   private readonly http: HttpClient;
+  private readonly callPool: http.Agent;
 
   constructor(private readonly opts: MasterLinkOptions) {
     this.http = opts.http ?? new HttpClient(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {});
+    // Updates and heartbeats reuse connections: a status update is then one request, not a TCP handshake too.
+    this.callPool = this.http.keepAliveAgent(4);
   }
 
   start(): void {
@@ -49,6 +52,7 @@ export class MasterLink {
     this.stopped = true;
     this.retryTimer?.cancel();
     this.activeReq?.destroy();
+    this.callPool.destroy();
   }
 
   get connectedTo(): HttpTarget | null {
@@ -62,7 +66,7 @@ export class MasterLink {
     const res = await this.http.request({
       host: target.host, port: target.port, path: AGENT_CHANNEL_PATH, method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body), timeoutMs: 10_000,
+      body: JSON.stringify(body), timeoutMs: 10_000, agent: this.callPool,
     });
     return res.status;
   }

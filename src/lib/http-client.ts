@@ -30,6 +30,8 @@ export interface RequestOptions extends HttpTarget {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** A pool from keepAliveAgent(), or false (default) for a connection of its own. */
+  agent?: http.Agent | false;
   /** Idle timeout once connected. */
   timeoutMs?: number;
   /** Deadline for the TCP connection; default: the client's. */
@@ -93,6 +95,7 @@ export class HttpClient {
         path: opts.path,
         method: opts.method ?? 'GET',
         headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+        ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
       });
       if (opts.timeoutMs !== undefined) {
         req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`request to ${opts.host}:${opts.port}${opts.path} timed out`)));
