@@ -22,7 +22,7 @@ export class OfferBook {
     const { state, clock } = this.ctx;
     const now = clock.monotonic();
     const agents = [...state.agents.values()]
-      .filter((a) => a.connection !== null)
+      .filter((a) => a.connection !== null && !a.deactivated)
       .map((a) => ({ id: a.record.id, available: a.total.subtract(usedOnAgent(state, a.record.id)).subtract(offeredOnAgent(state, a.record.id)) }));
     const frameworks = [...state.frameworks.values()]
       .filter((f) => f.active && f.stream !== null)
