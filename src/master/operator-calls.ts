@@ -40,7 +40,8 @@ export function localResponse(type: OperatorCallType, flags: Readonly<Record<str
     case 'GET_FLAGS':
       return { type, get_flags: { flags: Object.keys(flags).sort().map((name) => ({ name, value: flags[name] })) } };
     case 'GET_VERSION':
-      return { type, get_version: { version_info: { version: MESOS_COMPAT_VERSION, build_date: BUILD_DATE || VERSION, build_time: 0, build_user: '' } } };
+      // The Mesos version we speak, as /version reports it; tsmesos's own release is the git tag.
+      return { type, get_version: { version_info: { version: MESOS_COMPAT_VERSION, ...(BUILD_DATE !== '' ? { build_date: BUILD_DATE } : {}), build_time: 0, build_user: '', git_tag: VERSION } } };
     case 'GET_LOGGING_LEVEL':
       // glog verbosity; tsmesos logs by --log-level and has no verbose levels.
       return { type, get_logging_level: { level: 0 } };
