@@ -88,7 +88,11 @@ export function getFrameworks(ctx: MasterContext): GetFrameworks {
   };
 }
 
-/** Active tasks; unreachable ones (on agents marked unreachable) apart; completed ones of live and completed frameworks. */
+/**
+ * As Mesos: `tasks` are the frameworks' tasks (terminal ones too until their last update is
+ * acknowledged), `unreachable_tasks` those on agents marked unreachable, `completed_tasks` the
+ * completed ones of live and completed frameworks.
+ */
 export function getTasks(ctx: MasterContext): GetTasks {
   const tasks: Task[] = [];
   const unreachable: Task[] = [];
@@ -96,8 +100,8 @@ export function getTasks(ctx: MasterContext): GetTasks {
   const frameworks = [...ctx.state.frameworks.values()].sort(byId);
   for (const fw of frameworks) {
     for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
-      if (isTerminal(t.state)) completed.push(taskMessage(t));
-      else if (ctx.state.agents.get(t.agentId)?.unreachableSince != null || t.state === 'TASK_UNREACHABLE') unreachable.push(taskMessage(t));
+      const onUnreachableAgent = ctx.state.agents.get(t.agentId)?.unreachableSince != null;
+      if (!isTerminal(t.state) && (onUnreachableAgent || t.state === 'TASK_UNREACHABLE')) unreachable.push(taskMessage(t));
       else tasks.push(taskMessage(t));
     }
   }

@@ -83,6 +83,14 @@ describe('operator API v1', () => {
     expect(completed.map((f) => get(f, 'framework_info', 'id', 'value'))).toEqual([s.frameworkId]);
   });
 
+  it('a master that stops leading ends its SUBSCRIBE streams (subscribers reconnect to the next leader)', async () => {
+    const c = await simCluster({ agent: false });
+    const op = await OperatorSubscriber.open(c.master);
+    await op.next(ofType('SUBSCRIBED'));
+    await c.stopMaster();
+    await c.untilSettled('the stream to end', () => (op.ended ? true : undefined));
+  });
+
   it('SUBSCRIBE with Accept: application/recordio gets that framing header', async () => {
     const c = await simCluster({ agent: false });
     const op = await OperatorSubscriber.open(c.master, { Accept: 'application/recordio', 'Message-Accept': 'application/json' });

@@ -38,6 +38,8 @@ export class OperatorSubscriber {
   readonly events: Json[] = [];
   readonly wireViolations: string[] = [];
   contentType = '';
+  /** The master ended the stream. */
+  ended = false;
   private req: http.ClientRequest | null = null;
   private waiters: (() => void)[] = [];
 
@@ -55,6 +57,10 @@ export class OperatorSubscriber {
         const dec = new RecordDecoder();
         res.on('data', (c: Buffer) => {
           for (const r of dec.push(c)) s.push(JSON.parse(r) as Json);
+        });
+        res.on('end', () => {
+          s.ended = true;
+          for (const w of s.waiters.splice(0)) w();
         });
         resolve();
       });
