@@ -5,6 +5,9 @@ import { installErrorHandling } from './http-errors.js';
 import { schedulerApp } from './scheduler.js';
 import { agentChannelApp } from './agent-channel.js';
 import { masterLegacyApp, type MasterIdentity } from './master-legacy.js';
+import { masterLegacyOpsApp } from './master-legacy-ops.js';
+import { operatorApp } from './operator.js';
+import { prometheusApp } from './prometheus.js';
 
 /** Every HTTP surface of a master, mounted on one hono app. */
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = []): Hono {
@@ -13,6 +16,9 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', masterLegacyApp(leadership, self));
   app.route('/', schedulerApp(leadership));
   app.route('/', agentChannelApp(leadership));
+  app.route('/', operatorApp(leadership, self.flags));
+  app.route('/', masterLegacyOpsApp(leadership, self.flags));
+  app.route('/', prometheusApp(leadership));
   for (const e of extra) app.route('/', e);
   return app;
 }

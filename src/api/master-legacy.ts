@@ -14,6 +14,14 @@ export interface MasterIdentity {
   flags: Record<string, string>;
 }
 
+/** A legacy JSON answer, wrapped in `?jsonp=callback(...)` when asked. */
+export function withJsonp(c: Context, body: unknown): Response {
+  const cb = c.req.query('jsonp');
+  if (cb === undefined) return c.json(body);
+  if (!/^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$/.test(cb)) throw new TsmesosError('BAD_REQUEST', 'jsonp: invalid callback name');
+  return c.body(`${cb}(${JSON.stringify(body)});`, 200, { 'Content-Type': 'text/javascript' });
+}
+
 /** Legacy GET endpoints (`/master/state` and friends), `/health`, `/version`, `/metrics/snapshot`, `/master/redirect`. */
 export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): Hono {
   const app = new Hono();
@@ -30,12 +38,6 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
   const leaderCtx = async (c: Context): Promise<MasterContext | Response> => {
     const m = await confirmedLeaderOrRedirect(c, leadership);
     return m instanceof Response ? m : m.ctx;
-  };
-  const withJsonp = (c: Context, body: unknown): Response => {
-    const cb = c.req.query('jsonp');
-    if (cb === undefined) return c.json(body);
-    if (!/^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$/.test(cb)) throw new TsmesosError('BAD_REQUEST', 'jsonp: invalid callback name');
-    return c.body(`${cb}(${JSON.stringify(body)});`, 200, { 'Content-Type': 'text/javascript' });
   };
 
   app.get('/health', (c) => c.body(null, 200));

@@ -5,6 +5,9 @@ import { registerSelfcheck } from './selfcheck.js';
 import { registerUp } from './up.js';
 import { registerStatus } from './status.js';
 import { registerMasters } from './masters.js';
+import { registerTask } from './tasks.js';
+import { registerAgent } from './agents.js';
+import { registerFramework } from './frameworks.js';
 import { FlagError } from './flags.js';
 
 const VERSION_LINE = `tsmesos ${VERSION}`;
@@ -28,6 +31,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerUp(program, setExit);
   registerStatus(program, setExit);
   registerMasters(program, setExit);
+  registerTask(program, setExit);
+  registerAgent(program, setExit);
+  registerFramework(program, setExit);
   registerSelfcheck(program);
   try {
     await program.parseAsync(argv);

@@ -1,4 +1,5 @@
 import { Resources } from '../domain/resources.js';
+import { TsmesosError } from '../domain/errors.js';
 import type { Resource } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import type { FrameworkInfo } from '../wire/mesos.js';
@@ -41,7 +42,7 @@ export class Agents {
       const since = unreachable.get(record.id) ?? null;
       this.own.set(record.id, {
         record, total: Resources.of(record.resources), connection: null, recovered: since === null,
-        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since,
+        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since, deactivated: false,
       });
     }
   }
@@ -85,7 +86,7 @@ export class Agents {
       // Unknown ids (e.g. removed agents) are admitted afresh: the agent must start over under the new id.
       const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
       await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
-      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null };
+      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null, deactivated: false };
       this.own.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
@@ -132,6 +133,35 @@ export class Agents {
 
   shutdown(): void {
     for (const a of this.own.values()) this.dropConnection(a);
+  }
+
+  /** DEACTIVATE_AGENT / REACTIVATE_AGENT: a deactivated agent gets no offers; its outstanding ones are rescinded. */
+  setDeactivated(agentId: string, deactivated: boolean): void {
+    const a = this.own.get(agentId);
+    if (!a) throw new TsmesosError('BAD_REQUEST', `unknown agent ${agentId}`);
+    if (a.deactivated === deactivated) return;
+    a.deactivated = deactivated;
+    this.ctx.logger.info(deactivated ? 'agent deactivated by the operator' : 'agent reactivated by the operator', { agent: agentId });
+    if (deactivated) this.offers.rescind((o) => o.agentId === agentId);
+    else this.ctx.requestAllocation();
+  }
+
+  /**
+   * MARK_AGENT_GONE: removed from the registry (an agent coming back under this id is admitted
+   * afresh under a new one), told to shut down, its tasks TASK_GONE_BY_OPERATOR.
+   */
+  async markGone(agentId: string): Promise<void> {
+    if (!this.own.has(agentId)) throw new TsmesosError('NOT_FOUND', `unknown agent ${agentId}`);
+    await this.ctx.log.propose({ type: 'REMOVE_AGENT', agentId, at: this.ctx.clock.now() });
+    const a = this.own.get(agentId);
+    if (!a) return; // removed while we were proposing
+    this.own.delete(agentId);
+    a.connection?.send({ type: 'SHUTDOWN', shutdown: { message: 'agent was marked gone by the operator' } });
+    this.dropConnection(a);
+    this.offers.rescind((o) => o.agentId === agentId);
+    this.tasks.agentGone(agentId);
+    this.ctx.logger.warn('agent marked gone by the operator', { agent: agentId });
+    this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId });
   }
 
   private reconcileReportedTasks(agentId: string, sub: AgentSubscription): void {

@@ -51,7 +51,8 @@ export function allocationInput(
   const agents: AllocAgent[] = [];
   for (const a of state.agents.values()) {
     total = total.add(a.total);
-    if (a.connection !== null) agents.push({ id: a.record.id, available: a.total.subtract(byAgent.get(a.record.id)), hasGpus: a.total.scalar('gpus') > 0 });
+    // Deactivated agents (DEACTIVATE_AGENT, draining) keep their tasks but get no offers.
+    if (a.connection !== null && !a.deactivated) agents.push({ id: a.record.id, available: a.total.subtract(byAgent.get(a.record.id)), hasGpus: a.total.scalar('gpus') > 0 });
   }
   const frameworks: AllocFramework[] = [];
   for (const f of state.frameworks.values()) {

@@ -1,4 +1,5 @@
 import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
+import type { TaskState } from '../domain/task-state.js';
 import type { OfferEntry } from './state.js';
 
 // Everything that happens on the leading master, as one ordered stream of internal events.
@@ -14,11 +15,22 @@ export type MasterEvent =
   | { type: 'OFFERS_MADE'; frameworkId: string; offers: readonly OfferEntry[] }
   /** `silently`: the framework is not told (failover, teardown, disconnection: Mesos sends no RESCIND then). */
   | { type: 'OFFER_RESCINDED'; frameworkId: string; offerId: string; silently: boolean }
-  /** A status as the framework sees it (state already mapped for non-PARTITION_AWARE frameworks). */
-  | { type: 'TASK_UPDATED'; frameworkId: string; status: TaskStatus }
+  /** Offers used by a valid ACCEPT (offer-to-accept latency). */
+  | { type: 'OFFERS_ACCEPTED'; frameworkId: string; offerIds: readonly string[] }
+  /** A task the master now knows: launched (TASK_STAGING) or adopted from a reregistering agent. */
+  | { type: 'TASK_ADDED'; frameworkId: string; taskId: string }
+  /**
+   * `status` as the framework sees it (state already mapped for non-PARTITION_AWARE frameworks);
+   * `state` is the task's latest state as the master knows it (Mesos Task.state), unmapped.
+   */
+  | { type: 'TASK_UPDATED'; frameworkId: string; status: TaskStatus; state: TaskState }
   | { type: 'AGENT_ADDED'; agentId: string; reregistered: boolean }
   | { type: 'AGENT_DISCONNECTED'; agentId: string }
-  | { type: 'AGENT_UNREACHABLE'; agentId: string; at: number };
+  | { type: 'AGENT_UNREACHABLE'; agentId: string; at: number }
+  /** Marked gone by the operator (MARK_AGENT_GONE): removed from the registry and shut down. */
+  | { type: 'AGENT_REMOVED'; agentId: string }
+  /** One allocation cycle ran (offers.runAllocation), taking `durationMs` of the master's clock. */
+  | { type: 'ALLOCATION_RAN'; durationMs: number };
 
 export type MasterEventListener = (event: MasterEvent) => void;
 

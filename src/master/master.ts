@@ -15,6 +15,8 @@ import { Agents } from './agents.js';
 import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
 import { Roles } from './roles.js';
+import { OperatorCalls } from './operator-calls.js';
+import { LatencyMetrics } from './latency-metrics.js';
 import { MasterEvents } from './events.js';
 import { feedFrameworkStreams } from './framework-feed.js';
 import { LeaderServices, delayedService, periodicService } from './leader-services.js';
@@ -41,6 +43,9 @@ export class Master {
   readonly roles: Roles;
   readonly schedulerCalls: SchedulerCalls;
   readonly agentCalls: AgentCalls;
+  readonly operatorCalls: OperatorCalls;
+  /** Offer-to-accept, accept-to-running and allocation-run histograms (GET /metrics). */
+  readonly latency: LatencyMetrics;
   /** Started once the registry is recovered, stopped with the master; others may register theirs before start(). */
   readonly services: LeaderServices;
   private allocationPending = false;
@@ -82,6 +87,9 @@ export class Master {
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.schedulerCalls = new SchedulerCalls(this);
     this.agentCalls = new AgentCalls(this);
+    this.operatorCalls = new OperatorCalls(this);
+    this.latency = new LatencyMetrics(this.ctx);
+    this.ctx.events.on(this.latency.onEvent);
     this.services = new LeaderServices(opts.logger);
     const { clock, logger } = this.ctx;
     this.services.register(periodicService('allocator', clock, timings.allocationIntervalMs, () => this.allocateNow()));
@@ -103,6 +111,7 @@ export class Master {
   stop(): void {
     this.stopped = true;
     this.services.stopAll();
+    this.operatorCalls.shutdown();
     this.frameworks.shutdown();
     this.agents.shutdown();
   }
@@ -117,7 +126,9 @@ export class Master {
     this.allocationPending = false;
     if (this.stopped) return;
     try {
+      const started = this.ctx.clock.monotonic();
       this.offers.runAllocation();
+      this.ctx.events.emit({ type: 'ALLOCATION_RAN', durationMs: this.ctx.clock.monotonic() - started });
     } catch (e) {
       this.ctx.logger.error('allocation failed', { error: e instanceof Error ? e.stack : String(e) });
     }

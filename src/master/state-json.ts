@@ -16,7 +16,7 @@ export interface LeaderView {
   electedTime: number | null;
 }
 
-function legacyTask(t: TaskView): Record<string, unknown> {
+export function legacyTask(t: TaskView): Record<string, unknown> {
   return {
     id: t.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: '', slave_id: t.agentId,
     state: t.state, resources: t.resources.toLegacyJson(), role: t.role,
@@ -56,7 +56,7 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
       ...(a.reregisteredTime !== null ? { reregistered_time: a.reregisteredTime / 1000 } : {}),
       resources: a.total.toLegacyJson(), used_resources: used.toLegacyJson(),
       offered_resources: offeredOnAgent(ctx.state, r.id).toLegacyJson(), reserved_resources: {},
-      unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: false, version: MESOS_COMPAT_VERSION,
+      unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
     };
     if (a.unreachableSince !== null) unreachable++;
@@ -84,7 +84,7 @@ export function legacyState(ctx: MasterContext, leader: LeaderView, flags: Recor
     id: info.id, pid: info.pid, hostname: info.hostname,
     capabilities: ['AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'],
     activated_slaves: agents.active.filter((a) => a['active'] === true).length,
-    deactivated_slaves: 0, unreachable_slaves: agents.unreachable,
+    deactivated_slaves: [...ctx.state.agents.values()].filter((a) => a.deactivated).length, unreachable_slaves: agents.unreachable,
     ...(leader.leaderPid !== null ? { leader: leader.leaderPid } : {}),
     ...(leader.leaderInfo !== null ? { leader_info: leader.leaderInfo } : {}),
     flags,

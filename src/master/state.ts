@@ -32,6 +32,11 @@ export interface AgentEntry {
   lastSeen: number;
   /** Wall-clock ms when the agent was marked unreachable, else null. */
   unreachableSince: number | null;
+  /**
+   * Set by the operator's DEACTIVATE_AGENT, cleared by REACTIVATE_AGENT: the agent keeps its
+   * tasks but gets no new offers. In memory only (Mesos persists it in the registry).
+   */
+  deactivated: boolean;
 }
 
 export interface TaskEntry {

@@ -43,6 +43,7 @@ export class Tasks {
     if (invalid === null && new Set(offers.map((o) => o.role)).size > 1) invalid = 'offers span more than one role';
     // Valid or not, the offers named here are used up.
     for (const o of offers) this.offers.take(o.id);
+    if (invalid === null) this.ctx.events.emit({ type: 'OFFERS_ACCEPTED', frameworkId: fw.id, offerIds: offers.map((o) => o.id) });
     if (invalid !== null) {
       for (const l of req.launches) this.sendMasterStatus(fw, l.info.task_id.value, l.info.agent_id.value, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
       for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
@@ -87,6 +88,7 @@ export class Tasks {
       state: 'TASK_STAGING', statusUpdateState: null, statusUpdateUuid: null, statuses: [],
     };
     fw.tasks.set(task.taskId, task);
+    this.ctx.events.emit({ type: 'TASK_ADDED', frameworkId: fw.id, taskId: task.taskId });
     const sent = sendToAgent(this.ctx, task.agentId, {
       type: 'LAUNCH',
       launch: { framework_id: { value: fw.id }, framework_info: fw.info, task: taskSpecToWire(info) },
@@ -118,7 +120,7 @@ export class Tasks {
       if (task.statuses.length > 32) task.statuses.shift();
     }
     if (!wasTerminal && isTerminal(latestState)) this.ctx.requestAllocation(); // resources freed before the ack
-    this.forward(fw, status);
+    this.forward(fw, status, task.state);
   }
 
   /** ACKNOWLEDGE: only for the update currently in flight; acked terminal tasks complete. */
@@ -220,6 +222,16 @@ export class Tasks {
       taskId: info.taskId, frameworkId: fw.id, agentId: info.agentId, info, resources: Resources.of(info.resources), role,
       state, statusUpdateState: null, statusUpdateUuid: null, statuses: [],
     });
+    this.ctx.events.emit({ type: 'TASK_ADDED', frameworkId: fw.id, taskId: info.taskId });
+  }
+
+  /** MARK_AGENT_GONE: the agent's tasks are gone for good (TASK_GONE_BY_OPERATOR; TASK_LOST for others). */
+  agentGone(agentId: string): void {
+    for (const fw of [...this.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      for (const t of [...fw.tasks.values()]) {
+        if (t.agentId === agentId && !isTerminal(t.state)) this.masterUpdate(fw, t.taskId, agentId, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', 'agent was marked gone by the operator');
+      }
+    }
   }
 
   private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, unreachableSince?: number): void {
@@ -252,12 +264,14 @@ export class Tasks {
       ...(agentId !== null ? { agent_id: { value: agentId } } : {}),
       ...(unreachableSince !== undefined ? { unreachable_time: { nanoseconds: unreachableSince * 1e6 } } : {}),
     };
-    this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status });
+    const known = fw.tasks.get(taskId);
+    // A task's own update (masterUpdate) changes its state to `state` right after this.
+    this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status, state: known && !isTerminal(known.state) ? state : known?.state ?? state });
     return status;
   }
 
-  private forward(fw: FrameworkEntry, status: TaskStatus): void {
-    this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status: { ...status, state: stateForFramework(status.state, fw.partitionAware) } });
+  private forward(fw: FrameworkEntry, status: TaskStatus, latestState: TaskState): void {
+    this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status: { ...status, state: stateForFramework(status.state, fw.partitionAware) }, state: latestState });
   }
 
   /** The one place a task's state changes: entering a terminal state is counted once (metrics). */

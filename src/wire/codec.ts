@@ -93,8 +93,13 @@ export function tryDecodeOwn<S extends z.ZodType>(schema: S, json: unknown, wher
   }
 }
 
-/** Empty messages whose presence is the information (Resource.revocable, Resource.shared, Predicate.exists). */
-const MARKER_FIELDS: ReadonlySet<string> = new Set(['revocable', 'shared', 'exists', 'not_exists']);
+/**
+ * Empty messages whose presence is the information (Resource.revocable, Resource.shared, Predicate.exists),
+ * and the operator API's payloads (master.proto Response.get_*, GetMaintenance*.schedule/status, GetQuota.status),
+ * which Mesos prints even when empty (`{"type":"GET_WEIGHTS","get_weights":{}}`): clients read them unguarded.
+ */
+const MARKER_FIELDS: ReadonlySet<string> = new Set(['revocable', 'shared', 'exists', 'not_exists', 'schedule', 'status']);
+const isMarker = (key: string): boolean => MARKER_FIELDS.has(key) || key.startsWith('get_');
 
 /**
  * Encodes a typed message as Mesos JSON: unset fields (undefined/null), empty repeated
@@ -121,7 +126,7 @@ function prune(v: unknown, key = ''): unknown {
         any = true;
       }
     }
-    return any || MARKER_FIELDS.has(key) ? out : undefined;
+    return any || isMarker(key) ? out : undefined;
   }
   return v;
 }

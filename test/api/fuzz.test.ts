@@ -60,6 +60,15 @@ const SEEDS: Record<string, unknown[]> = {
     { type: 'RECONCILE', framework_id: { value: 'f' }, reconcile: { tasks: [{ task_id: { value: 't' } }] } },
     { type: 'ACKNOWLEDGE', framework_id: { value: 'f' }, acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' }, uuid: 'AAAAAAAAAAAAAAAAAAAAAA==' } },
   ],
+  // The operator API: actions aim at the live framework and agent (the framework's teardown is
+  // kept out below, so later cases still reach deep validation).
+  '/api/v1': [
+    { type: 'GET_STATE' }, { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 5_000_000_000 } } }, { type: 'GET_TASKS' },
+    { type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: 'a' } } }, { type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: 'a' } } },
+    { type: 'TEARDOWN', teardown: { framework_id: { value: 'nope' } } }, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nope' } } },
+    { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'r', weight: 2 }] } }, { type: 'SUBSCRIBE' },
+    { type: 'READ_FILE', read_file: { path: '/etc/passwd', offset: 0, length: 10 } },
+  ],
   '/tsmesos/v1/agent': [
     { type: 'SUBSCRIBE', subscribe: { agent_info: { hostname: 'h', port: 5051, resources }, ip: '127.0.0.9', tasks: [] } },
     { type: 'UPDATE', agent_id: { value: 'a' }, update: { framework_id: { value: 'f' }, status: { task_id: { value: 't' }, state: 'TASK_RUNNING', uuid: 'AAAAAAAAAAAAAAAAAAAAAA==', timestamp: 1 } } },
@@ -85,11 +94,15 @@ describe(`structural fuzzing (FUZZ_SEED=${SEED}, ${CASES} cases per endpoint)`, 
         for (let m = 0; m < 1 + Math.floor(rng.next() * 3); m++) body = mutate(rng, body);
         // Membership changes that happen to be valid would reshape the cluster under test.
         if (path.endsWith('/members') && typeof body === 'object' && body !== null && (body as { action?: unknown }).action === 'add') continue;
+        // Mutations that become a valid teardown of the live framework or a gone agent would end the fuzzing target.
+        if (path === '/api/v1' && /"type":"(TEARDOWN|MARK_AGENT_GONE)"/.test(JSON.stringify(body) ?? '') && (JSON.stringify(body) ?? '').includes(fw.frameworkId.slice(0, 8))) continue;
         const ctrl = new AbortController();
         const res = await fetch(`${cluster.master}${path}`, { method: 'POST', signal: ctrl.signal, headers: { 'Content-Type': 'application/json', ...(rng.next() < 0.8 ? { 'Mesos-Stream-Id': fw.streamId } : {}) }, body: JSON.stringify(body) ?? 'null' });
         if (res.status >= 500) failures.push(`${res.status} ${JSON.stringify(body).slice(0, 300)} -> ${(await res.text()).slice(0, 200)}`);
         ctrl.abort(); // streams (a valid SUBSCRIBE) are dropped at once
       }
+      // A valid DEACTIVATE_AGENT of the live agent would starve the next endpoint's framework of offers.
+      if (path === '/api/v1') await fetch(`${cluster.master}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: offers[0]!.agent_id.value } } }) });
       fw.close();
       expect(failures, `replay with FUZZ_SEED=${SEED}`).toEqual([]);
       expect((await fetch(`${cluster.master}/health`)).status).toBe(200);

@@ -117,3 +117,6 @@ export const SAMPLES: Sample[] = [
   s('AgentEvent SHUTDOWN', AgentEvent, { type: 'SHUTDOWN', shutdown: { message: 'bye' } }),
   s('AgentEvent HEARTBEAT', AgentEvent, { type: 'HEARTBEAT' }),
 ];
+
+/** Building blocks for the operator API's samples (operator-samples.ts). */
+export const PARTS = { cpus, mem, ports, attributes, frameworkInfo, commandTask, executorTask, status, masterInfo, offer, agentInfo };

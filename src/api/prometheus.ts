@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import { Gauge, Registry } from 'prom-client';
+import type { Leadership } from '../master/leadership.js';
+import { metricsSnapshot } from '../master/state-json.js';
+
+/** `master/cpus_total` -> `mesos_master_cpus_total` (Prometheus names: [a-zA-Z_:][a-zA-Z0-9_:]*). */
+export const prometheusName = (mesosKey: string): string => `mesos_${mesosKey.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+/**
+ * `GET /metrics`: Prometheus text format. The figures of /metrics/snapshot as gauges (named
+ * after their Mesos keys), plus the leader's latency histograms (src/master/latency-metrics.ts).
+ * A registry per scrape: nothing is kept in prom-client's global one.
+ */
+export function prometheusApp(leadership: Leadership): Hono {
+  const app = new Hono();
+  app.get('/metrics', async (c) => {
+    const m = leadership.master();
+    const registry = new Registry();
+    const snapshot = m ? metricsSnapshot(m.ctx, true) : { 'master/elected': 0 };
+    for (const [key, value] of Object.entries(snapshot)) {
+      new Gauge({ name: prometheusName(key), help: `Mesos metric ${key} (as in /metrics/snapshot)`, registers: [registry] }).set(value);
+    }
+    for (const h of m?.latency.all ?? []) registry.registerMetric(h);
+    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
+  return app;
+}

@@ -1,0 +1,64 @@
+import { defaultHttpClient as http, type HttpResponse } from '../lib/http-client.js';
+import { masterTarget } from './status.js';
+
+// The cluster commands (task, agent, framework) are thin clients of the master's legacy JSON
+// endpoints (not v1 JSON, which only src/wire reads): one request through the one HttpClient,
+// 307s to the leader followed.
+
+export class CliFailure extends Error {}
+
+export interface MasterOptions {
+  master?: string;
+  json?: boolean;
+}
+
+/** GET `path` on the leading master; a failure to reach it or a non-200 is a CliFailure naming the master. */
+export async function masterGet<T>(opts: MasterOptions, path: string): Promise<T> {
+  const res = await send(opts, { path });
+  return JSON.parse(res.body) as T;
+}
+
+/** POST a form body to the leading master; 200 expected. */
+export async function masterPostForm(opts: MasterOptions, path: string, form: Record<string, string>): Promise<void> {
+  await send(opts, { path, method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+}
+
+async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }): Promise<HttpResponse> {
+  const target = masterTarget(opts.master);
+  let res: HttpResponse;
+  try {
+    res = await http.requestFollowingRedirects({ ...target, ...req, timeoutMs: 5000 });
+  } catch (e) {
+    throw new CliFailure(`cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (res.status !== 200) {
+    let message = res.body.slice(0, 300);
+    try {
+      message = (JSON.parse(res.body) as { message?: string }).message ?? message;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new CliFailure(`master answered ${res.status}: ${message}`);
+  }
+  return res;
+}
+
+/** A plain text table: a header row and left-aligned columns two spaces apart. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** Runs a command's body: a CliFailure prints `tsmesos <command>: message` and exits 1. */
+export async function runCommand(name: string, setExit: (code: number) => void, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (!(e instanceof CliFailure)) throw e;
+    process.stderr.write(`tsmesos ${name}: ${e.message}\n`);
+    setExit(1);
+  }
+}
+
+export const fmt = (n: number | string | undefined): string => (typeof n === 'number' ? String(Math.round(n * 1000) / 1000) : String(n ?? 0));

@@ -1,0 +1,167 @@
+import { TsmesosError } from '../domain/errors.js';
+import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
+import type { OperatorCall, OperatorCallType, OperatorResponse } from '../wire/operator.js';
+import { operatorStream, type OperatorStream } from '../wire/streams.js';
+import type { Master } from './master.js';
+import { operatorEventOf } from './operator-feed.js';
+import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './operator-views.js';
+import { metricsSnapshot } from './state-json.js';
+
+// The master's side of the operator API v1 (master.proto): the HTTP edge decodes a Call once and
+// hands it here. Calls that need no scheduling state are answered by any master (localResponse);
+// the rest by the leading master's OperatorCalls.
+
+/** Answered by any master, leading or not (tsmesos; Mesos redirects every call to the leader). */
+export const ANY_MASTER_CALLS: ReadonlySet<OperatorCallType> = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_LOGGING_LEVEL']);
+
+/** Calls that change state: Mesos answers them with an empty 200. */
+const ACTION_CALLS: ReadonlySet<OperatorCallType> = new Set(['TEARDOWN', 'MARK_AGENT_GONE', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT']);
+export const isActionCall = (type: OperatorCallType): boolean => ACTION_CALLS.has(type);
+
+const notYet = (type: string, why: string): never => {
+  throw new TsmesosError('BAD_REQUEST', `${type} is not implemented yet: ${why}`);
+};
+
+const missing = (field: string): never => {
+  throw new TsmesosError('BAD_REQUEST', `Expecting '${field}' to be present`);
+};
+
+export function callType(call: OperatorCall): OperatorCallType {
+  const type = call.type ?? missing('type');
+  if (type === 'UNKNOWN') throw new TsmesosError('BAD_REQUEST', "call type UNKNOWN: expecting one of the master.proto Call types");
+  return type;
+}
+
+/** GET_HEALTH, GET_FLAGS, GET_VERSION, GET_LOGGING_LEVEL. */
+export function localResponse(type: OperatorCallType, flags: Readonly<Record<string, string>>): OperatorResponse {
+  switch (type) {
+    case 'GET_HEALTH':
+      return { type, get_health: { healthy: true } };
+    case 'GET_FLAGS':
+      return { type, get_flags: { flags: Object.keys(flags).sort().map((name) => ({ name, value: flags[name] })) } };
+    case 'GET_VERSION':
+      // The Mesos version we speak, as /version reports it; tsmesos's own release is the git tag.
+      return { type, get_version: { version_info: { version: MESOS_COMPAT_VERSION, ...(BUILD_DATE !== '' ? { build_date: BUILD_DATE } : {}), build_time: 0, build_user: '', git_tag: VERSION } } };
+    case 'GET_LOGGING_LEVEL':
+      // glog verbosity; tsmesos logs by --log-level and has no verbose levels.
+      return { type, get_logging_level: { level: 0 } };
+    default:
+      throw new TsmesosError('INTERNAL', `${type} is not a local call`);
+  }
+}
+
+export class OperatorCalls {
+  private readonly subscribers = new Set<OperatorStream>();
+
+  constructor(private readonly master: Master) {}
+
+  /**
+   * A synchronous leader-only call: its Response, or null for actions (an empty 200).
+   * `electedTimeMs`: when this master won its election (wall clock), from the leadership.
+   */
+  async execute(call: OperatorCall, electedTimeMs: number | null = null): Promise<OperatorResponse | null> {
+    const type = callType(call);
+    const ctx = this.master.ctx;
+    switch (type) {
+      case 'GET_METRICS':
+        return { type, get_metrics: { metrics: Object.entries(metricsSnapshot(ctx, true)).map(([name, value]) => ({ name, value })) } };
+      case 'GET_STATE':
+        return { type, get_state: getState(ctx) };
+      case 'GET_AGENTS':
+        return { type, get_agents: getAgents(ctx) };
+      case 'GET_FRAMEWORKS':
+        return { type, get_frameworks: getFrameworks(ctx) };
+      case 'GET_EXECUTORS':
+        return { type, get_executors: getExecutors() };
+      case 'GET_TASKS':
+        return { type, get_tasks: getTasks(ctx) };
+      case 'GET_ROLES':
+        return { type, get_roles: { roles: getRoles(ctx) } };
+      case 'GET_WEIGHTS':
+        // No weights are configured until UPDATE_WEIGHTS lands: every role weighs 1.
+        return { type, get_weights: { weight_infos: [] } };
+      case 'GET_MASTER':
+        return { type, get_master: { master_info: ctx.info, start_time: ctx.startTime / 1000, ...(electedTimeMs !== null ? { elected_time: electedTimeMs / 1000 } : {}) } };
+      case 'GET_MAINTENANCE_STATUS':
+        return { type, get_maintenance_status: { status: { draining_machines: [], down_machines: [] } } };
+      case 'GET_MAINTENANCE_SCHEDULE':
+        return { type, get_maintenance_schedule: { schedule: { windows: [] } } };
+      case 'GET_QUOTA':
+        // Empty until quota lands in the allocator (the lead's work): no role has a guarantee or a limit.
+        return { type, get_quota: { status: { infos: [], configs: [] } } };
+      case 'GET_OPERATIONS':
+        // Only LAUNCH is supported, and Mesos lists no operations for it.
+        return { type, get_operations: { operations: [] } };
+      case 'TEARDOWN': {
+        const id = (call.teardown ?? missing('teardown')).framework_id.value;
+        if (!ctx.state.frameworks.has(id)) throw new TsmesosError('BAD_REQUEST', `No framework found with specified ID ${id}`);
+        await this.master.frameworks.remove(id);
+        return null;
+      }
+      case 'MARK_AGENT_GONE':
+        await this.master.agents.markGone((call.mark_agent_gone ?? missing('mark_agent_gone')).agent_id.value);
+        return null;
+      case 'DEACTIVATE_AGENT':
+        this.master.agents.setDeactivated((call.deactivate_agent ?? missing('deactivate_agent')).agent_id.value, true);
+        return null;
+      case 'REACTIVATE_AGENT':
+        this.master.agents.setDeactivated((call.reactivate_agent ?? missing('reactivate_agent')).agent_id.value, false);
+        return null;
+      case 'GET_HEALTH':
+      case 'GET_FLAGS':
+      case 'GET_VERSION':
+      case 'GET_LOGGING_LEVEL':
+      case 'SUBSCRIBE':
+        throw new TsmesosError('INTERNAL', `${type} is not answered here`);
+      case 'UNKNOWN':
+        return missing('type');
+      case 'SET_LOGGING_LEVEL':
+        return notYet(type, 'tsmesos has no verbose logging levels; use --log-level');
+      case 'LIST_FILES':
+      case 'READ_FILE':
+        return notYet(type, "read sandboxes through the agent's /files API");
+      case 'UPDATE_WEIGHTS':
+      case 'UPDATE_QUOTA':
+      case 'SET_QUOTA':
+      case 'REMOVE_QUOTA':
+        return notYet(type, 'weights and quota are being added to the allocator');
+      case 'RESERVE_RESOURCES':
+      case 'UNRESERVE_RESOURCES':
+      case 'CREATE_VOLUMES':
+      case 'DESTROY_VOLUMES':
+      case 'GROW_VOLUME':
+      case 'SHRINK_VOLUME':
+        return notYet(type, 'reservations and persistent volumes are not supported yet');
+      case 'UPDATE_MAINTENANCE_SCHEDULE':
+      case 'START_MAINTENANCE':
+      case 'STOP_MAINTENANCE':
+      case 'DRAIN_AGENT':
+        return notYet(type, 'maintenance and draining are not supported yet (DEACTIVATE_AGENT stops offers)');
+    }
+  }
+
+  /** SUBSCRIBE: SUBSCRIBED with the whole state, then every change as it happens, and HEARTBEATs. */
+  subscribe(): OperatorStream {
+    const ctx = this.master.ctx;
+    const stream = operatorStream();
+    const intervalSeconds = ctx.timings.frameworkHeartbeatSeconds;
+    stream.send({ type: 'SUBSCRIBED', subscribed: { get_state: getState(ctx), heartbeat_interval_seconds: intervalSeconds } });
+    const unsubscribe = ctx.events.on((e) => {
+      const event = operatorEventOf(ctx, e);
+      if (event !== null) stream.send(event);
+    });
+    const heartbeat = ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), intervalSeconds * 1000);
+    this.subscribers.add(stream);
+    stream.onClose(() => {
+      unsubscribe();
+      heartbeat.cancel();
+      this.subscribers.delete(stream);
+    });
+    return stream;
+  }
+
+  /** The master stops leading: subscribers reconnect to the next leader. */
+  shutdown(): void {
+    for (const s of [...this.subscribers]) s.close();
+  }
+}
