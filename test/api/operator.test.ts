@@ -109,6 +109,8 @@ describe('operator API v1', () => {
     await s.next((e) => e.type === 'RESCIND');
     const agents = get<Json[]>(await operatorGet(c.master, 'GET_AGENTS'), 'get_agents', 'agents');
     expect(agents[0]!['deactivated']).toBe(true);
+    const legacy = (await (await c.fetch('/master/state')).json()) as { deactivated_slaves: number; slaves: { deactivated: boolean }[] };
+    expect([legacy.deactivated_slaves, legacy.slaves[0]!.deactivated]).toEqual([1, true]);
     await c.advance(5_000);
     await s.barrier();
     expect(s.takeAll(isOffers)).toEqual([]);
