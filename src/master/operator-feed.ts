@@ -15,7 +15,9 @@ export function operatorEventOf(ctx: MasterContext, e: MasterEvent): OperatorEve
       return t ? { type: 'TASK_ADDED', task_added: { task: taskMessage(t) } } : null;
     }
     case 'TASK_UPDATED': {
-      const known = ctx.state.frameworks.get(e.frameworkId)?.tasks.has(e.status.task_id.value) ?? false;
+      // A framework being removed is no longer listed: the kills of its tasks are told.
+      const fw = ctx.state.frameworks.get(e.frameworkId);
+      const known = fw === undefined ? e.status.reason === 'REASON_FRAMEWORK_REMOVED' : fw.tasks.has(e.status.task_id.value);
       if (!known || e.status.reason === 'REASON_RECONCILIATION') return null;
       return { type: 'TASK_UPDATED', task_updated: { framework_id: { value: e.frameworkId }, status: e.status, state: e.state } };
     }

@@ -180,7 +180,16 @@ export class Tasks {
     const agents = new Set([...fw.tasks.values()].map((t) => t.agentId));
     for (const agentId of [...agents].sort()) sendToAgent(this.ctx, agentId, { type: 'SHUTDOWN_FRAMEWORK', shutdown_framework: { framework_id: { value: fw.id } } });
     for (const t of fw.tasks.values()) {
-      if (!isTerminal(t.state)) this.setState(t, 'TASK_KILLED');
+      if (!isTerminal(t.state)) {
+        this.setState(t, 'TASK_KILLED');
+        // The framework is gone (no stream is told); operator subscribers see the kill, as in Mesos.
+        const status: TaskStatus = {
+          task_id: { value: t.taskId }, state: 'TASK_KILLED', source: 'SOURCE_MASTER', reason: 'REASON_FRAMEWORK_REMOVED',
+          message: 'framework removed', agent_id: { value: t.agentId }, timestamp: this.ctx.clock.now() / 1000,
+        };
+        t.statuses.push(status);
+        this.ctx.events.emit({ type: 'TASK_UPDATED', frameworkId: fw.id, status, state: 'TASK_KILLED' });
+      }
       this.complete(fw, t);
     }
     this.ctx.requestAllocation();

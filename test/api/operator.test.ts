@@ -55,7 +55,7 @@ describe('operator API v1', () => {
     expect(get(r['GET_MASTER']!, 'get_master', 'master_info', 'port')).toBe(Number(new URL(c.master).port));
   });
 
-  it('SUBSCRIBE: SUBSCRIBED with the state, then FRAMEWORK_ADDED, TASK_ADDED, TASK_UPDATED, AGENT_ADDED, HEARTBEAT, FRAMEWORK_REMOVED', async () => {
+  it('SUBSCRIBE: SUBSCRIBED with the state, then FRAMEWORK_ADDED, TASK_ADDED, TASK_UPDATED, HEARTBEAT, TASK_UPDATED (killed) and FRAMEWORK_REMOVED on TEARDOWN, AGENT_ADDED', async () => {
     const c = await simCluster();
     const op = await OperatorSubscriber.open(c.master);
     expect(op.contentType).toBe('application/json');
@@ -70,17 +70,19 @@ describe('operator API v1', () => {
     const running = await op.next((e) => e['type'] === 'TASK_UPDATED' && get(e, 'task_updated', 'state') === 'TASK_RUNNING');
     expect(get(running, 'task_updated', 'status', 'task_id', 'value')).toBe('w1');
     expect(get(running, 'task_updated', 'framework_id', 'value')).toBe(s.frameworkId);
+    await c.advance(15_000);
+    await op.next(ofType('HEARTBEAT'));
+    expect((await operatorCall(c.master, { type: 'TEARDOWN', teardown: { framework_id: { value: s.frameworkId } } })).status).toBe(200);
+    const killed = await op.next((e) => e['type'] === 'TASK_UPDATED' && get(e, 'task_updated', 'state') === 'TASK_KILLED');
+    expect([get(killed, 'task_updated', 'status', 'task_id', 'value'), get(killed, 'task_updated', 'status', 'reason')]).toEqual(['w1', 'REASON_FRAMEWORK_REMOVED']);
+    expect(get(await op.next(ofType('FRAMEWORK_REMOVED')), 'framework_removed', 'framework_info', 'id', 'value')).toBe(s.frameworkId);
+    const completed = get<Json[]>(await operatorGet(c.master, 'GET_FRAMEWORKS'), 'get_frameworks', 'completed_frameworks');
+    expect(completed.map((f) => get(f, 'framework_info', 'id', 'value'))).toEqual([s.frameworkId]);
     // The agent restarts under its id: it is added again (reregistered).
     const agentId = await c.agentId();
     await c.stopAgent();
     await c.startAgent();
     expect(get(await op.next(ofType('AGENT_ADDED')), 'agent_added', 'agent', 'agent_info', 'id', 'value')).toBe(agentId);
-    await c.advance(15_000);
-    await op.next(ofType('HEARTBEAT'));
-    expect((await operatorCall(c.master, { type: 'TEARDOWN', teardown: { framework_id: { value: s.frameworkId } } })).status).toBe(200);
-    expect(get(await op.next(ofType('FRAMEWORK_REMOVED')), 'framework_removed', 'framework_info', 'id', 'value')).toBe(s.frameworkId);
-    const completed = get<Json[]>(await operatorGet(c.master, 'GET_FRAMEWORKS'), 'get_frameworks', 'completed_frameworks');
-    expect(completed.map((f) => get(f, 'framework_info', 'id', 'value'))).toEqual([s.frameworkId]);
   });
 
   it('a master that stops leading ends its SUBSCRIBE streams (subscribers reconnect to the next leader)', async () => {
@@ -107,6 +109,8 @@ describe('operator API v1', () => {
     await s.next((e) => e.type === 'RESCIND');
     const agents = get<Json[]>(await operatorGet(c.master, 'GET_AGENTS'), 'get_agents', 'agents');
     expect(agents[0]!['deactivated']).toBe(true);
+    const legacy = (await (await c.fetch('/master/state')).json()) as { deactivated_slaves: number; slaves: { deactivated: boolean }[] };
+    expect([legacy.deactivated_slaves, legacy.slaves[0]!.deactivated]).toEqual([1, true]);
     await c.advance(5_000);
     await s.barrier();
     expect(s.takeAll(isOffers)).toEqual([]);
