@@ -1,0 +1,48 @@
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import { getJson, readMaster, rememberMasters } from './http.js';
+import type { Polled } from './poll.js';
+import type { MasterState, RaftStatus } from './types.js';
+
+/** /master/state, polled once for the whole app (every page reads it). */
+export const ClusterContext = createContext<Polled<MasterState>>({ data: undefined, error: undefined, at: undefined });
+
+export const useCluster = (): Polled<MasterState> => useContext(ClusterContext);
+
+export const loadState = (signal: AbortSignal): Promise<MasterState> => readMaster<MasterState>('/master/state', signal);
+
+export interface MasterRow {
+  id: string;
+  status: RaftStatus | undefined;
+  error: string | undefined;
+  learner: boolean;
+  lag: number | undefined;
+}
+
+/**
+ * Every master's Raft status: this page's master names the members (and the leader); each is
+ * asked directly (any member answers /tsmesos/raft/v1/status). Lag = leader commit - applied.
+ */
+export async function loadMasters(signal: AbortSignal): Promise<MasterRow[]> {
+  const here = await readMaster<RaftStatus>('/tsmesos/raft/v1/status', signal);
+  const members = [...here.voters, ...here.learners];
+  rememberMasters(members);
+  const statuses = await Promise.all(members.map(async (id): Promise<RaftStatus | Error> => {
+    if (id === here.id) return here;
+    try {
+      return await readStatus(id, signal);
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  }));
+  const leader = statuses.find((s): s is RaftStatus => !(s instanceof Error) && s.role === 'leader');
+  return members.map((id, i) => {
+    const s = statuses[i];
+    const status = s instanceof Error ? undefined : s;
+    const match = leader?.progress?.find((p) => p.id === id)?.match;
+    const lag = leader === undefined ? undefined : status ? Math.max(0, leader.commit - status.applied) : match !== undefined ? Math.max(0, leader.commit - match) : undefined;
+    return { id, status, error: s instanceof Error ? s.message : undefined, learner: here.learners.includes(id), lag };
+  });
+}
+
+const readStatus = (id: string, signal: AbortSignal): Promise<RaftStatus> => getJson<RaftStatus>(`http://${id}/tsmesos/raft/v1/status`, signal);
