@@ -2,6 +2,7 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { getJson, readMaster, rememberMasters } from './http.js';
 import type { Polled } from './poll.js';
+import { sumResources } from './model.js';
 import type { MasterState, RaftStatus } from './types.js';
 
 /** /master/state, polled once for the whole app (every page reads it). */
@@ -9,7 +10,30 @@ export const ClusterContext = createContext<Polled<MasterState>>({ data: undefin
 
 export const useCluster = (): Polled<MasterState> => useContext(ClusterContext);
 
-export const loadState = (signal: AbortSignal): Promise<MasterState> => readMaster<MasterState>('/master/state', signal);
+/** One point of the overview's usage chart: fractions of the cluster's totals in use. */
+export interface UsageSample {
+  at: number;
+  cpus: number;
+  mem: number;
+  disk: number;
+}
+
+const HOUR_MS = 3600_000;
+/** Usage seen by this page since it opened, at most the last hour (the chart's data; no API keeps a history yet). */
+export const usageHistory: UsageSample[] = [];
+
+const fraction = (s: MasterState, r: string): number => {
+  const total = sumResources(s.slaves.map((a) => a.resources), r);
+  return total > 0 ? sumResources(s.slaves.map((a) => a.used_resources), r) / total : 0;
+};
+
+export async function loadState(signal: AbortSignal): Promise<MasterState> {
+  const s = await readMaster<MasterState>('/master/state', signal);
+  const at = Date.now();
+  usageHistory.push({ at, cpus: fraction(s, 'cpus'), mem: fraction(s, 'mem'), disk: fraction(s, 'disk') });
+  while (usageHistory.length > 0 && usageHistory[0]!.at < at - HOUR_MS) usageHistory.shift();
+  return s;
+}
 
 export interface MasterRow {
   id: string;

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { ErrorBox, Loading, Section, StateBadge, Table, UsageBar } from '../components.js';
-import { loadMasters, useCluster, type MasterRow } from '../cluster.js';
+import { loadMasters, usageHistory, useCluster, type MasterRow } from '../cluster.js';
+import { UsageChart } from '../chart.js';
 import { allTasks, countBy, sumResources } from '../model.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
@@ -48,6 +49,12 @@ export function Overview(): JSX.Element {
               <TaskCounts counts={countBy(allTasks(s), (t) => t.state)} />
             </Section>
           </div>
+          <Section title="Usage, last hour">
+            <UsageChart samples={usageHistory} />
+          </Section>
+          <Section title="Recent events">
+            <p class="muted">Events (agents joining, tasks changing state, elections) will be listed here live once the operator API's SUBSCRIBE stream exists; until then every page polls /master/state every 2 s.</p>
+          </Section>
         </>
       )}
     </>
