@@ -4,6 +4,7 @@ import { freePort, getJson, startAllInOne, tempDir, tsmesos, waitFor, type Proc 
 import { cli } from '../helpers/masters.js';
 import { V1Scheduler, offersOf, updateOf } from '../helpers/v1-client.js';
 import { expectAccessible, launchBrowser, screenshot, watchErrors } from './browser.js';
+import { syntheticState } from './scale-state.js';
 
 // The web UI in Debian's Chromium against a real `up --role all` node (the built executable, or
 // the source with TSMESOS_TEST_FROM_SOURCE=1): every page renders live data, has a deep link,
@@ -75,6 +76,11 @@ describe('web UI', () => {
     await page.getByRole('img', { name: /^In use over the last/ }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'overview');
     await expectAccessible(page, 'overview');
+    // Keyboard: the first Tab reaches "Skip to content", which moves focus to the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('main');
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'overview-dark');
     await expectAccessible(page, 'overview (dark)');
@@ -119,6 +125,10 @@ describe('web UI', () => {
     await files.getByRole('link', { name: 'stdout', exact: true }).click();
     await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 10_000 }).toContain('hello from the ui test');
     await screenshot(page, 'task-stdout');
+    const download = await page.getByRole('link', { name: 'download' }).getAttribute('href');
+    const saved = await fetch(download!);
+    expect(saved.headers.get('content-disposition')).toContain("filename*=UTF-8''stdout");
+    expect(await saved.text()).toBe('hello from the ui test\n');
     await expectAccessible(page, 'task stdout');
     await files.getByRole('link', { name: 'stderr', exact: true }).click();
     await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 10_000 }).toContain('to stderr');
@@ -158,6 +168,33 @@ describe('web UI', () => {
     }
     await visit('#/no/such/page');
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('There is no page at #/no/such/page');
+  });
+
+  it('stays usable at 1,000 agents and 10,000 tasks: tables render only the rows in view', async () => {
+    const big = await browser.newPage();
+    try {
+      const body = JSON.stringify(syntheticState(1000, 10_000, cluster.masterPort));
+      await big.route('**/master/state', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+      const t0 = Date.now();
+      await big.goto(`${cluster.master}/#/tasks`);
+      await big.getByRole('link', { name: 'task-00000' }).waitFor();
+      const shown = Date.now() - t0;
+      const rows = await big.locator('tbody tr').count();
+      await big.locator('.table-wrap.virtual').evaluate((el: { scrollTop: number; scrollHeight: number }) => { el.scrollTop = el.scrollHeight; });
+      await big.getByRole('link', { name: 'task-09999' }).waitFor();
+      await big.goto(`${cluster.master}/`);
+      await big.getByRole('link', { name: 'and 990 more' }).waitFor();
+      await big.goto(`${cluster.master}/#/agents`);
+      await big.getByRole('link', { name: 'host-0000' }).waitFor();
+      const agentRows = await big.locator('tbody tr').count();
+      process.stdout.write(`web UI at 10,000 tasks: first rows after ${shown} ms, ${rows} task rows and ${agentRows} agent rows in the DOM\n`);
+      expect(rows).toBeLessThan(100);
+      expect(agentRows).toBeLessThan(100);
+      expect(shown).toBeLessThan(5000);
+      await expectAccessible(big, 'tasks at scale');
+    } finally {
+      await big.close();
+    }
   });
 
   it('shows API errors: an unknown task', async () => {

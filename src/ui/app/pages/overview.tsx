@@ -6,6 +6,8 @@ import { allTasks, countBy, sumResources } from '../model.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
 
+const LISTED_AGENTS = 10;
+
 export function Overview(): JSX.Element {
   const { data: s, error } = useCluster();
   const masters = usePoll('masters', loadMasters);
@@ -35,9 +37,10 @@ export function Overview(): JSX.Element {
                 <li><strong data-testid="agents-unreachable">{s.unreachable_slaves}</strong> unreachable</li>
               </ul>
               <ul class="plain">
-                {s.slaves.map((a) => (
+                {s.slaves.slice(0, LISTED_AGENTS).map((a) => (
                   <li><a href={href('agents', a.id)}>{a.hostname}</a> <span class="muted mono">{a.id}</span></li>
                 ))}
+                {s.slaves.length > LISTED_AGENTS ? <li><a href={href('agents')}>and {s.slaves.length - LISTED_AGENTS} more</a></li> : null}
               </ul>
             </Section>
             <Section title="Resources">
