@@ -144,8 +144,11 @@ describe('web UI', () => {
     await screenshot(page, 'agents');
     await expectAccessible(page, 'agents');
 
-    await visit(`#/agents/${agentId}`);
+    // The agent's own port sends a browser to its page on the leading master's UI.
+    await page.goto(`${cluster.agent}/`);
+    expect(page.url()).toBe(`${cluster.master}/#/agents/${agentId}`);
     await page.getByRole('link', { name: 'ui-hello-1' }).waitFor();
+    expect(await page.title()).toBe(`${agentId} - Agents - tsmesos`);
     await screenshot(page, 'agent');
     await expectAccessible(page, 'agent');
 

@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { ClusterContext, loadState } from './cluster.js';
 import { usePoll, POLL_MS } from './poll.js';
 import { href, useRoute, type Route } from './router.js';
@@ -35,6 +36,12 @@ export function App(): JSX.Element {
   const route = useRoute();
   const cluster = usePoll('state', loadState);
   const top = route.parts[0] ?? '';
+  useEffect(() => {
+    // Each deep link gets its own title (history, bookmarks, screen readers).
+    const section = NAV.find(([path]) => path === top)?.[1] ?? 'Not found';
+    const object = route.parts.slice(1).at(-1);
+    document.title = `${object !== undefined ? `${object} - ` : ''}${section} - tsmesos`;
+  }, [route]);
   return (
     <ClusterContext.Provider value={cluster}>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
