@@ -140,7 +140,7 @@ describe('web UI', () => {
 
   it('agents, frameworks and their detail pages; later pages say what they wait for', async () => {
     await visit('#/agents');
-    await page.getByRole('link', { name: 'Running tasks' }).or(page.locator('td a').filter({ hasText: '1' })).first().waitFor();
+    await expect.poll(() => page.getByRole('table', { name: 'Agents' }).getByRole('link', { name: '1', exact: true }).count()).toBe(1);
     await screenshot(page, 'agents');
     await expectAccessible(page, 'agents');
 

@@ -17,7 +17,7 @@ export function Agents(): JSX.Element {
       <h1>Agents</h1>
       <ErrorBox what="Cluster state" error={error} />
       {!s ? (error ? null : <Loading what="agents" />) : (
-        <Section title={`${s.slaves.length} agents`} extra={s.unreachable_slaves > 0 ? <span class="warn">{s.unreachable_slaves} unreachable</span> : undefined}>
+        <Section title={s.slaves.length === 1 ? '1 agent' : `${s.slaves.length} agents`} extra={s.unreachable_slaves > 0 ? <span class="warn">{s.unreachable_slaves} unreachable</span> : undefined}>
           <Table
             caption="Agents"
             rows={s.slaves}

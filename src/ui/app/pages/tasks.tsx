@@ -65,7 +65,7 @@ export function Tasks({ query }: { query: URLSearchParams }): JSX.Element {
         </label>
       </form>
       {!s ? (error ? null : <Loading what="tasks" />) : (
-        <Section title={`${shown.length} of ${tasks.length} tasks`}>
+        <Section title={`${shown.length} of ${tasks.length} task${tasks.length === 1 ? '' : 's'}`}>
           <Table
             caption="Tasks"
             rows={shown}
