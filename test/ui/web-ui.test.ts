@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { freePort, getJson, startAllInOne, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
 import { cli } from '../helpers/masters.js';
@@ -18,10 +18,20 @@ describe('web UI', () => {
   const s = { sched: null as V1Scheduler | null };
   let agentId = '';
 
+  // A setup failure (no Chromium, a node that does not start) fails every test with its
+  // message; a failing beforeAll would only mark them skipped.
+  let setupError: Error | null = null;
   beforeAll(async () => {
-    [cluster, browser] = await Promise.all([startAllInOne(tempDir()), launchBrowser()]);
-    page = await browser.newPage();
-    errors = watchErrors(page);
+    try {
+      [cluster, browser] = await Promise.all([startAllInOne(tempDir()), launchBrowser()]);
+      page = await browser.newPage();
+      errors = watchErrors(page);
+    } catch (e) {
+      setupError = e instanceof Error ? e : new Error(String(e));
+    }
+  });
+  beforeEach(() => {
+    if (setupError !== null) throw setupError;
   });
   afterAll(() => {
     s.sched?.close();
