@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
-import { ClusterContext, loadState } from './cluster.js';
+import { ClusterContext, loadMembers, loadState } from './cluster.js';
 import { usePoll, POLL_MS } from './poll.js';
 import { href, useRoute, type Route } from './router.js';
 import { Overview } from './pages/overview.js';
@@ -35,6 +35,8 @@ function Page({ route }: { route: Route }): JSX.Element {
 export function App(): JSX.Element {
   const route = useRoute();
   const cluster = usePoll('state', loadState);
+  // Every page knows the other masters, to keep reading when this one goes away.
+  usePoll('members', loadMembers, 10_000);
   const top = route.parts[0] ?? '';
   useEffect(() => {
     // Each deep link gets its own title (history, bookmarks, screen readers).

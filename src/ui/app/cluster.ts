@@ -35,6 +35,13 @@ export async function loadState(signal: AbortSignal): Promise<MasterState> {
   return s;
 }
 
+/** Learns the masters (Raft members) so that any page can fail over to them; no display. */
+export async function loadMembers(signal: AbortSignal): Promise<number> {
+  const here = await readMaster<RaftStatus>('/tsmesos/raft/v1/status', signal);
+  rememberMasters([...here.voters, ...here.learners]);
+  return here.voters.length + here.learners.length;
+}
+
 export interface MasterRow {
   id: string;
   status: RaftStatus | undefined;

@@ -17,11 +17,15 @@ function describeBody(text: string): string {
   return text.slice(0, 300);
 }
 
+const TIMEOUT_MS = 5000;
+
 /** GET a JSON document; any failure (network, status, body) is an ApiError naming the URL. */
 export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', ...(signal ? { signal } : {}) });
+    // A host that is down on a real network may never answer: give up after TIMEOUT_MS.
+    const limit = AbortSignal.timeout(TIMEOUT_MS);
+    res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', signal: signal ? AbortSignal.any([signal, limit]) : limit });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError(url, null, `GET ${url}: cannot reach the server (${e instanceof Error ? e.message : String(e)})`);
@@ -45,12 +49,20 @@ export function rememberMasters(ids: readonly string[]): void {
   otherMasters = ids.filter((id) => id !== here).map((id) => `http://${id}`);
 }
 
-/** GET from this page's master; if it cannot be reached, from the other masters in turn (failover). */
+/** The master that answered last ('' = this page's); asked first next time. */
+let preferred = '';
+
+/**
+ * GET from the master that answered last (at first this page's); if it cannot be reached, from
+ * the other masters in turn (failover). An answer with an error status is the answer.
+ */
 export async function readMaster<T>(path: string, signal?: AbortSignal): Promise<T> {
   let firstError: unknown;
-  for (const base of ['', ...otherMasters]) {
+  for (const base of [...new Set([preferred, '', ...otherMasters])]) {
     try {
-      return await getJson<T>(`${base}${path}`, signal);
+      const body = await getJson<T>(`${base}${path}`, signal);
+      preferred = base;
+      return body;
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== null) throw e;
       firstError ??= e;
