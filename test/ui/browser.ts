@@ -44,9 +44,20 @@ const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-co
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }
 
-/** axe-core in the page: no serious or critical violation. */
+/** axe-core in the page, in the light and the dark theme: no serious or critical violation. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.addScriptTag({ content: axeSource });
+  try {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await runAxe(page, `${what} (${colorScheme})`);
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+}
+
+async function runAxe(page: Page, what: string): Promise<void> {
   const violations = await page.evaluate(async () => {
     // Runs in the page (this file has no DOM types): `axe` and `document` are the page's globals.
     const g = globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> }; document: unknown };
