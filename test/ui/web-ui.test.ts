@@ -10,6 +10,9 @@ import { syntheticState } from './scale-state.js';
 // the source with TSMESOS_TEST_FROM_SOURCE=1): every page renders live data, has a deep link,
 // passes axe-core with no serious/critical violation, and is saved as a screenshot.
 
+// The machine is shared (two cores, other test files beside this one): wait generously for the page.
+const SLOW = { timeout: 15_000 };
+
 describe('web UI', () => {
   let cluster: Awaited<ReturnType<typeof startAllInOne>>;
   let browser: BrowserContext;
@@ -69,7 +72,7 @@ describe('web UI', () => {
   it('overview: the leader, the master with its Raft role, the agent and resources; loads in under a second', async () => {
     const t0 = Date.now();
     await visit('');
-    await expect.poll(() => page.getByTestId('leader').textContent()).toBe(`master@127.0.0.1:${cluster.masterPort}`);
+    await expect.poll(() => page.getByTestId('leader').textContent(), SLOW).toBe(`master@127.0.0.1:${cluster.masterPort}`);
     const firstData = Date.now() - t0;
     const nav = await page.evaluate(() => {
       // In the page: its Navigation Timing entry.
@@ -79,9 +82,9 @@ describe('web UI', () => {
     });
     process.stdout.write(`web UI overview: DOMContentLoaded ${Math.round(nav.domContentLoaded)} ms, load ${Math.round(nav.load)} ms, first cluster data on screen ${firstData} ms\n`);
     expect(nav.load).toBeLessThan(1000);
-    await expect.poll(() => page.getByTestId('raft-role').first().textContent()).toBe('leader');
+    await expect.poll(() => page.getByTestId('raft-role').first().textContent(), SLOW).toBe('leader');
     expect(await page.getByTestId('agents-up').textContent()).toBe('1');
-    await expect.poll(() => page.locator('main').textContent()).toContain(agentId);
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain(agentId);
     // The usage chart draws from the second poll on (2 s apart).
     await page.getByRole('img', { name: /^In use over the last/ }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'overview');
@@ -129,10 +132,10 @@ describe('web UI', () => {
     expect(page.url()).toContain('state=TASK_RUNNING');
     await link.click();
     expect(page.url()).toContain(`#/tasks/${sched.frameworkId}/ui-hello-1`);
-    await expect.poll(() => page.getByTestId('task-state').textContent()).toBe('running');
+    await expect.poll(() => page.getByTestId('task-state').textContent(), SLOW).toBe('running');
     const files = page.getByRole('navigation', { name: 'Sandbox files' });
     await files.getByRole('link', { name: 'stdout', exact: true }).click();
-    await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 10_000 }).toContain('hello from the ui test');
+    await expect.poll(() => page.getByTestId('log').textContent(), SLOW).toContain('hello from the ui test');
     await screenshot(page, 'task-stdout');
     const download = await page.getByRole('link', { name: 'download' }).getAttribute('href');
     const saved = await fetch(download!);
@@ -140,7 +143,7 @@ describe('web UI', () => {
     expect(await saved.text()).toBe('hello from the ui test\n');
     await expectAccessible(page, 'task stdout');
     await files.getByRole('link', { name: 'stderr', exact: true }).click();
-    await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 10_000 }).toContain('to stderr');
+    await expect.poll(() => page.getByTestId('log').textContent(), SLOW).toContain('to stderr');
     await files.getByRole('link', { name: /^browse/ }).click();
     await page.getByRole('table', { name: 'Files in /' }).getByRole('link', { name: 'stdout' }).waitFor();
     await screenshot(page, 'task-sandbox');
@@ -149,7 +152,7 @@ describe('web UI', () => {
 
   it('agents, frameworks and their detail pages; later pages say what they wait for', async () => {
     await visit('#/agents');
-    await expect.poll(() => page.getByRole('table', { name: 'Agents' }).getByRole('link', { name: '1', exact: true }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('table', { name: 'Agents' }).getByRole('link', { name: '1', exact: true }).count(), SLOW).toBe(1);
     await screenshot(page, 'agents');
     await expectAccessible(page, 'agents');
 
@@ -174,12 +177,12 @@ describe('web UI', () => {
 
     for (const later of ['services', 'jobs', 'cluster']) {
       await visit(`#/${later}`);
-      await expect.poll(() => page.locator('.note').textContent()).toContain('Not available yet');
+      await expect.poll(() => page.locator('.note').textContent(), SLOW).toContain('Not available yet');
       await screenshot(page, later);
       await expectAccessible(page, later);
     }
     await visit('#/no/such/page');
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('There is no page at #/no/such/page');
+    await expect.poll(() => page.getByRole('alert').textContent(), SLOW).toContain('There is no page at #/no/such/page');
   });
 
   it('stays usable at 1,000 agents and 10,000 tasks: tables render only the rows in view', async () => {
@@ -211,7 +214,7 @@ describe('web UI', () => {
 
   it('shows API errors: an unknown task', async () => {
     await visit('#/tasks/nope/nothing');
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('No task nothing of framework nope');
+    await expect.poll(() => page.getByRole('alert').first().textContent(), SLOW).toContain('No task nothing of framework nope');
   });
 
   const followers: Proc[] = [];
@@ -233,9 +236,9 @@ describe('web UI', () => {
       }, 20_000);
     }
     await page.goto(`http://${followerIds[0]}/`);
-    await expect.poll(() => page.getByTestId('leader').textContent()).toBe(`master@127.0.0.1:${cluster.masterPort}`);
-    await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), { timeout: 10_000 }).toBe('follower,follower,leader');
-    await expect.poll(() => page.getByTestId('agents-up').textContent()).toBe('1');
+    await expect.poll(() => page.getByTestId('leader').textContent(), SLOW).toBe(`master@127.0.0.1:${cluster.masterPort}`);
+    await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,follower,leader');
+    await expect.poll(() => page.getByTestId('agents-up').textContent(), SLOW).toBe('1');
     await screenshot(page, 'overview-follower');
     await page.goto(`http://${followerIds[0]}/#/tasks`);
     await page.getByRole('link', { name: 'ui-hello-1' }).waitFor();
@@ -243,13 +246,13 @@ describe('web UI', () => {
 
   it('a page whose master dies reads the other masters and shows the new leader', async () => {
     await visit('');
-    await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).length).toBe(3);
+    await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).length, SLOW).toBe(3);
     expect(errors).toEqual([]);
     cluster.proc.kill('SIGKILL');
     await cluster.proc.exited;
     const leaders = followerIds.map((id) => `master@${id}`);
     await expect.poll(async () => leaders.includes((await page.getByTestId('leader').textContent()) ?? ''), { timeout: 20_000 }).toBe(true);
-    await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), { timeout: 10_000 }).toBe('follower,leader,unreachable');
+    await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,leader,unreachable');
     await screenshot(page, 'overview-failover');
   });
 
@@ -259,7 +262,7 @@ describe('web UI', () => {
     // The page reads the master that answered last (here: one of the followers) first.
     await page.getByRole('alert').filter({ hasText: /GET (http:\/\/[\d.:]+)?\/master\/state: cannot reach the server/ }).waitFor({ timeout: 10_000 });
     await page.getByRole('alert').filter({ hasText: /GET (http:\/\/[\d.:]+)?\/tsmesos\/raft\/v1\/status: cannot reach the server/ }).waitFor();
-    await expect.poll(() => page.locator('.live').textContent()).toContain('offline');
+    await expect.poll(() => page.locator('.live').textContent(), SLOW).toContain('offline');
     await screenshot(page, 'error-offline');
   });
 });
