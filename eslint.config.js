@@ -15,9 +15,11 @@ const LAYERS = {
   master: ['registry', 'wire', 'lib', 'domain'],
   agent: ['containerizer', 'wire', 'lib', 'domain'],
   ha: ['master', 'registry', 'consensus', 'lib', 'domain'],
-  api: ['master', 'agent', 'registry', 'consensus', 'wire', 'lib', 'domain'],
+  api: ['ui', 'master', 'agent', 'registry', 'consensus', 'wire', 'lib', 'domain'],
   roles: ['ha', 'api', 'master', 'agent', 'containerizer', 'registry', 'consensus', 'wire', 'lib', 'domain'],
   cli: ['roles', 'ha', 'consensus', 'lib', 'domain'],
+  // The web UI: browser code in ui/app (talks to the cluster only over HTTP) and the module that
+  // serves its embedded build (ui/assets.ts); api mounts it.
   ui: [],
 };
 const DIRECTORIES = [...Object.keys(LAYERS), 'main'];
@@ -66,6 +68,15 @@ export default tseslint.config(
   })),
   { files: ['src/cli/**/*.ts'], ignores: ['src/cli/up.ts'], rules: restrict([...layerPatterns('cli'), ROLES_ONLY_FROM_UP]) },
   { files: ['src/main.ts'], rules: restrict(DIRECTORIES.filter((d) => d !== 'cli' && d !== 'main').map((d) => ({ regex: `^\\./${d}/`, message: 'main builds the CLI and runs it; nothing else' }))) },
+  {
+    // Browser code: no Node, nothing of the server (not even src/ui's own serving modules).
+    files: ['src/ui/app/**/*.ts', 'src/ui/app/**/*.tsx'],
+    rules: restrict([
+      ...layerPatterns('ui'),
+      { group: ['node:*', 'hono', 'hono/*', 'zod', 'better-sqlite3'], message: 'src/ui/app is browser code: it talks to the cluster over HTTP only' },
+      { regex: '^\\.\\./(\\.\\./)*(assets|bundle|embedded)\\.js$', message: 'src/ui/app is browser code: the serving modules are Node' },
+    ], []),
+  },
   // The only places that speak node:http themselves.
   { files: ['src/lib/http-client.ts', 'src/lib/http-server.ts'], rules: restrict(layerPatterns('lib'), []) },
   {

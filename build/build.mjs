@@ -5,6 +5,8 @@
 //      as ESM with *no* import statements (node builtins are turned into require() calls by the
 //      plugin below), map import.meta.* to CJS equivalents, and wrap the whole thing in an async
 //      IIFE: valid CJS, and top-level await keeps working.
+//      Before that, build/ui.mjs bundles the web UI (src/ui/app) and the embed-ui plugin puts its
+//      files into the server bundle as src/ui/embedded.ts: the executable serves the UI itself.
 //   2. sea-config.json embeds that script plus better-sqlite3's prebuilt addon as the asset
 //      `better_sqlite3.node` (src/lib/sqlite.ts extracts and dlopen()s it at run time).
 //   3. The pinned Node 24 binary is copied, stripped (BEFORE injection, never after) and the
@@ -20,6 +22,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import * as esbuild from 'esbuild';
+import { buildUi } from './ui.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'build', 'out');
@@ -98,7 +101,21 @@ const builtinsAsRequire = {
   },
 };
 
-async function bundle(version, buildDate) {
+/** src/ui/embedded.ts becomes the built UI (build/ui.mjs), so the executable serves it with no file beside it. */
+function embedUi(ui) {
+  const target = join(root, 'src', 'ui', 'embedded.ts');
+  return {
+    name: 'embed-ui',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]ui[\\/]embedded\.ts$/ }, (args) => {
+        if (args.path !== target) return undefined;
+        return { contents: `export const EMBEDDED_UI = ${JSON.stringify(ui)};\n`, loader: 'js' };
+      });
+    },
+  };
+}
+
+async function bundle(version, buildDate, ui) {
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: [join(root, 'src', 'main.ts')],
@@ -108,7 +125,7 @@ async function bundle(version, buildDate) {
     format: 'esm',
     write: false,
     outfile: join(outDir, 'bundle.mjs'),
-    plugins: [builtinsAsRequire],
+    plugins: [builtinsAsRequire, embedUi(ui)],
     define: {
       __TSMESOS_VERSION__: JSON.stringify(version),
       __TSMESOS_BUILD_DATE__: JSON.stringify(buildDate),
@@ -166,8 +183,15 @@ async function main() {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
 
+  step('bundling the web UI (src/ui/app)');
+  const ui = await buildUi({ minify: true });
+  const uiBytes = Object.values(ui.files).reduce((n, f) => n + Buffer.byteLength(f.body), 0);
+  step(`web UI: ${Object.entries(ui.files).map(([name, f]) => `${name} ${(Buffer.byteLength(f.body) / 1024).toFixed(1)} KB`).join(', ')} (${(uiBytes / 1024).toFixed(1)} KB)`);
+
   step(`bundling src/main.ts (tsmesos ${pkg.version}, ${buildDate})`);
-  const mainScript = await bundle(pkg.version, buildDate);
+  const mainScript = await bundle(pkg.version, buildDate, ui);
+  const jsName = Object.keys(ui.files).find((n) => n.endsWith('.js'));
+  if (!readFileSync(mainScript, 'utf8').includes(JSON.stringify(jsName))) fail('bundle', 'the web UI was not embedded (src/ui/embedded.ts not replaced)');
 
   step(`preparing SEA blob with ${node.version} (code cache: ${useCodeCache ? 'on' : 'off'})`);
   const blob = join(outDir, 'sea-prep.blob');

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
 command -v strip >/dev/null 2>&1 || need_apt+=(binutils)
+# The web UI tests drive Debian's Chromium with playwright-core (test/ui/browser.ts).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-all: need root to install: ${need_apt[*]}" >&2

@@ -8,6 +8,7 @@ import { agentState } from '../agent/state-json.js';
 import { createFilesApp } from '../agent/files-api.js';
 import { agentsDir } from '../agent/paths.js';
 import { installErrorHandling } from './http-errors.js';
+import { readOnlyCors } from './read-cors.js';
 
 export interface AgentIdentity {
   ip: string;
@@ -17,10 +18,23 @@ export interface AgentIdentity {
   flags: Record<string, string>;
 }
 
-/** The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/version`, `/flags`. */
+/**
+ * The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/version`, `/flags`;
+ * `GET /` redirects to this agent's page on the leading master's web UI.
+ */
 export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  // The web UI (served by the masters) reads /state and the sandboxes straight from the agent.
+  for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version']) app.use(p, readOnlyCors());
+  app.get('/', (c) => {
+    // The link is to the master this agent is subscribed to: the leader (it follows the 307s).
+    const master = agent.masterAddress;
+    if (master === null) throw new TsmesosError('UNAVAILABLE', 'this agent is not connected to a master yet; its page is on the leading master\'s web UI (port 5050) once it is');
+    const page = agent.agentId === undefined ? '#/agents' : `#/agents/${encodeURIComponent(agent.agentId)}`;
+    c.header('Location', `//${master}/${page}`);
+    return c.body(null, 307);
+  });
   app.get('/health', (c) => c.body(null, 200));
   app.get('/version', (c) => c.json({ version: MESOS_COMPAT_VERSION, tsmesos_version: VERSION, build_date: BUILD_DATE, build_time: 0, build_user: '' }));
   app.get('/flags', (c) => c.json({ flags: self.flags }));

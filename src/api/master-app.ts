@@ -8,11 +8,18 @@ import { masterLegacyApp, type MasterIdentity } from './master-legacy.js';
 import { masterLegacyOpsApp } from './master-legacy-ops.js';
 import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
+import { uiApp } from './ui-app.js';
+import { readOnlyCors } from './read-cors.js';
+
+/** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
+const UI_READ_PATHS = ['/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
 
 /** Every HTTP surface of a master, mounted on one hono app. */
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = []): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
+  app.route('/', uiApp());
   app.route('/', masterLegacyApp(leadership, self));
   app.route('/', schedulerApp(leadership));
   app.route('/', agentChannelApp(leadership));

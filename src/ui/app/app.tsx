@@ -1,0 +1,68 @@
+import type { JSX } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { ClusterContext, loadMembers, loadState } from './cluster.js';
+import { usePoll, POLL_MS } from './poll.js';
+import { href, useRoute, type Route } from './router.js';
+import { Overview } from './pages/overview.js';
+import { AgentDetail, Agents } from './pages/agents.js';
+import { FrameworkDetail, Frameworks } from './pages/frameworks.js';
+import { Tasks } from './pages/tasks.js';
+import { TaskDetail } from './pages/task.js';
+import { ComingLater, LATER_PAGES, NotFound } from './pages/placeholders.js';
+import { Updated } from './components.js';
+
+const NAV: [string, string][] = [['', 'Overview'], ['agents', 'Agents'], ['frameworks', 'Frameworks'], ['tasks', 'Tasks'], ['services', 'Services'], ['jobs', 'Jobs'], ['cluster', 'Cluster']];
+
+function Page({ route }: { route: Route }): JSX.Element {
+  const [top = '', a, b] = route.parts;
+  switch (top) {
+    case '':
+      return <Overview />;
+    case 'agents':
+      return a === undefined ? <Agents /> : <AgentDetail id={a} />;
+    case 'frameworks':
+      return a === undefined ? <Frameworks /> : <FrameworkDetail id={a} />;
+    case 'tasks':
+      if (a === undefined) return <Tasks key={route.query.toString()} query={route.query} />;
+      if (b !== undefined) return <TaskDetail frameworkId={a} taskId={b} query={route.query} />;
+      break;
+    default:
+      if (LATER_PAGES.includes(top) && a === undefined) return <ComingLater page={top} />;
+  }
+  return <NotFound path={route.parts.join('/')} />;
+}
+
+export function App(): JSX.Element {
+  const route = useRoute();
+  const cluster = usePoll('state', loadState);
+  // Every page knows the other masters, to keep reading when this one goes away.
+  usePoll('members', loadMembers, 10_000);
+  const top = route.parts[0] ?? '';
+  useEffect(() => {
+    // Each deep link gets its own title (history, bookmarks, screen readers).
+    const section = NAV.find(([path]) => path === top)?.[1] ?? 'Not found';
+    const object = route.parts.slice(1).at(-1);
+    document.title = `${object !== undefined ? `${object} - ` : ''}${section} - tsmesos`;
+  }, [route]);
+  return (
+    <ClusterContext.Provider value={cluster}>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <header class="top">
+        <a class="brand" href={href()}>tsmesos</a>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map(([path, label]) => (
+              <li><a href={href(...(path ? [path] : []))} aria-current={top === path ? 'page' : undefined}>{label}</a></li>
+            ))}
+          </ul>
+        </nav>
+        <span class="live" title={`polled every ${POLL_MS / 1000} s until the operator API's SUBSCRIBE stream exists`}>
+          {cluster.error ? <span class="warn">offline</span> : 'live'} <Updated at={cluster.at} />
+        </span>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page route={route} />
+      </main>
+    </ClusterContext.Provider>
+  );
+}
