@@ -42,8 +42,8 @@ export function masterLegacyOpsApp(leadership: Leadership, flags: Readonly<Recor
   leaderRead(['/master/state-summary', '/state-summary'], (ctx) => legacyStateSummary(ctx));
   leaderRead(['/master/tasks', '/master/tasks.json', '/tasks', '/tasks.json'], (ctx, c) => legacyTasks(ctx, taskQuery(c)));
   leaderRead(['/master/roles', '/master/roles.json', '/roles', '/roles.json'], (ctx) => legacyRoles(ctx));
-  // No weights are configured until UPDATE_WEIGHTS lands (Mesos answers a JSON array of WeightInfo).
-  leaderRead(['/master/weights', '/weights'], () => []);
+  // Mesos answers a JSON array of WeightInfo (configured weights only).
+  leaderRead(['/master/weights', '/weights'], (ctx) => [...ctx.roleSettings.weights()].map(([role, weight]) => ({ role, weight })));
   // Local to each master, as in Mesos.
   for (const p of ['/master/flags', '/flags']) app.get(p, (c) => withJsonp(c, { flags }));
   app.get('/master/health', (c) => c.body(null, 200));

@@ -7,6 +7,7 @@ import type { MasterInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { MasterStateView } from './state.js';
 import type { MasterEvents } from './events.js';
+import type { RoleQuota } from './allocator/quota.js';
 
 export interface MasterTimings {
   allocationIntervalMs: number;
@@ -46,6 +47,8 @@ export interface MasterContext {
   terminalTaskCounts: Map<TaskState, number>;
   /** Everything that happens, in order (events.ts); components emit, streams and views listen. */
   events: MasterEvents;
+  /** Read-only view of role weights and quotas (owned by Roles, roles.ts). */
+  roleSettings: { weights(): ReadonlyMap<string, number>; quotas(): ReadonlyMap<string, RoleQuota> };
   /** Ask for an allocation run soon (coalesced). */
   requestAllocation(): void;
 }

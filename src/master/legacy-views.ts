@@ -73,10 +73,10 @@ export function legacyTasks(ctx: MasterContext, q: TaskQuery): Record<string, un
   return { tasks: tasks.slice(q.offset, q.offset + q.limit).map(legacyTask) };
 }
 
-/** `/master/roles`: roles with frameworks, every weight 1 (weights and quota are not in yet). */
+/** `/master/roles`: roles with frameworks or a weight, with their weights and quotas. */
 export function legacyRoles(ctx: MasterContext): Record<string, unknown> {
   return {
-    roles: getRoles(ctx).map((r) => {
+    roles: getRoles(ctx, ctx.roleSettings.weights()).map((r) => {
       let offered = Resources.empty();
       for (const o of ctx.state.offers.values()) if (o.role === r.name) offered = offered.add(o.resources);
       let used = Resources.empty();

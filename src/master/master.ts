@@ -73,6 +73,7 @@ export class Master {
       ids: new IdGenerator(id),
       terminalTaskCounts: new Map(),
       events: new MasterEvents(),
+      roleSettings: { weights: () => this.roles.weights(), quotas: () => this.roles.quotas() },
       requestAllocation: () => this.requestAllocation(),
     };
     // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.

@@ -6,6 +6,9 @@ import type { Master } from './master.js';
 import { operatorEventOf } from './operator-feed.js';
 import { getAgents, getExecutors, getFrameworks, getRoles, getState, getTasks } from './operator-views.js';
 import { metricsSnapshot } from './state-json.js';
+import { Resources, parseResourceList } from '../domain/resources.js';
+import type { RoleQuota } from './allocator/quota.js';
+import { resourceMessages } from './wire.js';
 
 // The master's side of the operator API v1 (master.proto): the HTTP edge decodes a Call once and
 // hands it here. Calls that need no scheduling state are answered by any master (localResponse);
@@ -76,10 +79,15 @@ export class OperatorCalls {
       case 'GET_TASKS':
         return { type, get_tasks: getTasks(ctx) };
       case 'GET_ROLES':
-        return { type, get_roles: { roles: getRoles(ctx) } };
+        return { type, get_roles: { roles: getRoles(ctx, this.master.roles.weights()) } };
       case 'GET_WEIGHTS':
-        // No weights are configured until UPDATE_WEIGHTS lands: every role weighs 1.
-        return { type, get_weights: { weight_infos: [] } };
+        // Roles not listed weigh 1 (Mesos lists only configured weights too).
+        return { type, get_weights: { weight_infos: [...this.master.roles.weights()].map(([role, weight]) => ({ role, weight })) } };
+      case 'UPDATE_WEIGHTS': {
+        const infos = (call.update_weights ?? missing('update_weights')).weight_infos;
+        await this.master.roles.updateWeights(infos.map((w) => ({ role: w.role ?? missing('update_weights.weight_infos[].role'), weight: w.weight })));
+        return null;
+      }
       case 'GET_MASTER':
         return { type, get_master: { master_info: ctx.info, start_time: ctx.startTime / 1000, ...(electedTimeMs !== null ? { elected_time: electedTimeMs / 1000 } : {}) } };
       case 'GET_MAINTENANCE_STATUS':
@@ -87,8 +95,26 @@ export class OperatorCalls {
       case 'GET_MAINTENANCE_SCHEDULE':
         return { type, get_maintenance_schedule: { schedule: { windows: [] } } };
       case 'GET_QUOTA':
-        // Empty until quota lands in the allocator (the lead's work): no role has a guarantee or a limit.
-        return { type, get_quota: { status: { infos: [], configs: [] } } };
+        return { type, get_quota: { status: quotaStatus(this.master.roles.quotas()) } };
+      case 'UPDATE_QUOTA': {
+        const configs = (call.update_quota ?? missing('update_quota')).quota_configs;
+        await this.master.roles.updateQuotas(configs.map((q) => ({
+          role: q.role,
+          guarantee: scalarsToResources(q.guarantees ?? {}),
+          limit: q.limits !== undefined && Object.keys(q.limits).length > 0 ? scalarsToResources(q.limits) : null,
+        })));
+        return null;
+      }
+      case 'SET_QUOTA': {
+        // The pre-QUOTA_V2 call: the guarantee is also the limit (Mesos 1.9+ does the same).
+        const req = (call.set_quota ?? missing('set_quota')).quota_request;
+        const guarantee = Resources.of(parseResourceList(req.guarantee, 'set_quota.quota_request.guarantee'));
+        await this.master.roles.updateQuotas([{ role: req.role ?? missing('set_quota.quota_request.role'), guarantee, limit: guarantee }]);
+        return null;
+      }
+      case 'REMOVE_QUOTA':
+        await this.master.roles.updateQuotas([{ role: (call.remove_quota ?? missing('remove_quota')).role, guarantee: Resources.empty(), limit: null }]);
+        return null;
       case 'GET_OPERATIONS':
         // Only LAUNCH is supported, and Mesos lists no operations for it.
         return { type, get_operations: { operations: [] } };
@@ -120,11 +146,6 @@ export class OperatorCalls {
       case 'LIST_FILES':
       case 'READ_FILE':
         return notYet(type, "read sandboxes through the agent's /files API");
-      case 'UPDATE_WEIGHTS':
-      case 'UPDATE_QUOTA':
-      case 'SET_QUOTA':
-      case 'REMOVE_QUOTA':
-        return notYet(type, 'weights and quota are being added to the allocator');
       case 'RESERVE_RESOURCES':
       case 'UNRESERVE_RESOURCES':
       case 'CREATE_VOLUMES':
@@ -164,4 +185,24 @@ export class OperatorCalls {
   shutdown(): void {
     for (const s of [...this.subscribers]) s.close();
   }
+}
+
+/** A QuotaConfig map (`{"cpus": {"value": 2}}`) as resources; bad names or values are a 400. */
+function scalarsToResources(m: Readonly<Record<string, { value: number }>>): Resources {
+  return Resources.of(parseResourceList(Object.entries(m).map(([name, s]) => ({ name, type: 'SCALAR', scalar: { value: s.value } })), 'quota'));
+}
+
+function scalarMap(r: Resources): Record<string, { value: number }> {
+  return Object.fromEntries(r.toArray().flatMap((x) => (x.type === 'SCALAR' ? [[x.name, { value: x.scalar.value }]] : [])));
+}
+
+function quotaStatus(quotas: ReadonlyMap<string, RoleQuota>): { infos: { role: string; guarantee: ReturnType<typeof resourceMessages> }[]; configs: { role: string; guarantees?: Record<string, { value: number }>; limits?: Record<string, { value: number }> }[] } {
+  const roles = [...quotas.keys()].sort();
+  return {
+    infos: roles.map((role) => ({ role, guarantee: resourceMessages(quotas.get(role)!.guarantee) })),
+    configs: roles.map((role) => {
+      const q = quotas.get(role)!;
+      return { role, guarantees: scalarMap(q.guarantee), ...(q.limit ? { limits: scalarMap(q.limit) } : {}) };
+    }),
+  };
 }

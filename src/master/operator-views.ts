@@ -118,9 +118,9 @@ export function getState(ctx: MasterContext): GetState {
   return { get_tasks: getTasks(ctx), get_executors: getExecutors(), get_frameworks: getFrameworks(ctx), get_agents: getAgents(ctx) };
 }
 
-/** Roles with frameworks subscribed to them (every weight is 1 until weights land), with what they use. */
-export function getRoles(ctx: MasterContext): Role[] {
-  const roles = new Map<string, { frameworks: Set<string> }>();
+/** Roles with frameworks subscribed to them or a weight configured, with their weights and what they use. */
+export function getRoles(ctx: MasterContext, weights: ReadonlyMap<string, number> = new Map()): Role[] {
+  const roles = new Map<string, { frameworks: Set<string> }>([...weights.keys()].map((r) => [r, { frameworks: new Set<string>() }]));
   for (const fw of ctx.state.frameworks.values()) {
     for (const r of fw.roles) {
       const e = roles.get(r) ?? { frameworks: new Set<string>() };
@@ -133,6 +133,6 @@ export function getRoles(ctx: MasterContext): Role[] {
     for (const fw of ctx.state.frameworks.values()) {
       for (const t of fw.tasks.values()) if (t.role === name && !isTerminal(t.state)) used = used.add(t.resources);
     }
-    return { name, weight: 1, frameworks: [...e.frameworks].sort().map((value) => ({ value })), resources: resourceMessages(used, { allocationRole: name }) };
+    return { name, weight: weights.get(name) ?? 1, frameworks: [...e.frameworks].sort().map((value) => ({ value })), resources: resourceMessages(used, { allocationRole: name }) };
   });
 }

@@ -76,6 +76,7 @@ export function allocate(input: AllocationInput): OfferDecision[] {
   // Stage 1 walks only the roles that count towards an unmet guarantee.
   const guaranteed = quota.hasGuarantees() ? roleTree(input, sortedFrameworks, (role) => quota.countsTowardsUnmetGuarantee(role)) : null;
   const decisions: OfferDecision[] = [];
+  const merged = new Map<string, OfferDecision>();
   const remaining = new Map(agents.map((a) => [a.id, a.available]));
 
   for (const [stage, walked] of [['guarantee', guaranteed], ['fair', tree]] as const) {
@@ -100,7 +101,15 @@ export function allocate(input: AllocationInput): OfferDecision[] {
           // GPU agents are kept for frameworks that can use GPUs, so GPU-less work does not strand them.
           if (agent.hasGpus === true && fw.gpuAware !== true) return false;
           if (fw.filters.some((f) => f.agentId === agent.id && f.until > input.now && f.resources.contains(candidate))) return false;
-          decisions.push({ frameworkId, agentId: agent.id, role, resources: candidate });
+          // One offer per (framework, agent, role) per cycle: a fair-share part joins a guarantee part (Mesos).
+          const key = `${frameworkId}\u0000${agent.id}\u0000${role}`;
+          const earlier = merged.get(key);
+          if (earlier) earlier.resources = earlier.resources.add(candidate);
+          else {
+            const d = { frameworkId, agentId: agent.id, role, resources: candidate };
+            merged.set(key, d);
+            decisions.push(d);
+          }
           const left = remaining.get(agent.id)!.subtract(candidate);
           remaining.set(agent.id, left);
           // Both trees track every allocation, so stage 2 starts from stage 1's shares.
