@@ -150,7 +150,7 @@ describe('operator API v1', () => {
       ['array', { 'Content-Type': 'application/json' }, '[1,2]', 400],
       ['missing payload', { 'Content-Type': 'application/json' }, '{"type":"TEARDOWN"}', 400],
       ['unknown framework', { 'Content-Type': 'application/json' }, '{"type":"TEARDOWN","teardown":{"framework_id":{"value":"x"}}}', 400],
-      ['not yet', { 'Content-Type': 'application/json' }, '{"type":"UPDATE_WEIGHTS","update_weights":{}}', 400],
+      ['not yet', { 'Content-Type': 'application/json' }, '{"type":"START_MAINTENANCE","start_maintenance":{}}', 400],
       ['oversized', { 'Content-Type': 'application/json' }, JSON.stringify({ type: 'GET_STATE', pad: 'x'.repeat(2 * 1024 * 1024) }), 413],
     ];
     for (const [name, headers, body, status] of cases) {
