@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, getJson, run, tempDir, waitFor, waitForActiveAgent } from '../helpers/process.js';
 import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
-import { APT_OPTS, VERSION, buildPackages, packagedFiles, requireRoot, sh } from './helpers.js';
+import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgKnows, packagedFiles, sh } from './helpers.js';
 
 // The Debian package for real, on this machine (CI runs as root on a fresh Debian 12): build it with
 // `npm run package`'s script, `apt install tsmesos` from the generated apt repository, `apt-get install
@@ -32,7 +32,6 @@ function withoutPackagedFiles(files: string[]): string[] {
 }
 
 const installed = (): boolean => sh('dpkg-query', ['-W', '-f', '${Status}', 'tsmesos'], { allowFail: true }).stdout.includes('install ok installed');
-const dpkgKnows = (): boolean => sh('dpkg-query', ['-W', 'tsmesos'], { allowFail: true }).status === 0 && sh('dpkg-query', ['-W', '-f', '${Status}', 'tsmesos'], { allowFail: true }).stdout.trim() !== 'unknown ok not-installed';
 
 interface Offer { id: { value: string }; agent_id: { value: string } }
 const offersOf = (e: Event): Offer[] => (e['offers'] as { offers: Offer[] }).offers;
@@ -40,47 +39,31 @@ const offersOf = (e: Event): Offer[] => (e['offers'] as { offers: Offer[] }).off
 describe('the deb package', { timeout: 180_000 }, () => {
   const out = tempDir('tsmesos-pkg-');
   const list = `/etc/apt/sources.list.d/tsmesos-test-${process.pid}.list`;
-  const moved: { from: string; to: string }[] = [];
   let before = new Set<string>();
+  let release: (() => void) | undefined;
 
-  beforeAll(() => {
-    requireRoot();
-    if (dpkgKnows()) throw new Error('tsmesos is already installed (or its conffiles are) on this machine: the test installs and purges it itself; purge it first (apt-get purge tsmesos)');
-    // State left by tsmesos run by hand as root (default data dir /var/lib/tsmesos): moved aside, put back at the end.
-    for (const p of ['/var/lib/tsmesos', '/etc/tsmesos']) {
-      if (fs.existsSync(p)) {
-        const to = `${p}.moved-by-test-${process.pid}`;
-        fs.renameSync(p, to);
-        moved.push({ from: p, to });
-      }
-    }
+  beforeAll(async () => {
+    release = await claimSystem();
     before = fileList();
   });
 
   afterAll(() => {
     const errors: string[] = [];
-    const attempt = (what: string, f: () => void): void => {
-      try {
-        f();
-      } catch (e) {
-        errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-    attempt('purge', () => {
-      if (dpkgKnows()) sh('apt-get', ['purge', ...APT_OPTS, 'tsmesos']);
-    });
-    attempt('apt source', () => {
+    try {
       fs.rmSync(list, { force: true });
       // apt's lists of the test repository (named after its path)
       const lists = '/var/lib/apt/lists';
       const tag = `${out.replace(/^\//, '').replace(/\//g, '_')}_apt_`;
       for (const f of fs.readdirSync(lists)) if (f.includes(tag)) fs.rmSync(path.join(lists, f), { force: true });
-    });
-    for (const m of moved.reverse()) attempt(`restore ${m.from}`, () => {
-      fs.rmSync(m.from, { recursive: true, force: true });
-      fs.renameSync(m.to, m.from);
-    });
-    if (errors.length > 0) throw new Error(`packaging test cleanup failed:\n${errors.join('\n')}`);
+    } catch (e) {
+      errors.push(`apt source: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      release?.();
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message : String(e));
+    }
+    if (errors.length > 0) throw new Error(errors.join('\n'));
   });
 
   it('builds the deb and a flat apt repository', () => {
