@@ -42,10 +42,11 @@ describe('the deb package', { timeout: 180_000 }, () => {
   let before = new Set<string>();
   let release: (() => void) | undefined;
 
+  // claimSystem may wait for another packaging test file (they share the machine's dpkg state) for up to 5 min.
   beforeAll(async () => {
     release = await claimSystem();
     before = fileList();
-  });
+  }, 400_000);
 
   afterAll(() => {
     const errors: string[] = [];

@@ -37,9 +37,10 @@ describe('upgrade N -> N+1 with the deb', { timeout: 240_000 }, () => {
   let rev = '';
   const procs: Proc[] = [];
 
+  // claimSystem may wait for another packaging test file (they share the machine's dpkg state) for up to 5 min.
   beforeAll(async () => {
     release = await claimSystem();
-  });
+  }, 400_000);
 
   afterAll(async () => {
     for (const p of procs) p.kill('SIGKILL');
