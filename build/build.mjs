@@ -15,6 +15,11 @@
 // Usage: npm run build   (env: TSMESOS_SEA_CODE_CACHE=0 to disable the V8 code cache,
 //                         SOURCE_DATE_EPOCH for a reproducible build date)
 // The executable ignores NODE_OPTIONS; pass Node flags as: tsmesos --node-options="--inspect" up
+//
+// Why not @yao-pkg/pkg: its classic mode downloads patched Node binaries (fails offline); its SEA mode
+// builds offline only with its download cache seeded by hand, is 15% larger unless handed a pre-stripped
+// Node, takes ~30 ms more CPU per start and cannot see our SQLite asset. Figures and method:
+// bench/results/pkg-sea-2026-12-01.txt.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';

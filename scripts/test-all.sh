@@ -9,14 +9,21 @@ command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
 command -v strip >/dev/null 2>&1 || need_apt+=(binutils)
 # The web UI tests drive Debian's Chromium with playwright-core (test/ui/browser.ts).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# packaging (npm run package, test/packaging): apt-ftparchive, rpmbuild, createrepo_c; systemd-analyze and
+# systemd-notify (test/lib/sd-notify.test.ts, whose fake NOTIFY_SOCKET is a python3 receiver)
+command -v apt-ftparchive >/dev/null 2>&1 || need_apt+=(apt-utils)
+command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
+command -v createrepo_c >/dev/null 2>&1 || need_apt+=(createrepo-c)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-all: need root to install: ${need_apt[*]}" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  apt-get update -qq -o DPkg::Lock::Timeout=300
+  apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${need_apt[@]}" >/dev/null
 fi
 
 npm ci --no-audit --no-fund

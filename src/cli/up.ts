@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../lib/log.js';
+import { takeNotifySocket } from '../lib/sd-notify.js';
 import { FLAGS } from './flags.js';
 import { resolveUpConfig } from './up-config.js';
 import type { RunningRole } from '../roles/master.js';
@@ -16,6 +17,8 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
   up.option('--config <FILE>', 'JSON file of flag values, e.g. {"role":"all","data-dir":"/srv/tsmesos"}');
   up.action(async (opts: Record<string, unknown>) => {
     const config = resolveUpConfig(opts);
+    // Before anything starts children: they must not inherit $NOTIFY_SOCKET.
+    const notify = takeNotifySocket();
     const logger = createLogger(config.logLevel);
     process.title = `tsmesos-${config.role}`;
     // Loaded on demand: `tsmesos version` and `--help` never pay for the server stack.
@@ -31,6 +34,10 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
       return;
     }
     logger.info('tsmesos is up', { role: config.role, dataDir: config.dataDir });
+    // Type=notify units: the node listens and serves now.
+    const ready = await notify('READY=1');
+    if (ready.error !== undefined) logger.warn('could not notify systemd of readiness', { error: ready.error });
+    else if (ready.sent) logger.info('notified systemd: READY=1');
     await new Promise<void>((resolve) => {
       let stopping = false;
       const onSignal = (sig: string): void => {

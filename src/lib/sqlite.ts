@@ -3,7 +3,7 @@
 // From source, better-sqlite3 finds its prebuilt addon on disk as usual.
 // Inside the single-executable build (Node SEA) there is no node_modules: the
 // addon travels as the SEA asset `better_sqlite3.node`. On first use it is
-// written once to a per-user cache directory under a content-hashed name
+// written once to a cache directory ($TSMESOS_CACHE_DIR, else per-user) under a content-hashed name
 // (temp file + rename, so concurrent starts are safe), loaded with
 // `process.dlopen`, and handed to better-sqlite3 as an addon *object* through
 // `nativeBinding` — which makes better-sqlite3 skip its own file-system lookup
@@ -86,6 +86,10 @@ function seaNativeBinding(): object | undefined {
 
 function cacheDirCandidates(): { dir: string; shared: boolean }[] {
   const out: { dir: string; shared: boolean }[] = [];
+  // Set by the packaged systemd units: /var/lib/tsmesos/cache (root-owned, filled by postinst;
+  // the master's `tsmesos` user only reads it, so it can never plant a library root would load).
+  const explicit = process.env['TSMESOS_CACHE_DIR'];
+  if (explicit && isAbsolute(explicit)) out.push({ dir: explicit, shared: false });
   const xdg = process.env.XDG_CACHE_HOME;
   if (xdg && isAbsolute(xdg)) {
     out.push({ dir: join(xdg, 'tsmesos'), shared: false });

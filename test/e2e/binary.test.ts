@@ -98,6 +98,15 @@ describe('single-file binary', () => {
     expect(readdirSync(join(cache, 'tsmesos'))).toEqual(files);
   });
 
+  it('uses $TSMESOS_CACHE_DIR first (the packaged units set /var/lib/tsmesos/cache)', () => {
+    const cache = join(dir, 'tsmesos-cache');
+    const xdg = join(dir, 'xdg-unused');
+    const r = run(['selfcheck', '--data-dir', join(dir, 'data3')], { TSMESOS_CACHE_DIR: cache, XDG_CACHE_HOME: xdg });
+    expect(r.status, describeRun(r)).toBe(0);
+    expect(readdirSync(cache)).toEqual([expect.stringMatching(/^better_sqlite3-[0-9a-f]{16}\.node$/)]);
+    expect(existsSync(xdg)).toBe(false);
+  });
+
   it('falls back to the temp dir when the cache dir is unusable', async () => {
     const tmp = join(dir, 'tmp');
     await mkdir(tmp);
