@@ -45,6 +45,8 @@ export interface MasterContext {
   ids: IdGenerator;
   /** Tasks that reached each terminal state while this master led (Mesos's master/tasks_finished... counters). */
   terminalTaskCounts: Map<TaskState, number>;
+  /** Mesos's other cumulative counters (counters.ts). */
+  counters: ReadonlyMap<string, number>;
   /** Everything that happens, in order (events.ts); components emit, streams and views listen. */
   events: MasterEvents;
   /** Read-only view of role weights and quotas (owned by Roles, roles.ts). */

@@ -18,6 +18,7 @@ import { Roles } from './roles.js';
 import { OperatorCalls } from './operator-calls.js';
 import { LatencyMetrics } from './latency-metrics.js';
 import { MasterEvents } from './events.js';
+import { MasterCounters } from './counters.js';
 import { feedFrameworkStreams } from './framework-feed.js';
 import { LeaderServices, delayedService, periodicService } from './leader-services.js';
 
@@ -56,6 +57,7 @@ export class Master {
     const hostname = opts.hostname ?? os.hostname();
     const timings = { ...DEFAULT_MASTER_TIMINGS, ...opts.timings };
     const state = emptyMasterState();
+    const counters = new MasterCounters();
     this.ctx = {
       state,
       info: {
@@ -72,6 +74,7 @@ export class Master {
       timings,
       ids: new IdGenerator(id),
       terminalTaskCounts: new Map(),
+      counters: counters.values,
       events: new MasterEvents(),
       roleSettings: { weights: () => this.roles.weights(), quotas: () => this.roles.quotas() },
       requestAllocation: () => this.requestAllocation(),
@@ -86,6 +89,7 @@ export class Master {
     });
     this.agents = new Agents(this.ctx, state.agents, this.offers, this.tasks, this.frameworks);
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
+    this.ctx.events.on(counters.listener);
     this.schedulerCalls = new SchedulerCalls(this);
     this.agentCalls = new AgentCalls(this);
     this.operatorCalls = new OperatorCalls(this);

@@ -103,9 +103,14 @@ export function metricsSnapshot(ctx: MasterContext, elected: boolean): Record<st
   m['master/slaves_active'] = agents.filter((a) => !a.recovered).length;
   m['master/slaves_connected'] = agents.filter((a) => a.connection !== null).length;
   m['master/slaves_disconnected'] = agents.filter((a) => a.connection === null).length;
+  m['master/slaves_inactive'] = agents.filter((a) => a.deactivated).length;
+  m['master/slaves_unreachable'] = agents.filter((a) => a.unreachableSince !== null).length;
   const fws = [...ctx.state.frameworks.values()];
   m['master/frameworks_active'] = fws.filter((f) => f.active).length;
   m['master/frameworks_connected'] = fws.filter((f) => f.stream !== null).length;
+  m['master/frameworks_inactive'] = fws.filter((f) => !f.active).length;
+  m['master/frameworks_disconnected'] = fws.filter((f) => f.stream === null).length;
+  for (const [k, v] of ctx.counters) m[k] = v;
   m['master/outstanding_offers'] = ctx.state.offers.size;
   for (const s of TASK_STATES) m[`master/tasks_${s.slice(5).toLowerCase()}`] = 0;
   // Non-terminal states are gauges (tasks in that state now); terminal ones are counters, as in Mesos.

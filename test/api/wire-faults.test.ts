@@ -121,6 +121,11 @@ describe('wire faults fixed by the wire layer', () => {
       return m['master/tasks_finished'] === (before['master/tasks_finished'] ?? 0) + 1 ? m : undefined;
     });
     expect(after['master/tasks_failed']).toBe((before['master/tasks_failed'] ?? 0) + 1);
+    // The other Mesos counters count too: the agent's registration, the agent's updates, allocation runs.
+    expect(after['master/slave_registrations']).toBeGreaterThanOrEqual(1);
+    expect(after['master/valid_status_updates']! - (before['master/valid_status_updates'] ?? 0)).toBeGreaterThanOrEqual(4);
+    expect(after['allocator/mesos/allocation_runs']).toBeGreaterThan(before['allocator/mesos/allocation_runs'] ?? 0);
+    for (const k of ['master/slaves_inactive', 'master/slaves_unreachable', 'master/frameworks_inactive', 'master/frameworks_disconnected']) expect(typeof after[k], k).toBe('number');
     await s.call({ type: 'TEARDOWN' });
     s.close();
   });
