@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
-import type { ContainerTermination } from '../containerizer/types.js';
+import { containerResources, type ContainerTermination } from '../containerizer/types.js';
 import { createSandbox } from './paths.js';
 import { StatusUpdateManager } from './status-updates.js';
 import { MasterLink } from './master-link.js';
@@ -246,6 +246,11 @@ export class Agent {
         containerId: task.containerId,
         sandboxDir: task.sandbox,
         command: info.command,
+        resources: containerResources(info.resources),
+        ...(info.container !== undefined ? { container: info.container } : {}),
+        // CommandInfo.user only: like Mesos's docker containerizer, the framework's user is not imposed.
+        ...(info.command.user !== undefined ? { user: info.command.user } : {}),
+        owner: { agentId, frameworkId, taskId: info.taskId },
         env: {
           MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: info.taskId,
           MESOS_FRAMEWORK_ID: frameworkId, MESOS_EXECUTOR_ID: executorId, MESOS_AGENT_ENDPOINT: `${this.opts.ip}:${this.opts.port}`,
@@ -262,7 +267,8 @@ export class Agent {
 
   private onTermination(task: AgentTask, t: ContainerTermination): void {
     if (isTerminal(task.state)) return;
-    if (t.killed || task.killRequested) this.transition(task, 'TASK_KILLED', undefined, t.message);
+    if (t.limitation?.resource === 'mem' && !task.killRequested) this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', t.message);
+    else if (t.killed || task.killRequested) this.transition(task, 'TASK_KILLED', undefined, t.message);
     else if (t.exitCode === 0) this.transition(task, 'TASK_FINISHED', undefined, 'Command exited with status 0');
     else this.transition(task, 'TASK_FAILED', 'REASON_COMMAND_EXECUTOR_FAILED', t.message);
   }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { TsmesosError, type ErrorCode } from '../domain/errors.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
-import type { ContainerTermination, Containerizer, LaunchSpec, LaunchedContainer } from './types.js';
+import pidusage from 'pidusage';
+import type { ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 export interface PosixContainerizerOptions {
   logger?: Logger;
@@ -45,7 +46,7 @@ export class PosixContainerizer implements Containerizer {
   }
 
   supports(spec: LaunchSpec): boolean {
-    return spec.image === undefined;
+    return spec.container?.type !== 'DOCKER';
   }
 
   launch(spec: LaunchSpec): Promise<LaunchedContainer> {
@@ -77,6 +78,19 @@ export class PosixContainerizer implements Containerizer {
 
   containers(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** Host processes do not outlive a restarted agent's bookkeeping yet: nothing to adopt. */
+  recover(): Promise<RecoveredContainer[]> {
+    return Promise.resolve([]);
+  }
+
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
+    const container = this.running.get(containerId);
+    if (!container) return undefined;
+    const stats = await pidusage(container.pid).catch(() => undefined);
+    if (!stats) return undefined;
+    return { timestamp: stats.timestamp / 1000, cpusTimeSecs: stats.ctime / 1000, memRssBytes: stats.memory };
   }
 
   /** Agent shutdown: kill every container (including launches in flight) and wait for all of them. */
