@@ -9,7 +9,10 @@ import { Resources } from '../domain/resources.js';
 import { detectResources, readHostFacts } from '../agent/detect.js';
 import { Agent } from '../agent/agent.js';
 import { PosixContainerizer } from '../containerizer/posix.js';
+import { DockerContainerizer } from '../containerizer/docker.js';
 import { ComposingContainerizer } from '../containerizer/composing.js';
+import { cgroupRootName, chooseIsolation } from '../containerizer/isolation.js';
+import type { CgroupsIsolator } from '../containerizer/cgroups.js';
 import type { Containerizer } from '../containerizer/types.js';
 import type { RunningRole } from './master.js';
 
@@ -18,13 +21,32 @@ export async function startAgent(config: RoleConfig, logger: Logger): Promise<Ru
   const workDir = path.join(config.dataDir, 'agent');
   const resources = detectResources(config.resources ?? Resources.empty(), readHostFacts(workDir));
   const members: Containerizer[] = [];
+  let cgroups: CgroupsIsolator | undefined;
   for (const name of config.containerizers) {
-    if (name === 'posix') members.push(new PosixContainerizer({ logger }));
-    else throw new Error(`containerizer '${name}' is not available in this build yet`);
+    if (name === 'posix') {
+      const choice = chooseIsolation(config.isolation, cgroupRootName(workDir));
+      if (choice.fallbackReason !== undefined) logger.info('cgroups not writable; posix isolation (accounting only)', { reason: choice.fallbackReason });
+      cgroups = choice.isolator;
+      const posix = new PosixContainerizer({ logger, ...(cgroups ? { cgroups } : {}) });
+      logger.info('posix containerizer', { isolation: posix.isolation });
+      members.push(posix);
+    } else {
+      // Mesos refuses to start an agent whose docker containerizer cannot reach the engine; so do we.
+      const docker = new DockerContainerizer({ logger, agentLabel: workDir });
+      logger.info('docker containerizer', { engine: await docker.ping() });
+      members.push(docker);
+    }
+  }
+  const containerizer = new ComposingContainerizer(members);
+  // Nothing is adopted yet (no checkpointing): this kills and removes what a dead agent left behind.
+  const leftovers = await containerizer.recover();
+  for (const c of leftovers) {
+    logger.warn('killing a container left by an earlier run of this agent', { containerId: c.containerId });
+    await containerizer.kill(c.containerId, 0);
   }
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
-    masters: config.masters, containerizer: new ComposingContainerizer(members), clock: systemClock, rng: systemRng,
+    masters: config.masters, containerizer, clock: systemClock, rng: systemRng,
     logger: logger.child('agent'),
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
@@ -35,6 +57,7 @@ export async function startAgent(config: RoleConfig, logger: Logger): Promise<Ru
     async stop() {
       await agent.stop(2000);
       await server.close();
+      await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));
     },
   };
 }
