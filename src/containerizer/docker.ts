@@ -3,7 +3,6 @@
 // sandbox mounted at /mnt/mesos/sandbox, logs into the sandbox's stdout/stderr, `docker stop` with
 // the grace period, removal after exit; labels let a restarted agent find its containers.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -41,9 +40,7 @@ export class DockerContainerizer implements Containerizer {
 
   constructor(options: DockerContainerizerOptions = {}) {
     this.socketPath = options.socketPath ?? DEFAULT_DOCKER_SOCKET;
-    // No keep-alive: idle engine connections would hold a stopping agent's event loop open for seconds.
-    const engine: Docker.DockerOptions & { agent: http.Agent } = { socketPath: this.socketPath, agent: new http.Agent({ keepAlive: false }) };
-    this.docker = new Docker(engine);
+    this.docker = new Docker({ socketPath: this.socketPath });
     this.logger = (options.logger ?? silentLogger).child('docker-containerizer');
     this.agentLabel = options.agentLabel ?? 'tsmesos';
   }
