@@ -3,7 +3,7 @@
 // sandbox mounted at /mnt/mesos/sandbox, logs into the sandbox's stdout/stderr, `docker stop` with
 // the grace period, removal after exit; labels let a restarted agent find its containers.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
@@ -106,8 +106,8 @@ export class DockerContainerizer implements Containerizer {
       if (containerId === undefined || sandbox === undefined || this.running.has(containerId)) continue;
       const handle = this.docker.getContainer(c.Id);
       const memMb = Number(c.Labels[LABELS.memMb] ?? NaN);
-      // Output already written stays; from now on only new lines are appended.
-      const logs = await this.followLogs(handle, sandbox, Math.floor(Date.now() / 1000)).catch(() => null);
+      // What the previous run wrote stays; lines the engine got after it are appended.
+      const logs = await this.followLogs(handle, sandbox, await lastWrite(sandbox)).catch(() => null);
       const running = this.track(containerId, handle, logs, Number.isNaN(memMb) ? undefined : memMb, await kernelOomKills());
       const owner = c.Labels[LABELS.taskId] !== undefined
         ? { agentId: c.Labels[LABELS.agentId] ?? '', frameworkId: c.Labels[LABELS.frameworkId] ?? '', taskId: c.Labels[LABELS.taskId] ?? '' }
@@ -286,6 +286,19 @@ function signalName(n: number): string | null {
   const names: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 15: 'SIGTERM' };
   return names[n] ?? null;
 }
+
+/**
+ * Where to resume a recovered container's logs: just after the sandbox files were last written
+ * (seconds, fractional), or now. File times are coarse (one kernel tick, up to 10 ms behind the
+ * write): without that margin the last line written would come again.
+ */
+async function lastWrite(sandbox: string): Promise<number> {
+  const times = await Promise.all(['stdout', 'stderr'].map((f) => stat(path.join(sandbox, f)).then((st) => st.mtimeMs, () => 0)));
+  const latest = Math.max(...times);
+  return latest > 0 ? (latest + COARSE_FILE_TIME_MS) / 1000 : Date.now() / 1000;
+}
+
+const COARSE_FILE_TIME_MS = 10;
 
 /** The kernel's count of OOM kills since boot (/proc/vmstat oom_kill, Linux >= 4.13). */
 async function kernelOomKills(): Promise<number | undefined> {

@@ -38,18 +38,14 @@ export async function startAgent(config: RoleConfig, logger: Logger): Promise<Ru
     }
   }
   const containerizer = new ComposingContainerizer(members);
-  // Nothing is adopted yet (no checkpointing): this kills and removes what a dead agent left behind.
-  const leftovers = await containerizer.recover();
-  for (const c of leftovers) {
-    logger.warn('killing a container left by an earlier run of this agent', { containerId: c.containerId });
-    await containerizer.kill(c.containerId, 0);
-  }
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
     masters: config.masters, containerizer, clock: systemClock, rng: systemRng,
     logger: logger.child('agent'),
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
+  // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
+  await agent.recover(await containerizer.recover());
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
   logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString() });

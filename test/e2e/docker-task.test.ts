@@ -6,37 +6,9 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, startAllInOne, tempDir, waitFor, type Proc } from '../helpers/process.js';
-import { offersOf, updateOf, V1Scheduler, type OfferJson } from '../helpers/v1-client.js';
+import { offersOf, V1Scheduler } from '../helpers/v1-client.js';
 import { requireDocker, TEST_IMAGE } from '../containerizer/docker-helpers.js';
-
-const resources = (cpus: number, mem: number) => [
-  { name: 'cpus', type: 'SCALAR', scalar: { value: cpus } },
-  { name: 'mem', type: 'SCALAR', scalar: { value: mem } },
-];
-
-async function launch(s: V1Scheduler, offer: OfferJson, task: Record<string, unknown>): Promise<void> {
-  const res = await s.call({
-    type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{ agent_id: offer.agent_id, ...task }] } }], filters: { refuse_seconds: 0 } },
-  });
-  expect(res.status).toBe(202);
-}
-
-/** Acknowledges the task's updates until `until` (or any terminal state); returns them. */
-async function follow(s: V1Scheduler, taskId: string, until: string): Promise<ReturnType<typeof updateOf>[]> {
-  const seen: ReturnType<typeof updateOf>[] = [];
-  for (;;) {
-    const st = updateOf(await s.next((x) => x.type === 'UPDATE' && updateOf(x).task_id.value === taskId));
-    seen.push(st);
-    if (st.uuid !== undefined) await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: st.agent_id, task_id: st.task_id, uuid: st.uuid } });
-    if (st.state === until || ['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR'].includes(st.state)) return seen;
-  }
-}
-
-const dockerTask = (id: string, value: string, extra: { mem?: number; image?: string } = {}) => ({
-  name: id, task_id: { value: id }, command: { shell: true, value }, resources: resources(0.2, extra.mem ?? 32),
-  container: { type: 'DOCKER', docker: { image: extra.image ?? TEST_IMAGE, network: 'HOST' } },
-});
+import { dockerTask, followTask as follow, launchTask as launch } from './task-flow.js';
 
 describe('a DOCKER task on `up --role all --containerizers posix,docker` (built executable)', () => {
   const dataDir = tempDir();
