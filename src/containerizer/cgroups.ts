@@ -39,12 +39,12 @@ export class CgroupsIsolator {
       for (const dir of this.baseDirs()) mkdirSync(dir, { recursive: true });
       if (this.layout.version === 'v2') {
         const base = this.base.cpu;
-        const wanted = ['cpu', 'memory'];
+        const wanted = [...(this.isolation.cpu ? ['cpu'] : []), ...(this.isolation.mem ? ['memory'] : [])];
         const parent = path.dirname(base);
         const enabledAbove = readWords(path.join(parent, 'cgroup.subtree_control'));
         const missing = wanted.filter((c) => !enabledAbove.includes(c));
         if (missing.length > 0) writeFileSync(path.join(parent, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
-        writeFileSync(path.join(base, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
+        if (wanted.length > 0) writeFileSync(path.join(base, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
       }
     } catch (e) {
       throw new TsmesosError('UNAVAILABLE', `cgroups isolation: cannot set up ${this.baseDirs().join(', ')}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -101,3 +101,37 @@ describe('cgroups isolation specifics', () => {
     expect(isolator.leftovers()).not.toContain('left-behind');
   });
 });
+
+// A v1 host also mounts a controller-less v2 hierarchy at /sys/fs/cgroup/unified: the v2 code path
+// (sibling base, cgroup.procs moves, cpu.stat accounting, removal) runs there without limits. On a
+// v2-only host the suites above already run v2.
+const UNIFIED = '/sys/fs/cgroup/unified';
+if (existsSync(path.join(UNIFIED, 'cgroup.procs')) && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+  describe('cgroup v2 mechanics on the unified hierarchy (no controllers there: accounting, no limits)', () => {
+    let v2: CgroupsIsolator;
+    let sandbox: string;
+    beforeAll(async () => {
+      const own = parseProcCgroup(await readFile('/proc/self/cgroup', 'utf8')).get('') ?? '/';
+      v2 = new CgroupsIsolator({ version: 'v2', mounts: { cpu: UNIFIED, cpuacct: UNIFIED, memory: UNIFIED }, own: { cpu: own, cpuacct: own, memory: own } }, { cpu: false, mem: false }, `${ROOT}-v2`);
+      v2.prepareRoot();
+      sandbox = await mkdtemp(path.join(tmpdir(), 'tsmesos-cgroups-v2-'));
+    });
+    afterAll(async () => {
+      await v2.removeRoot();
+      await rm(sandbox, { recursive: true, force: true });
+      for (const dir of v2.baseDirs()) expect(existsSync(dir)).toBe(false);
+    });
+
+    it('starts the task in its v2 cgroup, accounts its CPU from cpu.stat, and removes the cgroup', async () => {
+      const containerizer = new PosixContainerizer({ cgroups: v2 });
+      const launched = await containerizer.launch({
+        containerId: 'v2-busy', sandboxDir: sandbox, command: { shell: true, value: 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 30', arguments: [], environment: {} }, env: {},
+      });
+      expect(parseProcCgroup(await readFile(`/proc/${launched.pid}/cgroup`, 'utf8')).get('')).toMatch(new RegExp(`/${ROOT}-v2/v2-busy$`));
+      await waitFor(async () => ((await containerizer.usage('v2-busy'))?.cpusTimeSecs ?? 0) > 0.05, 10_000);
+      await containerizer.kill('v2-busy', 0);
+      await launched.termination;
+      expect(v2.leftovers()).toEqual([]);
+    });
+  });
+}
