@@ -120,6 +120,24 @@ function embedUi(ui) {
   };
 }
 
+
+/**
+ * dockerode -> docker-modem -> ssh2 (for ssh:// engines, which tsmesos does not use) tries two
+ * optional native addons inside try/catch and falls back to JavaScript: bundle them as modules
+ * that throw, so the fallback runs (the SEA's require could not load a .node file anyway).
+ */
+const optionalNativeAddons = {
+  name: 'optional-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /(\.node$)|(^cpu-features$)/ }, (args) =>
+      args.importer.includes(`${'node_modules'}/ssh2/`) || args.path === 'cpu-features' ? { path: args.path, namespace: 'optional-addon' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'optional-addon' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`optional native addon ${args.path} is not bundled`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 async function bundle(version, buildDate, ui) {
   const result = await esbuild.build({
     absWorkingDir: root,
@@ -130,7 +148,7 @@ async function bundle(version, buildDate, ui) {
     format: 'esm',
     write: false,
     outfile: join(outDir, 'bundle.mjs'),
-    plugins: [builtinsAsRequire, embedUi(ui)],
+    plugins: [builtinsAsRequire, embedUi(ui), optionalNativeAddons],
     define: {
       __TSMESOS_VERSION__: JSON.stringify(version),
       __TSMESOS_BUILD_DATE__: JSON.stringify(buildDate),

@@ -16,6 +16,9 @@ command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
 command -v createrepo_c >/dev/null 2>&1 || need_apt+=(createrepo-c)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# The docker containerizer's tests run on a real engine with a local busybox image.
+command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+command -v busybox >/dev/null 2>&1 || need_apt+=(busybox-static)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-all: need root to install: ${need_apt[*]}" >&2
@@ -25,6 +28,25 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   apt-get update -qq -o DPkg::Lock::Timeout=300
   apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${need_apt[@]}" >/dev/null
 fi
+
+# A Docker engine (no bridge, no iptables: tests use network host/none only), started unless one answers.
+if ! docker version >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test-all: need root to start dockerd (or start a Docker engine at /var/run/docker.sock)" >&2
+    exit 1
+  fi
+  dockerd --bridge=none --iptables=false >/var/log/tsmesos-test-dockerd.log 2>&1 &
+  for _ in $(seq 1 120); do
+    docker version >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  if ! docker version >/dev/null 2>&1; then
+    echo "test-all: dockerd did not answer on /var/run/docker.sock within 60 s; its log:" >&2
+    tail -n 30 /var/log/tsmesos-test-dockerd.log >&2 || true
+    exit 1
+  fi
+fi
+bash scripts/docker-test-image.sh tsmesos/busybox:test
 
 npm ci --no-audit --no-fund
 # npm scripts put node_modules/.bin first on PATH: everything below runs on the pinned Node 24.

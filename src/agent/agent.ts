@@ -11,7 +11,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
-import type { ContainerTermination } from '../containerizer/types.js';
+import { containerResources, type ContainerTermination, type RecoveredContainer } from '../containerizer/types.js';
+import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from './task-checkpoints.js';
 import { createSandbox } from './paths.js';
 import { StatusUpdateManager } from './status-updates.js';
 import { MasterLink } from './master-link.js';
@@ -102,6 +103,50 @@ export class Agent {
 
   start(): void {
     this.link.start();
+  }
+
+  /**
+   * Before start(), after an agent restart: takes back the checkpointed tasks whose containers
+   * survived (`containers`, from the containerizer's recover()), reports the others as failed, and
+   * kills containers no checkpoint claims (non-checkpointing frameworks' tasks do not survive, as in Mesos).
+   */
+  async recover(containers: readonly RecoveredContainer[]): Promise<void> {
+    const alive = new Map(containers.map((c) => [c.containerId, c]));
+    const { checkpoints, errors } = loadTaskCheckpoints(this.opts.workDir);
+    for (const error of errors) this.opts.logger.warn('dropping an unreadable task checkpoint', { error });
+    for (const cp of checkpoints) {
+      const container = alive.get(cp.containerId);
+      alive.delete(cp.containerId);
+      let info: TaskSpec;
+      try {
+        info = taskSpecFromWire(cp.task, 'checkpoint.task');
+      } catch (err) {
+        this.opts.logger.warn('dropping a task checkpoint that no longer validates', { containerId: cp.containerId, error: String(err) });
+        removeTaskCheckpoint(this.opts.workDir, cp.containerId);
+        if (container) await this.opts.containerizer.kill(cp.containerId, 0);
+        continue;
+      }
+      let fw = this.frameworks.get(cp.frameworkId);
+      if (!fw) {
+        fw = { id: cp.frameworkId, info: cp.frameworkInfo, tasks: new Map(), completed: [] };
+        this.frameworks.set(cp.frameworkId, fw);
+      }
+      const task: AgentTask = {
+        frameworkId: cp.frameworkId, info, containerId: cp.containerId, sandbox: cp.sandbox, state: cp.state, statuses: [],
+        killRequested: false, launchedAt: cp.launchedAt,
+      };
+      fw.tasks.set(info.taskId, task);
+      if (container) {
+        this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId });
+        void container.termination.then((t) => this.onTermination(task, t));
+      } else {
+        this.transition(task, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'the container did not survive the agent restart');
+      }
+    }
+    for (const orphan of alive.values()) {
+      this.opts.logger.warn('killing a container no checkpoint claims', { containerId: orphan.containerId });
+      await this.opts.containerizer.kill(orphan.containerId, 0);
+    }
   }
 
   /** Stops talking to the master and kills every task within `graceMs`. */
@@ -246,6 +291,11 @@ export class Agent {
         containerId: task.containerId,
         sandboxDir: task.sandbox,
         command: info.command,
+        resources: containerResources(info.resources),
+        ...(info.container !== undefined ? { container: info.container } : {}),
+        // CommandInfo.user only: like Mesos's docker containerizer, the framework's user is not imposed.
+        ...(info.command.user !== undefined ? { user: info.command.user } : {}),
+        owner: { agentId, frameworkId, taskId: info.taskId },
         env: {
           MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: info.taskId,
           MESOS_FRAMEWORK_ID: frameworkId, MESOS_EXECUTOR_ID: executorId, MESOS_AGENT_ENDPOINT: `${this.opts.ip}:${this.opts.port}`,
@@ -253,6 +303,7 @@ export class Agent {
         },
       });
       this.transition(task, 'TASK_RUNNING');
+      if (fw.info.checkpoint === true) this.checkpoint(fw, task);
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       this.onTermination(task, await launched.termination);
     } catch (e) {
@@ -262,7 +313,8 @@ export class Agent {
 
   private onTermination(task: AgentTask, t: ContainerTermination): void {
     if (isTerminal(task.state)) return;
-    if (t.killed || task.killRequested) this.transition(task, 'TASK_KILLED', undefined, t.message);
+    if (t.limitation?.resource === 'mem' && !task.killRequested) this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', t.message);
+    else if (t.killed || task.killRequested) this.transition(task, 'TASK_KILLED', undefined, t.message);
     else if (t.exitCode === 0) this.transition(task, 'TASK_FINISHED', undefined, 'Command exited with status 0');
     else this.transition(task, 'TASK_FAILED', 'REASON_COMMAND_EXECUTOR_FAILED', t.message);
   }
@@ -293,8 +345,22 @@ export class Agent {
     if (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
   }
 
+  /** Checkpointing frameworks: the task survives an agent restart (a failed write only costs that). */
+  private checkpoint(fw: AgentFramework, task: AgentTask): void {
+    if (task.sandbox === null || isTerminal(task.state)) return;
+    try {
+      saveTaskCheckpoint(this.opts.workDir, {
+        frameworkId: fw.id, frameworkInfo: fw.info, task: taskSpecToWire(task.info), containerId: task.containerId,
+        sandbox: task.sandbox, state: task.state, launchedAt: task.launchedAt,
+      });
+    } catch (err) {
+      this.opts.logger.warn('cannot checkpoint task', { task: task.info.taskId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
   private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string): void {
     task.state = state;
+    if (isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
     task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000 });
     const fw = this.frameworks.get(task.frameworkId);
     if (isTerminal(state) && fw && fw.tasks.get(task.info.taskId) === task) {

@@ -5,7 +5,7 @@ import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
-import { CONTAINERIZERS, ROLES, type ContainerizerName, type Role } from '../roles/config.js';
+import { CONTAINERIZERS, ROLES, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -34,8 +34,27 @@ const fail = (flag: string, raw: string, accepted: string): never => {
   throw new FlagError(`invalid --${flag} '${raw.slice(0, 80)}'`, accepted);
 };
 
-/** The containerizers this build can run: the one place to change when docker lands. */
-export const AVAILABLE_CONTAINERIZERS: readonly ContainerizerName[] = ['posix'];
+/** The containerizers this build can run. */
+export const AVAILABLE_CONTAINERIZERS: readonly ContainerizerName[] = ['posix', 'docker'];
+
+const ISOLATORS: Readonly<Record<string, Partial<IsolationConfig>>> = {
+  'cgroups/cpu': { cpu: 'cgroups' }, 'cgroups/mem': { mem: 'cgroups' }, 'cgroups/all': { cpu: 'cgroups', mem: 'cgroups' },
+  'posix/cpu': { cpu: 'posix' }, 'posix/mem': { mem: 'posix' },
+};
+
+/** Mesos --isolation for the posix containerizer: each resource at most once; one not named is posix. */
+function parseIsolation(raw: string): IsolationConfig {
+  const accepted = 'expected a list of cgroups/cpu, cgroups/mem, cgroups/all, posix/cpu, posix/mem';
+  const chosen: Partial<IsolationConfig> = {};
+  for (const name of raw.split(',').map((s) => s.trim())) {
+    const isolator = ISOLATORS[name] ?? fail('isolation', raw, accepted);
+    for (const [resource, mode] of Object.entries(isolator) as [keyof IsolationConfig, IsolationConfig['cpu']][]) {
+      if (chosen[resource] !== undefined) fail('isolation', raw, `isolates ${resource} twice`);
+      chosen[resource] = mode;
+    }
+  }
+  return { cpu: chosen.cpu ?? 'posix', mem: chosen.mem ?? 'posix' };
+}
 
 export function ipv4(flag: string) {
   return (raw: string): string => {
@@ -93,7 +112,7 @@ export const FLAGS = {
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
   attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },
   containerizers: {
-    name: 'containerizers', placeholder: 'LIST', help: `containerizers to try in order: ${AVAILABLE_CONTAINERIZERS.join(',')} (default posix)`,
+    name: 'containerizers', placeholder: 'LIST', help: `containerizers to try in order, e.g. posix,docker (default posix; docker needs a Docker engine at /var/run/docker.sock)`,
     parse: (raw: string): ContainerizerName[] => {
       const list = raw.split(',').map((s) => s.trim());
       const accepted = `expected a list of ${AVAILABLE_CONTAINERIZERS.join(', ')}`;
@@ -103,6 +122,10 @@ export const FLAGS = {
       if (new Set(list).size !== list.length) fail('containerizers', raw, 'lists a containerizer twice');
       return list as ContainerizerName[];
     },
+  },
+  isolation: {
+    name: 'isolation', placeholder: 'LIST', help: 'posix containerizer isolation: cgroups/cpu,cgroups/mem (limits from task resources; default where cgroups are writable) or posix/cpu,posix/mem (accounting only)',
+    parse: parseIsolation,
   },
   logLevel: { name: 'log-level', placeholder: 'LEVEL', help: 'debug, info, warn or error (default info)', parse: (raw: string): LogLevel => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : fail('log-level', raw, 'expected one of debug, info, warn, error')) },
 } as const;

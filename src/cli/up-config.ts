@@ -112,6 +112,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),
+    isolation: get('isolation') ?? null,
     logLevel: get('logLevel') ?? 'info',
     flagStrings,
   });

@@ -1,7 +1,7 @@
 // Mesos composing containerizer: the first containerizer (in configured order) that supports a
 // launch runs it; kill() goes to whichever containerizer launched the container.
 import { TsmesosError } from '../domain/errors.js';
-import type { Containerizer, LaunchSpec, LaunchedContainer } from './types.js';
+import type { ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 /**
  * Everything a Containerizer offers except `name` (the composing one is not a runtime of its own),
@@ -42,7 +42,7 @@ export class ComposingContainerizer implements ContainerRuntime {
     this.owners.set(spec.containerId, entry);
     try {
       const launched = await chosen.launch(spec);
-      void launched.termination.then(() => this.forget(spec.containerId, entry));
+      this.forgetOnTermination(launched, entry);
       return launched;
     } catch (e) {
       this.forget(spec.containerId, entry);
@@ -58,8 +58,31 @@ export class ComposingContainerizer implements ContainerRuntime {
     return this.members.flatMap((c) => c.containers());
   }
 
+  /** Every member recovers its own containers (in order); kill() and usage() then reach them. */
+  async recover(): Promise<RecoveredContainer[]> {
+    const recovered: RecoveredContainer[] = [];
+    for (const member of this.members) {
+      for (const container of await member.recover()) {
+        if (this.owners.has(container.containerId)) continue;
+        const entry = { containerizer: member };
+        this.owners.set(container.containerId, entry);
+        this.forgetOnTermination(container, entry);
+        recovered.push(container);
+      }
+    }
+    return recovered;
+  }
+
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
+    return this.owners.get(containerId)?.containerizer.usage(containerId);
+  }
+
   async destroyAll(gracePeriodMs: number): Promise<void> {
     await Promise.all([...this.owners.keys()].map((id) => this.kill(id, gracePeriodMs)));
+  }
+
+  private forgetOnTermination(launched: LaunchedContainer, entry: { containerizer: Containerizer }): void {
+    void launched.termination.then(() => this.forget(launched.containerId, entry));
   }
 
   private forget(containerId: string, entry: { containerizer: Containerizer }): void {

@@ -1,18 +1,28 @@
 // Runs tasks as plain host processes, with Mesos command-executor semantics:
 // one process group per container, output to sandbox files, SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
-import { TsmesosError, type ErrorCode } from '../domain/errors.js';
+import { TsmesosError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
-import type { ContainerTermination, Containerizer, LaunchSpec, LaunchedContainer } from './types.js';
+import pidusage from 'pidusage';
+import type { CgroupsIsolator, ContainerCgroup } from './cgroups.js';
+import {
+  describeTermination, executable, launchError, memoryLimitation, openOutputFiles, settlesWithin, signalGroup, spawned, taskEnvironment, validateSpec,
+} from './posix-process.js';
+import type { ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 export interface PosixContainerizerOptions {
   logger?: Logger;
   clock?: Clock;
   /** Environment every task inherits; defaults to the agent's own process environment. */
   baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * cgroups isolation (Mesos cgroups/cpu, cgroups/mem): limits from the task's resources, OOM
+   * reporting, accounting from the cgroup. Unset: posix/cpu,posix/mem (pidusage accounting only).
+   */
+  cgroups?: CgroupsIsolator;
+  /** How often a memory-limited container's OOM counter is checked (Mesos destroys the container on an OOM). */
+  oomCheckIntervalMs?: number;
 }
 
 interface ExitStatus {
@@ -24,6 +34,7 @@ interface RunningContainer {
   readonly containerId: string;
   /** Also the process group id: the task is started in its own session. */
   readonly pid: number;
+  readonly cgroup: ContainerCgroup | undefined;
   readonly termination: Promise<ContainerTermination>;
   /** Makes the termination report killed: true. */
   markKilled(): void;
@@ -34,6 +45,8 @@ export class PosixContainerizer implements Containerizer {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly cgroups: CgroupsIsolator | undefined;
+  private readonly oomCheckIntervalMs: number;
   private readonly running = new Map<string, RunningContainer>();
   /** Launches in flight, so a kill that races a launch waits for it instead of missing it. */
   private readonly starting = new Map<string, Promise<unknown>>();
@@ -42,10 +55,18 @@ export class PosixContainerizer implements Containerizer {
     this.logger = (options.logger ?? silentLogger).child('posix-containerizer');
     this.clock = options.clock ?? systemClock;
     this.baseEnv = options.baseEnv ?? process.env;
+    this.cgroups = options.cgroups;
+    this.oomCheckIntervalMs = options.oomCheckIntervalMs ?? 200;
+  }
+
+  /** 'cgroups/cpu,cgroups/mem' style description of the isolation in force. */
+  get isolation(): string {
+    const c = this.cgroups?.isolation;
+    return `${c?.cpu === true ? 'cgroups' : 'posix'}/cpu,${c?.mem === true ? 'cgroups' : 'posix'}/mem`;
   }
 
   supports(spec: LaunchSpec): boolean {
-    return spec.image === undefined;
+    return spec.container?.type !== 'DOCKER';
   }
 
   launch(spec: LaunchSpec): Promise<LaunchedContainer> {
@@ -79,6 +100,29 @@ export class PosixContainerizer implements Containerizer {
     return [...this.running.keys()];
   }
 
+  /**
+   * Host processes are not adopted by a restarted agent yet: nothing is recovered, and what a
+   * dead agent left in its cgroups is killed and removed (Mesos: unknown containers are destroyed).
+   */
+  async recover(): Promise<RecoveredContainer[]> {
+    if (!this.cgroups) return [];
+    for (const id of this.cgroups.leftovers()) {
+      if (this.running.has(id) || this.starting.has(id)) continue;
+      this.logger.warn('destroying a container cgroup left by an earlier agent', { containerId: id });
+      await this.cgroups.destroy(id).catch((err: unknown) => this.logger.warn('cannot remove cgroup', { containerId: id, err }));
+    }
+    return [];
+  }
+
+  async usage(containerId: string): Promise<ContainerUsage | undefined> {
+    const container = this.running.get(containerId);
+    if (!container) return undefined;
+    if (container.cgroup) return container.cgroup.usage();
+    const stats = await pidusage(container.pid).catch(() => undefined);
+    if (!stats) return undefined;
+    return { timestamp: stats.timestamp / 1000, cpusTimeSecs: stats.ctime / 1000, memRssBytes: stats.memory };
+  }
+
   /** Agent shutdown: kill every container (including launches in flight) and wait for all of them. */
   async destroyAll(gracePeriodMs: number): Promise<void> {
     const ids = new Set([...this.running.keys(), ...this.starting.keys()]);
@@ -89,9 +133,16 @@ export class PosixContainerizer implements Containerizer {
     validateSpec(spec);
     const { file, args, argv0 } = executable(spec);
     const output = await openOutputFiles(spec);
+    let cgroup: ContainerCgroup | undefined;
     let child: ChildProcess;
     try {
-      child = spawn(file, args, {
+      cgroup = this.cgroups?.create(spec.containerId);
+    } catch (e) {
+      await output.close();
+      throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot create its cgroups: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const spawnChild = (): ChildProcess =>
+      spawn(file, args, {
         argv0,
         cwd: spec.sandboxDir,
         env: taskEnvironment(this.baseEnv, spec),
@@ -100,8 +151,12 @@ export class PosixContainerizer implements Containerizer {
         // The child writes straight into the files: output survives an agent crash.
         stdio: ['ignore', output.stdout.fd, output.stderr.fd],
       });
+    try {
+      // Inside the cgroups from the fork on: nothing the task starts escapes its limits.
+      child = cgroup ? cgroup.spawnInside(spawnChild) : spawnChild();
     } catch (e) {
       await output.close();
+      await cgroup?.destroy().catch(() => undefined);
       throw launchError(spec, file, e);
     }
     // Listen before any await: a fast task can exit while we are still closing our copies of the fds.
@@ -109,6 +164,7 @@ export class PosixContainerizer implements Containerizer {
     try {
       await spawned(child);
     } catch (e) {
+      await cgroup?.destroy().catch(() => undefined);
       throw launchError(spec, file, e);
     } finally {
       await output.close();
@@ -117,13 +173,34 @@ export class PosixContainerizer implements Containerizer {
     if (pid === undefined) throw new TsmesosError('INTERNAL', `Container '${spec.containerId}' started without a pid`);
     // Late errors (none expected once spawned) must not crash the agent.
     child.on('error', (err) => this.logger.error('container process error', { containerId: spec.containerId, err }));
-    return this.track(spec.containerId, pid, exited);
+    try {
+      cgroup?.applyLimits(spec.resources ?? {});
+    } catch (e) {
+      signalGroup(pid, 'SIGKILL');
+      await exited;
+      await cgroup?.destroy().catch(() => undefined);
+      throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot apply its cgroup limits: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return this.track(spec, pid, exited, cgroup);
   }
 
-  private track(containerId: string, pid: number, exited: Promise<ExitStatus>): LaunchedContainer {
+  private track(spec: LaunchSpec, pid: number, exited: Promise<ExitStatus>, cgroup: ContainerCgroup | undefined): LaunchedContainer {
+    const { containerId } = spec;
     const kill = { requested: false };
-    const termination = exited.then(({ code, signal }) => {
-      this.running.delete(containerId);
+    const oom = { killed: false };
+    // Mesos's memory isolator destroys a container whose cgroup saw an OOM kill, even when the
+    // task's own process survived it (a child was the victim).
+    const oomWatch =
+      cgroup && spec.resources?.memMb !== undefined
+        ? this.clock.setInterval(() => {
+            if (oom.killed || cgroup.oomKills() === 0) return;
+            oom.killed = true;
+            this.logger.warn('container exceeded its memory limit; destroying it', { containerId, memMb: spec.resources?.memMb });
+            signalGroup(pid, 'SIGKILL');
+          }, this.oomCheckIntervalMs)
+        : undefined;
+    const termination = exited.then(async ({ code, signal }) => {
+      oomWatch?.cancel();
       // The container ends with its leader (Mesos destroys the container when the executor exits):
       // reap background processes the task left behind. Best effort: termination never rejects.
       try {
@@ -131,128 +208,22 @@ export class PosixContainerizer implements Containerizer {
       } catch (err) {
         this.logger.warn('could not reap process group', { containerId, pid, err });
       }
-      const result = describeTermination(code, signal, kill.requested);
+      const oomKilled = oom.killed || (cgroup !== undefined && spec.resources?.memMb !== undefined && cgroup.oomKills() > 0);
+      await cgroup?.destroy().catch((err: unknown) => this.logger.warn('could not remove the container cgroups', { containerId, err }));
+      this.running.delete(containerId);
+      const result = oomKilled && !kill.requested ? memoryLimitation(code, signal, spec.resources?.memMb) : describeTermination(code, signal, kill.requested);
       this.logger.info('container terminated', { containerId, pid, ...result });
       return result;
     });
     this.running.set(containerId, {
       containerId,
       pid,
+      cgroup,
       termination,
       markKilled: () => void (kill.requested = true),
     });
-    this.logger.info('container launched', { containerId, pid });
+    this.logger.info('container launched', { containerId, pid, isolation: this.isolation });
     return { containerId, pid, termination };
   }
 }
 
-function validateSpec(spec: LaunchSpec): void {
-  if (spec.containerId === '') throw new TsmesosError('BAD_REQUEST', 'Container id must not be empty');
-  if (spec.command.value === '') {
-    throw new TsmesosError('BAD_REQUEST', `Container '${spec.containerId}': command value must not be empty`);
-  }
-}
-
-/** Mesos CommandInfo: shell runs the value through /bin/sh; otherwise value is the binary and arguments[0] its argv0. */
-function executable(spec: LaunchSpec): { file: string; args: string[]; argv0: string } {
-  const { command } = spec;
-  if (command.shell) return { file: '/bin/sh', args: ['-c', command.value], argv0: 'sh' };
-  const [argv0 = command.value, ...rest] = command.arguments;
-  return { file: command.value, args: rest, argv0 };
-}
-
-/** Later sources win: agent environment < agent-injected MESOS_* variables < the task's own environment. */
-function taskEnvironment(base: NodeJS.ProcessEnv, spec: LaunchSpec): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  return { ...env, ...spec.env, ...spec.command.environment };
-}
-
-interface OutputFiles {
-  stdout: FileHandle;
-  stderr: FileHandle;
-  close(): Promise<void>;
-}
-
-async function openOutputFiles(spec: LaunchSpec): Promise<OutputFiles> {
-  const openAppend = async (name: string): Promise<FileHandle> => {
-    try {
-      return await open(path.join(spec.sandboxDir, name), 'a');
-    } catch (e) {
-      const code = errnoCode(e);
-      throw new TsmesosError(
-        code === 'ENOENT' ? 'NOT_FOUND' : 'INTERNAL',
-        `Container '${spec.containerId}': cannot open ${name} in sandbox '${spec.sandboxDir}' (${code ?? String(e)})`,
-        { cause: e },
-      );
-    }
-  };
-  const stdout = await openAppend('stdout');
-  const stderr = await openAppend('stderr').catch(async (e: unknown) => {
-    await stdout.close();
-    throw e;
-  });
-  return { stdout, stderr, close: async () => void (await Promise.all([stdout.close(), stderr.close()])) };
-}
-
-/** Resolves on 'spawn', rejects on an 'error' emitted first (ENOENT, EACCES, EAGAIN, ...). */
-function spawned(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onSpawn = (): void => {
-      child.off('error', onError);
-      resolve();
-    };
-    const onError = (err: Error): void => {
-      child.off('spawn', onSpawn);
-      reject(err);
-    };
-    child.once('spawn', onSpawn);
-    child.once('error', onError);
-  });
-}
-
-function launchError(spec: LaunchSpec, file: string, cause: unknown): TsmesosError {
-  const code = errnoCode(cause);
-  const errorCode: ErrorCode =
-    code === 'ENOENT' || code === 'EACCES' || code === 'ENOEXEC' || code?.startsWith('ERR_INVALID_ARG') === true
-      ? 'BAD_REQUEST'
-      : code === 'EAGAIN' || code === 'EMFILE' || code === 'ENFILE'
-        ? 'UNAVAILABLE'
-        : 'INTERNAL';
-  const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (code ?? String(cause));
-  return new TsmesosError(errorCode, `Failed to launch container '${spec.containerId}': cannot execute '${file}': ${reason}`, {
-    cause,
-  });
-}
-
-function describeTermination(code: number | null, signal: NodeJS.Signals | null, killed: boolean): ContainerTermination {
-  const message = signal !== null ? `Command terminated with signal ${signal}` : `Command exited with status ${code ?? 'unknown'}`;
-  return { exitCode: signal !== null ? null : code, signal, killed, message };
-}
-
-/** Signals the whole process group; a group that is already gone is not an error. */
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (e) {
-    const code = errnoCode(e);
-    if (code !== 'ESRCH' && code !== 'EPERM') throw e;
-  }
-}
-
-/** True if `promise` settles within `ms`; the timer is cancelled either way. */
-function settlesWithin(promise: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = clock.setTimeout(() => resolve(false), Math.max(0, ms));
-    const done = (): void => {
-      timer.cancel();
-      resolve(true);
-    };
-    promise.then(done, done);
-  });
-}
-
-function errnoCode(e: unknown): string | undefined {
-  if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') return e.code;
-  return undefined;
-}

@@ -10,6 +10,36 @@ export interface CommandSpec {
   arguments: readonly string[];
   /** Extra environment for the task, on top of the agent's MESOS_* variables (own properties only). */
   environment: Readonly<Record<string, string>>;
+  /** CommandInfo.user: the user the task runs as (unset: the framework's user, as Mesos does). */
+  user?: string;
+}
+
+export type DockerNetwork = 'HOST' | 'BRIDGE' | 'NONE' | 'USER';
+
+/** ContainerInfo.DockerInfo, with Mesos's defaults applied (network HOST, no force pull). */
+export interface DockerSpec {
+  image: string;
+  network: DockerNetwork;
+  portMappings: readonly { hostPort: number; containerPort: number; protocol: string }[];
+  privileged: boolean;
+  /** Extra `docker run` options as key/value (`memory-swap`/`-1`); applied where the engine API has them. */
+  parameters: readonly { key: string; value: string }[];
+  forcePullImage: boolean;
+}
+
+/** ContainerInfo.Volume: a host path mounted into the container. */
+export interface VolumeSpec {
+  containerPath: string;
+  hostPath?: string;
+  mode: 'RW' | 'RO';
+}
+
+/** ContainerInfo: which containerizer runs the task and how. */
+export interface ContainerSpec {
+  type: 'DOCKER' | 'MESOS';
+  docker?: DockerSpec;
+  volumes: readonly VolumeSpec[];
+  hostname?: string;
 }
 
 export interface TaskSpec {
@@ -19,6 +49,8 @@ export interface TaskSpec {
   /** Normalized resources (src/domain/resources.ts). */
   resources: Resource[];
   command: CommandSpec;
+  /** TaskInfo.container; unset: a plain command task (the posix containerizer). */
+  container?: ContainerSpec;
   /** SIGTERM-to-SIGKILL grace on kill (KillPolicy.grace_period; Mesos's command executor default 3 s). */
   killGracePeriodMs: number;
   labels: { key: string; value?: string }[];

@@ -9,7 +9,10 @@ import { Resources } from '../domain/resources.js';
 import { detectResources, readHostFacts } from '../agent/detect.js';
 import { Agent } from '../agent/agent.js';
 import { PosixContainerizer } from '../containerizer/posix.js';
+import { DockerContainerizer } from '../containerizer/docker.js';
 import { ComposingContainerizer } from '../containerizer/composing.js';
+import { cgroupRootName, chooseIsolation } from '../containerizer/isolation.js';
+import type { CgroupsIsolator } from '../containerizer/cgroups.js';
 import type { Containerizer } from '../containerizer/types.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
 import type { RoleDeps, RunningRole } from './master.js';
@@ -24,16 +27,31 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
   const workDir = path.join(config.dataDir, 'agent');
   const resources = detectResources(config.resources ?? Resources.empty(), readHostFacts(workDir));
   const members: Containerizer[] = [];
+  let cgroups: CgroupsIsolator | undefined;
   for (const name of deps.containerizer ? [] : config.containerizers) {
-    if (name === 'posix') members.push(new PosixContainerizer({ logger }));
-    else throw new Error(`containerizer '${name}' is not available in this build yet`);
+    if (name === 'posix') {
+      const choice = chooseIsolation(config.isolation, cgroupRootName(workDir));
+      if (choice.fallbackReason !== undefined) logger.info('cgroups not writable; posix isolation (accounting only)', { reason: choice.fallbackReason });
+      cgroups = choice.isolator;
+      const posix = new PosixContainerizer({ logger, ...(cgroups ? { cgroups } : {}) });
+      logger.info('posix containerizer', { isolation: posix.isolation });
+      members.push(posix);
+    } else {
+      // Mesos refuses to start an agent whose docker containerizer cannot reach the engine; so do we.
+      const docker = new DockerContainerizer({ logger, agentLabel: workDir });
+      logger.info('docker containerizer', { engine: await docker.ping() });
+      members.push(docker);
+    }
   }
+  const containerizer = deps.containerizer ?? new ComposingContainerizer(members);
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
-    masters: config.masters, containerizer: deps.containerizer ?? new ComposingContainerizer(members), clock: deps.clock ?? systemClock, rng: deps.rng ?? systemRng,
+    masters: config.masters, containerizer, clock: deps.clock ?? systemClock, rng: deps.rng ?? systemRng,
     logger: logger.child('agent'),
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
+  // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
+  await agent.recover(await containerizer.recover());
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
   logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString() });
@@ -41,6 +59,7 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     async stop() {
       await agent.stop(2000);
       await server.close();
+      await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));
     },
   };
 }

@@ -10,6 +10,13 @@ export type Role = (typeof ROLES)[number];
 export const CONTAINERIZERS = ['posix', 'docker'] as const;
 export type ContainerizerName = (typeof CONTAINERIZERS)[number];
 
+/** How the posix containerizer isolates a resource: cgroups (limits + accounting) or posix (pidusage accounting only). */
+export type IsolationMode = 'cgroups' | 'posix';
+export interface IsolationConfig {
+  cpu: IsolationMode;
+  mem: IsolationMode;
+}
+
 /** Everything a role needs to start; the CLI parses it once from flags, environment and config file (src/cli/up-config.ts). */
 export interface RoleConfig {
   role: Role;
@@ -29,6 +36,8 @@ export interface RoleConfig {
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];
+  /** --isolation; null: cgroups/cpu,cgroups/mem where cgroups are writable, else posix/cpu,posix/mem. */
+  isolation: IsolationConfig | null;
   logLevel: LogLevel;
   /** Flag values as given, for /flags and /master/state (strings, as Mesos prints them). */
   flagStrings: Record<string, string>;

@@ -256,6 +256,7 @@ export type FrameworkInfo = z.output<typeof FrameworkInfo>;
 export type TaskInfo = z.output<typeof TaskInfo>;
 export type TaskStatus = z.output<typeof TaskStatus>;
 export type CommandInfo = z.output<typeof CommandInfo>;
+export type ContainerInfo = z.output<typeof ContainerInfo>;
 export type Resource = z.output<typeof Resource>;
 export type Attribute = z.output<typeof Attribute>;
 export type Offer = z.output<typeof Offer>;

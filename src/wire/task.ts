@@ -4,8 +4,8 @@
 // with its environment, arguments and kill policy intact.
 import { TsmesosError } from '../domain/errors.js';
 import { parseResourceList, Resources } from '../domain/resources.js';
-import { DEFAULT_KILL_GRACE_MS, type CommandSpec, type TaskSpec } from '../domain/task-spec.js';
-import type { CommandInfo, KillPolicy, Resource, TaskInfo } from './mesos.js';
+import { DEFAULT_KILL_GRACE_MS, type CommandSpec, type ContainerSpec, type TaskSpec } from '../domain/task-spec.js';
+import type { CommandInfo, ContainerInfo, KillPolicy, Resource, TaskInfo } from './mesos.js';
 
 const bad = (message: string): never => {
   throw new TsmesosError('BAD_REQUEST', message);
@@ -31,10 +31,13 @@ export function gracePolicy(ms: number): KillPolicy {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function commandSpec(c: CommandInfo, where: string): CommandSpec {
+/** `imageDefault`: a docker task with shell false may leave value unset to run the image's own command (Mesos). */
+function commandSpec(c: CommandInfo, where: string, imageDefault: boolean): CommandSpec {
   const shell = c.shell ?? true;
   const value = c.value ?? '';
-  if (value.length === 0) bad(shell ? `${where}.value: required when shell is true` : `${where}.value: the executable to run is required`);
+  if (value.length === 0 && (shell || !imageDefault)) {
+    bad(shell ? `${where}.value: required when shell is true` : `${where}.value: the executable to run is required`);
+  }
   if (value.includes('\u0000') || c.arguments.some((a) => a.includes('\u0000'))) bad(`${where}: NUL bytes are not allowed in commands`);
   if (c.uris.length > 0) bad(`${where}.uris: fetching URIs is not supported yet`);
   const pairs: [string, string][] = [];
@@ -45,7 +48,66 @@ function commandSpec(c: CommandInfo, where: string): CommandSpec {
     pairs.push([v.name, v.value ?? '']);
   });
   // Object.fromEntries defines own properties, so a variable named `__proto__` is just a variable.
-  return { shell, value, arguments: [...c.arguments], environment: Object.fromEntries(pairs) };
+  return {
+    shell, value, arguments: [...c.arguments], environment: Object.fromEntries(pairs),
+    ...(c.user !== undefined && c.user !== '' ? { user: c.user } : {}),
+  };
+}
+
+/** Mesos's ContainerInfo validation, plus what this cluster cannot do yet (said, never ignored). */
+function containerSpec(c: ContainerInfo, where: string): ContainerSpec {
+  const volumes = c.volumes.map((v, i) => {
+    const at = `${where}.volumes[${i}]`;
+    if (!v.container_path.startsWith('/')) bad(`${at}.container_path: must be an absolute path`);
+    if (v.host_path === undefined || v.host_path === '') bad(`${at}.host_path: only host-path volumes are supported`);
+    if (!v.host_path!.startsWith('/')) bad(`${at}.host_path: must be an absolute path`);
+    return { containerPath: v.container_path, hostPath: v.host_path!, mode: v.mode ?? 'RW' } as const;
+  });
+  const hostname = c.hostname !== undefined && c.hostname !== '' ? { hostname: c.hostname } : {};
+  if (c.type === 'MESOS') {
+    if (volumes.length > 0) bad(`${where}.volumes: volumes need a DOCKER container on this cluster`);
+    return { type: 'MESOS', volumes: [], ...hostname };
+  }
+  const d = c.docker ?? bad(`${where}.docker: DockerInfo 'docker' is not set for DOCKER typed ContainerInfo`);
+  if (d.image.trim() === '') bad(`${where}.docker.image: must not be empty`);
+  const network = d.network ?? 'HOST';
+  if (network === 'USER') bad(`${where}.docker.network: USER networks are not supported yet; use HOST, BRIDGE or NONE`);
+  if (d.port_mappings.length > 0 && network !== 'BRIDGE') {
+    bad(`${where}.docker.port_mappings: port mappings are only supported for bridge and user-defined networks`);
+  }
+  return {
+    type: 'DOCKER',
+    docker: {
+      image: d.image,
+      network,
+      portMappings: d.port_mappings.map((p) => ({ hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol ?? 'tcp' })),
+      privileged: d.privileged ?? false,
+      parameters: d.parameters.map((p) => ({ key: p.key, value: p.value })),
+      forcePullImage: d.force_pull_image ?? false,
+    },
+    volumes,
+    ...hostname,
+  };
+}
+
+function containerToWire(c: ContainerSpec): ContainerInfo {
+  return {
+    type: c.type,
+    volumes: c.volumes.map((v) => ({ mode: v.mode, container_path: v.containerPath, ...(v.hostPath !== undefined ? { host_path: v.hostPath } : {}) })),
+    ...(c.hostname !== undefined ? { hostname: c.hostname } : {}),
+    ...(c.docker
+      ? {
+          docker: {
+            image: c.docker.image,
+            network: c.docker.network,
+            port_mappings: c.docker.portMappings.map((p) => ({ host_port: p.hostPort, container_port: p.containerPort, protocol: p.protocol })),
+            privileged: c.docker.privileged,
+            parameters: c.docker.parameters.map((p) => ({ ...p })),
+            force_pull_image: c.docker.forcePullImage,
+          },
+        }
+      : {}),
+  };
 }
 
 /** Semantic validation of a decoded TaskInfo (Mesos: failures are TASK_ERROR, REASON_TASK_INVALID). */
@@ -53,16 +115,17 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
   if (t.executor !== undefined && t.command !== undefined) bad(`${where}: exactly one of 'executor' or 'command' must be set`);
   if (t.executor !== undefined) bad(`${where}.executor: custom executors are not supported yet; use 'command'`);
   if (t.command === undefined) bad(`${where}: exactly one of 'executor' or 'command' must be set`);
-  if (t.container?.type === 'DOCKER') bad(`${where}.container: the docker containerizer is not available on this cluster yet`);
+  const container = t.container !== undefined ? containerSpec(t.container, `${where}.container`) : undefined;
   const resources = parseResourceList(t.resources.map(reservationRole), `${where}.resources`);
   if (Resources.of(resources).isEmpty()) bad(`${where}.resources: a task must use some resources`);
-  const command = commandSpec(t.command!, `${where}.command`);
+  const command = commandSpec(t.command!, `${where}.command`, container?.type === 'DOCKER');
   return {
     name: t.name,
     taskId: t.task_id.value,
     agentId: t.agent_id.value,
     resources,
     command,
+    ...(container !== undefined ? { container } : {}),
     killGracePeriodMs: gracePeriodMs(t.kill_policy, `${where}.kill_policy`) ?? DEFAULT_KILL_GRACE_MS,
     labels: t.labels?.labels.map((l) => (l.value === undefined ? { key: l.key } : { key: l.key, value: l.value })) ?? [],
   };
@@ -86,10 +149,12 @@ export function taskSpecToWire(s: TaskSpec): TaskInfo {
     command: {
       uris: [],
       shell: s.command.shell,
-      value: s.command.value,
+      ...(s.command.value !== '' ? { value: s.command.value } : {}),
       arguments: [...s.command.arguments],
       environment: { variables: Object.entries(s.command.environment).map(([name, value]) => ({ name, value })) },
+      ...(s.command.user !== undefined ? { user: s.command.user } : {}),
     },
+    ...(s.container !== undefined ? { container: containerToWire(s.container) } : {}),
     kill_policy: gracePolicy(s.killGracePeriodMs),
     labels: { labels: s.labels },
   };

@@ -46,7 +46,8 @@ describe('tsmesos CLI', () => {
     [['masters', 'frob'], /unknown masters action 'frob'/],
     [['masters', 'remove'], /expected IP:PORT/],
     [['recover', '--data-dir', '/tmp'], /--force-new-cluster is required/],
-    [['up', '--role', 'agent', '--master', '127.0.0.1:5050', '--containerizers', 'docker'], /^tsmesos: invalid --containerizers 'docker' \(from the command line\): the docker containerizer is not available in this build yet/],
+    [['up', '--role', 'agent', '--master', '127.0.0.1:5050', '--containerizers', 'podman'], /^tsmesos: invalid --containerizers 'podman' \(from the command line\): expected a list of posix, docker/],
+    [['up', '--role', 'all', '--isolation', 'cgroups/cpu,posix/cpu'], /^tsmesos: invalid --isolation 'cgroups\/cpu,posix\/cpu' \(from the command line\): isolates cpu twice/],
   ])('%j exits 2 with a one-line message', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);
@@ -55,7 +56,7 @@ describe('tsmesos CLI', () => {
 
   it.each([
     [{ TSMESOS_LOG_LEVEL: 'loud' }, ['up', '--role', 'all'], /^tsmesos: invalid --log-level 'loud' \(from the environment variable TSMESOS_LOG_LEVEL\): expected one of debug, info, warn, error\n$/],
-    [{ TSMESOS_CONTAINERIZERS: 'posix,docker' }, ['up', '--role', 'all'], /^tsmesos: invalid --containerizers 'posix,docker' \(from the environment variable TSMESOS_CONTAINERIZERS\): the docker containerizer is not available/],
+    [{ TSMESOS_CONTAINERIZERS: 'posix,lxc' }, ['up', '--role', 'all'], /^tsmesos: invalid --containerizers 'posix,lxc' \(from the environment variable TSMESOS_CONTAINERIZERS\): expected a list of posix, docker/],
     [{ TSMESOS_MASTER: 'ftp://x' }, ['status'], /^tsmesos: invalid --master 'ftp:\/\/x' \(from the environment variable TSMESOS_MASTER\)/],
   ])('a bad value from the environment %j exits 2 naming the variable', async (env, args, message) => {
     const r = await cli(args, env);

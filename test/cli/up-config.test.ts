@@ -82,12 +82,26 @@ describe('up configuration: flags > environment > config file', () => {
     expect(message({ role: 'all' }, { TSMESOS_CONFIG: path.join(dir, 'none.json') })).toMatch(/^invalid --config '.*none\.json' \(from the environment variable TSMESOS_CONFIG\): no such file/);
   });
 
-  it('refuses the docker containerizer at flag-checking time (not available in this build)', () => {
+  it('accepts the docker containerizer in any order; refuses unknown and repeated ones', () => {
     for (const value of ['docker', 'posix,docker', 'docker,posix']) {
-      expect(() => resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', containerizers: value }, {})).toThrow(/invalid --containerizers '.*' \(from the command line\): the docker containerizer is not available in this build yet/);
+      expect(resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', containerizers: value }, {}).containerizers).toEqual(value.split(','));
     }
-    expect(() => resolveUpConfig({ role: 'all' }, { TSMESOS_CONTAINERIZERS: 'docker' })).toThrow(/\(from the environment variable TSMESOS_CONTAINERIZERS\): the docker containerizer is not available/);
+    expect(resolveUpConfig({ role: 'all' }, { TSMESOS_CONTAINERIZERS: 'docker' }).containerizers).toEqual(['docker']);
     expect(resolveUpConfig({ role: 'all', containerizers: 'posix' }, {}).containerizers).toEqual(['posix']);
+    expect(() => resolveUpConfig({ role: 'all', containerizers: 'posix,rkt' }, {})).toThrow(/invalid --containerizers 'posix,rkt' \(from the command line\): expected a list of posix, docker/);
+    expect(() => resolveUpConfig({ role: 'all', containerizers: 'docker,docker' }, {})).toThrow(/lists a containerizer twice/);
+  });
+
+  it('--isolation: Mesos names, each resource once, the unnamed one posix; unset means the default (cgroups where writable)', () => {
+    const isolation = (v: string) => resolveUpConfig({ role: 'all', isolation: v }, {}).isolation;
+    expect(resolveUpConfig({ role: 'all' }, {}).isolation).toBeNull();
+    expect(isolation('cgroups/cpu,cgroups/mem')).toEqual({ cpu: 'cgroups', mem: 'cgroups' });
+    expect(isolation('cgroups/all')).toEqual({ cpu: 'cgroups', mem: 'cgroups' });
+    expect(isolation('posix/cpu,posix/mem')).toEqual({ cpu: 'posix', mem: 'posix' });
+    expect(isolation('cgroups/mem')).toEqual({ cpu: 'posix', mem: 'cgroups' });
+    expect(resolveUpConfig({ role: 'all' }, { TSMESOS_ISOLATION: 'posix/cpu' }).isolation).toEqual({ cpu: 'posix', mem: 'posix' });
+    expect(() => isolation('cgroups/all,posix/mem')).toThrow(/invalid --isolation 'cgroups\/all,posix\/mem' \(from the command line\): isolates mem twice/);
+    expect(() => isolation('cgroups/devices')).toThrow(/expected a list of cgroups\/cpu, cgroups\/mem, cgroups\/all, posix\/cpu, posix\/mem/);
   });
 
   it('rejects unknown keys and non-JSON in the config file', () => {

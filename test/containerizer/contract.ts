@@ -8,11 +8,26 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandSpec, Containerizer, LaunchSpec } from '../../src/containerizer/types.js';
 
 export interface ContractOptions {
-  /** Applied to every launch, e.g. `{ image: 'busybox' }` for docker. */
+  /** Applied to every launch, e.g. a DOCKER container for docker. */
   specDefaults?: Partial<LaunchSpec>;
+  /**
+   * How shell:false runs (Mesos differs per containerizer): 'exec' = value is the binary and
+   * arguments[0] its argv0 (command executor); 'docker' = value then every argument is the command.
+   */
+  argv?: 'exec' | 'docker';
+  /**
+   * How a missing binary shows: 'rejects' = launch() rejects naming it; 'exit-127' = the init in
+   * the container reports it on stderr and exits 127 (the engine has already started the container).
+   */
+  missingBinary?: 'rejects' | 'exit-127';
+  /** The containerizer enforces cpus/mem limits and accounts usage from cgroups (cgroups isolation, docker). */
+  enforcesLimits?: boolean;
 }
 
 export const GRACE_MS = 200;
+
+/** Defines the test only where it applies (a case that does not apply to a containerizer is not a skip). */
+const onlyIf = (applies: boolean): ((name: string, fn: () => Promise<void>) => void) => (applies ? (name, fn) => it(name, fn) : () => undefined);
 
 export function runContainerizerContract(
   name: string,
@@ -34,7 +49,7 @@ export function runContainerizerContract(
       await Promise.all(sandboxes.map((dir) => rm(dir, { recursive: true, force: true })));
     });
 
-    async function makeSpec(command: Partial<CommandSpec> & { value: string }, env: Record<string, string> = {}): Promise<LaunchSpec> {
+    async function makeSpec(command: Partial<CommandSpec> & { value: string }, env: Record<string, string> = {}, extra: Partial<LaunchSpec> = {}): Promise<LaunchSpec> {
       const sandboxDir = await mkdtemp(path.join(tmpdir(), 'tsmesos-contract-'));
       sandboxes.push(sandboxDir);
       return {
@@ -43,6 +58,7 @@ export function runContainerizerContract(
         command: { shell: true, arguments: [], environment: {}, ...command },
         env,
         ...options.specDefaults,
+        ...extra,
       };
     }
 
@@ -85,7 +101,7 @@ export function runContainerizerContract(
       expect(await output(spec, 'stdout')).toBe('first\nsecond\n');
     });
 
-    it('shell:false execs value with arguments verbatim, arguments[0] being argv0', async () => {
+    onlyIf((options.argv ?? 'exec') === 'exec')('shell:false execs value with arguments verbatim, arguments[0] being argv0', async () => {
       const spec = await makeSpec({
         shell: false,
         value: '/bin/sh',
@@ -95,6 +111,17 @@ export function runContainerizerContract(
       const done = await (await containerizer.launch(spec)).termination;
       expect(done.exitCode).toBe(0);
       expect(await output(spec, 'stdout')).toBe('custom-argv0\n[a b]\n[$HOME]\n[*]\n');
+    });
+
+    onlyIf(options.argv === 'docker')('shell:false runs value followed by every argument verbatim (Mesos docker semantics)', async () => {
+      const spec = await makeSpec({
+        shell: false,
+        value: '/bin/sh',
+        arguments: ['-c', 'printf "[%s]\\n" "$0" "$@"', 'script-name', 'a b', '$HOME', '*'],
+      });
+      const done = await (await containerizer.launch(spec)).termination;
+      expect(done.exitCode).toBe(0);
+      expect(await output(spec, 'stdout')).toBe('[script-name]\n[a b]\n[$HOME]\n[*]\n');
     });
 
     it('exposes agent-injected and task environment variables, the task winning on conflicts', async () => {
@@ -167,9 +194,15 @@ export function runContainerizerContract(
       expect((await launched.termination).killed).toBe(true);
     });
 
-    it('rejects launching a missing binary with an error naming it', async () => {
+    it('a missing binary fails with an error naming it', async () => {
       const spec = await makeSpec({ shell: false, value: '/nonexistent/tsmesos-no-such-binary', arguments: ['x'] });
-      await expect(containerizer.launch(spec)).rejects.toThrow(/tsmesos-no-such-binary/);
+      if ((options.missingBinary ?? 'rejects') === 'rejects') {
+        await expect(containerizer.launch(spec)).rejects.toThrow(/tsmesos-no-such-binary/);
+      } else {
+        const done = await (await containerizer.launch(spec)).termination;
+        expect(done.exitCode).toBe(127);
+        expect(await output(spec, 'stderr')).toMatch(/tsmesos-no-such-binary/);
+      }
       expect(containerizer.containers()).not.toContain(spec.containerId);
     });
 
@@ -177,6 +210,43 @@ export function runContainerizerContract(
       const spec = await shell('sleep 30');
       await containerizer.launch(spec);
       await expect(containerizer.launch({ ...spec })).rejects.toThrow(/already running/);
+    });
+
+    it('usage() reports a running container and nothing for an unknown one', async () => {
+      const launched = await containerizer.launch(await makeSpec({ value: 'sleep 30' }, {}, { resources: { cpus: 0.5, memMb: 64 } }));
+      const usage = await containerizer.usage(launched.containerId);
+      expect(usage?.memRssBytes).toBeGreaterThanOrEqual(0);
+      expect(usage?.cpusTimeSecs).toBeGreaterThanOrEqual(0);
+      if (options.enforcesLimits === true) expect(usage).toMatchObject({ cpusLimit: 0.5, memLimitBytes: 64 * 1024 * 1024 });
+      expect(await containerizer.usage('no-such-container')).toBeUndefined();
+      await containerizer.kill(launched.containerId, 0);
+    });
+
+    onlyIf(options.enforcesLimits === true)('a task over its memory limit is OOM-killed and reported as a memory limitation', async () => {
+      // dd fills a 256 MB buffer: far over the 32 MB limit.
+      const spec = await makeSpec({ value: 'echo start; exec dd if=/dev/zero of=/dev/null bs=256M count=1' }, {}, { resources: { cpus: 1, memMb: 32 } });
+      const done = await (await containerizer.launch(spec)).termination;
+      expect(done).toMatchObject({ killed: false, limitation: { resource: 'mem' } });
+      expect(done.exitCode).not.toBe(0);
+      expect(done.message).toMatch(/Memory limit exceeded/);
+      expect(await output(spec, 'stdout')).toBe('start\n');
+    });
+
+    onlyIf(options.enforcesLimits === true)('a CPU-bound task is held to its CPU quota (measured from cgroup accounting)', async () => {
+      const launched = await containerizer.launch(await makeSpec({ value: 'while :; do :; done' }, {}, { resources: { cpus: 0.25, memMb: 64 } }));
+      await new Promise((r) => setTimeout(r, 500));
+      const first = await containerizer.usage(launched.containerId);
+      const t0 = Date.now();
+      await new Promise((r) => setTimeout(r, 2000));
+      const second = await containerizer.usage(launched.containerId);
+      const elapsedSecs = (Date.now() - t0) / 1000;
+      const rate = ((second?.cpusTimeSecs ?? 0) - (first?.cpusTimeSecs ?? 0)) / elapsedSecs;
+      // A busy loop would use a whole core (1.0); the quota holds it to 0.25 (scheduling noise allowed).
+      expect(rate).toBeGreaterThan(0.1);
+      expect(rate).toBeLessThan(0.35);
+      expect(second?.cpusLimit).toBe(0.25);
+      expect(second?.cpusNrThrottled ?? 0).toBeGreaterThan(0);
+      await containerizer.kill(launched.containerId, 0);
     });
 
     it('runs many containers concurrently', async () => {

@@ -37,7 +37,7 @@ describe('PosixContainerizer specifics', () => {
 
   it('does not support image launches (falls through to docker)', () => {
     expect(containerizer.supports(spec('true'))).toBe(true);
-    expect(containerizer.supports(spec('true', { image: 'busybox' }))).toBe(false);
+    expect(containerizer.supports(spec('true', { container: { type: 'DOCKER', volumes: [], docker: { image: 'busybox', network: 'HOST', portMappings: [], privileged: false, parameters: [], forcePullImage: false } } }))).toBe(false);
   });
 
   it("inherits the agent's environment", async () => {

@@ -1,4 +1,4 @@
-import type { Containerizer, ContainerTermination, LaunchSpec, LaunchedContainer } from '../../src/containerizer/types.js';
+import type { ContainerUsage, Containerizer, ContainerTermination, LaunchSpec, LaunchedContainer, RecoveredContainer } from '../../src/containerizer/types.js';
 
 /**
  * A containerizer double for tests of the master's behaviour: launches "run" until the test
@@ -26,6 +26,15 @@ export class FakeContainerizer implements Containerizer {
   kill(containerId: string): Promise<void> {
     this.finish(containerId, { exitCode: null, signal: 'SIGTERM', killed: true, message: 'killed' });
     return Promise.resolve();
+  }
+
+  /** Nothing outlives a test's agent: there is nothing to take back. */
+  recover(): Promise<RecoveredContainer[]> {
+    return Promise.resolve([]);
+  }
+
+  usage(containerId: string): Promise<ContainerUsage | undefined> {
+    return Promise.resolve(this.running.has(containerId) ? { timestamp: 0, cpusTimeSecs: 0, memRssBytes: 0 } : undefined);
   }
 
   containers(): string[] {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { removeAgentLeftovers } from './container-cleanup.js';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const BINARY = path.join(REPO, 'build', 'out', 'tsmesos');
@@ -77,6 +78,7 @@ export async function cleanupTestFile(): Promise<void> {
   const errors: unknown[] = [];
   for (const stop of [...pendingStops]) await stop().catch((e: unknown) => errors.push(e));
   await Promise.all([...liveProcs].map((p) => stopProc(p).catch((e: unknown) => errors.push(e))));
+  await removeAgentLeftovers(createdDirs).catch((e: unknown) => errors.push(e));
   for (const dir of createdDirs) {
     try {
       fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });

@@ -1,0 +1,65 @@
+// Checkpoints of running tasks of checkpointing frameworks (FrameworkInfo.checkpoint, as in
+// Mesos): enough for a restarted agent to take its containers back and keep reporting them.
+// `<workDir>/meta/tasks/<containerId>.json`, written temp-then-rename, removed when the task ends.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FrameworkInfo, TaskInfo } from '../wire/mesos.js';
+import type { TaskState } from '../domain/task-state.js';
+import { metaDir } from './paths.js';
+
+export interface TaskCheckpoint {
+  frameworkId: string;
+  frameworkInfo: FrameworkInfo;
+  /** The task as v1 TaskInfo (the wire form survives versions better than our internal one). */
+  task: TaskInfo;
+  containerId: string;
+  sandbox: string;
+  state: TaskState;
+  launchedAt: number;
+}
+
+function tasksDir(workDir: string): string {
+  return path.join(metaDir(workDir), 'tasks');
+}
+
+export function saveTaskCheckpoint(workDir: string, c: TaskCheckpoint): void {
+  const dir = tasksDir(workDir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${c.containerId}.json`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, JSON.stringify(c));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function removeTaskCheckpoint(workDir: string, containerId: string): void {
+  fs.rmSync(path.join(tasksDir(workDir), `${containerId}.json`), { force: true });
+}
+
+/** Every readable checkpoint; unreadable ones are returned as errors to log, and removed. */
+export function loadTaskCheckpoints(workDir: string): { checkpoints: TaskCheckpoint[]; errors: string[] } {
+  const dir = tasksDir(workDir);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return { checkpoints: [], errors: [] };
+  }
+  const checkpoints: TaskCheckpoint[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      checkpoints.push(JSON.parse(fs.readFileSync(file, 'utf8')) as TaskCheckpoint);
+    } catch (e) {
+      errors.push(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return { checkpoints, errors };
+}

@@ -1,0 +1,137 @@
+// The posix containerizer with cgroups isolation (cgroups/cpu,cgroups/mem) on this host's real
+// cgroups (v1 or v2, whichever is mounted). Every cgroup a test creates is removed, pass or fail.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { detectCgroups, parseProcCgroup } from '../../src/containerizer/cgroups-fs.js';
+import { CgroupsIsolator } from '../../src/containerizer/cgroups.js';
+import { PosixContainerizer } from '../../src/containerizer/posix.js';
+import type { LaunchSpec } from '../../src/containerizer/types.js';
+import { runContainerizerContract, waitFor } from './contract.js';
+
+const ROOT = `tsmesos-test-${process.pid}`;
+
+/** Fails (never skips) when the host has no writable cgroups: scripts/test-all.sh runs as root on a cgroup host. */
+function requireIsolator(): CgroupsIsolator {
+  const detected = detectCgroups();
+  if (!detected.ok) throw new Error(`cgroups tests need cgroups: ${detected.reason}`);
+  const isolator = new CgroupsIsolator(detected.layout, { cpu: true, mem: true }, ROOT);
+  isolator.prepareRoot();
+  return isolator;
+}
+
+let isolator: CgroupsIsolator;
+beforeAll(() => {
+  isolator = requireIsolator();
+});
+afterAll(async () => {
+  await isolator.removeRoot();
+  for (const dir of isolator.baseDirs()) expect(existsSync(dir), `${dir} removed`).toBe(false);
+});
+
+runContainerizerContract('posix with cgroups isolation', () => new PosixContainerizer({ cgroups: isolator }), { enforcesLimits: true });
+
+describe('cgroups isolation specifics', () => {
+  let containerizer: PosixContainerizer;
+  let sandbox: string;
+  let nextId = 0;
+
+  beforeEach(async () => {
+    containerizer = new PosixContainerizer({ cgroups: isolator });
+    sandbox = await mkdtemp(path.join(tmpdir(), 'tsmesos-cgroups-'));
+  });
+  afterEach(async () => {
+    await containerizer.destroyAll(0);
+    await rm(sandbox, { recursive: true, force: true });
+  });
+
+  const spec = (value: string, extra: Partial<LaunchSpec> = {}): LaunchSpec => ({
+    containerId: `cg-${nextId++}`, sandboxDir: sandbox,
+    command: { shell: true, value, arguments: [], environment: {} }, env: {}, resources: { cpus: 0.5, memMb: 64 }, ...extra,
+  });
+
+  it('describes itself as cgroups/cpu,cgroups/mem', () => {
+    expect(containerizer.isolation).toBe('cgroups/cpu,cgroups/mem');
+    expect(new PosixContainerizer().isolation).toBe('posix/cpu,posix/mem');
+  });
+
+  it('starts the task inside its cgroups, leaves the agent where it was, and removes the cgroups at the end', async () => {
+    const before = await readFile('/proc/self/cgroup', 'utf8');
+    const s = spec('sleep 30');
+    const launched = await containerizer.launch(s);
+    const membership = parseProcCgroup(await readFile(`/proc/${launched.pid}/cgroup`, 'utf8'));
+    const memoryPath = membership.get('memory') ?? membership.get('');
+    expect(memoryPath?.endsWith(`/${ROOT}/${s.containerId}`)).toBe(true);
+    expect(await readFile('/proc/self/cgroup', 'utf8')).toBe(before);
+    expect(isolator.leftovers()).toContain(s.containerId);
+    await containerizer.kill(s.containerId, 0);
+    await launched.termination;
+    expect(isolator.leftovers()).not.toContain(s.containerId);
+  });
+
+  it('kills a process that left the process group (setsid) when the container ends', async () => {
+    const s = spec('setsid sh -c "while :; do echo tick >> escaped; sleep 0.05; done" & sleep 0.3; exit 0');
+    const done = await (await containerizer.launch(s)).termination;
+    expect(done.exitCode).toBe(0);
+    const file = path.join(sandbox, 'escaped');
+    await waitFor(() => Promise.resolve(existsSync(file)));
+    const size = (await readFile(file)).length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await readFile(file)).length).toBe(size);
+  });
+
+  it('destroys the container when a child is OOM-killed even if the task survives it (Mesos memory isolator)', async () => {
+    const s = spec('dd if=/dev/zero of=/dev/null bs=256M count=1; echo survived; sleep 30', { resources: { cpus: 1, memMb: 32 } });
+    const started = Date.now();
+    const done = await (await containerizer.launch(s)).termination;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(done).toMatchObject({ killed: false, limitation: { resource: 'mem' } });
+  });
+
+  it('recover() removes cgroups (and kills processes) a dead agent left behind', async () => {
+    const orphan = isolator.create('left-behind');
+    const child = orphan.spawnInside(() => spawn('sleep', ['30'], { detached: true, stdio: 'ignore' }));
+    const exited = new Promise((r) => child.once('exit', r));
+    expect(isolator.leftovers()).toContain('left-behind');
+    expect(await containerizer.recover()).toEqual([]);
+    await exited;
+    expect(isolator.leftovers()).not.toContain('left-behind');
+  });
+});
+
+// A v1 host also mounts a controller-less v2 hierarchy at /sys/fs/cgroup/unified: the v2 code path
+// (sibling base, cgroup.procs moves, cpu.stat accounting, removal) runs there without limits. On a
+// v2-only host the suites above already run v2.
+const UNIFIED = '/sys/fs/cgroup/unified';
+if (existsSync(path.join(UNIFIED, 'cgroup.procs')) && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+  describe('cgroup v2 mechanics on the unified hierarchy (no controllers there: accounting, no limits)', () => {
+    let v2: CgroupsIsolator;
+    let sandbox: string;
+    beforeAll(async () => {
+      const own = parseProcCgroup(await readFile('/proc/self/cgroup', 'utf8')).get('') ?? '/';
+      v2 = new CgroupsIsolator({ version: 'v2', mounts: { cpu: UNIFIED, cpuacct: UNIFIED, memory: UNIFIED }, own: { cpu: own, cpuacct: own, memory: own } }, { cpu: false, mem: false }, `${ROOT}-v2`);
+      v2.prepareRoot();
+      sandbox = await mkdtemp(path.join(tmpdir(), 'tsmesos-cgroups-v2-'));
+    });
+    afterAll(async () => {
+      await v2.removeRoot();
+      await rm(sandbox, { recursive: true, force: true });
+      for (const dir of v2.baseDirs()) expect(existsSync(dir)).toBe(false);
+    });
+
+    it('starts the task in its v2 cgroup, accounts its CPU from cpu.stat, and removes the cgroup', async () => {
+      const containerizer = new PosixContainerizer({ cgroups: v2 });
+      const launched = await containerizer.launch({
+        containerId: 'v2-busy', sandboxDir: sandbox, command: { shell: true, value: 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; sleep 30', arguments: [], environment: {} }, env: {},
+      });
+      expect(parseProcCgroup(await readFile(`/proc/${launched.pid}/cgroup`, 'utf8')).get('')).toMatch(new RegExp(`/${ROOT}-v2/v2-busy$`));
+      await waitFor(async () => ((await containerizer.usage('v2-busy'))?.cpusTimeSecs ?? 0) > 0.05, 10_000);
+      await containerizer.kill('v2-busy', 0);
+      await launched.termination;
+      expect(v2.leftovers()).toEqual([]);
+    });
+  });
+}
