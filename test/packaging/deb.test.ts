@@ -14,7 +14,8 @@ import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgKnows, packagedFiles
 const DEB = `tsmesos_${VERSION}_amd64.deb`;
 /** Where the system keeps what the package may create; dpkg's and apt's own databases and caches are left out. */
 const WATCHED = ['/etc', '/usr', '/lib', '/var/lib', '/var/cache', '/opt', '/srv'];
-const UNWATCHED = ['/var/lib/dpkg', '/var/lib/apt', '/var/cache/apt', '/var/cache/man', '/var/cache/debconf', '/var/cache/ldconfig', '/etc/ld.so.cache'];
+// The Docker engine's own state changes while the docker tests run beside these.
+const UNWATCHED = ['/var/lib/docker', '/var/lib/containerd', '/var/lib/dpkg', '/var/lib/apt', '/var/cache/apt', '/var/cache/man', '/var/cache/debconf', '/var/cache/ldconfig', '/etc/ld.so.cache'];
 /** useradd's backups of the user databases: they exist on Debian already, but may be created by the first useradd. */
 const USER_DB_BACKUPS = new Set(['/etc/passwd-', '/etc/group-', '/etc/shadow-', '/etc/gshadow-', '/etc/subuid-', '/etc/subgid-']);
 
