@@ -327,9 +327,14 @@ export class Agent {
       this.updates.enqueue(frameworkId, status);
       return;
     }
-    if (isTerminal(task.state)) return;
+    if (isTerminal(task.state) || task.state === 'TASK_KILLING') return;
     task.killRequested = true;
-    if (task.state === 'TASK_RUNNING') void this.opts.containerizer.kill(task.containerId, graceMs ?? task.info.killGracePeriodMs);
+    if (task.state === 'TASK_RUNNING') {
+      // Mesos's command executor: frameworks with TASK_KILLING_STATE hear that the kill began.
+      const fw = this.frameworks.get(frameworkId);
+      if (fw?.info.capabilities.some((c) => c.type === 'TASK_KILLING_STATE') === true) this.transition(task, 'TASK_KILLING');
+      void this.opts.containerizer.kill(task.containerId, graceMs ?? task.info.killGracePeriodMs);
+    }
   }
 
   private shutdownFramework(frameworkId: string): void {
