@@ -150,9 +150,22 @@ describe('web UI', () => {
     await expectAccessible(page, 'task sandbox');
   });
 
+  it('the leader\'s pages follow the operator event stream: the header says live, the overview lists what happens', async () => {
+    const sched = s.sched!;
+    await visit('');
+    await page.locator('.live[data-stream="open"]').waitFor(SLOW);
+    const offer = offersOf(await sched.next((e) => e.type === 'OFFERS'))[0]!;
+    await sched.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: 'ui-live', task_id: { value: 'ui-live-1' }, agent_id: offer.agent_id, command: { value: 'sleep 300' },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
+    }] } }] } });
+    await expect.poll(() => page.locator('ul.events').textContent(), SLOW).toContain('task ui-live-1');
+    await expectAccessible(page, 'overview with events');
+  });
+
   it('agents, frameworks and their detail pages; later pages say what they wait for', async () => {
     await visit('#/agents');
-    await expect.poll(() => page.getByRole('table', { name: 'Agents' }).getByRole('link', { name: '1', exact: true }).count(), SLOW).toBe(1);
+    await expect.poll(() => page.getByRole('table', { name: 'Agents' }).getByRole('link', { name: '2', exact: true }).count(), SLOW).toBe(1); // ui-hello-1 and ui-live-1
     await screenshot(page, 'agents');
     await expectAccessible(page, 'agents');
 

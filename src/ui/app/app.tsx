@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { ClusterContext, loadMembers, loadState } from './cluster.js';
 import { usePoll, POLL_MS } from './poll.js';
+import { useLiveStatus } from './live.js';
 import { href, useRoute, type Route } from './router.js';
 import { Overview } from './pages/overview.js';
 import { AgentDetail, Agents } from './pages/agents.js';
@@ -34,7 +35,8 @@ function Page({ route }: { route: Route }): JSX.Element {
 
 export function App(): JSX.Element {
   const route = useRoute();
-  const cluster = usePoll('state', loadState);
+  const cluster = usePoll('state', loadState, POLL_MS, true);
+  const streaming = useLiveStatus();
   // Every page knows the other masters, to keep reading when this one goes away.
   usePoll('members', loadMembers, 10_000);
   const top = route.parts[0] ?? '';
@@ -56,8 +58,8 @@ export function App(): JSX.Element {
             ))}
           </ul>
         </nav>
-        <span class="live" title={`polled every ${POLL_MS / 1000} s until the operator API's SUBSCRIBE stream exists`}>
-          {cluster.error ? <span class="warn">offline</span> : 'live'} <Updated at={cluster.at} />
+        <span class="live" data-stream={streaming ? 'open' : 'closed'} title={streaming ? 'updated as the operator event stream reports changes' : `polled every ${POLL_MS / 1000} s (the operator event stream is not open on this master)`}>
+          {cluster.error ? <span class="warn">offline</span> : streaming ? 'live' : 'polling'} <Updated at={cluster.at} />
         </span>
       </header>
       <main id="main" tabIndex={-1}>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
+import { onLiveEvent } from './live.js';
 
-// Live data by polling: the operator API's SUBSCRIBE stream does not exist yet; when it does,
-// the cluster view will follow it instead and polling stays only for files.
+// Live data: views poll, and the operator stream (live.ts) wakes them at once when something
+// happens, so a change shows without waiting for the next poll.
 
 export const POLL_MS = 2000;
 
@@ -17,24 +18,39 @@ export interface Polled<T> {
  * Calls `load` now and every `everyMs` after each answer (never two at once) until unmounted or
  * `key` changes; keeps the last good data beside the latest error.
  */
-export function usePoll<T>(key: string, load: (signal: AbortSignal) => Promise<T>, everyMs = POLL_MS): Polled<T> {
+export function usePoll<T>(key: string, load: (signal: AbortSignal) => Promise<T>, everyMs = POLL_MS, wakeOnEvents = false): Polled<T> {
   const [state, setState] = useState<Polled<T>>({ data: undefined, error: undefined, at: undefined });
   useEffect(() => {
     const ctl = new AbortController();
     let timer: number | undefined;
     setState({ data: undefined, error: undefined, at: undefined });
+    let busy = false;
+    let again = false;
     const tick = async (): Promise<void> => {
+      window.clearTimeout(timer);
+      if (busy) {
+        again = true; // an event came during a load: load once more when it ends
+        return;
+      }
+      busy = true;
       try {
         const data = await load(ctl.signal);
         if (!ctl.signal.aborted) setState({ data, error: undefined, at: Date.now() });
       } catch (e) {
         if (!ctl.signal.aborted) setState((s) => ({ ...s, error: e instanceof Error ? e.message : String(e) }));
       }
-      if (!ctl.signal.aborted) timer = window.setTimeout(() => void tick(), everyMs);
+      busy = false;
+      if (ctl.signal.aborted) return;
+      if (again) {
+        again = false;
+        void tick();
+      } else timer = window.setTimeout(() => void tick(), everyMs);
     };
     void tick();
+    const off = wakeOnEvents ? onLiveEvent(() => void tick()) : () => undefined;
     return () => {
       ctl.abort();
+      off();
       window.clearTimeout(timer);
     };
     // `load` is a fresh closure on every render; `key` names what it loads.

@@ -1,3 +1,5 @@
+import { onLiveEvent, recentEvents, useLiveStatus } from '../live.js';
+import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { ErrorBox, Loading, Section, StateBadge, Table, UsageBar } from '../components.js';
 import { loadMasters, usageHistory, useCluster, type MasterRow } from '../cluster.js';
@@ -56,7 +58,7 @@ export function Overview(): JSX.Element {
             <UsageChart samples={usageHistory} />
           </Section>
           <Section title="Recent events">
-            <p class="muted">Events (agents joining, tasks changing state, elections) will be listed here live once the operator API's SUBSCRIBE stream exists; until then every page polls /master/state every 2 s.</p>
+            <RecentEvents />
           </Section>
         </>
       )}
@@ -95,5 +97,23 @@ function MastersTable({ rows }: { rows: MasterRow[] }): JSX.Element {
         { header: 'Error', cell: (r) => r.error ?? '' },
       ]}
     />
+  );
+}
+
+/** The operator stream's latest events (live.ts), newest first. */
+function RecentEvents(): JSX.Element {
+  const streaming = useLiveStatus();
+  const [, setTick] = useState(0);
+  useEffect(() => onLiveEvent(() => setTick((n) => n + 1)), []);
+  const events = recentEvents();
+  if (events.length === 0) {
+    return <p class="muted">{streaming ? 'No events since this page opened.' : 'The operator event stream is not open on this master (a follower, or reconnecting); the page polls every 2 s.'}</p>;
+  }
+  return (
+    <ul class="events">
+      {events.slice(0, 20).map((e) => (
+        <li><time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleTimeString()}</time> {e.type.toLowerCase().replace(/_/g, ' ')}: {e.summary}</li>
+      ))}
+    </ul>
   );
 }

@@ -1,0 +1,102 @@
+// Live updates from the operator API's SUBSCRIBE stream (POST /api/v1 on the page's own master):
+// every event (a task added or updated, an agent or framework change) wakes the views, which
+// then re-read the state at once instead of at their next poll; the events also feed the
+// overview's recent-events list. Polling stays as the fallback: on a follower (whose 307 to
+// the leader a browser may not follow cross-origin for a POST) or while the stream is down.
+import { useEffect, useState } from 'preact/hooks';
+
+export interface LiveEvent {
+  type: string;
+  /** What the event is about, e.g. "task web-1 TASK_FAILED" or "agent S3". */
+  summary: string;
+  at: number;
+}
+
+type Listener = (e: LiveEvent) => void;
+const listeners = new Set<Listener>();
+const recent: LiveEvent[] = [];
+let connected = false;
+const statusListeners = new Set<(connected: boolean) => void>();
+
+export const recentEvents = (): readonly LiveEvent[] => recent;
+
+export function onLiveEvent(l: Listener): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+function setConnected(v: boolean): void {
+  if (connected === v) return;
+  connected = v;
+  for (const l of statusListeners) l(v);
+}
+
+/** True while the operator stream is open. */
+export function useLiveStatus(): boolean {
+  const [v, setV] = useState(connected);
+  useEffect(() => {
+    statusListeners.add(setV);
+    return () => void statusListeners.delete(setV);
+  }, []);
+  return v;
+}
+
+function summarize(e: Record<string, unknown>): string {
+  const type = String(e['type']);
+  const body = e[type.toLowerCase()] as Record<string, unknown> | undefined;
+  const task = (body?.['task'] ?? (body?.['status'] ? { task_id: (body['status'] as Record<string, unknown>)['task_id'] } : undefined)) as { task_id?: { value?: string } } | undefined;
+  const rawState = body?.['state'] ?? (body?.['status'] as Record<string, unknown> | undefined)?.['state'];
+  const state = typeof rawState === 'string' ? rawState : undefined;
+  if (task?.task_id?.value !== undefined) return `task ${task.task_id.value}${state !== undefined ? ` ${state}` : ''}`;
+  const agent = (body?.['agent'] as { agent_info?: { id?: { value?: string } } } | undefined)?.agent_info?.id?.value ?? (body?.['agent_id'] as { value?: string } | undefined)?.value;
+  if (agent !== undefined) return `agent ${agent}`;
+  const fw = (body?.['framework'] as { framework_info?: { name?: string } } | undefined)?.framework_info?.name ?? (body?.['framework_id'] as { value?: string } | undefined)?.value;
+  return fw !== undefined ? `framework ${fw}` : type;
+}
+
+/** RecordIO: `<length>\n<bytes>` repeated. */
+function* records(buf: { text: string }): Generator<string> {
+  for (;;) {
+    const nl = buf.text.indexOf('\n');
+    if (nl < 0) return;
+    const len = Number(buf.text.slice(0, nl));
+    if (!Number.isFinite(len) || buf.text.length < nl + 1 + len) return;
+    yield buf.text.slice(nl + 1, nl + 1 + len);
+    buf.text = buf.text.slice(nl + 1 + len);
+  }
+}
+
+/** Keeps one SUBSCRIBE open for the page's lifetime, reconnecting with backoff. */
+export function startLive(): void {
+  let attempt = 0;
+  const connect = async (): Promise<void> => {
+    try {
+      const res = await fetch('/api/v1', { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: '{"type":"SUBSCRIBE"}' });
+      if (res.status !== 200 || !res.body) throw new Error(`SUBSCRIBE answered ${res.status}`);
+      setConnected(true);
+      attempt = 0;
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      const buf = { text: '' };
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf.text += decoder.decode(value, { stream: true });
+        for (const r of records(buf)) {
+          const e = JSON.parse(r) as Record<string, unknown>;
+          if (e['type'] === 'HEARTBEAT' || e['type'] === 'SUBSCRIBED') continue;
+          const ev = { type: String(e['type']), summary: summarize(e), at: Date.now() };
+          recent.unshift(ev);
+          recent.length = Math.min(recent.length, 50);
+          for (const l of listeners) l(ev);
+        }
+      }
+    } catch {
+      // Not the leader (a redirect), or the master went away: polling carries on meanwhile.
+    }
+    setConnected(false);
+    attempt++;
+    window.setTimeout(() => void connect(), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+  };
+  void connect();
+}
