@@ -198,6 +198,22 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('alert').textContent(), SLOW).toContain('There is no page at #/no/such/page');
   });
 
+  it('operator actions from the agent page: deactivate (confirmed) stops offers, reactivate brings them back', async () => {
+    page.once('dialog', (d) => void d.accept());
+    await visit(`#/agents/${agentId}`);
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean }[] }).slaves[0]?.deactivated, SLOW).toBe(true);
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('deactivated (no offers)');
+    await expectAccessible(page, 'agent deactivated');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean }[] }).slaves[0]?.deactivated, SLOW).toBe(false);
+    // A refused confirmation does nothing.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    expect(((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean }[] }).slaves[0]?.deactivated).toBe(false);
+  });
+
   it('stays usable at 1,000 agents and 10,000 tasks: tables render only the rows in view', async () => {
     const big = await browser.newPage();
     try {

@@ -1,3 +1,4 @@
+import { ActionButton, operatorAction } from '../actions.js';
 import type { JSX } from 'preact';
 import { ErrorBox, Facts, Loading, Section, StateBadge, Table, UsageBar } from '../components.js';
 import { useCluster } from '../cluster.js';
@@ -52,10 +53,17 @@ export function AgentDetail({ id }: { id: string }): JSX.Element {
         <div class="error" role="alert">No active agent {id} in /master/state{s.recovered_slaves.some((r) => r.id === id) ? ' (it is recovered: waiting for it to re-register)' : ''}.</div>
       ) : (
         <>
-          <Section title="Agent">
+          <Section title="Agent" extra={
+            <span class="actions">
+              {a.deactivated
+                ? <ActionButton label="Reactivate" confirm={`Offer agent ${a.hostname}'s resources again?`} run={() => operatorAction({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } })} />
+                : <ActionButton label="Deactivate" confirm={`Stop offering agent ${a.hostname}'s resources? Its tasks keep running.`} run={() => operatorAction({ type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: id } } })} />}
+              <ActionButton label="Mark gone" confirm={`Mark agent ${a.hostname} gone for good? Its tasks are lost and it cannot come back under this id.`} run={() => operatorAction({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: id } } })} />
+            </span>
+          }>
             <Facts items={[
               ['Address', <a href={`http://${a.pid.split('@')[1] ?? ''}/state`}>{a.pid}</a>],
-              ['State', a.active ? 'active' : 'inactive'],
+              ['State', a.deactivated ? 'deactivated (no offers)' : a.active ? 'active' : 'inactive'],
               ['Registered', formatTime(a.registered_time)],
               ['Re-registered', formatTime(a.reregistered_time ?? 0)],
               ['Version', a.version],

@@ -1,3 +1,4 @@
+import { ActionButton, operatorAction } from '../actions.js';
 import type { JSX } from 'preact';
 import { ErrorBox, Facts, Loading, Section, StateBadge, Table } from '../components.js';
 import { useCluster } from '../cluster.js';
@@ -52,7 +53,9 @@ export function FrameworkDetail({ id }: { id: string }): JSX.Element {
         <div class="error" role="alert">No framework {id} in /master/state.</div>
       ) : (
         <>
-          <Section title="Framework">
+          <Section title="Framework" extra={active !== undefined ? (
+            <ActionButton label="Teardown" confirm={`Tear down framework ${f.name}? All its tasks are killed.`} run={() => operatorAction({ type: 'TEARDOWN', teardown: { framework_id: { value: id } } })} />
+          ) : undefined}>
             <Facts items={[
               ['Status', status(f, active === undefined)],
               ['User', f.user],

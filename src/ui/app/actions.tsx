@@ -1,0 +1,41 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+
+// Operator actions through the public operator API (POST /api/v1 on the page's master), each
+// confirmed first; the answer (or the API's {code, message}) is shown, never swallowed.
+
+export async function operatorAction(call: Record<string, unknown>): Promise<void> {
+  const res = await fetch('/api/v1', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(call) });
+  if (res.status === 200 || res.status === 202) return;
+  const text = await res.text();
+  let message = text;
+  try {
+    const j = JSON.parse(text) as { code?: string; message?: string };
+    message = `${j.code ?? res.status}: ${j.message ?? text}`;
+  } catch {
+    // not JSON: show the text as it came
+  }
+  throw new Error(res.status === 307 ? 'this master is not the leader: open the UI on the leading master to act' : `${res.status} ${message}`);
+}
+
+/** A button that asks `confirm` first, runs `run`, and shows what happened. */
+export function ActionButton({ label, confirm, run }: { label: string; confirm: string; run: () => Promise<void> }): JSX.Element {
+  const [state, setState] = useState<{ busy: boolean; done?: string; error?: string }>({ busy: false });
+  const click = async (): Promise<void> => {
+    if (!window.confirm(confirm)) return;
+    setState({ busy: true });
+    try {
+      await run();
+      setState({ busy: false, done: `${label}: done` });
+    } catch (e) {
+      setState({ busy: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  return (
+    <span class="action">
+      <button type="button" disabled={state.busy} onClick={() => void click()}>{label}</button>
+      {state.done !== undefined ? <span class="muted" role="status"> {state.done}</span> : null}
+      {state.error !== undefined ? <span class="error" role="alert"> {state.error}</span> : null}
+    </span>
+  );
+}
