@@ -23,9 +23,10 @@ export class ReadyWriter {
     const db = opts.stateMachine.db;
     this.synced = { term: persisted.hardState.term, vote: persisted.hardState.vote };
     this.tx = db.transaction((rd: Ready) => this.persistAndApply(rd));
-    const full = db.prepare('PRAGMA synchronous = FULL');
-    const normal = db.prepare('PRAGMA synchronous = NORMAL');
-    this.setSync = { full: () => full.run(), normal: () => normal.run() };
+    // Not prepared statements: SQLite applies PRAGMA synchronous when the statement is
+    // *prepared*, so preparing both left the connection at NORMAL (no fsync at commit in WAL
+    // mode) while this class believed FULL, and a later run() of the FULL one did nothing.
+    this.setSync = { full: () => db.pragma('synchronous = FULL'), normal: () => db.pragma('synchronous = NORMAL') };
   }
 
   /** Persists and applies `rd`, and sends its messages: the leader's replication traffic before the write, the rest after. */
