@@ -104,6 +104,15 @@ describe('liveness and disruption checks fail without the protections', () => {
   });
 });
 
+describe('the page-cache disk makes the persistence order matter', () => {
+  it('a driver that sends votes and acks before their fsync loses them in a crash, and is caught', () => {
+    const e = failure({ nodes: 3, protections: { sendBeforeFsync: true }, crashBeforeFsyncRate: 0.2 }, 100);
+    // A lost vote elects a second leader; a lost ack lets a leader commit what only it holds,
+    // or leaves a follower behind a match index it never reached.
+    expect(e.message).toMatch(/election safety|acknowledged write lost|state machine safety|log matching|leader completeness|linearizable|member n\d+ applied/);
+  });
+});
+
 describe('the watchdog turns a livelock into a failure with its replay command', () => {
   it('work budget', () => {
     const e = failure({ ...short, watchdog: { maxWork: 5_000, maxWallMs: 60_000 } });

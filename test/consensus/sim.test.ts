@@ -21,6 +21,7 @@ function summarize(results: readonly SimResult[]): Record<string, number> {
     withBridge: count((r) => r.stats.bridges > 0),
     withMajorityOutage: count((r) => r.stats.majorityOutages > 0),
     withPause: count((r) => r.stats.pauses > 0),
+    withCrashBeforeFsync: count((r) => r.stats.crashesBeforeFsync > 0),
     withStraggler: count((r) => r.liveness.straggler !== null),
     leaderAfterHealP99Ms: heal[Math.floor(heal.length * 0.99)] ?? 0,
     leaderAfterHealMaxMs: heal[heal.length - 1] ?? 0,
@@ -42,13 +43,16 @@ describe.each(sizes)('raft simulation, %i nodes', (nodes) => {
     console.log(`raft sim ${nodes} nodes: ${JSON.stringify(s)}`);
     expect(s.acked).toBeGreaterThan(seeds); // the workload made progress, the runs were not vacuous
     expect(s.leaderAfterHealMaxMs).toBeLessThanOrEqual(LEADER_AFTER_HEAL_BOUND_MS);
-    // The fault model is not thinner than it claims (loose floors: a fraction of the seeds).
+    // The fault model is not thinner than it claims: loose floors on the fraction of seeds
+    // that saw each fault (only meaningful over enough seeds; a short replay skips them).
+    if (seeds < 100) return;
     expect(s.withConfChange).toBeGreaterThan(seeds * 0.85);
-    expect(s.withConfProposalDuringCut).toBeGreaterThan(seeds * 0.2);
+    expect(s.withConfProposalDuringCut).toBeGreaterThan(seeds * 0.3);
     expect(s.withOneWay).toBeGreaterThan(seeds * 0.2);
-    expect(s.withBridge).toBeGreaterThan(seeds * 0.1);
+    expect(s.withBridge).toBeGreaterThan(seeds * 0.2);
     expect(s.withMajorityOutage).toBeGreaterThan(seeds * 0.3);
     expect(s.withPause).toBeGreaterThan(seeds * 0.3);
+    expect(s.withCrashBeforeFsync).toBeGreaterThan(seeds * 0.2);
     expect(s.withStraggler).toBeGreaterThan(seeds * 0.3);
   }, 600_000);
 });

@@ -18,6 +18,14 @@ export class Chaos {
 
   constructor(private readonly rng: Rng, private readonly cluster: Cluster, private readonly plan: FaultPlan, private readonly size: number) {
     this.nextId = size + 1;
+    cluster.crashBeforeFsync = (node) => this.crashBetweenSendAndFsync(node);
+  }
+
+  /** The node's early sends left; its fsync never happens (same minority limit as other crashes). */
+  private crashBetweenSendAndFsync(node: SimNode): boolean {
+    if (this.restartAt.size >= Math.floor((this.size - 1) / 2) || this.rng.next() >= this.plan.crashBeforeFsyncRate) return false;
+    this.restartAt.set(node.id, this.cluster.now + 20 + Math.floor(this.rng.next() * 500));
+    return true;
   }
 
   private pick<T>(xs: readonly T[]): T | undefined {
@@ -138,6 +146,7 @@ export class Chaos {
 
   /** End of chaos: heal, restart and resume everything; nothing is scheduled any more. */
   end(): void {
+    this.cluster.crashBeforeFsync = null;
     this.cluster.net.heal();
     this.healAt = 0;
     for (const id of this.restartAt.keys()) this.cluster.restart(this.cluster.nodes.get(id)!);

@@ -1,11 +1,12 @@
 // Nodes of the simulation: a RaftNode, its "disk" (MemoryStorage), its KV state machine.
 import { RaftNode } from '../../../src/consensus/core/raft.js';
 import type { Entry, Message, NodeId, ReadState } from '../../../src/consensus/core/types.js';
-import { MemoryStorage } from '../../../src/consensus/storage.js';
 import type { Rng } from '../../../src/lib/rng.js';
 import { SafetyChecker } from './checker.js';
 import { Kv } from './kv.js';
+import { planWrite } from './durability.js';
 import { Network, type NetworkFaults } from './network.js';
+import { PageCacheStorage } from './page-cache-storage.js';
 import type { Watchdog } from './watchdog.js';
 
 export const TICK_MS = 10;
@@ -22,6 +23,8 @@ export interface NodeTuning {
   /** Test-only sabotage: turn a protection off to prove the liveness checks notice. */
   readonly preVote?: boolean;
   readonly checkQuorum?: boolean;
+  /** Test-only sabotage: send every message before its write is fsynced. */
+  readonly sendBeforeFsync?: boolean;
 }
 
 export const DEFAULT_TUNING: NodeTuning = { maxBatchEntries: 8, maxInflight: 4, readyRate: 0.8, tickMs: () => TICK_MS };
@@ -30,7 +33,9 @@ export interface SimNode {
   readonly id: NodeId;
   /** Initial members bootstrap with the initial voters; joiners start with none. */
   readonly bootstrapVoters: readonly NodeId[];
-  readonly storage: MemoryStorage;
+  readonly storage: PageCacheStorage;
+  /** Term and vote as last fsynced (what the driver's ReadyWriter tracks). */
+  synced: { term: number; vote: NodeId };
   raft: RaftNode | null;
   kv: Kv;
   /** Index of the last entry applied to kv. */
@@ -60,7 +65,12 @@ export class Cluster {
   readonly net: Network;
   readonly checker = new SafetyChecker();
   compactEvery = 30;
-  readonly stats = { crashes: 0, snapshotsInstalled: 0, compactions: 0, elections: 0, pauses: 0 };
+  readonly stats = { crashes: 0, snapshotsInstalled: 0, compactions: 0, elections: 0, pauses: 0, crashesBeforeFsync: 0 };
+  /**
+   * Asked after a leader's early sends, before its write is fsynced: true crashes the node
+   * right there (the chaos schedules its restart). Null outside the chaos period.
+   */
+  crashBeforeFsync: ((node: SimNode) => boolean) | null = null;
 
   constructor(
     private readonly rng: Rng, faults: NetworkFaults, private readonly hooks: ClusterHooks,
@@ -71,7 +81,7 @@ export class Cluster {
 
   spawn(id: NodeId, bootstrapVoters: readonly NodeId[]): SimNode {
     const node: SimNode = {
-      id, bootstrapVoters, storage: new MemoryStorage(), raft: null, kv: new Kv(), appliedIndex: 0, retired: false, dirty: false,
+      id, bootstrapVoters, storage: new PageCacheStorage(), synced: { term: 0, vote: '' }, raft: null, kv: new Kv(), appliedIndex: 0, retired: false, dirty: false,
       nextTickAt: 0, pausedUntil: 0, backlog: [],
     };
     this.nodes.set(id, node);
@@ -81,6 +91,7 @@ export class Cluster {
 
   private start(node: SimNode): void {
     const persisted = node.storage.load();
+    node.synced = { term: persisted.hardState.term, vote: persisted.hardState.vote };
     node.raft = new RaftNode({
       id: node.id, voters: node.bootstrapVoters, electionTicks: ELECTION_TICKS, heartbeatTicks: 2,
       randomInt: (n) => Math.floor(this.rng.next() * n), preVote: this.tuning.preVote ?? true, checkQuorum: this.tuning.checkQuorum ?? true,
@@ -96,10 +107,12 @@ export class Cluster {
     node.dirty = true;
   }
 
-  /** A hard crash loses whatever the node has not persisted yet; a clean stop flushes it first. */
+  /** A hard crash loses whatever the node has not fsynced yet; a clean stop flushes it first. */
   crash(node: SimNode, clean: boolean): void {
     if (!node.raft) return;
-    if (clean) this.flush(node);
+    if (clean) this.flush(node, false);
+    if (clean) node.storage.fsync();
+    else node.storage.crash();
     this.stats.crashes++;
     node.raft = null;
     node.dirty = false;
@@ -161,7 +174,7 @@ export class Cluster {
     for (const n of running) {
       if (!n.raft) continue;
       if (n.dirty && this.rng.next() < this.tuning.readyRate) this.flush(n);
-      this.checker.checkLeader(n.raft);
+      if (n.raft) this.checker.checkLeader(n.raft); // flush may have crashed it
     }
   }
 
@@ -174,14 +187,23 @@ export class Cluster {
   }
 
   /** Runs the Ready cycle until the node is quiescent: persist, send, apply, advance. */
-  flush(node: SimNode): void {
+  flush(node: SimNode, mayCrash = true): void {
     const raft = node.raft;
     if (!raft) return;
     for (let rd = raft.ready(); rd; rd = raft.ready()) {
       this.watchdog.spend(`ready on ${node.id}`);
       this.checker.checkNewEntries(raft, rd.entries);
-      node.storage.save(rd);
-      for (const m of rd.messages) this.net.send(m, this.now);
+      const plan = planWrite(rd, raft.role, node.synced, this.tuning.sendBeforeFsync);
+      for (const m of plan.early) this.net.send(m, this.now);
+      if (mayCrash && plan.early.length > 0 && this.crashBeforeFsync?.(node)) {
+        this.stats.crashesBeforeFsync++;
+        this.crash(node, false);
+        return;
+      }
+      node.storage.write(rd);
+      if (plan.fsync) node.storage.fsync();
+      if (rd.hardState) node.synced = { term: rd.hardState.term, vote: rd.hardState.vote };
+      for (const m of plan.after) this.net.send(m, this.now);
       if (rd.snapshot) {
         node.kv.restore(rd.snapshot.data);
         node.appliedIndex = rd.snapshot.index;

@@ -11,6 +11,8 @@ export interface FaultPlan {
   /** Per-ms probabilities of the chaos events. */
   readonly partitionRate: number;
   readonly crashRate: number;
+  /** Per leader Ready with early sends: crash after those sends, before the fsync. */
+  readonly crashBeforeFsyncRate: number;
   readonly pauseRate: number;
   readonly membershipRate: number;
   /** When (if at all) a majority goes down together, and for how long. */
@@ -49,6 +51,7 @@ export function drawFaultPlan(rng: Rng, chaosMs: number): FaultPlan {
     network, tuning,
     partitionRate: 0.0005 + rng.next() * 0.0015,
     crashRate: 0.0005 + rng.next() * 0.001,
+    crashBeforeFsyncRate: rng.next() * 0.004,
     pauseRate: rng.next() * 0.001,
     membershipRate: 0.002 + rng.next() * 0.004,
     majorityOutage: outage,

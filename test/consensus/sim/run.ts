@@ -21,8 +21,10 @@ export interface SimOptions {
   readonly quietMs?: number;
   readonly tamper?: NetworkFaults['tamper'];
   readonly watchdog?: WatchdogLimits;
-  /** Test-only sabotage: run the nodes without pre-vote or check-quorum. */
-  readonly protections?: { readonly preVote?: boolean; readonly checkQuorum?: boolean };
+  /** Overrides the seed's rate of crashes between a send and its fsync (per Ready with early sends). */
+  readonly crashBeforeFsyncRate?: number;
+  /** Test-only sabotage: run the nodes without pre-vote or check-quorum, or send before fsync. */
+  readonly protections?: { readonly preVote?: boolean; readonly checkQuorum?: boolean; readonly sendBeforeFsync?: boolean };
   /** Test-only sabotage: doctor the end state before the final checks (they must fail). */
   readonly beforeFinalChecks?: (world: { cluster: Cluster; workload: Workload }) => void;
 }
@@ -44,7 +46,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   const rng = seededRng(opts.seed);
   const chaosMs = opts.chaosMs ?? 3000;
   const quietMs = opts.quietMs ?? 2500;
-  const plan = drawFaultPlan(rng, chaosMs);
+  const drawn = drawFaultPlan(rng, chaosMs);
+  const plan = opts.crashBeforeFsyncRate === undefined ? drawn : { ...drawn, crashBeforeFsyncRate: opts.crashBeforeFsyncRate };
   const faults: NetworkFaults = { ...plan.network, ...(opts.tamper ? { tamper: opts.tamper } : {}) };
   const watchdog = new Watchdog(opts.watchdog ?? DEFAULT_WATCHDOG);
   let confChanges = 0;
