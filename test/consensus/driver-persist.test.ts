@@ -52,7 +52,8 @@ function setup(id: string, voters: readonly string[]) {
     close: () => undefined,
   };
   const persisted = storage.load();
-  const node = new RaftNode({ id, voters, electionTicks: 10, heartbeatTicks: 1, randomInt: () => 0 }, persisted);
+  // No check-quorum lease: the tests hand votes to a follower that has a leader.
+  const node = new RaftNode({ id, voters, electionTicks: 10, heartbeatTicks: 1, randomInt: () => 0, checkQuorum: false }, persisted);
   const opts = { stateMachine: sm, transport } as unknown as RaftDriverOptions;
   const writer = new ReadyWriter(opts, node, storage, persisted);
   const drain = (): void => {
@@ -61,7 +62,22 @@ function setup(id: string, voters: readonly string[]) {
       node.advance(rd);
     }
   };
-  return { node, writer, sends, drain, applied };
+  const syncMode = (): number => db.pragma('synchronous', { simple: true }) as number;
+  /**
+   * Leaves the connection at NORMAL through a commit-only Ready (entry 2 of term 2 from 'a'),
+   * so that a test sees whether the next Ready switches back to FULL.
+   */
+  const primeNormal = (): void => {
+    drain();
+    const entries = [{ index: 2, term: 2, type: 'normal' as const, data: new Uint8Array([1]) }];
+    node.step(msg({ type: 'append', from: 'a', to: id, term: 2, index: 1, logTerm: 1, entries, commit: 1 }));
+    drain();
+    node.step(msg({ type: 'heartbeat', from: 'a', to: id, term: 2, commit: 2 }));
+    drain();
+    expect(syncMode()).toBe(1);
+    sends.length = 0;
+  };
+  return { node, writer, sends, drain, applied, syncMode, primeNormal };
 }
 
 /** A read-only connection cannot switch journal mode or create tables: let SqliteStorage try, and ignore it. */
@@ -83,24 +99,28 @@ const msg = (m: Partial<Message> & Pick<Message, 'type' | 'from' | 'to' | 'term'
 describe('ReadyWriter persistence ordering', () => {
   it('a vote leaves only after the term and vote are fsynced', () => {
     const b = setup('b', ['a', 'b', 'c']);
-    b.drain(); // the bootstrap entry
-    b.sends.length = 0;
-    b.node.step(msg({ type: 'vote', from: 'a', to: 'b', term: 5, index: 1, logTerm: 1 }));
+    b.primeNormal();
+    b.node.step(msg({ type: 'vote', from: 'c', to: 'b', term: 5, index: 2, logTerm: 2 }));
     b.drain();
     const sent = b.sends.find((s) => s.types.includes('voteResp'))!;
-    expect(sent.durable.hardState).toMatchObject({ term: 5, vote: 'a' });
+    expect(sent.durable.hardState).toMatchObject({ term: 5, vote: 'c' });
     expect(sent.syncMode).toBe(2);
   });
 
   it('a vote-only change (no entries) is fsynced too', () => {
     const b = setup('b', ['a', 'b', 'c']);
+    b.primeNormal();
+    // A stale candidate moves b to term 3 (refused: its log is behind); refusing it again is
+    // a Ready with a message only, which leaves the connection at NORMAL.
+    const stale = msg({ type: 'vote', from: 'a', to: 'b', term: 3, index: 1, logTerm: 1 });
+    b.node.step(stale);
     b.drain();
-    b.node.step(msg({ type: 'vote', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1 }));
+    b.node.step(stale);
     b.drain();
+    expect(b.syncMode()).toBe(1);
     b.sends.length = 0;
-    // Same term, another candidate's duplicate request is refused; a new term's vote is a
-    // Ready with a hard state and no entries.
-    b.node.step(msg({ type: 'vote', from: 'c', to: 'b', term: 3, index: 1, logTerm: 1 }));
+    // Now a vote in the same term: its Ready changes only the vote.
+    b.node.step(msg({ type: 'vote', from: 'c', to: 'b', term: 3, index: 2, logTerm: 2 }));
     b.drain();
     const sent = b.sends.find((s) => s.types.includes('voteResp'))!;
     expect(sent.durable.hardState).toMatchObject({ term: 3, vote: 'c' });
@@ -109,14 +129,12 @@ describe('ReadyWriter persistence ordering', () => {
 
   it('an append acknowledgement leaves only after the entries are fsynced', () => {
     const b = setup('b', ['a', 'b', 'c']);
-    b.drain();
-    b.sends.length = 0;
-    const entries = [{ index: 2, term: 2, type: 'noop' as const, data: new Uint8Array() }, { index: 3, term: 2, type: 'normal' as const, data: new Uint8Array([1]) }];
-    b.node.step(msg({ type: 'append', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1, entries, commit: 1 }));
+    b.primeNormal();
+    const entries = [{ index: 3, term: 2, type: 'noop' as const, data: new Uint8Array() }, { index: 4, term: 2, type: 'normal' as const, data: new Uint8Array([1]) }];
+    b.node.step(msg({ type: 'append', from: 'a', to: 'b', term: 2, index: 2, logTerm: 2, entries, commit: 2 }));
     b.drain();
     const sent = b.sends.find((s) => s.types.includes('appendResp'))!;
-    expect(sent.durable.entries.map((e) => e.index)).toEqual([1, 2, 3]);
-    expect(sent.durable.hardState.term).toBe(2);
+    expect(sent.durable.entries.map((e) => e.index)).toEqual([1, 2, 3, 4]);
     expect(sent.syncMode).toBe(2);
   });
 
@@ -152,10 +170,41 @@ describe('ReadyWriter persistence ordering', () => {
     a.drain();
     a.sends.length = 0;
     a.node.propose('x');
+    a.node.tick(); // heartbeats, also replication traffic
+    // A stale pre-candidate in the same Ready: its refusal is not replication traffic.
+    a.node.step(msg({ type: 'preVote', from: 'c', to: 'a', term: 1, index: 1, logTerm: 1 }));
     a.drain();
+    expect(a.sends.map((s) => s.types.join(','))).toEqual(['append,append,heartbeat,heartbeat', 'preVoteResp']);
+    const later = a.sends[1]!;
+    expect(later.durable.entries.some((e) => e.type === 'normal')).toBe(true);
     const early = a.sends.find((s) => s.types.includes('append'))!;
     // Replication traffic leaves before the leader's own entry is written (etcd's parallel write):
     // the leader's copy counts toward the commit only once the entry is applied after its write.
     expect(early.durable.entries.some((e) => e.type === 'normal')).toBe(false);
+  });
+
+  it('a local compaction is fsynced (it drops entries the log no longer holds elsewhere)', () => {
+    const b = setup('b', ['a', 'b', 'c']);
+    b.drain();
+    const entries = [{ index: 2, term: 2, type: 'normal' as const, data: new Uint8Array([1]) }];
+    b.node.step(msg({ type: 'append', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1, entries, commit: 2 }));
+    b.drain();
+    b.node.step(msg({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 2 }));
+    b.drain();
+    expect(b.syncMode()).toBe(1); // the commit-only Ready left the connection at NORMAL
+    expect(b.node.compact(2, new Uint8Array()).ok).toBe(true);
+    b.drain();
+    expect(b.syncMode()).toBe(2);
+  });
+
+  it('an installed snapshot is fsynced before its ack, and nothing leaves early', () => {
+    const b = setup('b', ['a', 'b', 'c']);
+    b.primeNormal();
+    const snapshot = { index: 10, term: 3, confState: { voters: ['a', 'b', 'c'], learners: [] }, data: new Uint8Array() };
+    b.node.step(msg({ type: 'snapshot', from: 'a', to: 'b', term: 3, snapshot }));
+    b.drain();
+    const sent = b.sends.find((s) => s.types.includes('appendResp'))!;
+    expect(sent.durable.snapshot?.index).toBe(10);
+    expect(sent.syncMode).toBe(2);
   });
 });
