@@ -11,7 +11,7 @@ export class ReadyWriter {
   private readonly tx: (rd: Ready) => void;
   /** Term and vote last persisted; `syncMode` is the connection's current synchronous=FULL. */
   private synced: { term: number; vote: NodeId };
-  private syncMode = true;
+  private syncMode = true; // SqliteStorage opened the connection at FULL (false would only cost one extra switch)
   private readonly setSync: { full: () => void; normal: () => void };
 
   constructor(
@@ -46,9 +46,11 @@ export class ReadyWriter {
     }
     let after = rd.messages;
     const termOrVote = hs !== undefined && (hs.term !== this.synced.term || hs.vote !== this.synced.vote);
+    // Mutation testing: the role, snapshot and length tests are each equivalent alone (only a
+    // leader sends append/heartbeat; a leader installs no snapshot; filtering nothing is nothing).
     if (this.node.role === 'leader' && !termOrVote && rd.snapshot === undefined && after.length > 0) {
       const early = after.filter((m) => m.type === 'append' || m.type === 'heartbeat');
-      if (early.length > 0) {
+      if (early.length > 0) { // equivalent without the test: sending [] is a no-op
         after = after.filter((m) => m.type !== 'append' && m.type !== 'heartbeat');
         this.opts.transport.send(early);
       }

@@ -61,6 +61,18 @@ describe('votes', () => {
     expect(b.drain().find((m) => m.type === 'voteResp')?.reject).toBe(false);
   });
 
+  it('a follower that knows its leader refuses a vote in the same term, even without a vote of its own', () => {
+    const b = follower(3, 1); // learned leader a of term 2 from an append: no vote cast
+    b.r.step(msg({ type: 'vote', from: 'c', to: 'b', term: 2, index: 3, logTerm: 2 }));
+    expect(b.drain().find((m) => m.type === 'voteResp')?.reject).toBe(true);
+  });
+
+  it('a longer log of an older last term is not up to date', () => {
+    const b = follower(3, 1);
+    b.r.step(msg({ type: 'vote', from: 'c', to: 'b', term: 3, index: 9, logTerm: 1 }));
+    expect(b.drain().find((m) => m.type === 'voteResp')?.reject).toBe(true);
+  });
+
   it('granting a pre-vote records no vote', () => {
     const b = node('b', ['a', 'b', 'c']);
     b.r.step(msg({ type: 'preVote', from: 'a', to: 'b', term: 2, index: 1, logTerm: 1 }));
@@ -252,6 +264,7 @@ describe('membership and reads need a commit in the leader term', () => {
     expect(applyConfChange(c, { type: 'remove', node: 'x' })).toMatch(/not a member/);
     expect(applyConfChange(makeConf(['a']), { type: 'remove', node: 'a' })).toMatch(/last voter/);
     expect(applyConfChange(c, { type: 'remove', node: 'l' })).toEqual(makeConf(['a', 'b']));
+    expect(applyConfChange(makeConf(['a'], ['l', 'm']), { type: 'remove', node: 'l' })).toEqual(makeConf(['a'], ['m']));
     expect(applyConfChange(c, { type: 'promote', node: 'l' })).toEqual(makeConf(['a', 'b', 'l']));
   });
 });

@@ -207,4 +207,26 @@ describe('ReadyWriter persistence ordering', () => {
     expect(sent.durable.snapshot?.index).toBe(10);
     expect(sent.syncMode).toBe(2);
   });
+
+  it("a leader's Ready that changes term or vote sends nothing before its write", () => {
+    const a = setup('a', ['a', 'b', 'c']);
+    a.drain();
+    a.node.campaign();
+    a.drain();
+    for (const from of ['b', 'c']) a.node.step(msg({ type: 'preVoteResp', from, to: 'a', term: 2 }));
+    a.drain();
+    for (const from of ['b', 'c']) a.node.step(msg({ type: 'voteResp', from, to: 'a', term: 2 }));
+    a.drain();
+    a.sends.length = 0;
+    // Built by hand: a leader's Ready only carries a new term or vote in a single-voter
+    // campaign, which has no peers to send to; the rule must hold regardless.
+    const rd: Ready = {
+      hardState: { term: 9, vote: 'a', commit: 1 }, entries: [], committedEntries: [], readStates: [],
+      messages: [msg({ type: 'append', from: 'a', to: 'b', term: 9 }), msg({ type: 'heartbeat', from: 'a', to: 'c', term: 9 })],
+    };
+    a.writer.write(rd);
+    expect(a.sends).toHaveLength(1);
+    expect(a.sends[0]!.durable.hardState.term).toBe(9);
+    expect(a.sends[0]!.syncMode).toBe(2);
+  });
 });
