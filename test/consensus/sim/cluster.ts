@@ -193,6 +193,7 @@ export class Cluster {
     for (let rd = raft.ready(); rd; rd = raft.ready()) {
       this.watchdog.spend(`ready on ${node.id}`);
       this.checker.checkNewEntries(raft, rd.entries);
+      if (raft.role === 'leader' && rd.hardState) this.checker.noteCommit(raft.term, rd.hardState.commit);
       const plan = planWrite(rd, raft.role, node.synced, this.tuning.sendBeforeFsync);
       for (const m of plan.early) this.net.send(m, this.now);
       if (mayCrash && plan.early.length > 0 && this.crashBeforeFsync?.(node)) {
