@@ -11,7 +11,7 @@ export class ReadyWriter {
   private readonly tx: (rd: Ready) => void;
   /** Term and vote last persisted; `syncMode` is the connection's current synchronous=FULL. */
   private synced: { term: number; vote: NodeId };
-  private syncMode = true;
+  private syncMode = true; // SqliteStorage opened the connection at FULL (false would only cost one extra switch)
   private readonly setSync: { full: () => void; normal: () => void };
 
   constructor(
@@ -23,9 +23,10 @@ export class ReadyWriter {
     const db = opts.stateMachine.db;
     this.synced = { term: persisted.hardState.term, vote: persisted.hardState.vote };
     this.tx = db.transaction((rd: Ready) => this.persistAndApply(rd));
-    const full = db.prepare('PRAGMA synchronous = FULL');
-    const normal = db.prepare('PRAGMA synchronous = NORMAL');
-    this.setSync = { full: () => full.run(), normal: () => normal.run() };
+    // Not prepared statements: SQLite applies PRAGMA synchronous when the statement is
+    // *prepared*, so preparing both left the connection at NORMAL (no fsync at commit in WAL
+    // mode) while this class believed FULL, and a later run() of the FULL one did nothing.
+    this.setSync = { full: () => db.pragma('synchronous = FULL'), normal: () => db.pragma('synchronous = NORMAL') };
   }
 
   /** Persists and applies `rd`, and sends its messages: the leader's replication traffic before the write, the rest after. */
@@ -45,9 +46,11 @@ export class ReadyWriter {
     }
     let after = rd.messages;
     const termOrVote = hs !== undefined && (hs.term !== this.synced.term || hs.vote !== this.synced.vote);
+    // Mutation testing: the role, snapshot and length tests are each equivalent alone (only a
+    // leader sends append/heartbeat; a leader installs no snapshot; filtering nothing is nothing).
     if (this.node.role === 'leader' && !termOrVote && rd.snapshot === undefined && after.length > 0) {
       const early = after.filter((m) => m.type === 'append' || m.type === 'heartbeat');
-      if (early.length > 0) {
+      if (early.length > 0) { // equivalent without the test: sending [] is a no-op
         after = after.filter((m) => m.type !== 'append' && m.type !== 'heartbeat');
         this.opts.transport.send(early);
       }

@@ -47,7 +47,7 @@ export function applyConfChange(c: ConfState, cc: ConfChange): ConfState | strin
       return makeConf(c.voters, [...c.learners, cc.node]);
     case 'promote':
       if (!isLearner(c, cc.node)) return `${cc.node} is not a learner`;
-      return makeConf([...c.voters, cc.node], c.learners.filter((id) => id !== cc.node));
+      return makeConf([...c.voters, cc.node], c.learners.filter((id) => id !== cc.node)); // filter equivalent: makeConf drops voters from learners
     case 'remove':
       if (!isMember(c, cc.node)) return `${cc.node} is not a member`;
       if (c.voters.length === 1 && isVoter(c, cc.node)) return 'cannot remove the last voter';

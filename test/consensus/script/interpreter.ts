@@ -21,6 +21,10 @@ export class ScriptRunner {
   private readonly nodes = new Map<NodeId, ScriptNode>();
   private queue: Message[] = [];
   private groups = new Map<NodeId, number>();
+  /** One-way cuts ("a>b": a cannot reach b), on top of the symmetric groups. */
+  private cuts = new Set<string>();
+  /** Entries per append for nodes started from now on (`batch N`). */
+  private maxBatchEntries = 4;
   private readonly out: string[] = [];
 
   run(script: string): string {
@@ -47,9 +51,11 @@ export class ScriptRunner {
       case 'cluster': for (const id of args) this.spawn(id, args); break;
       case 'campaign': this.raft(arg(0)).campaign(); this.flush(); break;
       case 'tick': this.tick(arg(0), Number((args[1] ?? 'x1').slice(1))); break;
-      case 'deliver': this.deliver(); break;
+      case 'deliver': this.deliver(args[0] ? Number(args[0].slice(1)) : Infinity); break;
       case 'partition': this.partition(args); break;
-      case 'heal': this.groups = new Map(); break;
+      case 'cut': this.cut(args); break;
+      case 'heal': this.groups = new Map(); this.cuts = new Set(); break;
+      case 'batch': this.maxBatchEntries = Number(arg(0)); break;
       case 'propose': this.report(this.raft(arg(0)).propose(arg(1))); this.flush(); break;
       case 'read': this.report(this.raft(arg(0)).readIndex(arg(1))); this.flush(); break;
       case 'compact': this.compact(arg(0), Number(arg(1))); break;
@@ -73,7 +79,7 @@ export class ScriptRunner {
   private start(node: ScriptNode): void {
     const persisted = node.storage.load();
     node.raft = new RaftNode({
-      id: node.id, voters: node.bootstrap, electionTicks: 4, heartbeatTicks: 1, randomInt: () => 0, maxBatchEntries: 4,
+      id: node.id, voters: node.bootstrap, electionTicks: 4, heartbeatTicks: 1, randomInt: () => 0, maxBatchEntries: this.maxBatchEntries,
     }, persisted);
     node.applied = persisted.snapshot ? (JSON.parse(decoder.decode(persisted.snapshot.data)) as string[]) : [];
   }
@@ -132,15 +138,25 @@ export class ScriptRunner {
     }
   }
 
-  /** Delivers queued messages (and the ones they cause) until the network is quiet. */
-  private deliver(): void {
-    for (let round = 0; this.queue.length > 0; round++) {
+  /** `cut a -> b c`: messages from a to b and c are dropped; b and c still reach a. */
+  private cut(args: readonly string[]): void {
+    const arrow = args.indexOf('->');
+    if (arrow < 1) throw new Error('cut: expected "cut FROM... -> TO..."');
+    for (const a of args.slice(0, arrow)) for (const b of args.slice(arrow + 1)) this.cuts.add(`${a}>${b}`);
+  }
+
+  /**
+   * Delivers queued messages (and the ones they cause) until the network is quiet, or for at
+   * most `rounds` rounds (`deliver x1`: only what is queued now; replies stay queued).
+   */
+  private deliver(rounds: number): void {
+    for (let round = 0; this.queue.length > 0 && round < rounds; round++) {
       if (round > 50) throw new Error('deliver: no quiescence after 50 rounds');
       const batch = this.queue;
       this.queue = [];
       for (const m of batch) {
         const to = this.nodes.get(m.to)?.raft;
-        const cut = (this.groups.get(m.from) ?? 0) !== (this.groups.get(m.to) ?? 0);
+        const cut = (this.groups.get(m.from) ?? 0) !== (this.groups.get(m.to) ?? 0) || this.cuts.has(`${m.from}>${m.to}`);
         if (!to || cut) {
           this.out.push(`  dropped ${formatMessage(m)}`);
           continue;

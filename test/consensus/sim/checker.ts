@@ -17,6 +17,13 @@ export class SafetyChecker {
   private maxApplied = 0;
   /** Per node: last applied index, to check nodes apply a gap-free sequence. */
   private readonly appliedBy = new Map<NodeId, number>();
+  /**
+   * Index -> term of the leader that first committed it. Leader completeness binds leaders of
+   * later terms only: a paused candidate may still win an older term after a newer term has
+   * committed entries it lacks (it then cannot commit anything), which is no violation.
+   */
+  private readonly committedIn = new Map<number, number>();
+  private maxCommitted = 0;
   /** Snapshot images by index: every node must produce the same image at the same index. */
   private readonly images = new Map<number, string>();
 
@@ -31,13 +38,21 @@ export class SafetyChecker {
     }
   }
 
-  /** Every entry applied anywhere so far must be in a new leader's log. */
+  /** Call when a leader's commit index reaches `upTo` in `term`. */
+  noteCommit(term: number, upTo: number): void {
+    for (let i = this.maxCommitted + 1; i <= upTo; i++) this.committedIn.set(i, term);
+    this.maxCommitted = Math.max(this.maxCommitted, upTo);
+  }
+
+  /** Every entry committed in an earlier term and applied anywhere must be in a new leader's log. */
   private checkLeaderCompleteness(node: RaftNode): void {
     const log = node.log;
-    if (log.lastIndex() < this.maxApplied) {
-      throw new InvariantViolation(`leader completeness: ${node.id} (term ${node.term}) ends at ${log.lastIndex()} < applied ${this.maxApplied}`);
+    let required = this.maxApplied;
+    while (required > 0 && (this.committedIn.get(required) ?? 0) >= node.term) required--;
+    if (log.lastIndex() < required) {
+      throw new InvariantViolation(`leader completeness: ${node.id} (term ${node.term}) ends at ${log.lastIndex()} < applied ${required}`);
     }
-    for (let i = log.firstIndex(); i <= this.maxApplied; i++) {
+    for (let i = log.firstIndex(); i <= required; i++) {
       const e = log.entry(i)!;
       if (this.applied.get(i) !== `${e.term}/${content(e)}`) {
         throw new InvariantViolation(`leader completeness: ${node.id} (term ${node.term}) has a different entry at applied index ${i}`);

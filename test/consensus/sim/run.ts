@@ -1,43 +1,57 @@
-// One seeded simulation run: faults, clients, membership changes, then a quiet period in
-// which the cluster must converge. Any invariant violation throws.
+// One seeded simulation run: a per-seed fault model, clients, membership changes, then a
+// quiet period in which the cluster must elect a leader in bounded time, stay undisturbed
+// and converge. Any violation throws with the seed's replay command.
 import { decodeConfChange } from '../../../src/consensus/core/conf.js';
 import type { NodeId } from '../../../src/consensus/core/types.js';
 import { seededRng } from '../../../src/lib/rng.js';
-import { checkKvHistory } from '../linearizability.js';
+import { Chaos } from './chaos.js';
 import { InvariantViolation } from './checker.js';
-import { Cluster, type SimNode } from './cluster.js';
+import { Cluster } from './cluster.js';
+import { drawFaultPlan } from './faults.js';
+import { checkConvergence, checkLinearizable, checkNoAckedWriteLost } from './final-checks.js';
+import { LivenessMonitor, type LivenessFigures } from './liveness.js';
 import type { NetworkFaults } from './network.js';
-import { Workload, type AckedWrite } from './workload.js';
+import { DEFAULT_WATCHDOG, Watchdog, type WatchdogLimits } from './watchdog.js';
+import { Workload } from './workload.js';
 
 export interface SimOptions {
   readonly seed: number;
   readonly nodes: 3 | 5;
   readonly chaosMs?: number;
   readonly quietMs?: number;
-  readonly membership?: boolean;
   readonly tamper?: NetworkFaults['tamper'];
+  readonly watchdog?: WatchdogLimits;
+  /** Overrides the seed's rate of crashes between a send and its fsync (per Ready with early sends). */
+  readonly crashBeforeFsyncRate?: number;
+  /** Test-only sabotage: run the nodes without pre-vote or check-quorum, or send before fsync. */
+  readonly protections?: { readonly preVote?: boolean; readonly checkQuorum?: boolean; readonly sendBeforeFsync?: boolean };
+  /** Test-only sabotage: doctor the end state before the final checks (they must fail). */
+  readonly beforeFinalChecks?: (world: { cluster: Cluster; workload: Workload }) => void;
 }
 
 export interface SimResult {
-  readonly stats: Cluster['stats'] & { readonly confChanges: number };
+  readonly stats: Cluster['stats'] & Chaos['counts'] & { readonly confChanges: number };
+  readonly liveness: LivenessFigures;
   readonly acked: number;
   readonly ops: number;
   readonly commit: number;
   readonly delivered: number;
+  readonly work: number;
 }
+
+export const replayCommand = (seed: number, nodes: number): string =>
+  `RAFT_SIM_SEED=${seed} RAFT_SIM_NODES=${nodes} npx vitest run test/consensus/sim.test.ts`;
 
 export function runSimulation(opts: SimOptions): SimResult {
   const rng = seededRng(opts.seed);
   const chaosMs = opts.chaosMs ?? 3000;
   const quietMs = opts.quietMs ?? 2500;
-  const membership = opts.membership ?? opts.seed % 3 === 0;
-  const faults: NetworkFaults = { dropRate: rng.next() * 0.1, duplicateRate: 0.02, maxDelay: 2 + Math.floor(rng.next() * 30) };
-  if (opts.tamper) faults.tamper = opts.tamper;
+  const drawn = drawFaultPlan(rng, chaosMs);
+  const plan = opts.crashBeforeFsyncRate === undefined ? drawn : { ...drawn, crashBeforeFsyncRate: opts.crashBeforeFsyncRate };
+  const faults: NetworkFaults = { ...plan.network, ...(opts.tamper ? { tamper: opts.tamper } : {}) };
+  const watchdog = new Watchdog(opts.watchdog ?? DEFAULT_WATCHDOG);
   let confChanges = 0;
-  const restartAt = new Map<NodeId, number>();
   const retireAt = new Map<NodeId, number>();
-  let healAt = 0;
-  let nextId = opts.nodes + 1;
 
   const cluster: Cluster = new Cluster(rng, faults, {
     onApply: (node, e) => {
@@ -51,119 +65,52 @@ export function runSimulation(opts: SimOptions): SimResult {
     onReadState: (node, rs) => workload.onReadState(node, rs),
     onSnapshotRestore: (node) => workload.onNodeReset(node),
     onStop: (node) => workload.onNodeReset(node),
-  });
+  }, watchdog, { ...plan.tuning, ...opts.protections });
   const workload: Workload = new Workload(rng, cluster, 3);
+  const chaos = new Chaos(rng, cluster, plan, opts.nodes);
+  const liveness = new LivenessMonitor(cluster, (n) => Math.floor(rng.next() * n));
   const initial = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
   for (const id of initial) cluster.spawn(id, initial);
-
-  const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(rng.next() * xs.length)];
-  const active = (): SimNode[] => [...cluster.nodes.values()].filter((n) => !n.retired);
-
-  const changeMembership = (): void => {
-    const leader = cluster.leader()?.raft;
-    if (!leader) return;
-    const { voters, learners } = leader.conf;
-    const learner = learners[0];
-    if (learner !== undefined) {
-      leader.proposeConfChange({ type: 'promote', node: learner });
-    } else if (voters.length > opts.nodes || (voters.length === opts.nodes && rng.next() < 0.5)) {
-      leader.proposeConfChange({ type: 'remove', node: pick(voters)! });
-    } else {
-      const id = `n${nextId}`;
-      if (leader.proposeConfChange({ type: 'addLearner', node: id }).ok) {
-        nextId++;
-        cluster.spawn(id, []);
-      }
-    }
-    cluster.nodes.get(leader.id)!.dirty = true;
-  };
-
-  const chaos = (): void => {
-    const now = cluster.now;
-    for (const [id, at] of restartAt) {
-      if (at <= now) {
-        restartAt.delete(id);
-        cluster.restart(cluster.nodes.get(id)!);
-      }
-    }
-    if (healAt && healAt <= now) {
-      healAt = 0;
-      cluster.net.heal();
-    }
-    if (!cluster.net.isPartitioned() && rng.next() < 0.001) {
-      const ids = active().map((n) => n.id);
-      const side = ids.filter(() => rng.next() < 0.5);
-      cluster.net.partition([side, ids.filter((id) => !side.includes(id))]);
-      healAt = now + 100 + Math.floor(rng.next() * 1500);
-    }
-    if (rng.next() < 0.001 && restartAt.size < Math.floor((opts.nodes - 1) / 2)) {
-      const victim = pick(cluster.live().filter((n) => !n.retired));
-      if (victim) {
-        cluster.crash(victim, rng.next() < 0.5);
-        restartAt.set(victim.id, now + 20 + Math.floor(rng.next() * 1000));
-      }
-    }
-    if (membership && rng.next() < 0.002) changeMembership();
-  };
 
   const retire = (): void => {
     for (const [id, at] of retireAt) {
       if (at <= cluster.now) {
         retireAt.delete(id);
-        const n = cluster.nodes.get(id)!;
-        cluster.retire(n);
-        restartAt.delete(id);
+        cluster.retire(cluster.nodes.get(id)!);
+        chaos.forget(id);
       }
     }
   };
 
   try {
     while (cluster.now < chaosMs) {
-      chaos();
+      chaos.step();
       retire();
       workload.step(0.02);
       cluster.step();
     }
-    // Quiet period: everything heals and restarts; the cluster must converge.
-    cluster.net.heal();
+    chaos.end();
     cluster.net.faults = { ...faults, dropRate: 0, duplicateRate: 0, maxDelay: 5 };
-    for (const id of restartAt.keys()) cluster.restart(cluster.nodes.get(id)!);
-    restartAt.clear();
+    liveness.start();
     while (cluster.now < chaosMs + quietMs) {
       retire();
       // Clients stop in the last stretch so that followers can catch up with the final commit.
       workload.step(cluster.now < chaosMs + quietMs - 500 ? 0.02 : 0);
       cluster.step();
+      liveness.step();
     }
     workload.finish();
-    checkConvergence(cluster, workload.acked);
-    const bad = checkKvHistory(workload.history);
-    if (bad.length > 0) throw new InvariantViolation(`history not linearizable for keys ${bad.join(',')}`);
-    return { stats: { ...cluster.stats, confChanges }, acked: workload.acked.length, ops: workload.history.length, commit: cluster.leader()!.raft!.log.committed, delivered: cluster.net.delivered };
+    opts.beforeFinalChecks?.({ cluster, workload });
+    checkConvergence(cluster);
+    checkNoAckedWriteLost(cluster, workload.acked);
+    checkLinearizable(workload.history);
+    return {
+      stats: { ...cluster.stats, ...chaos.counts, confChanges }, liveness: liveness.figures,
+      acked: workload.acked.length, ops: workload.history.length, commit: cluster.leader()!.raft!.log.committed,
+      delivered: cluster.net.delivered, work: watchdog.spent,
+    };
   } catch (e) {
-    const how = `RAFT_SIM_SEED=${opts.seed} RAFT_SIM_NODES=${opts.nodes} npx vitest run test/consensus/sim.test.ts`;
-    throw new InvariantViolation(`seed ${opts.seed} (${opts.nodes} nodes) failed at t=${cluster.now}ms: ${(e as Error).message}\nreplay: ${how}`, { cause: e });
-  }
-}
-
-/** After the quiet period: one leader, every member caught up, identical state machines, acked writes applied. */
-function checkConvergence(cluster: Cluster, acked: readonly AckedWrite[]): void {
-  const leader = cluster.leader();
-  if (!leader?.raft) throw new InvariantViolation('no leader after the quiet period');
-  const commit = leader.raft.log.committed;
-  for (const a of acked) {
-    if (a.index > commit || cluster.checker.appliedAt(a.index) !== `${a.term}/normal:${a.text}`) {
-      throw new InvariantViolation(`acknowledged write lost: ${a.text} at ${a.index}/${a.term}`);
-    }
-  }
-  for (const id of [...leader.raft.conf.voters, ...leader.raft.conf.learners]) {
-    const n = cluster.nodes.get(id);
-    if (!n?.raft) throw new InvariantViolation(`member ${id} is not running`);
-    if (n.appliedIndex !== commit) {
-      const pr = leader.raft.progress.get(id);
-      throw new InvariantViolation(`member ${id} applied ${n.appliedIndex}, leader committed ${commit}; ` +
-        `member ${JSON.stringify(n.raft.status())} progress ${JSON.stringify(pr)}`);
-    }
-    if (n.kv.dump() !== leader.kv.dump()) throw new InvariantViolation(`member ${id} state differs from the leader's`);
+    throw new InvariantViolation(`seed ${opts.seed} (${opts.nodes} nodes) failed at t=${cluster.now}ms: ${(e as Error).message}\n` +
+      `replay: ${replayCommand(opts.seed, opts.nodes)}`, { cause: e });
   }
 }

@@ -43,9 +43,10 @@ export class Workload {
   }
 
   private start(c: number): void {
-    const live = this.cluster.live().filter((n) => !n.retired);
+    // A paused process cannot take calls: clients only reach running, unpaused nodes.
+    const live = this.cluster.live().filter((n) => !n.retired && !this.cluster.isPaused(n));
     const hinted = this.cluster.nodes.get(this.leaderHint.get(c) ?? '');
-    const node = hinted?.raft ? hinted : live[Math.floor(this.rng.next() * live.length)];
+    const node = hinted?.raft && !this.cluster.isPaused(hinted) ? hinted : live[Math.floor(this.rng.next() * live.length)];
     if (!node?.raft) return;
     const key = KEYS[Math.floor(this.rng.next() * KEYS.length)]!;
     const now = this.cluster.now;
