@@ -154,12 +154,14 @@ describe('web UI', () => {
     const sched = s.sched!;
     await visit('');
     await page.locator('.live[data-stream="open"]').waitFor(SLOW);
-    const offer = offersOf(await sched.next((e) => e.type === 'OFFERS'))[0]!;
+    // REVIVE clears the 5 s filter the previous ACCEPT left on the agent's other resources: an offer now.
+    await sched.call({ type: 'REVIVE' });
+    const offer = offersOf(await sched.next((e) => e.type === 'OFFERS', 30_000))[0]!;
     await sched.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
       name: 'ui-live', task_id: { value: 'ui-live-1' }, agent_id: offer.agent_id, command: { value: 'sleep 300' },
       resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
     }] } }] } });
-    await expect.poll(() => page.locator('ul.events').textContent(), SLOW).toContain('task ui-live-1');
+    await expect.poll(() => page.locator('ul.events').textContent(), { timeout: 30_000 }).toContain('task ui-live-1');
     await expectAccessible(page, 'overview with events');
   });
 
