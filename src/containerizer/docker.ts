@@ -3,6 +3,7 @@
 // sandbox mounted at /mnt/mesos/sandbox, logs into the sandbox's stdout/stderr, `docker stop` with
 // the grace period, removal after exit; labels let a restarted agent find its containers.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { launchOnce } from './launch-once.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -60,15 +61,7 @@ export class DockerContainerizer implements Containerizer {
   }
 
   launch(spec: LaunchSpec): Promise<LaunchedContainer> {
-    const id = spec.containerId;
-    if (this.running.has(id) || this.starting.has(id)) {
-      return Promise.reject(new TsmesosError('CONFLICT', `Container '${id}' is already running`));
-    }
-    const launching = this.start(spec);
-    this.starting.set(id, launching);
-    const forget = (): void => void this.starting.delete(id);
-    launching.then(forget, forget);
-    return launching;
+    return launchOnce(spec.containerId, this.running, this.starting, () => this.start(spec));
   }
 
   /** `docker stop -t <grace>`: SIGTERM, SIGKILL once the grace period (rounded up to whole seconds) is over. */

@@ -1,6 +1,7 @@
 // Runs tasks as plain host processes, with Mesos command-executor semantics:
 // one process group per container, output to sandbox files, SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { launchOnce } from './launch-once.js';
 import { TsmesosError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
@@ -70,15 +71,7 @@ export class PosixContainerizer implements Containerizer {
   }
 
   launch(spec: LaunchSpec): Promise<LaunchedContainer> {
-    const id = spec.containerId;
-    if (this.running.has(id) || this.starting.has(id)) {
-      return Promise.reject(new TsmesosError('CONFLICT', `Container '${id}' is already running`));
-    }
-    const launching = this.start(spec);
-    this.starting.set(id, launching);
-    const forget = (): void => void this.starting.delete(id);
-    launching.then(forget, forget);
-    return launching;
+    return launchOnce(spec.containerId, this.running, this.starting, () => this.start(spec));
   }
 
   async kill(containerId: string, gracePeriodMs: number): Promise<void> {

@@ -84,13 +84,19 @@ export function decodeOwn<S extends z.ZodType>(schema: S, json: unknown, where: 
   return value;
 }
 
-/** Like decodeOwn, for callers that turn a failure into something other than an HTTP error. */
-export function tryDecodeOwn<S extends z.ZodType>(schema: S, json: unknown, where: string): { ok: true; value: z.output<S> } | { ok: false; message: string } {
+export type Attempt<T> = { ok: true; value: T } | { ok: false; message: string };
+
+function attempt<T>(f: () => T): Attempt<T> {
   try {
-    return { ok: true, value: decodeOwn(schema, json, where) };
+    return { ok: true, value: f() };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** Like decodeOwn, for callers that turn a failure into something other than an HTTP error. */
+export function tryDecodeOwn<S extends z.ZodType>(schema: S, json: unknown, where: string): Attempt<z.output<S>> {
+  return attempt(() => decodeOwn(schema, json, where));
 }
 
 /**
@@ -132,10 +138,6 @@ function prune(v: unknown, key = ''): unknown {
 }
 
 /** Like decode, for callers that turn a failure into something other than an HTTP error. */
-export function tryDecode<S extends z.ZodType>(schema: S, json: unknown, where: string): { ok: true; value: z.output<S> } | { ok: false; message: string } {
-  try {
-    return { ok: true, value: decode(schema, json, where) };
-  } catch (e) {
-    return { ok: false, message: e instanceof Error ? e.message : String(e) };
-  }
+export function tryDecode<S extends z.ZodType>(schema: S, json: unknown, where: string): Attempt<z.output<S>> {
+  return attempt(() => decode(schema, json, where));
 }
