@@ -10,7 +10,10 @@ import { V1Scheduler, offersOf, updateOf, type Event } from '../test/helpers/v1-
 
 const N = Number(process.env['BENCH_TASKS'] ?? 200);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsmesos-bench-latency-'));
-const node = await startAllInOne(dir, ['--resources', 'cpus:4;mem:4096;disk:1024;ports:[31000-31100]']);
+const node = await startAllInOne(dir, ['--resources', 'cpus:4;mem:4096;disk:1024;ports:[31000-31100]']).catch((e: unknown) => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  throw e;
+});
 const s = new V1Scheduler(node.master, { timeoutMs: 30_000 });
 const samples: number[] = [];
 try {

@@ -25,7 +25,13 @@ async function startMasterProcess(): Promise<{ proc: Proc; url: string; port: nu
     ? run(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', path.join(REPO, 'src', 'main.ts'), ...args], { cmd: process.execPath })
     : tsmesos(args);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('the master', async () => ((await fetch(`${url}/master/state`).catch(() => null))?.status === 200 ? true : undefined), 30_000);
+  try {
+    await waitFor('the master', async () => ((await fetch(`${url}/master/state`).catch(() => null))?.status === 200 ? true : undefined), 30_000);
+  } catch (e) {
+    await stopMaster(proc);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return { proc, url, port, dir };
 }
 

@@ -14,7 +14,8 @@
 // BENCH_IDLE_SECONDS (default 60), BENCH_LOAD_SECONDS (sustained load, default 60),
 // BENCH_MEMORY_COMMANDS (default 1,000,000), BENCH_MEMORY_MAX_SECONDS (default 600: past it
 // the memory phase stops and prints a projection, saying so), BENCH_FAST_FAILOVER=0 to skip
-// the 300 ms runs, BENCH_FROM_BINARY=1 to run build/out/tsmesos instead of the source.
+// the 300 ms runs, BENCH_FROM_BINARY=1 to run build/out/tsmesos instead of the source, BENCH_KEEP=1 to keep
+// the logs and data of a finished run (a failed one always keeps them).
 // Needs `etcd` on PATH (Debian: apt-get install -y etcd-server); without it only tsmesos.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -455,6 +456,8 @@ async function main(): Promise<void> {
   report(ts, etcd, fast);
   process.stdout.write(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   agent.destroy();
+  // The logs are for a failed run (which keeps them, and says where); a finished one leaves nothing behind.
+  if (process.env['BENCH_KEEP'] !== '1') fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {

@@ -1,7 +1,7 @@
 import type { Resources } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import { attributesToString } from '../domain/attributes.js';
-import type { FrameworkInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
+import { hasCapability, type FrameworkInfo, type TaskStatus, type TaskStatusReason } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import { encode, tryDecodeOwn } from '../wire/codec.js';
 import { AgentCall, AgentEvent } from '../wire/agent-channel.js';
@@ -332,7 +332,7 @@ export class Agent {
     if (task.state === 'TASK_RUNNING') {
       // Mesos's command executor: frameworks with TASK_KILLING_STATE hear that the kill began.
       const fw = this.frameworks.get(frameworkId);
-      if (fw?.info.capabilities.some((c) => c.type === 'TASK_KILLING_STATE') === true) this.transition(task, 'TASK_KILLING');
+      if (fw && hasCapability(fw.info, 'TASK_KILLING_STATE')) this.transition(task, 'TASK_KILLING');
       void this.opts.containerizer.kill(task.containerId, graceMs ?? task.info.killGracePeriodMs);
     }
   }

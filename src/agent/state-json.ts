@@ -1,3 +1,4 @@
+import { hasCapability } from '../wire/mesos.js';
 import { attributesToLegacyJson } from '../domain/attributes.js';
 import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
 import { Resources } from '../domain/resources.js';
@@ -29,7 +30,7 @@ function frameworkJson(agent: Agent, workDir: string, fw: AgentFramework): Recor
   const info = fw.info;
   return {
     id: fw.id, name: info.name, user: info.user, checkpoint: info.checkpoint ?? false,
-    ...(info.capabilities.some((c) => c.type === 'MULTI_ROLE') ? { roles: info.roles } : { role: info.role ?? '*' }),
+    ...(hasCapability(info, 'MULTI_ROLE') ? { roles: info.roles } : { role: info.role ?? '*' }),
     hostname: info.hostname ?? '',
     executors: [...fw.tasks.values()].map((t) => executorJson(agent, workDir, t)),
     completed_executors: fw.completed.map((t) => executorJson(agent, workDir, t)),

@@ -3,7 +3,7 @@
 // sandbox mounted at /mnt/mesos/sandbox, logs into the sandbox's stdout/stderr, `docker stop` with
 // the grace period, removal after exit; labels let a restarted agent find its containers.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { launchOnce } from './launch-once.js';
+import { launchOnce, settledContainer } from './launch-once.js';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -66,8 +66,7 @@ export class DockerContainerizer implements Containerizer {
 
   /** `docker stop -t <grace>`: SIGTERM, SIGKILL once the grace period (rounded up to whole seconds) is over. */
   async kill(containerId: string, gracePeriodMs: number): Promise<void> {
-    await this.starting.get(containerId)?.catch(() => undefined);
-    const container = this.running.get(containerId);
+    const container = await settledContainer(containerId, this.running, this.starting);
     if (!container) return;
     container.markKilled();
     const t = Math.max(0, Math.ceil(gracePeriodMs / 1000));

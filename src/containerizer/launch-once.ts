@@ -18,3 +18,9 @@ export function launchOnce<T>(
   launching.then(forget, forget);
   return launching;
 }
+
+/** The running container `id` once a launch of it still in flight has settled; undefined when there is none. */
+export async function settledContainer<C>(id: string, running: ReadonlyMap<string, C>, starting: ReadonlyMap<string, Promise<unknown>>): Promise<C | undefined> {
+  await starting.get(id)?.catch(() => undefined);
+  return running.get(id);
+}

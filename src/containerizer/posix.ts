@@ -1,7 +1,7 @@
 // Runs tasks as plain host processes, with Mesos command-executor semantics:
 // one process group per container, output to sandbox files, SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { launchOnce } from './launch-once.js';
+import { launchOnce, settledContainer } from './launch-once.js';
 import { TsmesosError } from '../domain/errors.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
@@ -75,8 +75,7 @@ export class PosixContainerizer implements Containerizer {
   }
 
   async kill(containerId: string, gracePeriodMs: number): Promise<void> {
-    await this.starting.get(containerId)?.catch(() => undefined);
-    const container = this.running.get(containerId);
+    const container = await settledContainer(containerId, this.running, this.starting);
     if (!container) return;
     container.markKilled();
     this.logger.info('killing container', { containerId, pid: container.pid, gracePeriodMs });

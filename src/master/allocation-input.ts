@@ -3,6 +3,7 @@ import { isTerminal } from '../domain/task-state.js';
 import type { AllocAgent, AllocFramework, AllocationInput } from './allocator/allocate.js';
 import type { RoleQuota } from './allocator/quota.js';
 import type { MasterStateView, OfferFilter } from './state.js';
+import { hasCapability } from '../wire/mesos.js';
 
 // The allocator's snapshot of master state, built in one pass over tasks and offers (a cycle
 // at 10,000 agents and 100,000 tasks must not walk the tasks once per framework or agent).
@@ -63,7 +64,7 @@ export function allocationInput(
       suppressedRoles: f.suppressedRoles,
       allocated: new Map(f.roles.map((r) => [r, byFrameworkRole.get(key(f.id, r))])),
       filters: (filters.get(f.id) ?? []).filter((x) => x.until > now),
-      gpuAware: f.info.capabilities.some((c) => c.type === 'GPU_RESOURCES'),
+      gpuAware: hasCapability(f.info, 'GPU_RESOURCES'),
     });
   }
   const roleAllocations = new Map([...byRole.keys()].map((r) => [r, byRole.get(r)]));

@@ -1,5 +1,5 @@
 import { TsmesosError } from '../domain/errors.js';
-import type { FrameworkInfo } from '../wire/mesos.js';
+import { hasCapability, type FrameworkInfo } from '../wire/mesos.js';
 
 const ROLE = /^(\*|[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*)$/;
 
@@ -14,7 +14,7 @@ const bad = (message: string): never => {
  */
 export function validateFrameworkInfo(info: FrameworkInfo): FrameworkInfo {
   const capabilities = info.capabilities.filter((c) => c.type !== undefined && c.type !== 'UNKNOWN');
-  const multiRole = capabilities.some((c) => c.type === 'MULTI_ROLE');
+  const multiRole = hasCapability({ capabilities }, 'MULTI_ROLE');
   if (multiRole && info.role !== undefined) bad("'framework_info.role' must not be set with MULTI_ROLE; use 'roles'");
   if (!multiRole && info.roles.length > 0) bad("'framework_info.roles' requires the MULTI_ROLE capability");
   for (const r of [...info.roles, ...(info.role !== undefined ? [info.role] : [])]) {
@@ -31,10 +31,9 @@ export function validateFrameworkInfo(info: FrameworkInfo): FrameworkInfo {
 }
 
 export function frameworkRoles(info: FrameworkInfo): string[] {
-  const multi = info.capabilities.some((c) => c.type === 'MULTI_ROLE');
-  return multi ? [...info.roles] : [info.role ?? '*'];
+  return hasCapability(info, 'MULTI_ROLE') ? [...info.roles] : [info.role ?? '*'];
 }
 
 export function isPartitionAware(info: FrameworkInfo): boolean {
-  return info.capabilities.some((c) => c.type === 'PARTITION_AWARE');
+  return hasCapability(info, 'PARTITION_AWARE');
 }

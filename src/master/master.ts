@@ -83,7 +83,7 @@ export class Master {
     };
     // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.
     this.roles = new Roles(this.ctx);
-    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters }, () => ({ weights: this.roles.weights(), quotas: this.roles.quotas() }));
+    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters });
     this.tasks = new Tasks(this.ctx, state.frameworks, this.offers);
     this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
       onRemoved: (fw) => this.tasks.frameworkRemoved(fw),

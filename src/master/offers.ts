@@ -2,7 +2,6 @@ import type { Resources } from '../domain/resources.js';
 import type { MasterContext } from './context.js';
 import { allocate } from './allocator/allocate.js';
 import { allocationInput } from './allocation-input.js';
-import type { RoleQuota } from './allocator/quota.js';
 import type { OfferEntry, OfferFilter } from './state.js';
 
 /** The slice of master state the offer book owns. */
@@ -16,7 +15,6 @@ export class OfferBook {
   constructor(
     private readonly ctx: MasterContext,
     private readonly own: OfferSlice,
-    private readonly roles: () => { weights: ReadonlyMap<string, number>; quotas: ReadonlyMap<string, RoleQuota> },
   ) {}
 
   /** One allocation cycle: offer every active agent's free resources in hierarchical DRF order. */
@@ -27,7 +25,8 @@ export class OfferBook {
       if (live.length > 0) this.own.filters.set(id, live);
       else this.own.filters.delete(id);
     }
-    const input = allocationInput(this.ctx.state, this.own.filters, this.roles(), now);
+    const roles = this.ctx.roleSettings;
+    const input = allocationInput(this.ctx.state, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now);
     if (input.agents.length === 0 || input.frameworks.length === 0) return;
     const decisions = allocate(input);
     const byFramework = new Map<string, OfferEntry[]>();

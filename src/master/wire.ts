@@ -1,12 +1,12 @@
 import type { Resource as DomainResource, Resources } from '../domain/resources.js';
-import type { MasterInfo, Offer, Resource } from '../wire/mesos.js';
+import { hasCapability, type MasterInfo, type Offer, type Resource } from '../wire/mesos.js';
 import type { MasterContext } from './context.js';
 import type { FrameworkView, OfferEntry } from './state.js';
 
 // Master objects as typed v1 messages; the wire layer encodes them.
 
 export function isMultiRole(fw: FrameworkView): boolean {
-  return fw.info.capabilities.some((c) => c.type === 'MULTI_ROLE');
+  return hasCapability(fw.info, 'MULTI_ROLE');
 }
 
 /**
@@ -34,7 +34,7 @@ export function offerMessage(ctx: MasterContext, o: Readonly<OfferEntry>, fw: Fr
     agent_id: { value: o.agentId },
     hostname: agent?.record.hostname ?? '',
     ...(agent ? { url: { scheme: 'http', address: { hostname: agent.record.hostname, ip: agent.record.ip, port: agent.record.port }, path: '/slave(1)', query: [] } } : {}),
-    resources: resourceMessages(o.resources, { ...(multi ? { allocationRole: o.role } : {}), refinement: fw.info.capabilities.some((c) => c.type === 'RESERVATION_REFINEMENT') }),
+    resources: resourceMessages(o.resources, { ...(multi ? { allocationRole: o.role } : {}), refinement: hasCapability(fw.info, 'RESERVATION_REFINEMENT') }),
     attributes: agent?.record.attributes ?? [],
     executor_ids: [],
     ...(multi ? { allocation_info: { role: o.role } } : {}),

@@ -205,6 +205,13 @@ export const FrameworkInfo = message({
   labels: opt(Labels),
 });
 
+export type FrameworkCapability = (typeof FRAMEWORK_CAPABILITIES)[number];
+
+/** FrameworkInfo.capabilities holds `type` (the one question every reader asks of it). */
+export function hasCapability(info: Pick<FrameworkInfo, 'capabilities'>, type: FrameworkCapability): boolean {
+  return info.capabilities.some((c) => c.type === type);
+}
+
 export const MasterInfo = message({
   id: req(str(255)),
   ip: req(uint32()),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, getJson, run, tempDir, waitFor, waitForActiveAgent } from '../helpers/process.js';
-import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
+import { V1Scheduler, offersOf, updateOf } from '../helpers/v1-client.js';
 import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgKnows, packagedFiles, sh } from './helpers.js';
 
 // The Debian package for real, on this machine (CI runs as root on a fresh Debian 12): build it with
@@ -34,8 +34,6 @@ function withoutPackagedFiles(files: string[]): string[] {
 
 const installed = (): boolean => sh('dpkg-query', ['-W', '-f', '${Status}', 'tsmesos'], { allowFail: true }).stdout.includes('install ok installed');
 
-interface Offer { id: { value: string }; agent_id: { value: string } }
-const offersOf = (e: Event): Offer[] => (e['offers'] as { offers: Offer[] }).offers;
 
 describe('the deb package', { timeout: 180_000 }, () => {
   const out = tempDir('tsmesos-pkg-');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, freePort, getJson, run, tempDir, waitFor, type Proc } from '../helpers/process.js';
-import { V1Scheduler, updateOf, type Event } from '../helpers/v1-client.js';
+import { V1Scheduler, offersOf, updateOf } from '../helpers/v1-client.js';
 import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgVersion, sh, unitEnv } from './helpers.js';
 
 // Upgrade N -> N+1 with the packages: N is built from an older commit (TSMESOS_UPGRADE_FROM, else the
@@ -14,8 +14,6 @@ import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgVersion, sh, unitEnv
 // The agent is not restarted: it kills its tasks on SIGTERM until agent recovery lands, so "an agent
 // upgrade keeps its tasks running" is not claimed here (the package does not restart it either).
 
-interface Offer { id: { value: string }; agent_id: { value: string } }
-const offersOf = (e: Event): Offer[] => (e['offers'] as { offers: Offer[] }).offers;
 interface MasterState { slaves: { id: string; active: boolean }[]; frameworks: { id: string; tasks: { id: string; state: string; slave_id: string }[] }[] }
 
 function upgradeFrom(): string {
