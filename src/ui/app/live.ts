@@ -4,6 +4,7 @@
 // overview's recent-events list. Polling stays as the fallback: on a follower (whose 307 to
 // the leader a browser may not follow cross-origin for a POST) or while the stream is down.
 import { useEffect, useState } from 'preact/hooks';
+import { RecordReader } from './recordio.js';
 
 export interface LiveEvent {
   type: string;
@@ -36,6 +37,8 @@ export function useLiveStatus(): boolean {
   const [v, setV] = useState(connected);
   useEffect(() => {
     statusListeners.add(setV);
+    // The stream may have opened between the first render and this effect: read it again.
+    setV(connected);
     return () => void statusListeners.delete(setV);
   }, []);
   return v;
@@ -54,18 +57,6 @@ function summarize(e: Record<string, unknown>): string {
   return fw !== undefined ? `framework ${fw}` : type;
 }
 
-/** RecordIO: `<length>\n<bytes>` repeated. */
-function* records(buf: { text: string }): Generator<string> {
-  for (;;) {
-    const nl = buf.text.indexOf('\n');
-    if (nl < 0) return;
-    const len = Number(buf.text.slice(0, nl));
-    if (!Number.isFinite(len) || buf.text.length < nl + 1 + len) return;
-    yield buf.text.slice(nl + 1, nl + 1 + len);
-    buf.text = buf.text.slice(nl + 1 + len);
-  }
-}
-
 /** Keeps one SUBSCRIBE open for the page's lifetime, reconnecting with backoff. */
 export function startLive(): void {
   let attempt = 0;
@@ -76,13 +67,11 @@ export function startLive(): void {
       setConnected(true);
       attempt = 0;
       const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      const buf = { text: '' };
+      const framing = new RecordReader();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buf.text += decoder.decode(value, { stream: true });
-        for (const r of records(buf)) {
+        for (const r of framing.push(value)) {
           const e = JSON.parse(r) as Record<string, unknown>;
           if (e['type'] === 'HEARTBEAT' || e['type'] === 'SUBSCRIBED') continue;
           const ev = { type: String(e['type']), summary: summarize(e), at: Date.now() };

@@ -104,7 +104,11 @@ function MastersTable({ rows }: { rows: MasterRow[] }): JSX.Element {
 function RecentEvents(): JSX.Element {
   const streaming = useLiveStatus();
   const [, setTick] = useState(0);
-  useEffect(() => onLiveEvent(() => setTick((n) => n + 1)), []);
+  useEffect(() => {
+    const off = onLiveEvent(() => setTick((n) => n + 1));
+    setTick((n) => n + 1); // events may have come between the first render and this effect
+    return off;
+  }, []);
   const events = recentEvents();
   if (events.length === 0) {
     return <p class="muted">{streaming ? 'No events since this page opened.' : 'The operator event stream is not open on this master (a follower, or reconnecting); the page polls every 2 s.'}</p>;
