@@ -5,6 +5,7 @@ import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
+import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
 import { CONTAINERIZERS, ROLES, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
@@ -108,6 +109,11 @@ export const FLAGS = {
   },
   heartbeatInterval: { name: 'heartbeat-interval', placeholder: 'DURATION', help: 'Raft heartbeat interval between masters (default 100ms)', parse: duration('heartbeat-interval') },
   agentReregisterTimeout: { name: 'agent-reregister-timeout', placeholder: 'DURATION', help: 'after a master failover, agents that have not reregistered within this are marked unreachable (default 10mins)', parse: duration('agent-reregister-timeout') },
+  offerTimeout: { name: 'offer-timeout', placeholder: 'DURATION', help: 'rescind offers a framework holds longer than this (default: offers do not time out)', parse: duration('offer-timeout') },
+  minAllocatableResources: {
+    name: 'min-allocatable-resources', placeholder: 'SPEC', help: "offer only what holds one of these sets, e.g. 'disk:1|cpus:1;mem:32' ('|' or, ';' and; default cpus:0.01|mem:32)",
+    parse: (raw: string): ResourceQuantities[] => wrap('min-allocatable-resources', raw, () => parseMinAllocatable(raw)),
+  },
   electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
   attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },

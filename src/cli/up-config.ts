@@ -92,6 +92,9 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   if (role !== 'master' && raw.peers !== undefined) throw bad('peers', 'invalid --peers', `only --role master takes it (role ${role} runs a one-member master cluster)`);
   const heartbeatIntervalMs = get('heartbeatInterval') ?? 100;
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
+  for (const k of ['offerTimeout', 'minAllocatableResources'] as const) {
+    if (role === 'agent' && raw[k] !== undefined) throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
+  }
   if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
     throw bad('electionTimeout', `invalid --election-timeout ${electionTimeoutMs}ms`, `must be at least twice --heartbeat-interval (${heartbeatIntervalMs}ms${source.heartbeatInterval !== undefined ? `, ${source.heartbeatInterval}` : ''})`);
   }
@@ -109,6 +112,8 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     heartbeatIntervalMs,
     electionTimeoutMs,
     agentReregisterTimeoutMs: get('agentReregisterTimeout') ?? 600_000,
+    offerTimeoutMs: get('offerTimeout') ?? null,
+    minAllocatableResources: get('minAllocatableResources') ?? null,
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),

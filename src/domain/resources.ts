@@ -572,6 +572,22 @@ export class Resources {
     return this.#entries.every((r) => r.role === '*');
   }
 
+  /**
+   * How much of `name` there is over all roles, as Mesos counts quantities: a scalar's value,
+   * the number of ports in ranges, the number of items in a set.
+   */
+  quantity(name: string): number {
+    let millis = 0;
+    let count = 0;
+    for (const r of this.#entries) {
+      if (r.name !== name) continue;
+      if (r.type === 'SCALAR') millis += toMillis(r.scalar.value);
+      else if (r.type === 'RANGES') for (const x of r.ranges.range) count += x.end - x.begin + 1;
+      else count += r.set.item.length;
+    }
+    return millis / 1000 + count;
+  }
+
   /** Sum of the scalar `name` over all roles (0 when absent). */
   scalar(name: string): number {
     let m = 0;

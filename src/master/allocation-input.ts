@@ -4,6 +4,8 @@ import type { AllocAgent, AllocFramework, AllocationInput } from './allocator/al
 import type { RoleQuota } from './allocator/quota.js';
 import type { MasterStateView, OfferFilter } from './state.js';
 import { hasCapability } from '../wire/mesos.js';
+import type { ResourceQuantities } from '../domain/min-allocatable.js';
+import { frameworkMinAllocatable } from './framework-info.js';
 
 // The allocator's snapshot of master state, built in one pass over tasks and offers (a cycle
 // at 10,000 agents and 100,000 tasks must not walk the tasks once per framework or agent).
@@ -30,6 +32,7 @@ export function allocationInput(
   filters: ReadonlyMap<string, readonly OfferFilter[]>,
   roles: { weights: ReadonlyMap<string, number>; quotas: ReadonlyMap<string, RoleQuota> },
   now: number,
+  minAllocatable?: readonly ResourceQuantities[],
 ): AllocationInput {
   const byAgent = new Sums();
   const byFrameworkRole = new Sums();
@@ -65,8 +68,9 @@ export function allocationInput(
       allocated: new Map(f.roles.map((r) => [r, byFrameworkRole.get(key(f.id, r))])),
       filters: (filters.get(f.id) ?? []).filter((x) => x.until > now),
       gpuAware: hasCapability(f.info, 'GPU_RESOURCES'),
+      ...(f.info.offer_filters !== undefined ? { minAllocatable: frameworkMinAllocatable(f.info) } : {}),
     });
   }
   const roleAllocations = new Map([...byRole.keys()].map((r) => [r, byRole.get(r)]));
-  return { agents, frameworks, weights: roles.weights, quotas: roles.quotas, roleAllocations, total, now };
+  return { agents, frameworks, weights: roles.weights, quotas: roles.quotas, roleAllocations, total, now, ...(minAllocatable ? { minAllocatable } : {}) };
 }

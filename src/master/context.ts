@@ -8,6 +8,7 @@ import type { TaskState } from '../domain/task-state.js';
 import type { MasterStateView } from './state.js';
 import type { MasterEvents } from './events.js';
 import type { RoleQuota } from './allocator/quota.js';
+import { DEFAULT_MIN_ALLOCATABLE, type ResourceQuantities } from '../domain/min-allocatable.js';
 
 export interface MasterTimings {
   allocationIntervalMs: number;
@@ -18,7 +19,17 @@ export interface MasterTimings {
   maxCompletedFrameworks: number;
   /** After a failover, agents not back within this are marked unreachable (Mesos agent_reregister_timeout). */
   agentReregisterTimeoutMs: number;
+  /** Outstanding offers are rescinded after this (Mesos --offer_timeout); null: never. */
+  offerTimeoutMs: number | null;
 }
+
+/** How the allocator decides what is worth offering. */
+export interface AllocationPolicy {
+  /** Mesos --min_allocatable_resources (per role, a framework's offer_filters replace it). */
+  minAllocatable: readonly ResourceQuantities[];
+}
+
+export const DEFAULT_ALLOCATION_POLICY: AllocationPolicy = { minAllocatable: DEFAULT_MIN_ALLOCATABLE };
 
 export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
   allocationIntervalMs: 1000,
@@ -28,6 +39,7 @@ export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
   maxCompletedTasksPerFramework: 1000,
   maxCompletedFrameworks: 50,
   agentReregisterTimeoutMs: 600_000,
+  offerTimeoutMs: null,
 };
 
 /** What every master component shares: state, the registry's log, and injected time and randomness. */
@@ -42,6 +54,7 @@ export interface MasterContext {
   rng: Rng;
   logger: Logger;
   timings: MasterTimings;
+  allocation: AllocationPolicy;
   ids: IdGenerator;
   /** Tasks that reached each terminal state while this master led (Mesos's master/tasks_finished... counters). */
   terminalTaskCounts: Map<TaskState, number>;

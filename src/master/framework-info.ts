@@ -1,5 +1,6 @@
 import { TsmesosError } from '../domain/errors.js';
 import { hasCapability, type FrameworkInfo } from '../wire/mesos.js';
+import { minAllocatableProblem, quantitiesOf, type ResourceQuantities } from '../domain/min-allocatable.js';
 
 const ROLE = /^(\*|[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*)$/;
 
@@ -22,6 +23,11 @@ export function validateFrameworkInfo(info: FrameworkInfo): FrameworkInfo {
   }
   if (new Set(info.roles).size !== info.roles.length) bad('framework_info.roles: duplicate roles');
   if (info.failover_timeout !== undefined && info.failover_timeout < 0) bad('framework_info.failover_timeout: must be >= 0');
+  for (const [role, filters] of Object.entries(info.offer_filters ?? {})) {
+    if (!ROLE.test(role) || role === '.' || role === '..') bad(`framework_info.offer_filters: invalid role '${role.slice(0, 64)}'`);
+    const problem = minAllocatableProblem((filters.min_allocatable_resources?.quantities ?? []).map((q) => q.quantities ?? {}));
+    if (problem !== undefined) bad(`framework_info.offer_filters['${role}']: ${problem}`);
+  }
   return {
     ...info,
     user: info.user ?? '',
@@ -36,4 +42,14 @@ export function frameworkRoles(info: FrameworkInfo): string[] {
 
 export function isPartitionAware(info: FrameworkInfo): boolean {
   return hasCapability(info, 'PARTITION_AWARE');
+}
+
+/** The framework's own minimum allocatable resources per role (roles without min_allocatable_resources use the master's). */
+export function frameworkMinAllocatable(info: FrameworkInfo): Map<string, ResourceQuantities[]> {
+  const out = new Map<string, ResourceQuantities[]>();
+  for (const [role, filters] of Object.entries(info.offer_filters ?? {})) {
+    const min = filters.min_allocatable_resources;
+    if (min !== undefined) out.set(role, min.quantities.map((q) => quantitiesOf(q.quantities ?? {})));
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import type { Registry } from '../registry/registry.js';
 import type { CommandLog } from '../registry/command-log.js';
 import { ipToMesosInt } from '../domain/mesos.js';
 import { MESOS_COMPAT_VERSION } from '../domain/version.js';
-import { DEFAULT_MASTER_TIMINGS, IdGenerator, type MasterContext, type MasterTimings } from './context.js';
+import { DEFAULT_ALLOCATION_POLICY, DEFAULT_MASTER_TIMINGS, IdGenerator, type AllocationPolicy, type MasterContext, type MasterTimings } from './context.js';
 import { emptyMasterState } from './state.js';
 import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
@@ -32,6 +32,7 @@ export interface MasterOptions {
   rng: Rng;
   logger: Logger;
   timings?: Partial<MasterTimings>;
+  allocation?: Partial<AllocationPolicy>;
 }
 
 /** The leading master's services, composed. Created when this master leads; stopped when it stops leading. */
@@ -74,6 +75,7 @@ export class Master {
       rng: opts.rng,
       logger: opts.logger,
       timings,
+      allocation: { ...DEFAULT_ALLOCATION_POLICY, ...opts.allocation },
       ids: new IdGenerator(id),
       terminalTaskCounts: new Map(),
       counters: counters.values,
@@ -118,6 +120,7 @@ export class Master {
   stop(): void {
     this.stopped = true;
     this.services.stopAll();
+    this.offers.stop();
     this.operatorCalls.shutdown();
     this.frameworks.shutdown();
     this.agents.shutdown();

@@ -12,10 +12,19 @@ export interface OfferSlice {
 
 /** The single committer of offers: only this module creates, rescinds or consumes them. */
 export class OfferBook {
+  /** Per outstanding offer, its --offer-timeout timer. */
+  private readonly timeouts = new Map<string, { cancel(): void }>();
+
   constructor(
     private readonly ctx: MasterContext,
     private readonly own: OfferSlice,
   ) {}
+
+  /** The master stops leading: no offer timer outlives it. */
+  stop(): void {
+    for (const t of this.timeouts.values()) t.cancel();
+    this.timeouts.clear();
+  }
 
   /** One allocation cycle: offer every active agent's free resources in hierarchical DRF order. */
   runAllocation(): void {
@@ -26,13 +35,16 @@ export class OfferBook {
       else this.own.filters.delete(id);
     }
     const roles = this.ctx.roleSettings;
-    const input = allocationInput(this.ctx.state, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now);
+    const input = allocationInput(this.ctx.state, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now, this.ctx.allocation.minAllocatable);
     if (input.agents.length === 0 || input.frameworks.length === 0) return;
     const decisions = allocate(input);
     const byFramework = new Map<string, OfferEntry[]>();
     for (const d of decisions) {
       const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources };
       this.own.offers.set(offer.id, offer);
+      const timeout = this.ctx.timings.offerTimeoutMs;
+      // Mesos --offer_timeout: a held offer goes back (RESCIND, no filter) so hoarding cannot starve others.
+      if (timeout !== null) this.timeouts.set(offer.id, this.ctx.clock.setTimeout(() => this.rescind((o) => o.id === offer.id), timeout));
       const list = byFramework.get(d.frameworkId) ?? [];
       list.push(offer);
       byFramework.set(d.frameworkId, list);
@@ -47,6 +59,8 @@ export class OfferBook {
     const offer = this.own.offers.get(offerId);
     if (!offer) return undefined;
     this.own.offers.delete(offerId);
+    this.timeouts.get(offerId)?.cancel();
+    this.timeouts.delete(offerId);
     return offer;
   }
 

@@ -3,6 +3,7 @@
 import type { Resources } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import type { LogLevel } from '../lib/log.js';
+import type { ResourceQuantities } from '../domain/min-allocatable.js';
 
 export const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -33,6 +34,10 @@ export interface RoleConfig {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   agentReregisterTimeoutMs: number;
+  /** --offer-timeout; null: offers do not time out. */
+  offerTimeoutMs: number | null;
+  /** --min-allocatable-resources; null: Mesos's default cpus:0.01|mem:32. */
+  minAllocatableResources: readonly ResourceQuantities[] | null;
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];

@@ -62,7 +62,8 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     makeMaster: () => new Master({
       ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
       clock, rng, logger: logger.child('master'),
-      timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
+      timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs },
+      ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),
     }),
   });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';

@@ -100,11 +100,12 @@ export function tryDecodeOwn<S extends z.ZodType>(schema: S, json: unknown, wher
 }
 
 /**
- * Empty messages whose presence is the information (Resource.revocable, Resource.shared, Predicate.exists),
+ * Empty messages whose presence is the information (Resource.revocable, Resource.shared, Predicate.exists,
+ * OfferFilters.min_allocatable_resources: empty means "anything is allocatable"),
  * and the operator API's payloads (master.proto Response.get_*, GetMaintenance*.schedule/status, GetQuota.status),
  * which Mesos prints even when empty (`{"type":"GET_WEIGHTS","get_weights":{}}`): clients read them unguarded.
  */
-const MARKER_FIELDS: ReadonlySet<string> = new Set(['revocable', 'shared', 'exists', 'not_exists', 'schedule', 'status']);
+const MARKER_FIELDS: ReadonlySet<string> = new Set(['revocable', 'shared', 'exists', 'not_exists', 'schedule', 'status', 'min_allocatable_resources']);
 const isMarker = (key: string): boolean => MARKER_FIELDS.has(key) || key.startsWith('get_');
 
 /**

@@ -189,6 +189,13 @@ export const FRAMEWORK_CAPABILITIES = [
   'MULTI_ROLE', 'RESERVATION_REFINEMENT', 'REGION_AWARE',
 ] as const;
 
+/** OfferFilters (per role in FrameworkInfo.offer_filters): sets of quantities, any one of which makes resources allocatable. */
+export const OfferFilters = message({
+  min_allocatable_resources: opt(message({
+    quantities: rep(message({ quantities: opt(z.record(str(256), Scalar).refine((m) => Object.keys(m).length <= 128, 'at most 128 quantities')) }), 64),
+  })),
+});
+
 export const FrameworkInfo = message({
   // `user` is required in the .proto; Mesos fills an empty one in, and so do we.
   user: opt(str(256)),
@@ -203,6 +210,7 @@ export const FrameworkInfo = message({
   webui_url: opt(str(1024)),
   capabilities: rep(message({ type: opt(enumOf(FRAMEWORK_CAPABILITIES)) }), 32),
   labels: opt(Labels),
+  offer_filters: opt(z.record(str(256), OfferFilters).refine((m) => Object.keys(m).length <= 128, 'at most 128 roles')),
 });
 
 export type FrameworkCapability = (typeof FRAMEWORK_CAPABILITIES)[number];

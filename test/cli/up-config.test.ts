@@ -32,6 +32,17 @@ describe('up configuration: flags > environment > config file', () => {
     expect(c.logLevel).toBe('debug');
   });
 
+  it('offer policy flags: --offer-timeout and --min-allocatable-resources, masters only', () => {
+    const c = resolveUpConfig({ role: 'master', offerTimeout: '30secs', minAllocatableResources: 'disk:1|cpus:1;mem:32' }, {});
+    expect(c.offerTimeoutMs).toBe(30_000);
+    expect(c.minAllocatableResources?.map((q) => Object.fromEntries(q))).toEqual([{ disk: 1 }, { cpus: 1, mem: 32 }]);
+    const d = resolveUpConfig({ role: 'all' }, {});
+    expect([d.offerTimeoutMs, d.minAllocatableResources]).toEqual([null, null]);
+    expect(() => resolveUpConfig({ role: 'master', minAllocatableResources: 'cpus' }, {})).toThrow(/invalid --min-allocatable-resources.*expected NAME:AMOUNT/);
+    expect(() => resolveUpConfig({ role: 'master', offerTimeout: '0s' }, {})).toThrow(/invalid --offer-timeout/);
+    expect(() => resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', offerTimeout: '1s' }, {})).toThrow(/a master flag/);
+  });
+
   it('parses resources and attributes in Mesos syntax', () => {
     const c = resolveUpConfig({ role: 'all', resources: 'cpus:2;mem:1024;ports:[31000-31005]', attributes: 'rack:r1;zone:a' }, {});
     expect(c.resources?.scalar('cpus')).toBe(2);

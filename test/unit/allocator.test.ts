@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Resources } from '../../src/domain/resources.js';
-import { allocate, forRole, isAllocatable, type AllocFramework } from '../../src/master/allocator/allocate.js';
+import { allocate, forRole, type AllocFramework } from '../../src/master/allocator/allocate.js';
+import { DEFAULT_MIN_ALLOCATABLE, isAllocatable, parseMinAllocatable } from '../../src/domain/min-allocatable.js';
 import { dominantShare, drfCompare } from '../../src/master/allocator/drf.js';
 import { DrfSorter } from '../../src/master/allocator/sorter.js';
 import { rolePath } from '../../src/master/allocator/roles.js';
@@ -13,7 +14,9 @@ const R = (s: string): Resources => Resources.parse(s);
 
 interface Scenario {
   agents: Record<string, string>;
-  frameworks: Record<string, { gpu?: boolean; roles?: string[]; holds?: Record<string, string>; suppressed?: string[]; filters?: { agent: string; resources: string; until: number }[] }>;
+  /** The master's minimum allocatable resources in the flag syntax ('' = none: anything is allocatable). */
+  minAllocatable?: string;
+  frameworks: Record<string, { gpu?: boolean; roles?: string[]; min?: Record<string, string>; holds?: Record<string, string>; suppressed?: string[]; filters?: { agent: string; resources: string; until: number }[] }>;
   weights?: Record<string, number>;
   quotas?: Record<string, { guarantee?: string; limit?: string }>;
   /** Held by roles without an active framework (counts for quota). */
@@ -31,6 +34,7 @@ function run(s: Scenario): string[] {
     allocated: new Map(Object.entries(f.holds ?? {}).map(([role, r]) => [role, R(r)])),
     filters: (f.filters ?? []).map((x) => ({ agentId: x.agent, resources: R(x.resources), until: x.until })),
     gpuAware: f.gpu === true,
+    ...(f.min ? { minAllocatable: new Map(Object.entries(f.min).map(([role, m]) => [role, m === '' ? [] : parseMinAllocatable(m)])) } : {}),
   }));
   let total = s.total !== undefined ? R(s.total) : Resources.empty();
   if (s.total === undefined) {
@@ -45,6 +49,7 @@ function run(s: Scenario): string[] {
     weights: new Map(Object.entries(s.weights ?? {})),
     quotas: new Map(Object.entries(s.quotas ?? {}).map(([role, q]) => [role, { guarantee: R(q.guarantee ?? ''), limit: q.limit !== undefined ? R(q.limit) : null }])),
     roleAllocations,
+    ...(s.minAllocatable !== undefined ? { minAllocatable: s.minAllocatable === '' ? [] : parseMinAllocatable(s.minAllocatable) } : {}),
   });
   return decisions.map((d) => `${d.agentId} -> ${d.frameworkId} (${d.role}) ${d.resources.toString()}`);
 }
@@ -82,12 +87,36 @@ describe('DRF building blocks', () => {
     expect(forRole(r, 'web').scalar('cpus')).toBe(3);
     expect(forRole(r, 'eng/web').scalar('cpus')).toBe(2); // eng's reservation, and unreserved
     expect(forRole(r, 'db').scalar('cpus')).toBe(1);
-    expect(isAllocatable(R('mem:32'))).toBe(true);
-    expect(isAllocatable(R('cpus:0.001;mem:31'))).toBe(false);
+    expect(isAllocatable(R('mem:32'), DEFAULT_MIN_ALLOCATABLE)).toBe(true);
+    expect(isAllocatable(R('cpus:0.001;mem:31'), DEFAULT_MIN_ALLOCATABLE)).toBe(false);
   });
 });
 
 describe('allocation tables', () => {
+  it('minimum allocatable resources: the master\'s sets (| alternatives, ; all of), replaced per role by a framework\'s offer_filters', () => {
+    const agents = { a1: 'cpus:0.5;mem:16;ports:[31000-31001]' };
+    // Mesos's default cpus:0.01|mem:32: 0.5 cpus is enough.
+    expect(run({ agents, frameworks: { f: {} } })).toEqual(['a1 -> f (*) cpus:0.5;mem:16;ports:[31000-31001]']);
+    // cpus:1;mem:8 fails on cpus; ports:2 holds (ranges count their ports).
+    expect(run({ agents, minAllocatable: 'cpus:1;mem:8', frameworks: { f: {} } })).toEqual([]);
+    expect(run({ agents, minAllocatable: 'cpus:1;mem:8|ports:2', frameworks: { f: {} } })).toHaveLength(1);
+    expect(run({ agents, minAllocatable: 'ports:3', frameworks: { f: {} } })).toEqual([]);
+    // No sets at all: anything non-empty goes.
+    expect(run({ agents: { a1: 'mem:1' }, minAllocatable: '', frameworks: { f: {} } })).toEqual(['a1 -> f (*) mem:1']);
+    // A framework's own minimum for its role replaces the master's, in both directions.
+    expect(run({ agents, frameworks: { picky: { min: { '*': 'mem:64' } } } })).toEqual([]);
+    expect(run({ agents: { a1: 'mem:1' }, frameworks: { lax: { min: { '*': '' } } } })).toEqual(['a1 -> lax (*) mem:1']);
+    // The picky framework is skipped, the next in DRF order still gets the agent.
+    expect(run({ agents, frameworks: { a: { min: { '*': 'mem:64' } }, b: { holds: { '*': 'cpus:1' } } } })).toEqual(['a1 -> b (*) cpus:0.5;mem:16;ports:[31000-31001]']);
+    // Another role's minimum does not apply.
+    expect(run({ agents, frameworks: { f: { min: { web: 'mem:64' } } } })).toHaveLength(1);
+  });
+
+  it('the min allocatable flag syntax is checked', () => {
+    expect(parseMinAllocatable('disk:1|cpus:1;mem:32;ports:1').map((q) => Object.fromEntries(q))).toEqual([{ disk: 1 }, { cpus: 1, mem: 32, ports: 1 }]);
+    for (const bad of ['cpus', 'cpus:-1', 'cpus:1;cpus:2', 'cp us:1', 'cpus:1|', 'x'.repeat(5000)]) expect(() => parseMinAllocatable(bad), bad).toThrow(/min allocatable/);
+  });
+
   it('each agent goes whole to the framework with the lowest dominant share', () => {
     expect(run({
       agents: { a1: 'cpus:4;mem:4096', a2: 'cpus:4;mem:4096' },

@@ -2,6 +2,7 @@ import { Resources } from '../../domain/resources.js';
 import { RoleTree } from './hierarchy.js';
 import { isSelfOrDescendant, mayUse } from './roles.js';
 import { QuotaBook, type RoleQuota } from './quota.js';
+import { DEFAULT_MIN_ALLOCATABLE, isAllocatable, type ResourceQuantities } from '../../domain/min-allocatable.js';
 
 // Pure allocation: a snapshot in, offers out. No I/O, no clock (filters carry their expiry,
 // `now` is a parameter), no iteration-order dependence. Two stages, as Mesos 1.11:
@@ -33,6 +34,8 @@ export interface AllocFramework {
   filters: readonly AllocFilter[];
   /** Has the GPU_RESOURCES capability. */
   gpuAware?: boolean;
+  /** Per role, the framework's own minimum (offer_filters), replacing the master's for that role. */
+  minAllocatable?: ReadonlyMap<string, readonly ResourceQuantities[]>;
 }
 
 export interface AllocationInput {
@@ -45,6 +48,8 @@ export interface AllocationInput {
   roleAllocations?: ReadonlyMap<string, Resources>;
   total: Resources;
   now: number;
+  /** The master's --min-allocatable-resources (default Mesos's cpus:0.01|mem:32). */
+  minAllocatable?: readonly ResourceQuantities[];
 }
 
 export interface OfferDecision {
@@ -52,11 +57,6 @@ export interface OfferDecision {
   agentId: string;
   role: string;
   resources: Resources;
-}
-
-/** Mesos default `--min_allocatable_resources`: cpus:0.01 | mem:32. */
-export function isAllocatable(r: Resources): boolean {
-  return r.scalar('cpus') >= 0.01 || r.scalar('mem') >= 32;
 }
 
 /** Resources usable by `role`: unreserved (`*`) plus those reserved to that role or an ancestor of it. */
@@ -78,6 +78,9 @@ export function allocate(input: AllocationInput): OfferDecision[] {
   const decisions: OfferDecision[] = [];
   const merged = new Map<string, OfferDecision>();
   const remaining = new Map(agents.map((a) => [a.id, a.available]));
+  const globalMin = input.minAllocatable ?? DEFAULT_MIN_ALLOCATABLE;
+  // A role some framework sets its own minimum for cannot be skipped on the master's minimum.
+  const ownMinimum = new Set(input.frameworks.flatMap((f) => [...(f.minAllocatable?.keys() ?? [])]));
 
   for (const [stage, walked] of [['guarantee', guaranteed], ['fair', tree]] as const) {
     if (!walked) continue;
@@ -94,10 +97,11 @@ export function allocate(input: AllocationInput): OfferDecision[] {
         return c;
       };
       walked.walk(
-        (role) => isAllocatable(candidateFor(role)),
+        (role) => (ownMinimum.has(role) ? !candidateFor(role).isEmpty() : isAllocatable(candidateFor(role), globalMin)),
         ({ role, frameworkId }) => {
           const candidate = candidateFor(role);
           const fw = frameworks.get(frameworkId)!;
+          if (!isAllocatable(candidate, fw.minAllocatable?.get(role) ?? globalMin)) return false;
           // GPU agents are kept for frameworks that can use GPUs, so GPU-less work does not strand them.
           if (agent.hasGpus === true && fw.gpuAware !== true) return false;
           if (fw.filters.some((f) => f.agentId === agent.id && f.until > input.now && f.resources.contains(candidate))) return false;
