@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await removeTestContainers(docker);
-  await docker.getImage(LOCAL_ONLY).remove().catch(() => undefined);
+  await (docker as Docker | undefined)?.getImage(LOCAL_ONLY).remove().catch(() => undefined);
 });
 beforeEach(() => {
   containerizer = new DockerContainerizer({ agentLabel: TEST_AGENT_LABEL });

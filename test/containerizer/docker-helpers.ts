@@ -33,7 +33,9 @@ export async function requireDocker(): Promise<Docker> {
 }
 
 /** Removes every container carrying this run's label, running or not. */
-export async function removeTestContainers(docker: Docker, label = TEST_AGENT_LABEL): Promise<void> {
+export async function removeTestContainers(docker: Docker | undefined, label = TEST_AGENT_LABEL): Promise<void> {
+  // No engine (the setup failed and said why): nothing was started, nothing to remove.
+  if (docker === undefined) return;
   const list = await docker.listContainers({ all: true, filters: { label: [`tsmesos.agent=${label}`] } });
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
 }

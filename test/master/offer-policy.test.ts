@@ -54,7 +54,7 @@ describe('offer policy', () => {
     const own = c.client();
     await own.subscribe({ user: 'u', name: 'own-minimum', offer_filters: minFilter([{ cpus: 0.5, mem: 128 }]) });
     const offer = offersOf(await own.next(isOffers))[0]!;
-    expect(offer.resources.find((r) => r.name === 'cpus')?.scalar?.value).toBe(1);
+    expect((offer.resources ?? []).find((r) => r.name === 'cpus')?.scalar?.value).toBe(1);
     // The filter is part of the framework's info as Mesos shows it.
     const res = await fetch(`${c.master}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: '{"type":"GET_FRAMEWORKS"}' });
     const info = (await res.json()) as { get_frameworks: { frameworks: { framework_info: { name: string; offer_filters?: unknown } }[] } };
@@ -65,7 +65,7 @@ describe('offer policy', () => {
     const c = await simCluster({ resources: 'cpus:0.005;mem:8;disk:0;ports:[]' });
     const lax = c.client();
     await lax.subscribe({ user: 'u', name: 'lax', offer_filters: { '*': { min_allocatable_resources: {} } } });
-    expect(offersOf(await lax.next(isOffers))[0]!.resources.find((r) => r.name === 'cpus')?.scalar?.value).toBe(0.005);
+    expect((offersOf(await lax.next(isOffers))[0]!.resources ?? []).find((r) => r.name === 'cpus')?.scalar?.value).toBe(0.005);
   });
 
   it('a framework minimum above what any agent has keeps offers away', async () => {
