@@ -13,6 +13,7 @@ import type { Tasks } from './tasks.js';
 import type { AgentEntry } from './state.js';
 import { masterInfoMessage } from './wire.js';
 import type { Frameworks } from './frameworks.js';
+import { AgentMaintenance } from './agent-maintenance.js';
 
 export interface AgentSubscription {
   agentId?: string;
@@ -26,13 +27,18 @@ export interface AgentSubscription {
 
 /** Agent admission, reregistration and disconnection. */
 export class Agents {
+  /** DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT. */
+  readonly maintenance: AgentMaintenance;
+
   constructor(
     private readonly ctx: MasterContext,
     private readonly own: Map<string, AgentEntry>,
     private readonly offers: OfferBook,
     private readonly tasks: Tasks,
     private readonly frameworks: Frameworks,
-  ) {}
+  ) {
+    this.maintenance = new AgentMaintenance(ctx, own, offers, tasks, (id) => this.markGone(id));
+  }
 
   /** Agents in the registry come back as `recovered` until they reregister. */
   recover(): void {
@@ -43,8 +49,10 @@ export class Agents {
       this.own.set(record.id, {
         record, total: Resources.of(record.resources), connection: null, recovered: since === null,
         registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since, deactivated: false,
+        drain: null, drainStartedAt: null,
       });
     }
+    this.maintenance.recover();
   }
 
   /**
@@ -86,7 +94,7 @@ export class Agents {
       // Unknown ids (e.g. removed agents) are admitted afresh: the agent must start over under the new id.
       const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
       await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
-      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null, deactivated: false };
+      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null, deactivated: false, drain: null, drainStartedAt: null };
       this.own.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
@@ -103,7 +111,10 @@ export class Agents {
       subscribed: { agent_id: { value: entry.record.id }, heartbeat_interval_seconds: this.ctx.timings.agentHeartbeatMs / 1000, master_info: masterInfoMessage(this.ctx) },
     });
     this.ctx.events.emit({ type: 'AGENT_ADDED', agentId: entry.record.id, reregistered: known !== undefined });
-    if (known) this.reconcileReportedTasks(entry.record.id, sub);
+    if (known) {
+      this.reconcileReportedTasks(entry.record.id, sub);
+      this.maintenance.agentReregistered(entry.record.id);
+    }
     this.ctx.requestAllocation();
     return stream;
   }
@@ -133,17 +144,6 @@ export class Agents {
 
   shutdown(): void {
     for (const a of this.own.values()) this.dropConnection(a);
-  }
-
-  /** DEACTIVATE_AGENT / REACTIVATE_AGENT: a deactivated agent gets no offers; its outstanding ones are rescinded. */
-  setDeactivated(agentId: string, deactivated: boolean): void {
-    const a = this.own.get(agentId);
-    if (!a) throw new TsmesosError('BAD_REQUEST', `unknown agent ${agentId}`);
-    if (a.deactivated === deactivated) return;
-    a.deactivated = deactivated;
-    this.ctx.logger.info(deactivated ? 'agent deactivated by the operator' : 'agent reactivated by the operator', { agent: agentId });
-    if (deactivated) this.offers.rescind((o) => o.agentId === agentId);
-    else this.ctx.requestAllocation();
   }
 
   /**

@@ -128,11 +128,17 @@ export class OperatorCalls {
         await this.master.agents.markGone((call.mark_agent_gone ?? missing('mark_agent_gone')).agent_id.value);
         return null;
       case 'DEACTIVATE_AGENT':
-        this.master.agents.setDeactivated((call.deactivate_agent ?? missing('deactivate_agent')).agent_id.value, true);
+        await this.master.agents.maintenance.deactivate((call.deactivate_agent ?? missing('deactivate_agent')).agent_id.value);
         return null;
       case 'REACTIVATE_AGENT':
-        this.master.agents.setDeactivated((call.reactivate_agent ?? missing('reactivate_agent')).agent_id.value, false);
+        await this.master.agents.maintenance.reactivate((call.reactivate_agent ?? missing('reactivate_agent')).agent_id.value);
         return null;
+      case 'DRAIN_AGENT': {
+        const d = call.drain_agent ?? missing('drain_agent');
+        const maxGraceMs = d.max_grace_period === undefined ? null : parseProtoDuration(d.max_grace_period, 'drain_agent.max_grace_period');
+        await this.master.agents.maintenance.drain(d.agent_id.value, maxGraceMs, d.mark_gone ?? false);
+        return null;
+      }
       case 'GET_HEALTH':
       case 'GET_FLAGS':
       case 'GET_VERSION':
@@ -156,8 +162,7 @@ export class OperatorCalls {
       case 'UPDATE_MAINTENANCE_SCHEDULE':
       case 'START_MAINTENANCE':
       case 'STOP_MAINTENANCE':
-      case 'DRAIN_AGENT':
-        return notYet(type, 'maintenance and draining are not supported yet (DEACTIVATE_AGENT stops offers)');
+        return notYet(type, 'maintenance schedules are not supported yet (DRAIN_AGENT and DEACTIVATE_AGENT are)');
     }
   }
 
@@ -205,4 +210,14 @@ function quotaStatus(quotas: ReadonlyMap<string, RoleQuota>): { infos: { role: s
       return { role, guarantees: scalarMap(q.guarantee), ...(q.limit ? { limits: scalarMap(q.limit) } : {}) };
     }),
   };
+}
+
+/**
+ * google.protobuf.Duration in its JSON form ("1.5s", "-3s"): Mesos takes it for
+ * DrainAgent.max_grace_period. Negative or malformed values are a 400.
+ */
+export function parseProtoDuration(text: string, where: string): number {
+  const m = /^([0-9]{1,12})(?:\.([0-9]{1,9}))?s$/.exec(text);
+  if (!m) throw new TsmesosError('BAD_REQUEST', `${where}: expected a duration such as "30s" or "1.5s", got '${text.slice(0, 40)}'`);
+  return Number(m[1]) * 1000 + Number(`0.${m[2] ?? '0'}`) * 1000;
 }

@@ -51,7 +51,14 @@ export function agentMessage(ctx: MasterContext, a: AgentView): AgentEntryMessag
     allocated_resources: resourceMessages(usedOnAgent(ctx.state, r.id)),
     offered_resources: resourceMessages(offeredOnAgent(ctx.state, r.id)),
     capabilities: [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }],
+    ...(a.drain !== null ? { drain_info: drainInfoMessage(a.drain) } : {}),
+    ...(a.drainStartedAt !== null ? { estimated_drain_start_time: time(a.drainStartedAt) } : {}),
   };
+}
+
+/** DrainInfo as Mesos prints it (max_grace_period a DurationInfo). */
+export function drainInfoMessage(d: NonNullable<AgentView['drain']>): { state: 'DRAINING' | 'DRAINED'; config: { max_grace_period?: { nanoseconds: number }; mark_gone: boolean } } {
+  return { state: d.state, config: { ...(d.maxGracePeriodMs !== null ? { max_grace_period: time(d.maxGracePeriodMs) } : {}), mark_gone: d.markGone } };
 }
 
 const sortedAgents = (ctx: MasterContext): AgentView[] => [...ctx.state.agents.values()].sort((x, y) => byId(x.record, y.record));

@@ -1,3 +1,4 @@
+import { drainInfoMessage } from './operator-views.js';
 import { attributesToLegacyJson } from '../domain/attributes.js';
 import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
 import { isTerminal, TASK_STATES } from '../domain/task-state.js';
@@ -58,6 +59,8 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
       offered_resources: offeredOnAgent(ctx.state, r.id).toLegacyJson(), reserved_resources: {},
       unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
+      ...(a.drain !== null ? { drain_info: drainInfoMessage(a.drain) } : {}),
+      ...(a.drainStartedAt !== null ? { estimated_drain_start_time_seconds: Math.floor(a.drainStartedAt / 1000) } : {}),
     };
     if (a.unreachableSince !== null) unreachable++;
     else if (a.recovered) recovered.push({ id: r.id, hostname: r.hostname, port: r.port, resources: a.total.toLegacyJson() });

@@ -3,7 +3,7 @@ import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { AgentStream, SchedulerStream } from '../wire/streams.js';
-import type { AgentRecord } from '../registry/commands.js';
+import type { AgentDrainRecord, AgentRecord } from '../registry/commands.js';
 
 // In-memory master state. Each slice has one owner that alone changes it (on the event
 // loop, never with an await between a read and the write that depends on it); everyone
@@ -33,10 +33,14 @@ export interface AgentEntry {
   /** Wall-clock ms when the agent was marked unreachable, else null. */
   unreachableSince: number | null;
   /**
-   * Set by the operator's DEACTIVATE_AGENT, cleared by REACTIVATE_AGENT: the agent keeps its
-   * tasks but gets no new offers. In memory only (Mesos persists it in the registry).
+   * Set by the operator's DEACTIVATE_AGENT (and DRAIN_AGENT), cleared by REACTIVATE_AGENT: the
+   * agent keeps its tasks but gets no new offers. Kept in the registry (agent-maintenance.ts).
    */
   deactivated: boolean;
+  /** DRAIN_AGENT: its tasks are killed, then it is DRAINED (or gone, with mark_gone). */
+  drain: AgentDrainRecord | null;
+  /** Wall-clock ms this master started draining it (Mesos estimated_drain_start_time). */
+  drainStartedAt: number | null;
 }
 
 export interface TaskEntry {

@@ -97,7 +97,11 @@ export class Tasks {
   }
 
   /** An update forwarded by an agent (carries a uuid; the agent retries until acknowledged). */
-  agentUpdate(agentId: string, frameworkId: string, status: TaskStatus, latestState: TaskState): void {
+  agentUpdate(agentId: string, frameworkId: string, reported: TaskStatus, reportedLatest: TaskState): void {
+    // A drain with mark_gone ends the agent's tasks as TASK_GONE_BY_OPERATOR (Mesos: the draining agent rewrites them).
+    const goneByDrain = this.ctx.state.agents.get(agentId)?.drain?.markGone === true;
+    const status: TaskStatus = goneByDrain && isTerminal(reported.state) ? { ...reported, state: 'TASK_GONE_BY_OPERATOR' } : reported;
+    const latestState: TaskState = goneByDrain && isTerminal(reportedLatest) ? 'TASK_GONE_BY_OPERATOR' : reportedLatest;
     const fw = this.frameworks.get(frameworkId);
     if (!fw) {
       // Framework removed: tell the agent the update is done so it stops retrying, and to clean up.
@@ -232,6 +236,27 @@ export class Tasks {
       state, statusUpdateState: null, statusUpdateUuid: null, statuses: [],
     });
     this.ctx.events.emit({ type: 'TASK_ADDED', frameworkId: fw.id, taskId: info.taskId });
+  }
+
+  /** Tasks on the agent that are not terminal yet. */
+  runningOnAgent(agentId: string): number {
+    let n = 0;
+    for (const fw of this.frameworks.values()) for (const t of fw.tasks.values()) if (t.agentId === agentId && !isTerminal(t.state)) n++;
+    return n;
+  }
+
+  /**
+   * DRAIN_AGENT: kills every task on the agent, each with its own kill policy's grace period
+   * capped by `maxGraceMs` (Mesos Slave::drain), null: uncapped.
+   */
+  killAllOnAgent(agentId: string, maxGraceMs: number | null): void {
+    for (const fw of [...this.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
+        if (t.agentId !== agentId || isTerminal(t.state)) continue;
+        const asked = t.killRequested?.graceMs ?? undefined;
+        this.kill(fw, t.taskId, maxGraceMs === null ? asked : Math.min(asked ?? t.info.killGracePeriodMs, maxGraceMs));
+      }
+    }
   }
 
   /** MARK_AGENT_GONE: the agent's tasks are gone for good (TASK_GONE_BY_OPERATOR; TASK_LOST for others). */

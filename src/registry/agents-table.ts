@@ -3,6 +3,7 @@ import type { Resource } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import type { ReplicatedModule } from './replicated-module.js';
 import { unreachableTable } from './unreachable-table.js';
+import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
 
 // One module per table: the only code that reads or writes `agents`, and the replicated
 // module of the admitted and unreachable agents (Mesos registry `slaves` and `unreachable`).
@@ -23,7 +24,9 @@ export type AgentCommand =
   | { type: 'REMOVE_AGENT'; agentId: string; at: number }
   /** Mesos MarkSlaveUnreachable / MarkSlaveReachable. */
   | { type: 'MARK_AGENT_UNREACHABLE'; agentId: string; at: number }
-  | { type: 'MARK_AGENT_REACHABLE'; agentId: string };
+  | { type: 'MARK_AGENT_REACHABLE'; agentId: string }
+  /** DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT and the DRAINED transition: the operator's settings, whole. */
+  | { type: 'SET_AGENT_MAINTENANCE'; agentId: string; maintenance: AgentMaintenanceRecord };
 
 interface AgentRow { id: string; hostname: string; ip: string; port: number; resources: string; attributes: string; registered_at: number }
 
@@ -69,11 +72,15 @@ export const agentsModule: ReplicatedModule<AgentCommand> = {
     REMOVE_AGENT: (db, cmd) => {
       agentsTable.remove(db, cmd.agentId);
       unreachableTable.clear(db, cmd.agentId);
+      agentMaintenanceTable.clear(db, cmd.agentId);
     },
     MARK_AGENT_UNREACHABLE: (db, cmd) => {
       if (agentsTable.get(db, cmd.agentId)) unreachableTable.mark(db, cmd.agentId, cmd.at);
     },
     MARK_AGENT_REACHABLE: (db, cmd) => unreachableTable.clear(db, cmd.agentId),
+    SET_AGENT_MAINTENANCE: (db, cmd) => {
+      if (agentsTable.get(db, cmd.agentId)) agentMaintenanceTable.set(db, cmd.agentId, cmd.maintenance);
+    },
   },
-  tables: [{ name: 'agents' }, { name: 'unreachable_agents' }],
+  tables: [{ name: 'agents' }, { name: 'unreachable_agents' }, { name: 'agent_maintenance' }],
 };

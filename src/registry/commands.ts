@@ -5,6 +5,7 @@ import { APPLY_CASES, type RegistryCommand } from './modules.js';
 export type { RegistryCommand } from './modules.js';
 export type { AgentRecord } from './agents-table.js';
 export type { FrameworkRecord } from './frameworks-table.js';
+export type { AgentMaintenanceRecord, AgentDrainRecord } from './agent-maintenance-table.js';
 
 export type RegistryCommandType = RegistryCommand['type'];
 

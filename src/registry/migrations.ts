@@ -31,6 +31,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE framework_deadlines (id TEXT PRIMARY KEY, deadline INTEGER NOT NULL);
   `,
+  // 6: the operator's settings on agents: deactivated, drain state and config (JSON)
+  `
+  CREATE TABLE agent_maintenance (id TEXT PRIMARY KEY, deactivated INTEGER NOT NULL, drain TEXT);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

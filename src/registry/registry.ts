@@ -11,6 +11,7 @@ import { rolesTable, type RoleQuotaRecord } from './roles-table.js';
 import { frameworksTable, type StoredFramework } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
+import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
@@ -61,6 +62,11 @@ export class Registry implements StateMachine {
   /** Agents marked unreachable, with the time (ms) they were marked. */
   unreachableAgents(): Map<string, number> {
     return new Map(unreachableTable.list(this.db).map((r) => [r.id, r.since]));
+  }
+
+  /** Agents the operator deactivated or drains (DEACTIVATE_AGENT, DRAIN_AGENT). */
+  agentMaintenance(): Map<string, AgentMaintenanceRecord> {
+    return agentMaintenanceTable.list(this.db);
   }
 
   frameworks(): StoredFramework[] {

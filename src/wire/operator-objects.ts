@@ -102,6 +102,12 @@ export const Operation = message({
   uuid: req(UUID),
 });
 
+// mesos.proto DrainInfo: the state of a DRAIN_AGENT and the config it was called with.
+export const DrainInfo = message({
+  state: req(enumOf(['UNKNOWN', 'DRAINING', 'DRAINED'])),
+  config: req(message({ max_grace_period: opt(DurationInfo), mark_gone: opt(bool()) })),
+});
+
 // master.proto Response.GetAgents.Agent, GetFrameworks.Framework, GetExecutors.Executor
 export const AgentEntryMessage = message({
   agent_info: req(AgentInfo),
@@ -115,6 +121,8 @@ export const AgentEntryMessage = message({
   allocated_resources: ResourceList,
   offered_resources: ResourceList,
   capabilities: rep(AgentCapability, 64),
+  drain_info: opt(DrainInfo),
+  estimated_drain_start_time: opt(TimeInfo),
 });
 
 export const FrameworkEntryMessage = message({
