@@ -27,7 +27,8 @@ export function legacyTask(t: TaskView): Record<string, unknown> {
 
 function legacyFramework(ctx: MasterContext, fw: FrameworkView): Record<string, unknown> {
   const used = usedByFramework(ctx.state, fw.id);
-  const tasks = [...fw.tasks.values()].filter((t) => !isTerminal(t.state) || t.statusUpdateState === null || !isTerminal(t.statusUpdateState));
+  // As Mesos: every task the framework has not finished with, terminal ones included until their last update is acknowledged.
+  const tasks = [...fw.tasks.values()];
   return {
     id: fw.id, name: fw.info.name, user: fw.info.user, failover_timeout: fw.info.failover_timeout ?? 0,
     checkpoint: fw.info.checkpoint ?? false, hostname: fw.info.hostname ?? '', webui_url: fw.info.webui_url ?? '',

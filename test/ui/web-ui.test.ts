@@ -200,7 +200,7 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('alert').textContent(), SLOW).toContain('There is no page at #/no/such/page');
   });
 
-  it('operator actions from the agent page: deactivate (confirmed) stops offers, reactivate brings them back', async () => {
+  it('operator actions from the agent page: deactivate (confirmed) stops offers, reactivate brings them back, drain kills the tasks', async () => {
     page.once('dialog', (d) => void d.accept());
     await visit(`#/agents/${agentId}`);
     await page.getByRole('button', { name: 'Deactivate' }).click();
@@ -214,6 +214,17 @@ describe('web UI', () => {
     page.once('dialog', (d) => void d.dismiss());
     await page.getByRole('button', { name: 'Deactivate' }).click();
     expect(((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean }[] }).slaves[0]?.deactivated).toBe(false);
+
+    // Drain: its tasks are killed, the page shows it drained; Reactivate brings it back.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Drain' }).click();
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('drained (no offers, no tasks)');
+    expect(await page.getByRole('button', { name: 'Drain' }).count()).toBe(0);
+    await expectAccessible(page, 'agent drained');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean; drain_info?: unknown }[] }).slaves[0], SLOW).toMatchObject({ deactivated: false });
+    await expect.poll(() => page.getByRole('button', { name: 'Drain' }).count(), SLOW).toBe(1);
   });
 
   it('stays usable at 1,000 agents and 10,000 tasks: tables render only the rows in view', async () => {

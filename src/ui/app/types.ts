@@ -49,6 +49,8 @@ export interface LegacyAgent {
   offered_resources: ResourceMap;
   active: boolean;
   deactivated: boolean;
+  /** DRAIN_AGENT's state, while draining or drained. */
+  drain_info?: { state: 'DRAINING' | 'DRAINED'; config: { max_grace_period?: { nanoseconds: number }; mark_gone?: boolean } };
   version: string;
 }
 

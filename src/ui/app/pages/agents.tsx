@@ -27,7 +27,7 @@ export function Agents(): JSX.Element {
             columns={[
               { header: 'Host', cell: (a) => <a href={href('agents', a.id)}>{a.hostname}</a> },
               { header: 'ID', cell: (a) => <span class="mono">{a.id}</span> },
-              { header: 'State', cell: (a) => (a.active ? 'active' : 'inactive') },
+              { header: 'State', cell: (a) => (a.drain_info ? a.drain_info.state.toLowerCase() : a.deactivated ? 'deactivated' : a.active ? 'active' : 'inactive') },
               { header: 'CPUs', cell: (a) => res(a.used_resources, a.resources, 'cpus'), class: 'num' },
               { header: 'Memory', cell: (a) => res(a.used_resources, a.resources, 'mem'), class: 'num' },
               { header: 'Disk', cell: (a) => res(a.used_resources, a.resources, 'disk'), class: 'num' },
@@ -58,12 +58,15 @@ export function AgentDetail({ id }: { id: string }): JSX.Element {
               {a.deactivated
                 ? <ActionButton label="Reactivate" confirm={`Offer agent ${a.hostname}'s resources again?`} run={() => operatorAction({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: id } } })} />
                 : <ActionButton label="Deactivate" confirm={`Stop offering agent ${a.hostname}'s resources? Its tasks keep running.`} run={() => operatorAction({ type: 'DEACTIVATE_AGENT', deactivate_agent: { agent_id: { value: id } } })} />}
+              {a.drain_info === undefined
+                ? <ActionButton label="Drain" confirm={`Drain agent ${a.hostname}? No new offers; its tasks are killed (each with its own grace period). Reactivate it once it is drained.`} run={() => operatorAction({ type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: id } } })} />
+                : null}
               <ActionButton label="Mark gone" confirm={`Mark agent ${a.hostname} gone for good? Its tasks are lost and it cannot come back under this id.`} run={() => operatorAction({ type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: id } } })} />
             </span>
           }>
             <Facts items={[
               ['Address', <a href={`http://${a.pid.split('@')[1] ?? ''}/state`}>{a.pid}</a>],
-              ['State', a.deactivated ? 'deactivated (no offers)' : a.active ? 'active' : 'inactive'],
+              ['State', a.drain_info ? (a.drain_info.state === 'DRAINING' ? 'draining (tasks are being killed)' : 'drained (no offers, no tasks)') : a.deactivated ? 'deactivated (no offers)' : a.active ? 'active' : 'inactive'],
               ['Registered', formatTime(a.registered_time)],
               ['Re-registered', formatTime(a.reregistered_time ?? 0)],
               ['Version', a.version],
