@@ -23,6 +23,14 @@ export async function masterPostForm(opts: MasterOptions, path: string, form: Re
   await send(opts, { path, method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
 }
 
+/**
+ * POST an operator call to the leading master's /api/v1 (actions only: their answer is an empty
+ * 200, so no v1 JSON is read here); a 4xx is a CliFailure with the master's message.
+ */
+export async function operatorAction(opts: MasterOptions, call: Record<string, unknown>): Promise<void> {
+  await send(opts, { path: '/api/v1', method: 'POST', body: JSON.stringify(call), headers: { 'Content-Type': 'application/json', Accept: 'application/json' } });
+}
+
 async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }): Promise<HttpResponse> {
   const target = masterTarget(opts.master);
   let res: HttpResponse;

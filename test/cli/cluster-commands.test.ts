@@ -67,6 +67,26 @@ describe('tsmesos task / agent / framework', () => {
     expect([again.code, again.err]).toEqual([1, `tsmesos framework teardown: master answered 400: No framework found with specified ID ${s.frameworkId}\n`]);
   });
 
+  it('agent drain|reactivate|deactivate|gone: operator calls, one line each; the master\'s refusals are exit 1', async () => {
+    const c = await simCluster();
+    const m = ['--master', c.master];
+    const s = await c.scheduler({ name: 'drainfw' });
+    const agentId = await runTask(c, s, 'drain-1');
+    expect(await cli(['agent', 'drain', agentId, '--max-grace-period', '2', ...m])).toEqual({ code: 0, out: `agent ${agentId} draining\n`, err: '' });
+    const killed = updateOf(await s.next((e) => e.type === 'UPDATE' && updateOf(e).state === 'TASK_KILLED', 20_000));
+    await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: killed.task_id, uuid: killed.uuid } });
+    for (let i = 0; i < 100 && !(await cli(['agent', 'ls', ...m])).out.includes('drained'); i++) await c.settle();
+    expect((await cli(['agent', 'ls', ...m])).out).toMatch(new RegExp(`^${agentId}\\s+\\S+\\s+drained\\s`, 'm'));
+    expect(await cli(['agent', 'reactivate', agentId, ...m])).toEqual({ code: 0, out: `agent ${agentId} reactivated\n`, err: '' });
+    expect((await cli(['agent', 'reactivate', agentId, ...m])).err).toBe('tsmesos agent reactivate: master answered 400: Agent is not deactivated\n');
+    expect((await cli(['agent', 'deactivate', agentId, ...m])).code).toBe(0);
+    expect((await cli(['agent', 'ls', ...m])).out).toMatch(new RegExp(`^${agentId}\\s+\\S+\\s+deactivated\\s`, 'm'));
+    expect((await cli(['agent', 'drain', agentId, '--max-grace-period', '1h', ...m])).err).toBe("tsmesos agent drain: invalid --max-grace-period '1h': expected seconds, e.g. 30 or 2.5\n");
+    expect((await cli(['agent', 'drain', 'no-such', ...m])).err).toBe('tsmesos agent drain: master answered 400: Unknown agent\n');
+    expect(await cli(['agent', 'gone', agentId, ...m])).toEqual({ code: 0, out: `agent ${agentId} marked gone\n`, err: '' });
+    expect((JSON.parse((await cli(['agent', 'ls', '--json', ...m])).out) as { slaves: unknown[] }).slaves).toEqual([]);
+  });
+
   it('an unreachable master is exit 1 with one line naming it', async () => {
     const r = await cli(['agent', 'ls', '--master', 'http://127.0.0.1:1']);
     expect(r.code).toBe(1);
