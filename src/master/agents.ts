@@ -36,6 +36,8 @@ export class Agents {
     private readonly offers: OfferBook,
     private readonly tasks: Tasks,
     private readonly frameworks: Frameworks,
+    /** Agents on a machine under maintenance (DOWN) may not register (Mesos). */
+    private readonly isMachineDown: (hostname: string, ip: string) => boolean = () => false,
   ) {
     this.maintenance = new AgentMaintenance(ctx, own, offers, tasks, (id) => this.markGone(id));
   }
@@ -73,6 +75,7 @@ export class Agents {
   }
 
   async subscribe(sub: AgentSubscription): Promise<AgentStream> {
+    if (this.isMachineDown(sub.hostname, sub.ip)) throw new TsmesosError('FORBIDDEN', `agent at ${sub.hostname} (${sub.ip}) is on a machine that is DOWN for maintenance; STOP_MAINTENANCE brings it up`);
     const known = sub.agentId !== undefined ? this.own.get(sub.agentId) : undefined;
     const now = this.ctx.clock.now();
     let entry: AgentEntry;
@@ -150,17 +153,17 @@ export class Agents {
    * MARK_AGENT_GONE: removed from the registry (an agent coming back under this id is admitted
    * afresh under a new one), told to shut down, its tasks TASK_GONE_BY_OPERATOR.
    */
-  async markGone(agentId: string): Promise<void> {
+  async markGone(agentId: string, why = 'agent was marked gone by the operator'): Promise<void> {
     if (!this.own.has(agentId)) throw new TsmesosError('NOT_FOUND', `unknown agent ${agentId}`);
     await this.ctx.log.propose({ type: 'REMOVE_AGENT', agentId, at: this.ctx.clock.now() });
     const a = this.own.get(agentId);
     if (!a) return; // removed while we were proposing
     this.own.delete(agentId);
-    a.connection?.send({ type: 'SHUTDOWN', shutdown: { message: 'agent was marked gone by the operator' } });
+    a.connection?.send({ type: 'SHUTDOWN', shutdown: { message: why } });
     this.dropConnection(a);
     this.offers.rescind((o) => o.agentId === agentId);
     this.tasks.agentGone(agentId);
-    this.ctx.logger.warn('agent marked gone by the operator', { agent: agentId });
+    this.ctx.logger.warn('agent removed', { agent: agentId, why });
     this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId });
   }
 

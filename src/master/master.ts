@@ -12,6 +12,7 @@ import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
 import { Frameworks } from './frameworks.js';
 import { Agents } from './agents.js';
+import { Maintenance } from './maintenance.js';
 import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
 import { Roles } from './roles.js';
@@ -42,6 +43,8 @@ export class Master {
   readonly tasks: Tasks;
   readonly frameworks: Frameworks;
   readonly agents: Agents;
+  /** Maintenance schedules and DOWN machines. */
+  readonly maintenance: Maintenance;
   readonly roles: Roles;
   readonly schedulerCalls: SchedulerCalls;
   readonly agentCalls: AgentCalls;
@@ -91,7 +94,8 @@ export class Master {
       onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
       onSubscribed: () => undefined,
     });
-    this.agents = new Agents(this.ctx, state.agents, this.offers, this.tasks, this.frameworks);
+    this.maintenance = new Maintenance(this.ctx, (id, why) => this.agents.markGone(id, why));
+    this.agents = new Agents(this.ctx, state.agents, this.offers, this.tasks, this.frameworks, (hostname, ip) => this.maintenance.isDown(hostname, ip));
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.ctx.events.on(counters.listener);
     this.schedulerCalls = new SchedulerCalls(this);
@@ -110,6 +114,7 @@ export class Master {
 
   /** Loads the registry (agents and frameworks come back as recovered), then starts the leader services. */
   start(): void {
+    this.maintenance.recover();
     this.agents.recover();
     this.frameworks.recover();
     this.roles.recover();

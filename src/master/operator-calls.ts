@@ -91,9 +91,9 @@ export class OperatorCalls {
       case 'GET_MASTER':
         return { type, get_master: { master_info: ctx.info, start_time: ctx.startTime / 1000, ...(electedTimeMs !== null ? { elected_time: electedTimeMs / 1000 } : {}) } };
       case 'GET_MAINTENANCE_STATUS':
-        return { type, get_maintenance_status: { status: { draining_machines: [], down_machines: [] } } };
+        return { type, get_maintenance_status: { status: this.master.maintenance.status() } };
       case 'GET_MAINTENANCE_SCHEDULE':
-        return { type, get_maintenance_schedule: { schedule: { windows: [] } } };
+        return { type, get_maintenance_schedule: { schedule: this.master.maintenance.schedule() } };
       case 'GET_QUOTA':
         return { type, get_quota: { status: quotaStatus(this.master.roles.quotas()) } };
       case 'UPDATE_QUOTA': {
@@ -160,9 +160,14 @@ export class OperatorCalls {
       case 'SHRINK_VOLUME':
         return notYet(type, 'reservations and persistent volumes are not supported yet');
       case 'UPDATE_MAINTENANCE_SCHEDULE':
+        await this.master.maintenance.updateSchedule((call.update_maintenance_schedule ?? missing('update_maintenance_schedule')).schedule.windows);
+        return null;
       case 'START_MAINTENANCE':
+        await this.master.maintenance.start((call.start_maintenance ?? missing('start_maintenance')).machines);
+        return null;
       case 'STOP_MAINTENANCE':
-        return notYet(type, 'maintenance schedules are not supported yet (DRAIN_AGENT and DEACTIVATE_AGENT are)');
+        await this.master.maintenance.stop((call.stop_maintenance ?? missing('stop_maintenance')).machines);
+        return null;
     }
   }
 

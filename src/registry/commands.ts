@@ -6,6 +6,7 @@ export type { RegistryCommand } from './modules.js';
 export type { AgentRecord } from './agents-table.js';
 export type { FrameworkRecord } from './frameworks-table.js';
 export type { AgentMaintenanceRecord, AgentDrainRecord } from './agent-maintenance-table.js';
+export type { MachineKey, MaintenanceRecord, MaintenanceWindowRecord } from './maintenance-table.js';
 
 export type RegistryCommandType = RegistryCommand['type'];
 

@@ -35,6 +35,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE agent_maintenance (id TEXT PRIMARY KEY, deactivated INTEGER NOT NULL, drain TEXT);
   `,
+  // 7: the maintenance schedule and the DOWN machines (one JSON row)
+  `
+  CREATE TABLE maintenance (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { rolesTable, type RoleQuotaRecord } from './roles-table.js';
 import { frameworksTable, type StoredFramework } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
+import { maintenanceTable, type MaintenanceRecord } from './maintenance-table.js';
 import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
@@ -67,6 +68,11 @@ export class Registry implements StateMachine {
   /** Agents the operator deactivated or drains (DEACTIVATE_AGENT, DRAIN_AGENT). */
   agentMaintenance(): Map<string, AgentMaintenanceRecord> {
     return agentMaintenanceTable.list(this.db);
+  }
+
+  /** The maintenance schedule and the DOWN machines. */
+  maintenance(): MaintenanceRecord {
+    return maintenanceTable.get(this.db);
   }
 
   frameworks(): StoredFramework[] {
