@@ -6,6 +6,7 @@ import { schedulerApp } from './scheduler.js';
 import { agentChannelApp } from './agent-channel.js';
 import { masterLegacyApp, type MasterIdentity } from './master-legacy.js';
 import { masterLegacyOpsApp } from './master-legacy-ops.js';
+import { masterLegacyMaintenanceApp } from './master-legacy-maintenance.js';
 import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
@@ -25,6 +26,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', agentChannelApp(leadership));
   app.route('/', operatorApp(leadership, self.flags));
   app.route('/', masterLegacyOpsApp(leadership, self.flags));
+  app.route('/', masterLegacyMaintenanceApp(leadership));
   app.route('/', prometheusApp(leadership));
   for (const e of extra) app.route('/', e);
   return app;

@@ -68,7 +68,14 @@ const SEEDS: Record<string, unknown[]> = {
     { type: 'TEARDOWN', teardown: { framework_id: { value: 'nope' } } }, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nope' } } },
     { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'r', weight: 2 }] } }, { type: 'SUBSCRIBE' },
     { type: 'READ_FILE', read_file: { path: '/etc/passwd', offset: 0, length: 10 } },
+    { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: 'a' }, max_grace_period: '1s' } },
+    { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [{ machine_ids: [{ hostname: 'other-host', ip: '10.9.9.9' }], unavailability: { start: { nanoseconds: 1 }, duration: { nanoseconds: 2 } } }] } } },
+    { type: 'START_MAINTENANCE', start_maintenance: { machines: [{ hostname: 'other-host', ip: '10.9.9.9' }] } },
+    { type: 'STOP_MAINTENANCE', stop_maintenance: { machines: [{ hostname: 'other-host', ip: '10.9.9.9' }] } },
   ],
+  '/master/maintenance/schedule': [{ windows: [{ machine_ids: [{ hostname: 'other-host', ip: '10.9.9.9' }], unavailability: { start: { nanoseconds: 1 } } }] }],
+  '/master/machine/down': [[{ hostname: 'other-host', ip: '10.9.9.9' }]],
+  '/master/machine/up': [[{ hostname: 'other-host', ip: '10.9.9.9' }]],
   '/tsmesos/v1/agent': [
     { type: 'SUBSCRIBE', subscribe: { agent_info: { hostname: 'h', port: 5051, resources }, ip: '127.0.0.9', tasks: [] } },
     { type: 'UPDATE', agent_id: { value: 'a' }, update: { framework_id: { value: 'f' }, status: { task_id: { value: 't' }, state: 'TASK_RUNNING', uuid: 'AAAAAAAAAAAAAAAAAAAAAA==', timestamp: 1 } } },
@@ -96,13 +103,19 @@ describe(`structural fuzzing (FUZZ_SEED=${SEED}, ${CASES} cases per endpoint)`, 
         if (path.endsWith('/members') && typeof body === 'object' && body !== null && (body as { action?: unknown }).action === 'add') continue;
         // Mutations that become a valid teardown of the live framework or a gone agent would end the fuzzing target.
         if (path === '/api/v1' && /"type":"(TEARDOWN|MARK_AGENT_GONE)"/.test(JSON.stringify(body) ?? '') && (JSON.stringify(body) ?? '').includes(fw.frameworkId.slice(0, 8))) continue;
+        if (path === '/api/v1' && /"type":"DRAIN_AGENT"/.test(JSON.stringify(body) ?? '') && /"mark_gone":true/.test(JSON.stringify(body) ?? '')) continue;
         const ctrl = new AbortController();
         const res = await fetch(`${cluster.master}${path}`, { method: 'POST', signal: ctrl.signal, headers: { 'Content-Type': 'application/json', ...(rng.next() < 0.8 ? { 'Mesos-Stream-Id': fw.streamId } : {}) }, body: JSON.stringify(body) ?? 'null' });
         if (res.status >= 500) failures.push(`${res.status} ${JSON.stringify(body).slice(0, 300)} -> ${(await res.text()).slice(0, 200)}`);
         ctrl.abort(); // streams (a valid SUBSCRIBE) are dropped at once
       }
       // A valid DEACTIVATE_AGENT of the live agent would starve the next endpoint's framework of offers.
-      if (path === '/api/v1') await fetch(`${cluster.master}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: offers[0]!.agent_id.value } } }) });
+      // A valid DRAIN_AGENT too: reactivation is refused until the drain is over (its tasks killed).
+      for (let tries = 0; path === '/api/v1' && tries < 100; tries++) {
+        const r = await fetch(`${cluster.master}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'REACTIVATE_AGENT', reactivate_agent: { agent_id: { value: offers[0]!.agent_id.value } } }) });
+        if (r.status === 200 || !(await r.text()).includes('DRAINING')) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
       fw.close();
       expect(failures, `replay with FUZZ_SEED=${SEED}`).toEqual([]);
       expect((await fetch(`${cluster.master}/health`)).status).toBe(200);

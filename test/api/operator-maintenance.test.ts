@@ -89,4 +89,26 @@ describe('maintenance schedules', () => {
     expect(get(await operatorGet(c.master, 'GET_MAINTENANCE_SCHEDULE'), 'get_maintenance_schedule', 'schedule')).toEqual({});
     expect((await agentsOf(c)).length).toBe(1);
   });
+
+  it('the legacy endpoints: /master/maintenance/schedule and /status, /master/machine/down and /up', async () => {
+    const c = await simCluster();
+    const post = (path: string, body: unknown): Promise<Response> => c.fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const machine = { hostname: 'elsewhere', ip: '10.1.2.3' };
+    expect((await post('/master/maintenance/schedule', { windows: [window([machine])] })).status).toBe(200);
+    expect(await (await c.fetch('/master/maintenance/schedule')).json()).toEqual({ windows: [window([machine])] });
+    expect(await (await c.fetch('/master/maintenance/status')).json()).toEqual({ draining_machines: [{ id: machine }] });
+    expect((await post('/master/machine/down', [machine])).status).toBe(200);
+    expect(await (await c.fetch('/master/maintenance/status')).json()).toEqual({ down_machines: [machine] });
+    expect((await agentsOf(c)).length).toBe(1); // another machine's agent is untouched
+    expect((await post('/master/machine/up', [machine])).status).toBe(200);
+    expect(await (await c.fetch('/master/maintenance/schedule')).json()).toEqual({});
+    for (const [path, body, status] of [
+      ['/master/machine/down', '{not json', 400], ['/master/machine/down', { machines: [machine] }, 400], ['/master/machine/up', [machine], 400],
+      ['/master/maintenance/schedule', { windows: 'x' }, 400], ['/master/maintenance/schedule', 'x'.repeat(2 * 1024 * 1024), 413],
+    ] as const) {
+      const r = await post(path, body);
+      expect([r.status, ((await r.json()) as { code?: string }).code !== undefined], path).toEqual([status, true]);
+    }
+    expect((await c.fetch('/master/machine/down')).status).toBe(405);
+  });
 });
