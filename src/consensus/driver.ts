@@ -35,6 +35,7 @@ import { autoPromote, driverStatus, loadPersisted, type DriverStatus } from './d
 import { Compactor } from './driver-compact.js';
 import { ReadyWriter } from './driver-persist.js';
 import { Waiters } from './driver-waiters.js';
+import { SnapshotTransfers, type SnapshotTransferStats } from './driver-snapshots.js';
 
 export interface RaftDriverOptions {
   /** This node's id: its `ip:port` (node ids are addresses). */
@@ -58,6 +59,10 @@ export interface RaftDriverOptions {
   compactEvery?: number;
   /** ...and compact the log up to it once this many more are applied (default 1,000): a tail for slow followers. */
   compactKeep?: number;
+  /** Snapshots travel in chunks of this many bytes (default 1 MiB)... */
+  snapshotChunkBytes?: number;
+  /** ...at most this many unacknowledged at a time (default 4). */
+  snapshotWindow?: number;
   /** An unrecoverable local error (disk, corrupt entry): the process should exit. */
   onFatal?: (e: unknown) => void;
 }
@@ -82,6 +87,7 @@ export class RaftDriver {
   private readonly listeners = new Set<() => void>();
   private readonly compactor: Compactor;
   private readonly electionTicks: number;
+  private readonly transfers: SnapshotTransfers;
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
@@ -99,6 +105,7 @@ export class RaftDriver {
     this.appliedTerm = this.node.log.term(applied) ?? 0;
     this.compactor = new Compactor(opts, this.node, () => this.schedule(), Math.max(applied, persisted.snapshot?.index ?? 0));
     this.writer = new ReadyWriter(opts, this.node, storage, persisted);
+    this.transfers = new SnapshotTransfers(opts, this.node);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -124,6 +131,7 @@ export class RaftDriver {
     this.ticker?.cancel();
     this.ticker = null;
     this.waiters.failPending(new TsmesosError('UNAVAILABLE', 'this master is shutting down'));
+    this.transfers.stop();
     this.opts.transport.close();
   }
 
@@ -136,7 +144,7 @@ export class RaftDriver {
 
   receive(m: Message): void {
     if (this.stopped || m.to !== this.id) return;
-    this.node.step(m);
+    if (!this.transfers.receive(m)) this.node.step(m);
     this.schedule();
   }
 
@@ -225,6 +233,7 @@ export class RaftDriver {
     if (this.stopped) return;
     this.node.tick();
     if (this.node.role === 'leader') autoPromote(this.node, this.opts.logger);
+    this.transfers.tick();
     this.schedule();
   }
 
@@ -259,7 +268,9 @@ export class RaftDriver {
   }
 
   private handle(rd: Ready): void {
-    this.writer.write(rd);
+    const messages = this.transfers.outgoing(rd.messages);
+    this.writer.write(messages === rd.messages ? rd : { ...rd, messages });
+    this.transfers.pump();
     if (rd.snapshot) {
       this.appliedTerm = rd.snapshot.term;
       this.compactor.snapshotInstalled(rd.snapshot.index);
@@ -290,6 +301,11 @@ export class RaftDriver {
     if (this.waiters.hasPending()) {
       this.waiters.failPending(new TsmesosError('NOT_LEADER', `leadership lost${this.node.lead ? `; the leader is ${this.node.lead}` : ''}; the outcome of in-flight proposals is unknown`));
     }
+  }
+
+  /** @internal for tests and benches */
+  get snapshotTransferStats(): Readonly<SnapshotTransferStats> {
+    return this.transfers.stats;
   }
 
   /** @internal for tests */

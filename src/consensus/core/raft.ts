@@ -89,7 +89,7 @@ export class RaftNode {
   }
 
   step(m: Message): void {
-    if (m.to !== this.id) return;
+    if (m.to !== this.id || m.type === 'snapshotChunk' || m.type === 'snapshotAck') return; // the driver's, see types.ts
     if (m.term > this.term) {
       if ((m.type === 'vote' || m.type === 'preVote') && m.context !== TRANSFER && inLease(this)) return;
       if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) {
@@ -197,6 +197,15 @@ export class RaftNode {
     if (pr && pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', to });
     else sendAppend(this, to, true);
     return { ok: true };
+  }
+
+  /**
+   * The driver is still streaming a snapshot to `to` (a chunk was acknowledged): restart the
+   * wait, so a transfer longer than an election timeout is not abandoned while it progresses.
+   */
+  snapshotProgress(to: NodeId): void {
+    const pr = this.progress.get(to);
+    if (this.role === 'leader' && pr?.state === 'snapshot') pr.snapshotTicks = 0;
   }
 
   /** The application's state at `index` (<= applied) is `data`; entries up to it can go. */
