@@ -256,6 +256,31 @@ describe('membership and reads need a commit in the leader term', () => {
     expect(a.r.ready()?.readStates).toEqual([{ index: 2, context: 'r2' }]);
   });
 
+  it('a removed member keeps receiving the log until its removal commits, but its acks never count towards a commit', () => {
+    const a = leader();
+    for (const from of ['b', 'c']) a.r.step(msg({ type: 'appendResp', from, to: 'a', term: 2, index: 2 }));
+    a.drain();
+    expect(a.r.proposeConfChange({ type: 'remove', node: 'c' }).ok).toBe(true); // entry 3; voters a, b
+    expect(a.drain().filter((m) => m.type === 'append').map((m) => m.to).sort()).toEqual(['b', 'c']);
+    a.r.step(msg({ type: 'appendResp', from: 'c', to: 'a', term: 2, index: 3 }));
+    a.drain();
+    expect(a.r.log.committed).toBe(2); // c's ack is not b's
+    expect(a.r.propose('x').ok).toBe(true); // entry 4
+    a.r.step(msg({ type: 'appendResp', from: 'c', to: 'a', term: 2, index: 4 }));
+    a.drain();
+    expect(a.r.log.committed).toBe(2);
+    a.r.step(msg({ type: 'appendResp', from: 'b', to: 'a', term: 2, index: 4 }));
+    const out = a.drain();
+    expect(a.r.log.committed).toBe(4);
+    // c learns the commit of its removal, and the leader forgets it an election timeout later.
+    expect(out.find((m) => m.to === 'c' && m.type === 'append')?.commit).toBe(4);
+    for (let i = 0; i < 9; i++) a.r.tick();
+    expect(a.drain().filter((m) => m.to === 'c' && m.type === 'heartbeat').length).toBeGreaterThan(0);
+    a.r.tick();
+    expect(a.drain().filter((m) => m.to === 'c')).toEqual([]);
+    expect(a.r.progress.has('c')).toBe(false);
+  });
+
   it('applyConfChange refuses what is not a single valid change', () => {
     const c = makeConf(['a', 'b'], ['l']);
     expect(applyConfChange(c, { type: 'addLearner', node: 'a' })).toMatch(/already a member/);

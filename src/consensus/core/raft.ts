@@ -28,6 +28,12 @@ export class RaftNode {
   /** @internal election.ts reads and writes the fields below (they were private to this class). */
   confVersionSeen = -1;
   progress = new Map<NodeId, Progress>();
+  /**
+   * Leader only: members removed from the configuration, with the ticks they are still sent
+   * appends and heartbeats once their removal is committed, so they learn of it (and can
+   * stop) instead of waiting for a leader forever. They never count towards a quorum.
+   */
+  leaving = new Map<NodeId, number>();
   votes = new Map<NodeId, boolean>();
   electionElapsed = 0;
   heartbeatElapsed = 0;
@@ -283,8 +289,9 @@ export class RaftNode {
     this.conf = this.log.confAt(this.log.lastIndex());
     if (this.role !== 'leader') return;
     const ids = members(this.conf);
-    for (const id of [...this.progress.keys()]) if (!ids.includes(id)) this.progress.delete(id);
+    for (const id of this.progress.keys()) if (!ids.includes(id) && !this.leaving.has(id)) this.leaving.set(id, this.cfg.electionTicks);
     for (const id of ids) {
+      this.leaving.delete(id);
       if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
     }
     if (this.leadTransferee && !isVoter(this.conf, this.leadTransferee)) this.leadTransferee = '';
