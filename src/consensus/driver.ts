@@ -22,7 +22,8 @@
 // identity/bootstrap, learner promotion and status in driver-membership.ts.
 import type { Message, NodeId, Ready } from './core/types.js';
 import { RaftNode } from './core/raft.js';
-import { decodeConfChange, isVoter } from './core/conf.js';
+import { decodeConfChange, isMember, isVoter } from './core/conf.js';
+import { markRemoved, removedAt } from './identity.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import type { Transport } from './transport.js';
 import type { StateMachine } from './state-machine.js';
@@ -63,6 +64,12 @@ export interface RaftDriverOptions {
   snapshotChunkBytes?: number;
   /** ...at most this many unacknowledged at a time (default 4). */
   snapshotWindow?: number;
+  /**
+   * A committed membership change removed this node: it has stopped taking part (and will not
+   * again from this data directory); the process should exit. Also called at start() when
+   * the data directory belongs to a removed node.
+   */
+  onRemoved?: (info: { confIndex: number; voters: readonly NodeId[] }) => void;
   /** An unrecoverable local error (disk, corrupt entry): the process should exit. */
   onFatal?: (e: unknown) => void;
 }
@@ -88,6 +95,10 @@ export class RaftDriver {
   private readonly compactor: Compactor;
   private readonly electionTicks: number;
   private readonly transfers: SnapshotTransfers;
+  /** Was a member at some point (a joiner replaying the log from before it was added is not removed). */
+  private wasMember: boolean;
+  /** Index of the committed change that removed this node, once it did. */
+  private removedIndex: number | undefined;
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
@@ -106,12 +117,19 @@ export class RaftDriver {
     this.compactor = new Compactor(opts, this.node, () => this.schedule(), Math.max(applied, persisted.snapshot?.index ?? 0));
     this.writer = new ReadyWriter(opts, this.node, storage, persisted);
     this.transfers = new SnapshotTransfers(opts, this.node);
+    this.wasMember = isMember(this.node.conf, this.id);
+    const removed = removedAt(sm.db);
+    if (removed !== undefined && !this.wasMember) this.removedIndex = removed;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
   start(): void {
     if (this.ticker || this.stopped) return;
+    if (this.removedIndex !== undefined) {
+      this.leave(this.removedIndex, 'this node was removed from the cluster earlier; it does not take part again');
+      return;
+    }
     this.ticker = this.opts.clock.setInterval(() => this.tick(), this.opts.heartbeatIntervalMs);
     const conf = this.node.conf;
     // A sole voter need not wait an election timeout to lead.
@@ -230,7 +248,7 @@ export class RaftDriver {
   // ---- the Ready loop --------------------------------------------------------------------
 
   private tick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.removedIndex !== undefined) return;
     this.node.tick();
     if (this.node.role === 'leader') autoPromote(this.node, this.opts.logger);
     this.transfers.tick();
@@ -264,7 +282,45 @@ export class RaftDriver {
       this.opts.onFatal?.(e);
       return;
     }
-    if (changed) for (const fn of [...this.listeners]) fn();
+    if (changed) {
+      this.checkRemoved();
+      for (const fn of [...this.listeners]) fn();
+    }
+  }
+
+  /**
+   * Removed: the configuration at the end of our log has no place for us and is committed and
+   * applied here. Checked after the Ready that applied it went out, so a leader that removed
+   * itself has already sent the commit (and its TimeoutNow) to the others.
+   */
+  private checkRemoved(): void {
+    if (this.stopped || this.removedIndex !== undefined) return;
+    if (isMember(this.node.conf, this.id)) {
+      this.wasMember = true;
+      return;
+    }
+    const confIndex = this.node.log.lastConfIndex();
+    if (!this.wasMember || confIndex > this.node.log.applied) return;
+    this.removedIndex = confIndex;
+    markRemoved(this.opts.stateMachine.db, confIndex);
+    this.leave(confIndex, 'this node was removed from the cluster; it stops taking part');
+  }
+
+  private leave(confIndex: number, why: string): void {
+    const voters = this.node.conf.voters;
+    this.opts.logger.info(why, { index: confIndex, voters });
+    this.ticker?.cancel();
+    this.ticker = null;
+    // A heartbeat's time for the last messages to leave before the transport closes.
+    this.opts.clock.setTimeout(() => {
+      this.stop();
+      this.opts.onRemoved?.({ confIndex, voters });
+    }, this.opts.heartbeatIntervalMs);
+  }
+
+  /** The index of the committed change that removed this node, if one did. */
+  removedFromCluster(): number | undefined {
+    return this.removedIndex;
   }
 
   private handle(rd: Ready): void {
