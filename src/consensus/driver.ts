@@ -166,6 +166,22 @@ export class RaftDriver {
     this.schedule();
   }
 
+  /**
+   * A peer's stream into us broke off. If it is our leader and its port now refuses
+   * connections, its process is gone: campaign soon rather than after a whole election
+   * timeout (see RaftNode.leaderUnreachable). A partitioned leader times out the check instead.
+   */
+  peerStreamBroken(from: NodeId): void {
+    const transport = this.opts.transport;
+    if (this.stopped || !transport.refusesConnections || from !== this.node.lead || this.node.role === 'leader') return;
+    void transport.refusesConnections(from).then((refused) => {
+      if (!refused || this.stopped || this.node.lead !== from) return;
+      this.opts.logger.info('the leader is gone (its port refuses connections): campaigning early', { leader: from });
+      this.node.leaderUnreachable(from);
+      this.schedule();
+    });
+  }
+
   /** Resolves with the entry's index once it is committed and applied here. */
   propose(data: Uint8Array): Promise<number> {
     if (this.stopped) return Promise.reject(new TsmesosError('UNAVAILABLE', 'this master is shutting down'));

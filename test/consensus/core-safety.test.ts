@@ -293,3 +293,50 @@ describe('membership and reads need a commit in the leader term', () => {
     expect(applyConfChange(c, { type: 'promote', node: 'l' })).toEqual(makeConf(['a', 'b', 'l']));
   });
 });
+
+describe('a leader known to be gone', () => {
+  /** `id` follows leader a in term 2 with entries 2..3, heard just now. */
+  const followerOf = (id: string) => {
+    const n = node(id, ['a', 'b', 'c'], { checkQuorum: true });
+    n.r.step(msg({ type: 'append', from: 'a', to: id, term: 2, index: 1, logTerm: 1, entries: [ent(2, 2), ent(3, 2)], commit: 3 }));
+    n.drain();
+    return n;
+  };
+
+  it('a follower told its leader is gone campaigns (pre-vote) within half an election timeout; a report about another node changes nothing', () => {
+    const b = followerOf('b');
+    b.r.leaderUnreachable('c');
+    expect(b.r.lead).toBe('a');
+    b.r.tick();
+    expect(b.drain().filter((m) => m.type === 'preVote')).toEqual([]);
+    b.r.leaderUnreachable('a');
+    expect(b.r.lead).toBe('');
+    const sent: Message[] = [];
+    for (let i = 0; i < 5 && sent.length === 0; i++) {
+      b.r.tick();
+      sent.push(...b.drain().filter((m) => m.type === 'preVote'));
+    }
+    expect(sent.map((m) => m.to).sort()).toEqual(['a', 'c']);
+    expect(b.r.term).toBe(2); // pre-vote: no term raised yet
+  });
+
+  it('its pre-vote is ignored by a voter that still hears the leader, granted by one that lost it too', () => {
+    const withLease = followerOf('c');
+    const preVote = msg({ type: 'preVote', from: 'b', to: 'c', term: 3, index: 3, logTerm: 2 });
+    withLease.r.step(preVote);
+    expect(withLease.drain().filter((m) => m.type === 'preVoteResp')).toEqual([]);
+    withLease.r.leaderUnreachable('a');
+    withLease.r.step(preVote);
+    expect(withLease.drain().find((m) => m.type === 'preVoteResp')?.reject).toBe(false);
+  });
+
+  it('a leader, or a follower without a leader, ignores the report', () => {
+    const a = leader();
+    a.r.leaderUnreachable('a');
+    expect(a.r.role).toBe('leader');
+    const b = node('b', ['a', 'b', 'c']);
+    const before = b.r.electionElapsed;
+    b.r.leaderUnreachable('');
+    expect(b.r.electionElapsed).toBe(before);
+  });
+});

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { seededRng } from '../../src/lib/rng.js';
+import { createLogger } from '../../src/lib/log.js';
 import { freePort, tempDir, waitFor } from '../helpers/process.js';
 import { proposeOnLeader, startBlobNode, type BlobDriverOptions, type BlobNode } from './blob-cluster.js';
 
@@ -53,5 +54,28 @@ describe('chunked snapshot transfer between drivers', () => {
     const faults = { drop: 0.05, duplicate: 0.1, delayMs: 10 };
     const { late } = await behindFollowerCatchesUp({ snapshotChunkBytes: 64 << 10, snapshotWindow: 3, faults }, 24, 256 << 10);
     expect(late.driver.snapshotTransferStats.snapshotsReceived).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('a leader whose process is gone', () => {
+  it('its followers see its port refuse connections and elect a new leader without waiting out the election timeout', async () => {
+    const ids = [await freePort(), await freePort(), await freePort()].map((p) => `127.0.0.1:${p}`);
+    const lines: string[] = [];
+    const logger = createLogger('info', 'test', (l) => void lines.push(l));
+    // A long election timeout: the early path is the only way to a new leader within the wait below.
+    const opts: BlobDriverOptions = { heartbeatIntervalMs: 50, electionTimeoutMs: 30_000, logger };
+    for (const id of ids) nodes.push(await startBlobNode(id, ids, tempDir('tsmesos-gone-'), opts));
+    nodes[0]!.driver.raft.campaign(); // nobody would campaign for 30 s otherwise
+    const leader = await waitFor('a leader', () => nodes.find((n) => n.driver.leaderReady()), 10_000, 10);
+    await proposeOnLeader(nodes, new Uint8Array([1]));
+    await waitFor('followers know the leader', () => (nodes.every((n) => n.driver.leaderId() === leader.id) ? true : undefined), 10_000, 10);
+    // Gone as a killed process is: the port closes, then its streams break.
+    await leader.server.close();
+    await leader.stop();
+    const rest = nodes.filter((n) => n !== leader);
+    const next = await waitFor('a new leader', () => rest.find((n) => n.driver.leaderReady()), 15_000, 10);
+    expect(next.driver.status().term).toBeGreaterThan(leader.driver.status().term);
+    expect(lines.some((l) => l.includes('campaigning early'))).toBe(true);
+    await next.driver.propose(new Uint8Array([2]));
   });
 });

@@ -4,7 +4,7 @@ import { MasterNode, benchWrite, cli, servingLeader } from '../helpers/masters.j
 
 // A master removed from the cluster stops serving and exits 0 with a clear log line, instead
 // of answering 503 forever: a removed follower, a leader that removes itself, and a removed
-// master started again on its data directory. Real processes on 127.0.1.31-33.
+// master started again on its data directory. Real processes on 127.0.7.31-33.
 
 const REMOVED = 'this master was removed from the cluster; exiting';
 
@@ -22,8 +22,8 @@ describe('a removed master (multi-process)', () => {
   });
 
   it('exits 0 with a clear log line: a removed follower, a leader removing itself, and a removed data directory started again', async () => {
-    const port = await freePort('127.0.1.31');
-    for (let i = 31; i <= 33; i++) nodes.push(new MasterNode(`127.0.1.${i}`, port));
+    const port = await freePort('127.0.7.31');
+    for (let i = 31; i <= 33; i++) nodes.push(new MasterNode(`127.0.7.${i}`, port));
     const peers = nodes.map((n) => n.id);
     for (const n of nodes) n.start(peers);
     const leader = await servingLeader(nodes, 30_000);

@@ -206,6 +206,19 @@ export class RaftNode {
   }
 
   /**
+   * `from`, our leader, is known to be gone (its port refuses connections): forget it and
+   * campaign after a short random delay instead of a whole election timeout. Only liveness
+   * rests on this (reads use ReadIndex, not a lease), and pre-vote still needs a quorum that
+   * has lost the leader too, so a false alarm cannot depose a leader the others still hear.
+   */
+  leaderUnreachable(from: NodeId): void {
+    if (this.role !== 'follower' || this.lead === '' || this.lead !== from) return;
+    this.lead = '';
+    const delay = 1 + this.cfg.randomInt(Math.max(1, Math.floor(this.cfg.electionTicks / 2)));
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - delay);
+  }
+
+  /**
    * The driver is still streaming a snapshot to `to` (a chunk was acknowledged): restart the
    * wait, so a transfer longer than an election timeout is not abandoned while it progresses.
    */
