@@ -218,6 +218,31 @@ describe('snapshots', () => {
   });
 });
 
+describe('snapshot sending', () => {
+  it('a snapshot in flight is given up after an election timeout without news, and not while the driver reports progress', () => {
+    const a = leader();
+    a.r.step(msg({ type: 'appendResp', from: 'b', to: 'a', term: 2, index: 2 }));
+    a.drain();
+    a.r.propose('x');
+    a.drain();
+    a.r.step(msg({ type: 'appendResp', from: 'b', to: 'a', term: 2, index: 3 }));
+    a.drain();
+    expect(a.r.compact(3, new Uint8Array([7])).ok).toBe(true);
+    a.drain();
+    a.r.step(msg({ type: 'appendResp', from: 'c', to: 'a', term: 2, index: 1, reject: true, rejectHint: 0 }));
+    expect(a.drain().find((m) => m.to === 'c')?.type).toBe('snapshot');
+    const pr = a.r.progress.get('c')!;
+    for (let i = 0; i < 9; i++) a.r.tick();
+    a.r.snapshotProgress('c');
+    a.r.snapshotProgress('b'); // not sending b a snapshot: nothing to restart
+    for (let i = 0; i < 9; i++) a.r.tick();
+    expect(pr.state).toBe('snapshot');
+    a.r.tick();
+    expect(pr.state).toBe('probe');
+    a.drain();
+  });
+});
+
 describe('membership and reads need a commit in the leader term', () => {
   it('no conf change and no read index before the new leader commits its no-op', () => {
     const a = leader();
