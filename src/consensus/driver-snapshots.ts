@@ -105,8 +105,8 @@ export class SnapshotTransfers {
   private onAck(m: Message): void {
     const s = this.senders.get(m.from);
     if (!s || this.node.role !== 'leader' || !sameSnapshot(s.meta, { index: m.index, term: m.logTerm })) return;
-    s.onAck(m.commit, m.reject, this.opts.clock.monotonic());
-    this.node.snapshotProgress(m.from);
+    // Only progress keeps the core waiting: a follower that refuses every chunk lets it time out.
+    if (s.onAck(m.commit, m.reject, this.opts.clock.monotonic())) this.node.snapshotProgress(m.from);
     if (s.done()) {
       this.senders.delete(m.from);
       this.opts.logger.info('snapshot sent', { to: m.from, index: s.meta.index, chunks: s.chunksSent });

@@ -64,19 +64,37 @@ export class ChunkSender {
     return out;
   }
 
-  /** The follower holds `held` contiguous bytes; `refused`: it dropped a chunk beyond them. */
-  onAck(held: number, refused: boolean, now: number): void {
-    if (held > this.total) return; // not ours (hostile or confused): ignore
+  /**
+   * The follower holds `held` contiguous bytes; `refused`: it dropped a chunk beyond them.
+   * Returns whether the transfer advanced.
+   */
+  onAck(held: number, refused: boolean, now: number): boolean {
+    if (held > this.total) return false; // not ours (hostile or confused): ignore
+    if (refused && held < this.acked) {
+      // It no longer holds what it acknowledged (it restarted, or staged another image; or
+      // this is a stale refusal overtaken by later acks, and resending costs only bytes).
+      this.acked = held;
+      this.sent = held;
+      this.resumedAt = held;
+      this.lastProgressAt = now;
+      return false;
+    }
+    let advanced = false;
     if (held > this.acked) {
       this.acked = held;
       this.lastProgressAt = now;
+      advanced = true;
     }
     if (this.sent < this.acked) this.sent = this.acked;
     if (refused && held >= this.acked && held < this.sent && held !== this.resumedAt) {
       this.sent = held;
       this.resumedAt = held;
     }
-    if (this.total === 0 && !refused) this.emptyAcked = true;
+    if (this.total === 0 && !refused) {
+      advanced ||= !this.emptyAcked;
+      this.emptyAcked = true;
+    }
+    return advanced;
   }
 
   /** Nothing acknowledged for `retryMs`: a chunk or its ack was lost; resend from the last ack. */

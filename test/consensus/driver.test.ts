@@ -183,16 +183,20 @@ describe('RaftDriver', () => {
     expect(again.driver.leaderId()).toBe('');
   });
 
-  it('hands leadership over on graceful stop, well within an election timeout', async () => {
+  it('hands leadership over on graceful stop: the transferee wins the next term while the old leader still runs', async () => {
+    // No timing assertion (the machine is noisy): the handover shows in the terms instead. A
+    // transfer that failed would leave the others to an election timeout after the stop.
     const net = new Net();
     const nodes = cluster(net, 3);
     const leader = await waitLeader(nodes);
     await leader.log.propose(admit('t'));
-    const t0 = performance.now();
-    expect(await leader.driver.transferLeadership(ELECTION * 2)).toBe(true);
+    const term = leader.driver.status().term;
+    expect(await leader.driver.transferLeadership(ELECTION * 10)).toBe(true);
+    const others = nodes.filter((n) => n !== leader);
+    const next = await waitFor('the transferee leads', () => others.find((n) => n.driver.isLeader()), 5000, 5);
+    expect(next.driver.status().term).toBe(term + 1);
     stopNode(net, leader);
-    const next = await waitLeader(nodes.filter((n) => n !== leader), 2000);
-    expect(performance.now() - t0).toBeLessThan(ELECTION);
+    await waitLeader(others, 5000);
     await next.log.propose(admit('t2'));
   });
 

@@ -134,6 +134,28 @@ describe('chunked snapshot transfer', () => {
     expect(sender.take()).toEqual([]);
   });
 
+  it('starts over when the follower lost its partial image (restarted), and reports no progress for it', () => {
+    const image = new Uint8Array(8000).map((_, i) => i % 251);
+    const sender = new ChunkSender(META, image, 1000, 4, 0);
+    const first = sender.take();
+    const before = new ChunkReceiver(new MemoryStaging());
+    expect(before.receive('l', first[0]!)).toMatchObject({ held: 1000 });
+    expect(before.receive('l', first[1]!)).toMatchObject({ held: 2000 });
+    expect(sender.onAck(2000, false, 1)).toBe(true);
+    const after = new ChunkReceiver(new MemoryStaging()); // the follower restarted
+    expect(after.receive('l', first[2]!)).toMatchObject({ kind: 'ack', held: 0, refused: true });
+    expect(sender.onAck(0, true, 2)).toBe(false);
+    let done: Uint8Array | null = null;
+    for (let round = 0; round < 10 && !done; round++) {
+      for (const c of sender.take()) {
+        const r = after.receive('l', c);
+        if (r.kind === 'complete') done = r.data;
+        if (r.kind !== 'invalid') sender.onAck(r.held, r.kind === 'ack' && r.refused, 3 + round);
+      }
+    }
+    expect(done && Buffer.from(done).equals(Buffer.from(image))).toBe(true);
+  });
+
   it('resends from the last ack when nothing is acknowledged for the retry time', () => {
     const sender = new ChunkSender(META, new Uint8Array(10_000), 1000, 2, 0);
     expect(sender.take().map((c) => c.offset)).toEqual([0, 1000]);
