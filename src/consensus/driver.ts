@@ -22,8 +22,8 @@
 // identity/bootstrap, learner promotion and status in driver-membership.ts.
 import type { Message, NodeId, Ready } from './core/types.js';
 import { RaftNode } from './core/raft.js';
-import { decodeConfChange, isMember, isVoter } from './core/conf.js';
-import { markRemoved, removedAt } from './identity.js';
+import { decodeConfChange, isVoter } from './core/conf.js';
+import { RemovalWatch } from './driver-removal.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import type { Transport } from './transport.js';
 import type { StateMachine } from './state-machine.js';
@@ -95,10 +95,7 @@ export class RaftDriver {
   private readonly compactor: Compactor;
   private readonly electionTicks: number;
   private readonly transfers: SnapshotTransfers;
-  /** Was a member at some point (a joiner replaying the log from before it was added is not removed). */
-  private wasMember: boolean;
-  /** Index of the committed change that removed this node, once it did. */
-  private removedIndex: number | undefined;
+  private readonly removal: RemovalWatch;
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
@@ -117,17 +114,16 @@ export class RaftDriver {
     this.compactor = new Compactor(opts, this.node, () => this.schedule(), Math.max(applied, persisted.snapshot?.index ?? 0));
     this.writer = new ReadyWriter(opts, this.node, storage, persisted);
     this.transfers = new SnapshotTransfers(opts, this.node);
-    this.wasMember = isMember(this.node.conf, this.id);
-    const removed = removedAt(sm.db);
-    if (removed !== undefined && !this.wasMember) this.removedIndex = removed;
+    this.removal = new RemovalWatch(opts.id, this.node, sm.db);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
   start(): void {
     if (this.ticker || this.stopped) return;
-    if (this.removedIndex !== undefined) {
-      this.leave(this.removedIndex, 'this node was removed from the cluster earlier; it does not take part again');
+    const earlier = this.removal.removedAt;
+    if (earlier !== undefined) {
+      this.leave(earlier, 'this node was removed from the cluster earlier; it does not take part again');
       return;
     }
     this.ticker = this.opts.clock.setInterval(() => this.tick(), this.opts.heartbeatIntervalMs);
@@ -264,7 +260,7 @@ export class RaftDriver {
   // ---- the Ready loop --------------------------------------------------------------------
 
   private tick(): void {
-    if (this.stopped || this.removedIndex !== undefined) return;
+    if (this.stopped || this.removal.removedAt !== undefined) return;
     this.node.tick();
     if (this.node.role === 'leader') autoPromote(this.node, this.opts.logger);
     this.transfers.tick();
@@ -299,27 +295,11 @@ export class RaftDriver {
       return;
     }
     if (changed) {
-      this.checkRemoved();
+      // After the Readies went out: a leader that removed itself has sent the commit (and its TimeoutNow).
+      const removedAt = this.removal.check();
+      if (removedAt !== undefined) this.leave(removedAt, 'this node was removed from the cluster; it stops taking part');
       for (const fn of [...this.listeners]) fn();
     }
-  }
-
-  /**
-   * Removed: the configuration at the end of our log has no place for us and is committed and
-   * applied here. Checked after the Ready that applied it went out, so a leader that removed
-   * itself has already sent the commit (and its TimeoutNow) to the others.
-   */
-  private checkRemoved(): void {
-    if (this.stopped || this.removedIndex !== undefined) return;
-    if (isMember(this.node.conf, this.id)) {
-      this.wasMember = true;
-      return;
-    }
-    const confIndex = this.node.log.lastConfIndex();
-    if (!this.wasMember || confIndex > this.node.log.applied) return;
-    this.removedIndex = confIndex;
-    markRemoved(this.opts.stateMachine.db, confIndex);
-    this.leave(confIndex, 'this node was removed from the cluster; it stops taking part');
   }
 
   private leave(confIndex: number, why: string): void {
@@ -336,7 +316,7 @@ export class RaftDriver {
 
   /** The index of the committed change that removed this node, if one did. */
   removedFromCluster(): number | undefined {
-    return this.removedIndex;
+    return this.removal.removedAt;
   }
 
   private handle(rd: Ready): void {
