@@ -23,6 +23,7 @@
 import type { Message, NodeId, Ready } from './core/types.js';
 import { RaftNode } from './core/raft.js';
 import { decodeConfChange, isVoter } from './core/conf.js';
+import { RemovalWatch } from './driver-removal.js';
 import { SqliteStorage } from './sqlite-storage.js';
 import type { Transport } from './transport.js';
 import type { StateMachine } from './state-machine.js';
@@ -35,6 +36,7 @@ import { autoPromote, driverStatus, loadPersisted, type DriverStatus } from './d
 import { Compactor } from './driver-compact.js';
 import { ReadyWriter } from './driver-persist.js';
 import { Waiters } from './driver-waiters.js';
+import { SnapshotTransfers, type SnapshotTransferStats } from './driver-snapshots.js';
 
 export interface RaftDriverOptions {
   /** This node's id: its `ip:port` (node ids are addresses). */
@@ -58,6 +60,16 @@ export interface RaftDriverOptions {
   compactEvery?: number;
   /** ...and compact the log up to it once this many more are applied (default 1,000): a tail for slow followers. */
   compactKeep?: number;
+  /** Snapshots travel in chunks of this many bytes (default 1 MiB)... */
+  snapshotChunkBytes?: number;
+  /** ...at most this many unacknowledged at a time (default 4). */
+  snapshotWindow?: number;
+  /**
+   * A committed membership change removed this node: it has stopped taking part (and will not
+   * again from this data directory); the process should exit. Also called at start() when
+   * the data directory belongs to a removed node.
+   */
+  onRemoved?: (info: { confIndex: number; voters: readonly NodeId[] }) => void;
   /** An unrecoverable local error (disk, corrupt entry): the process should exit. */
   onFatal?: (e: unknown) => void;
 }
@@ -82,6 +94,8 @@ export class RaftDriver {
   private readonly listeners = new Set<() => void>();
   private readonly compactor: Compactor;
   private readonly electionTicks: number;
+  private readonly transfers: SnapshotTransfers;
+  private readonly removal: RemovalWatch;
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
@@ -99,12 +113,19 @@ export class RaftDriver {
     this.appliedTerm = this.node.log.term(applied) ?? 0;
     this.compactor = new Compactor(opts, this.node, () => this.schedule(), Math.max(applied, persisted.snapshot?.index ?? 0));
     this.writer = new ReadyWriter(opts, this.node, storage, persisted);
+    this.transfers = new SnapshotTransfers(opts, this.node);
+    this.removal = new RemovalWatch(opts.id, this.node, sm.db);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
   start(): void {
     if (this.ticker || this.stopped) return;
+    const earlier = this.removal.removedAt;
+    if (earlier !== undefined) {
+      this.leave(earlier, 'this node was removed from the cluster earlier; it does not take part again');
+      return;
+    }
     this.ticker = this.opts.clock.setInterval(() => this.tick(), this.opts.heartbeatIntervalMs);
     const conf = this.node.conf;
     // A sole voter need not wait an election timeout to lead.
@@ -124,6 +145,7 @@ export class RaftDriver {
     this.ticker?.cancel();
     this.ticker = null;
     this.waiters.failPending(new TsmesosError('UNAVAILABLE', 'this master is shutting down'));
+    this.transfers.stop();
     this.opts.transport.close();
   }
 
@@ -136,8 +158,24 @@ export class RaftDriver {
 
   receive(m: Message): void {
     if (this.stopped || m.to !== this.id) return;
-    this.node.step(m);
+    if (!this.transfers.receive(m)) this.node.step(m);
     this.schedule();
+  }
+
+  /**
+   * A peer's stream into us broke off. If it is our leader and its port now refuses
+   * connections, its process is gone: campaign soon rather than after a whole election
+   * timeout (see RaftNode.leaderUnreachable). A partitioned leader times out the check instead.
+   */
+  peerStreamBroken(from: NodeId): void {
+    const transport = this.opts.transport;
+    if (this.stopped || !transport.refusesConnections || from !== this.node.lead || this.node.role === 'leader') return;
+    void transport.refusesConnections(from).then((refused) => {
+      if (!refused || this.stopped || this.node.lead !== from) return;
+      this.opts.logger.info('the leader is gone (its port refuses connections): campaigning early', { leader: from });
+      this.node.leaderUnreachable(from);
+      this.schedule();
+    });
   }
 
   /** Resolves with the entry's index once it is committed and applied here. */
@@ -222,9 +260,10 @@ export class RaftDriver {
   // ---- the Ready loop --------------------------------------------------------------------
 
   private tick(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.removal.removedAt !== undefined) return;
     this.node.tick();
     if (this.node.role === 'leader') autoPromote(this.node, this.opts.logger);
+    this.transfers.tick();
     this.schedule();
   }
 
@@ -255,11 +294,35 @@ export class RaftDriver {
       this.opts.onFatal?.(e);
       return;
     }
-    if (changed) for (const fn of [...this.listeners]) fn();
+    if (changed) {
+      // After the Readies went out: a leader that removed itself has sent the commit (and its TimeoutNow).
+      const removedAt = this.removal.check();
+      if (removedAt !== undefined) this.leave(removedAt, 'this node was removed from the cluster; it stops taking part');
+      for (const fn of [...this.listeners]) fn();
+    }
+  }
+
+  private leave(confIndex: number, why: string): void {
+    const voters = this.node.conf.voters;
+    this.opts.logger.info(why, { index: confIndex, voters });
+    this.ticker?.cancel();
+    this.ticker = null;
+    // A heartbeat's time for the last messages to leave before the transport closes.
+    this.opts.clock.setTimeout(() => {
+      this.stop();
+      this.opts.onRemoved?.({ confIndex, voters });
+    }, this.opts.heartbeatIntervalMs);
+  }
+
+  /** The index of the committed change that removed this node, if one did. */
+  removedFromCluster(): number | undefined {
+    return this.removal.removedAt;
   }
 
   private handle(rd: Ready): void {
-    this.writer.write(rd);
+    const messages = this.transfers.outgoing(rd.messages);
+    this.writer.write(messages === rd.messages ? rd : { ...rd, messages });
+    this.transfers.pump();
     if (rd.snapshot) {
       this.appliedTerm = rd.snapshot.term;
       this.compactor.snapshotInstalled(rd.snapshot.index);
@@ -290,6 +353,11 @@ export class RaftDriver {
     if (this.waiters.hasPending()) {
       this.waiters.failPending(new TsmesosError('NOT_LEADER', `leadership lost${this.node.lead ? `; the leader is ${this.node.lead}` : ''}; the outcome of in-flight proposals is unknown`));
     }
+  }
+
+  /** @internal for tests and benches */
+  get snapshotTransferStats(): Readonly<SnapshotTransferStats> {
+    return this.transfers.stats;
   }
 
   /** @internal for tests */

@@ -100,6 +100,9 @@ export function raftApp(driver: RaftDriver, opts: RaftApiOptions = {}): Hono {
       } catch {
         // The peer went away or sent garbage: drop the stream; it reconnects and Raft retransmits.
       } finally {
+        // If it was our leader, it may be dead (a killed process can end the body cleanly too):
+        // the driver checks, and then campaigns early. A rotated stream costs one status request.
+        driver.peerStreamBroken(from);
         if (ackTimer) clearTimeout(ackTimer);
         try {
           sink.out?.close();

@@ -23,3 +23,17 @@ export function persistedConf(p: PersistedState): ConfState {
   }
   return p.snapshot?.confState ?? { voters: [], learners: [] };
 }
+
+const REMOVED_SCHEMA = 'CREATE TABLE IF NOT EXISTS raft_removed (id INTEGER PRIMARY KEY CHECK (id = 1), conf_index INTEGER NOT NULL)';
+
+/** This node applied the membership change (at `confIndex`) that removed it: it must not take part again. */
+export function markRemoved(db: Database.Database, confIndex: number): void {
+  db.exec(REMOVED_SCHEMA);
+  db.prepare('INSERT OR REPLACE INTO raft_removed (id, conf_index) VALUES (1, ?)').run(confIndex);
+}
+
+/** The index of the change that removed this node, if it was removed. */
+export function removedAt(db: Database.Database): number | undefined {
+  db.exec(REMOVED_SCHEMA);
+  return (db.prepare('SELECT conf_index FROM raft_removed WHERE id = 1').get() as { conf_index: number } | undefined)?.conf_index;
+}

@@ -74,7 +74,8 @@ export class SqliteStorage implements Storage {
   }
 
   private putSnapshot(s: Snapshot): void {
-    this.stmts.putSnap.run(s.index, s.term, JSON.stringify(s.confState), Buffer.from(s.data));
+    // A view, not a copy (Buffer.from(Uint8Array) copies): a snapshot can be hundreds of MB.
+    this.stmts.putSnap.run(s.index, s.term, JSON.stringify(s.confState), Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength));
   }
 
   hardState(): HardState {

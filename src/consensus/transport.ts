@@ -36,6 +36,8 @@ export interface Transport {
   /** Never blocks and never throws: delivery is best effort. */
   send(messages: readonly Message[]): void;
   close(): void;
+  /** Whether `peer`'s port refuses connections (its process is gone); false if it answers, or if that cannot be told. */
+  refusesConnections?(peer: NodeId): Promise<boolean>;
 }
 
 /**
@@ -143,6 +145,21 @@ export class HttpTransport implements Transport {
         this.enqueue(m);
       }
     }
+  }
+
+  refusesConnections(peer: NodeId): Promise<boolean> {
+    const target = parseHostPort(peer);
+    if (!target || this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const req = this.opts.http.createRequest({ host: target.host, port: target.port, path: `${RAFT_PREFIX}/status`, method: 'GET', headers: this.auth.outgoingHeaders() });
+      req.setTimeout(this.opts.timeoutMs ?? 1000, () => req.destroy()); // silent (partitioned?): cannot tell
+      req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(false);
+      });
+      req.end();
+    });
   }
 
   /** Backs off a little (linearly, at most 200 ms: Raft wants its peers back fast) so a dead peer does not cost a connection attempt per message. */

@@ -40,6 +40,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   // Listed (or no list): a founding member. Not listed: joins an existing cluster when added.
   const bootstrapVoters = peers.length === 0 ? [id] : peers.includes(id) ? peers : [];
   const raftLogger = logger.child('raft');
+  let stopRole: (() => Promise<void>) | null = null;
   let driver: RaftDriver;
   try {
     driver = new RaftDriver({
@@ -47,6 +48,12 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
       transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: config.ip }), clock, rng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
       clock, rng, logger: raftLogger,
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
+      onRemoved: ({ confIndex }) => {
+        // Serving 503 forever helps nobody: stop and exit 0 (a supervisor should not restart it).
+        logger.info('this master was removed from the cluster; exiting. To rejoin, empty its data directory and add it again with `tsmesos masters add`', { index: confIndex, dataDir: config.dataDir });
+        setTimeout(() => process.exit(1), 5000).unref(); // the stop hung
+        (stopRole ?? (() => Promise.resolve()))().then(() => process.exit(0), () => process.exit(1));
+      },
       onFatal: () => {
         logger.error('consensus failed; exiting so a healthy master can take over');
         process.exit(1);
@@ -77,16 +84,22 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     registry.close();
     throw e;
   }
-  driver.start();
-  logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
-  return {
-    async stop() {
-      await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
-      driver.stop();
-      await server.close();
-      registry.close();
+  let stopping: Promise<void> | null = null;
+  const role: RunningRole = {
+    stop() {
+      stopping ??= (async () => {
+        await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
+        driver.stop();
+        await server.close();
+        registry.close();
+      })();
+      return stopping;
     },
   };
+  stopRole = () => role.stop();
+  driver.start();
+  logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
+  return role;
 }
 
 function optionalFaults(): { faults?: ReturnType<typeof faultsFromEnv> } {

@@ -218,6 +218,31 @@ describe('snapshots', () => {
   });
 });
 
+describe('snapshot sending', () => {
+  it('a snapshot in flight is given up after an election timeout without news, and not while the driver reports progress', () => {
+    const a = leader();
+    a.r.step(msg({ type: 'appendResp', from: 'b', to: 'a', term: 2, index: 2 }));
+    a.drain();
+    a.r.propose('x');
+    a.drain();
+    a.r.step(msg({ type: 'appendResp', from: 'b', to: 'a', term: 2, index: 3 }));
+    a.drain();
+    expect(a.r.compact(3, new Uint8Array([7])).ok).toBe(true);
+    a.drain();
+    a.r.step(msg({ type: 'appendResp', from: 'c', to: 'a', term: 2, index: 1, reject: true, rejectHint: 0 }));
+    expect(a.drain().find((m) => m.to === 'c')?.type).toBe('snapshot');
+    const pr = a.r.progress.get('c')!;
+    for (let i = 0; i < 9; i++) a.r.tick();
+    a.r.snapshotProgress('c');
+    a.r.snapshotProgress('b'); // not sending b a snapshot: nothing to restart
+    for (let i = 0; i < 9; i++) a.r.tick();
+    expect(pr.state).toBe('snapshot');
+    a.r.tick();
+    expect(pr.state).toBe('probe');
+    a.drain();
+  });
+});
+
 describe('membership and reads need a commit in the leader term', () => {
   it('no conf change and no read index before the new leader commits its no-op', () => {
     const a = leader();
@@ -256,6 +281,31 @@ describe('membership and reads need a commit in the leader term', () => {
     expect(a.r.ready()?.readStates).toEqual([{ index: 2, context: 'r2' }]);
   });
 
+  it('a removed member keeps receiving the log until its removal commits, but its acks never count towards a commit', () => {
+    const a = leader();
+    for (const from of ['b', 'c']) a.r.step(msg({ type: 'appendResp', from, to: 'a', term: 2, index: 2 }));
+    a.drain();
+    expect(a.r.proposeConfChange({ type: 'remove', node: 'c' }).ok).toBe(true); // entry 3; voters a, b
+    expect(a.drain().filter((m) => m.type === 'append').map((m) => m.to).sort()).toEqual(['b', 'c']);
+    a.r.step(msg({ type: 'appendResp', from: 'c', to: 'a', term: 2, index: 3 }));
+    a.drain();
+    expect(a.r.log.committed).toBe(2); // c's ack is not b's
+    expect(a.r.propose('x').ok).toBe(true); // entry 4
+    a.r.step(msg({ type: 'appendResp', from: 'c', to: 'a', term: 2, index: 4 }));
+    a.drain();
+    expect(a.r.log.committed).toBe(2);
+    a.r.step(msg({ type: 'appendResp', from: 'b', to: 'a', term: 2, index: 4 }));
+    const out = a.drain();
+    expect(a.r.log.committed).toBe(4);
+    // c learns the commit of its removal, and the leader forgets it an election timeout later.
+    expect(out.find((m) => m.to === 'c' && m.type === 'append')?.commit).toBe(4);
+    for (let i = 0; i < 9; i++) a.r.tick();
+    expect(a.drain().filter((m) => m.to === 'c' && m.type === 'heartbeat').length).toBeGreaterThan(0);
+    a.r.tick();
+    expect(a.drain().filter((m) => m.to === 'c')).toEqual([]);
+    expect(a.r.progress.has('c')).toBe(false);
+  });
+
   it('applyConfChange refuses what is not a single valid change', () => {
     const c = makeConf(['a', 'b'], ['l']);
     expect(applyConfChange(c, { type: 'addLearner', node: 'a' })).toMatch(/already a member/);
@@ -266,5 +316,52 @@ describe('membership and reads need a commit in the leader term', () => {
     expect(applyConfChange(c, { type: 'remove', node: 'l' })).toEqual(makeConf(['a', 'b']));
     expect(applyConfChange(makeConf(['a'], ['l', 'm']), { type: 'remove', node: 'l' })).toEqual(makeConf(['a'], ['m']));
     expect(applyConfChange(c, { type: 'promote', node: 'l' })).toEqual(makeConf(['a', 'b', 'l']));
+  });
+});
+
+describe('a leader known to be gone', () => {
+  /** `id` follows leader a in term 2 with entries 2..3, heard just now. */
+  const followerOf = (id: string) => {
+    const n = node(id, ['a', 'b', 'c'], { checkQuorum: true });
+    n.r.step(msg({ type: 'append', from: 'a', to: id, term: 2, index: 1, logTerm: 1, entries: [ent(2, 2), ent(3, 2)], commit: 3 }));
+    n.drain();
+    return n;
+  };
+
+  it('a follower told its leader is gone campaigns (pre-vote) within half an election timeout; a report about another node changes nothing', () => {
+    const b = followerOf('b');
+    b.r.leaderUnreachable('c');
+    expect(b.r.lead).toBe('a');
+    b.r.tick();
+    expect(b.drain().filter((m) => m.type === 'preVote')).toEqual([]);
+    b.r.leaderUnreachable('a');
+    expect(b.r.lead).toBe('');
+    const sent: Message[] = [];
+    for (let i = 0; i < 5 && sent.length === 0; i++) {
+      b.r.tick();
+      sent.push(...b.drain().filter((m) => m.type === 'preVote'));
+    }
+    expect(sent.map((m) => m.to).sort()).toEqual(['a', 'c']);
+    expect(b.r.term).toBe(2); // pre-vote: no term raised yet
+  });
+
+  it('its pre-vote is ignored by a voter that still hears the leader, granted by one that lost it too', () => {
+    const withLease = followerOf('c');
+    const preVote = msg({ type: 'preVote', from: 'b', to: 'c', term: 3, index: 3, logTerm: 2 });
+    withLease.r.step(preVote);
+    expect(withLease.drain().filter((m) => m.type === 'preVoteResp')).toEqual([]);
+    withLease.r.leaderUnreachable('a');
+    withLease.r.step(preVote);
+    expect(withLease.drain().find((m) => m.type === 'preVoteResp')?.reject).toBe(false);
+  });
+
+  it('a leader, or a follower without a leader, ignores the report', () => {
+    const a = leader();
+    a.r.leaderUnreachable('a');
+    expect(a.r.role).toBe('leader');
+    const b = node('b', ['a', 'b', 'c']);
+    const before = b.r.electionElapsed;
+    b.r.leaderUnreachable('');
+    expect(b.r.electionElapsed).toBe(before);
   });
 });

@@ -150,16 +150,53 @@ describe('RaftDriver', () => {
     expect(leader.driver.status().voters).not.toContain(joinerId);
   });
 
-  it('hands leadership over on graceful stop, well within an election timeout', async () => {
+  it('a removed follower and a leader that removed itself notice, stop taking part and report it; a removed data directory stays out', async () => {
+    const net = new Net();
+    const ids = Array.from({ length: 4 }, (_, i) => `127.0.0.1:${7301 + i}`);
+    const removed = new Map<NodeId, number>();
+    const nodes = ids.map((id) => startNode(net, id, tempDir('tsmesos-driver-'), ids, { onRemoved: ({ confIndex }) => removed.set(id, confIndex) }));
+    const leader = await waitLeader(nodes);
+    await leader.log.propose(admit('before'));
+    const follower = nodes.find((n) => n !== leader)!;
+    const index = await leader.driver.proposeConfChange({ type: 'remove', node: follower.id });
+    await waitFor('the follower notices', () => removed.get(follower.id), 5000, 10);
+    expect(removed.get(follower.id)).toBe(index);
+    expect(follower.driver.removedFromCluster()).toBe(index);
+    expect(follower.driver.status().voters).not.toContain(follower.id);
+    // The leader removes itself: it hands over, the rest elect a leader and go on without it.
+    const rest = nodes.filter((n) => n !== leader && n !== follower);
+    const selfIndex = await leader.driver.proposeConfChange({ type: 'remove', node: leader.id });
+    await waitFor('the old leader notices', () => removed.get(leader.id), 5000, 10);
+    expect(removed.get(leader.id)).toBe(selfIndex);
+    const next = await waitLeader(rest);
+    await next.log.propose(admit('after'));
+    await waitFor('the others apply', () => (rest.every((n) => n.registry.agent('after')) ? true : undefined), 5000, 10);
+    expect(follower.registry.agent('after')).toBeUndefined();
+    expect(removed.size).toBe(2);
+    // Restarted on its data directory, the removed follower reports its removal at once and stays out.
+    stopNode(net, follower);
+    removed.delete(follower.id);
+    const again = startNode(net, follower.id, follower.dir, ids, { onRemoved: ({ confIndex }) => removed.set(follower.id, confIndex) });
+    await waitFor('the restarted follower reports its removal', () => removed.get(follower.id), 5000, 10);
+    expect(removed.get(follower.id)).toBe(index);
+    expect(again.driver.isLeader()).toBe(false);
+    expect(again.driver.leaderId()).toBe('');
+  });
+
+  it('hands leadership over on graceful stop: the transferee wins the next term while the old leader still runs', async () => {
+    // No timing assertion (the machine is noisy): the handover shows in the terms instead. A
+    // transfer that failed would leave the others to an election timeout after the stop.
     const net = new Net();
     const nodes = cluster(net, 3);
     const leader = await waitLeader(nodes);
     await leader.log.propose(admit('t'));
-    const t0 = performance.now();
-    expect(await leader.driver.transferLeadership(ELECTION * 2)).toBe(true);
+    const term = leader.driver.status().term;
+    expect(await leader.driver.transferLeadership(ELECTION * 10)).toBe(true);
+    const others = nodes.filter((n) => n !== leader);
+    const next = await waitFor('the transferee leads', () => others.find((n) => n.driver.isLeader()), 5000, 5);
+    expect(next.driver.status().term).toBe(term + 1);
     stopNode(net, leader);
-    const next = await waitLeader(nodes.filter((n) => n !== leader), 2000);
-    expect(performance.now() - t0).toBeLessThan(ELECTION);
+    await waitLeader(others, 5000);
     await next.log.propose(admit('t2'));
   });
 

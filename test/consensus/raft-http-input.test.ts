@@ -26,6 +26,10 @@ async function post(path: string, body: string | Uint8Array): Promise<{ status: 
   return { status: res.status, ...json };
 }
 
+/** One snapshotChunk message from a stranger, with `chunk` as given (JSON text). */
+const chunkBatch = (chunk: string): string =>
+  `{"from":"127.0.0.9:1","messages":[{"type":"snapshotChunk","from":"127.0.0.9:1","to":"x","term":1,"logTerm":0,"index":0,"commit":0,"entries":[],"reject":false,"rejectHint":0,"context":"","chunk":${chunk}}]}`;
+
 describe('raft endpoints reject bad input', () => {
   it.each([
     ['/tsmesos/raft/v1/messages', '{"from":'],
@@ -39,11 +43,20 @@ describe('raft endpoints reject bad input', () => {
     ['/tsmesos/raft/v1/members', 'null'],
     ['/tsmesos/raft/v1/messages', 'null'],
     ['/tsmesos/raft/v1/messages', '"a string"'],
+    ['/tsmesos/raft/v1/messages', chunkBatch('null')],
+    ['/tsmesos/raft/v1/messages', chunkBatch('{"index":1,"term":1,"confState":{"voters":[],"learners":[]},"total":-5,"offset":0,"data":""}')],
+    ['/tsmesos/raft/v1/messages', chunkBatch('{"index":1,"term":1,"confState":{"voters":"x"},"total":5,"offset":0,"data":""}')],
   ])('%s %s -> 400', async (path, body) => {
     const r = await post(path, body);
     expect(r.status).toBe(400);
     expect(r.code).toBe('BAD_REQUEST');
     expect(r.message?.length).toBeGreaterThan(0);
+  });
+
+  it('400 for a snapshot chunk larger than a chunk may be', async () => {
+    const r = await post('/tsmesos/raft/v1/messages', chunkBatch(`{"index":1,"term":1,"confState":{"voters":[],"learners":[]},"total":1,"offset":0,"data":"${'A'.repeat(22 << 20)}"}`));
+    expect(r.status).toBe(400);
+    expect(r.message).toMatch(/chunk too large/);
   });
 
   it('413 for an oversized membership request', async () => {

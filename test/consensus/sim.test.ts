@@ -22,6 +22,7 @@ function summarize(results: readonly SimResult[]): Record<string, number> {
     withMajorityOutage: count((r) => r.stats.majorityOutages > 0),
     withPause: count((r) => r.stats.pauses > 0),
     withCrashBeforeFsync: count((r) => r.stats.crashesBeforeFsync > 0),
+    withLeaderGoneReport: count((r) => r.stats.leaderGoneReports > 0),
     withStraggler: count((r) => r.liveness.straggler !== null),
     leaderAfterHealP99Ms: heal[Math.floor(heal.length * 0.99)] ?? 0,
     leaderAfterHealMaxMs: heal[heal.length - 1] ?? 0,
@@ -53,6 +54,7 @@ describe.each(sizes)('raft simulation, %i nodes', (nodes) => {
     expect(s.withMajorityOutage).toBeGreaterThan(seeds * 0.3);
     expect(s.withPause).toBeGreaterThan(seeds * 0.3);
     expect(s.withCrashBeforeFsync).toBeGreaterThan(seeds * 0.2);
+    expect(s.withLeaderGoneReport).toBeGreaterThan(seeds * 0.4); // followers of a crashed leader campaign early
     expect(s.withStraggler).toBeGreaterThan(seeds * 0.3);
   }, 600_000);
 });

@@ -41,7 +41,7 @@ describe('HTTP peer transport', () => {
     const port = await freePort();
     const to = `127.0.0.1:${port}`;
     const got: Message[] = [];
-    const driver = { receive: (m: Message) => got.push(m) } as unknown as RaftDriver;
+    const driver = { receive: (m: Message) => got.push(m), peerStreamBroken: () => undefined } as unknown as RaftDriver;
     await serve(raftApp(driver), port);
     const t = transport('127.0.0.1:1');
     for (let i = 0; i < 500; i++) t.send([msg('127.0.0.1:1', to, i)]);
@@ -56,7 +56,7 @@ describe('HTTP peer transport', () => {
     const port = await freePort();
     const to = `127.0.0.1:${port}`;
     const got: Message[] = [];
-    await serve(raftApp({ receive: (m: Message) => got.push(m) } as unknown as RaftDriver), port);
+    await serve(raftApp({ receive: (m: Message) => got.push(m), peerStreamBroken: () => undefined } as unknown as RaftDriver), port);
     const t = transport('127.0.0.1:1');
     t.send([msg('127.0.0.1:2', to, 0), msg('127.0.0.1:1', to, 1)]);
     await waitFor('delivered', () => (got.length === 1 ? true : undefined), 5000, 10);
@@ -101,5 +101,17 @@ describe('HTTP peer transport', () => {
     const timer = setInterval(() => t.send([msg('127.0.0.1:1', to, 0)]), 50);
     cleanup.push(() => clearInterval(timer));
     await waitFor('reconnected', () => (sockets.length >= 2 && t.stats.failedBatches >= 1 ? true : undefined), 5000, 20);
+  });
+
+  it('tells a peer whose port refuses connections (a dead process) from one that answers', async () => {
+    const up = await freePort();
+    const app = new Hono();
+    app.get('/tsmesos/raft/v1/status', (c) => c.json({}));
+    await serve(app, up);
+    const down = await freePort();
+    const t = transport(`127.0.0.1:${await freePort()}`);
+    expect(await t.refusesConnections(`127.0.0.1:${down}`)).toBe(true);
+    expect(await t.refusesConnections(`127.0.0.1:${up}`)).toBe(false);
+    expect(await t.refusesConnections('not an address')).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ export default defineConfig({
       'test/consensus/core.test.ts', 'test/consensus/golden.test.ts', 'test/consensus/checker.test.ts',
       'test/consensus/sim-sabotage.test.ts', 'test/consensus/sim.test.ts', 'test/consensus/storage.test.ts',
       'test/consensus/driver-persist.test.ts', 'test/consensus/core-*.test.ts',
+      'test/consensus/snapshot-chunks.test.ts',
     ],
     setupFiles: ['test/helpers/cleanup.setup.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],

@@ -80,6 +80,7 @@ export function reset(r: RaftNode, term: number): void {
   r.randomizedElectionTimeout = r.cfg.electionTicks + r.cfg.randomInt(r.cfg.electionTicks);
   r.votes.clear();
   r.progress.clear();
+  r.leaving.clear();
   r.leadTransferee = '';
   r.pendingReads = [];
 }

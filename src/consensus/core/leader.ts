@@ -80,9 +80,22 @@ export function leaderTick(r: RaftNode): void {
   for (const pr of r.progress.values()) {
     if (pr.state === 'snapshot' && ++pr.snapshotTicks >= r.cfg.electionTicks) pr.becomeProbe(); // snapshot lost: retry
   }
+  if (r.leaving.size > 0 && r.log.lastConfIndex() <= r.log.committed) forgetLeaving(r);
   if (r.heartbeatElapsed >= r.cfg.heartbeatTicks) {
     r.heartbeatElapsed = 0;
     bcastHeartbeat(r);
+  }
+}
+
+/** Counts down the removed members' grace once their removal is committed; then stops talking to them. */
+function forgetLeaving(r: RaftNode): void {
+  for (const [id, left] of r.leaving) {
+    if (left > 1) {
+      r.leaving.set(id, left - 1);
+    } else {
+      r.leaving.delete(id);
+      r.progress.delete(id);
+    }
   }
 }
 

@@ -28,6 +28,12 @@ export class RaftNode {
   /** @internal election.ts reads and writes the fields below (they were private to this class). */
   confVersionSeen = -1;
   progress = new Map<NodeId, Progress>();
+  /**
+   * Leader only: members removed from the configuration, with the ticks they are still sent
+   * appends and heartbeats once their removal is committed, so they learn of it (and can
+   * stop) instead of waiting for a leader forever. They never count towards a quorum.
+   */
+  leaving = new Map<NodeId, number>();
   votes = new Map<NodeId, boolean>();
   electionElapsed = 0;
   heartbeatElapsed = 0;
@@ -89,7 +95,7 @@ export class RaftNode {
   }
 
   step(m: Message): void {
-    if (m.to !== this.id) return;
+    if (m.to !== this.id || m.type === 'snapshotChunk' || m.type === 'snapshotAck') return; // the driver's, see types.ts
     if (m.term > this.term) {
       if ((m.type === 'vote' || m.type === 'preVote') && m.context !== TRANSFER && inLease(this)) return;
       if (m.type === 'preVote' || (m.type === 'preVoteResp' && !m.reject)) {
@@ -199,6 +205,28 @@ export class RaftNode {
     return { ok: true };
   }
 
+  /**
+   * `from`, our leader, is known to be gone (its port refuses connections): forget it and
+   * campaign after a short random delay instead of a whole election timeout. Only liveness
+   * rests on this (reads use ReadIndex, not a lease), and pre-vote still needs a quorum that
+   * has lost the leader too, so a false alarm cannot depose a leader the others still hear.
+   */
+  leaderUnreachable(from: NodeId): void {
+    if (this.role !== 'follower' || this.lead === '' || this.lead !== from) return;
+    this.lead = '';
+    const delay = 1 + this.cfg.randomInt(Math.max(1, Math.floor(this.cfg.electionTicks / 2)));
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - delay);
+  }
+
+  /**
+   * The driver is still streaming a snapshot to `to` (a chunk was acknowledged): restart the
+   * wait, so a transfer longer than an election timeout is not abandoned while it progresses.
+   */
+  snapshotProgress(to: NodeId): void {
+    const pr = this.progress.get(to);
+    if (this.role === 'leader' && pr?.state === 'snapshot') pr.snapshotTicks = 0;
+  }
+
   /** The application's state at `index` (<= applied) is `data`; entries up to it can go. */
   compact(index: number, data: Uint8Array): Result<object> {
     if (index <= this.log.snapshot.index) return this.error('BAD_REQUEST', `already compacted to ${this.log.snapshot.index}`);
@@ -274,8 +302,9 @@ export class RaftNode {
     this.conf = this.log.confAt(this.log.lastIndex());
     if (this.role !== 'leader') return;
     const ids = members(this.conf);
-    for (const id of [...this.progress.keys()]) if (!ids.includes(id)) this.progress.delete(id);
+    for (const id of this.progress.keys()) if (!ids.includes(id) && !this.leaving.has(id)) this.leaving.set(id, this.cfg.electionTicks);
     for (const id of ids) {
+      this.leaving.delete(id);
       if (id !== this.id && !this.progress.has(id)) this.progress.set(id, new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight));
     }
     if (this.leadTransferee && !isVoter(this.conf, this.leadTransferee)) this.leadTransferee = '';

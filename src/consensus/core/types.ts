@@ -59,7 +59,10 @@ export type MessageType =
   | 'append' | 'appendResp'
   | 'heartbeat' | 'heartbeatResp'
   | 'snapshot'
-  | 'timeoutNow';
+  | 'timeoutNow'
+  // Carried by the driver, never stepped into the core (driver-snapshots.ts): a 'snapshot'
+  // the core sends travels as chunks, and reaches the follower's core whole.
+  | 'snapshotChunk' | 'snapshotAck';
 
 /**
  * One flat message shape (etcd style). Fields unused by a type are 0 / '' / [].
@@ -82,6 +85,16 @@ export interface Message {
   readonly rejectHint: number;
   readonly context: string;
   readonly snapshot?: Snapshot;
+  /** snapshotChunk only. The ack (snapshotAck) names the snapshot in index/logTerm and the bytes held in commit. */
+  readonly chunk?: SnapshotChunk;
+}
+
+/** A piece of a snapshot image in transit: bytes [offset, offset + data.length) of `total`. */
+export interface SnapshotChunk {
+  readonly meta: SnapshotMeta;
+  readonly total: number;
+  readonly offset: number;
+  readonly data: Uint8Array;
 }
 
 /** A confirmed ReadIndex: serve the read once applied >= index. */

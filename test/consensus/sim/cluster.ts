@@ -65,7 +65,7 @@ export class Cluster {
   readonly net: Network;
   readonly checker = new SafetyChecker();
   compactEvery = 30;
-  readonly stats = { crashes: 0, snapshotsInstalled: 0, compactions: 0, elections: 0, pauses: 0, crashesBeforeFsync: 0 };
+  readonly stats = { crashes: 0, snapshotsInstalled: 0, compactions: 0, elections: 0, pauses: 0, crashesBeforeFsync: 0, leaderGoneReports: 0 };
   /**
    * Asked after a leader's early sends, before its write is fsynced: true crashes the node
    * right there (the chaos schedules its restart). Null outside the chaos period.
@@ -118,6 +118,14 @@ export class Cluster {
     node.dirty = false;
     node.backlog = [];
     this.hooks.onStop(node);
+    // Its port now refuses connections: peers that can still reach it learn that it is gone
+    // (the driver's RaftNode.leaderUnreachable; followers of it campaign early).
+    for (const other of this.nodes.values()) {
+      if (other === node || !other.raft || !this.net.canSend(other.id, node.id)) continue;
+      if (other.raft.lead === node.id) this.stats.leaderGoneReports++;
+      other.raft.leaderUnreachable(node.id);
+      other.dirty = true;
+    }
   }
 
   restart(node: SimNode): void {
