@@ -20,6 +20,7 @@ import { MasterLink } from './master-link.js';
 import { loadAgentId, saveAgentId } from './agent-id-store.js';
 import { HealthChecker, type HealthVerdict } from './health-check.js';
 import { healthProbe } from './task-supervision.js';
+import { DEFAULT_FETCH_MAX_BYTES, fetchUris } from './fetcher.js';
 
 export interface AgentOptions {
   workDir: string;
@@ -34,6 +35,8 @@ export interface AgentOptions {
   rng: Rng;
   logger: Logger;
   statusRetryBaseMs?: number;
+  /** Most bytes one fetched URI may put in a sandbox (default 2 GiB). */
+  fetchMaxBytes?: number;
 }
 
 export interface AgentTask {
@@ -72,8 +75,8 @@ export class Agent {
   private readonly link: MasterLink;
   private stopping = false;
   private heartbeat: { cancel(): void } | null = null;
-  /** Health probes go to the task on loopback, never from the agent's --ip. */
-  private readonly probeClient = new HttpClient();
+  /** Health probes (to the task on loopback) and fetcher downloads; not bound to the agent's --ip. */
+  private readonly taskClient = new HttpClient();
 
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
@@ -302,11 +305,19 @@ export class Agent {
       this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
       return;
     }
-    this.transition(task, 'TASK_STARTING');
     if ((info.command.uris ?? []).length > 0) {
-      this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `cannot fetch '${info.command.uris![0]!.value}': this agent has no fetcher yet`);
-      return;
+      try {
+        await fetchUris(info.command.uris!, task.sandbox, { client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES });
+      } catch (e) {
+        this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
+        return;
+      }
+      if (task.killRequested) {
+        this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
+        return;
+      }
     }
+    this.transition(task, 'TASK_STARTING');
     try {
       const launched = await this.opts.containerizer.launch({
         containerId: task.containerId,
@@ -346,7 +357,7 @@ export class Agent {
     if (check !== undefined && task.sandbox !== null) {
       const env: Record<string, string> = {};
       for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-      const probe = healthProbe(check, this.probeClient, {
+      const probe = healthProbe(check, this.taskClient, {
         sandbox: task.sandbox, env: { ...env, ...this.mesosEnv(task), ...task.info.command.environment },
         ...(task.info.container !== undefined ? { container: task.info.container } : {}),
         ...(task.info.container?.type === 'DOCKER' && this.opts.containerizer.exec !== undefined
