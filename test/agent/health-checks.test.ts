@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
 import { freePort, tempDir, waitFor } from '../helpers/process.js';
 import { isOffers, offersOf, type Event, type V1Scheduler } from '../helpers/v1-client.js';
+import { requireDocker } from '../containerizer/docker-helpers.js';
 
 // Health checks end to end on the real agent (posix containerizer, real probes on loopback),
 // with the cluster on a manual clock: each advance fires exactly one probe, and the test waits
@@ -188,5 +189,59 @@ describe('max_completion_time', () => {
     await launch(s, { command: { value: 'exit 0' }, max_completion_time: { nanoseconds: 5e9 } });
     await untilRunning(s);
     expect((await nextStatus(s)).state).toBe('TASK_FINISHED');
+  });
+});
+
+describe('health checks (docker tasks, network HOST)', () => {
+  const dockerTask = (command: string, volumes: { container_path: string; host_path: string }[]) => ({
+    command: { value: command },
+    container: { type: 'DOCKER', volumes, docker: { image: 'tsmesos/busybox:test', network: 'HOST' } },
+  });
+
+  it('HTTP: busybox httpd in the container is healthy, unhealthy once its page is gone', async () => {
+    await requireDocker();
+    const c = await simCluster({ flags: { containerizers: 'posix,docker' } });
+    const www = tempDir();
+    fs.writeFileSync(path.join(www, 'index.html'), 'ok');
+    const port = await freePort();
+    const s = await c.scheduler({ name: 'hc-docker-http' });
+    await launch(s, {
+      ...dockerTask(`exec httpd -f -p 127.0.0.1:${port} -h /www`, [{ container_path: '/www', host_path: www }]),
+      health_check: { type: 'HTTP', http: { port, path: '/index.html' }, consecutive_failures: 1, ...timing },
+    });
+    await untilRunning(s);
+    await listening(port);
+    expect(healthOf(await probe(c, s))).toEqual(HEALTHY);
+    fs.rmSync(path.join(www, 'index.html'));
+    const failed = await probe(c, s);
+    expect(healthOf(failed)).toEqual(UNHEALTHY);
+    expect(failed.message).toContain('404');
+    const end = await nextStatus(s);
+    expect({ state: end.state, healthy: end.healthy }).toEqual({ state: 'TASK_KILLED', healthy: false });
+  });
+
+  it('COMMAND runs inside the container (docker exec), with the check command environment', async () => {
+    await requireDocker();
+    const c = await simCluster({ flags: { containerizers: 'posix,docker' } });
+    const flags = tempDir();
+    const s = await c.scheduler({ name: 'hc-docker-cmd' });
+    await launch(s, {
+      // /tmp/inside exists only in the container's filesystem: a check run on the host would fail.
+      ...dockerTask('touch /tmp/inside-the-container && exec sleep 60', [{ container_path: '/flags', host_path: flags }]),
+      health_check: {
+        type: 'COMMAND', consecutive_failures: 100, ...timing,
+        command: { value: 'test -f /tmp/inside-the-container && test ! -e "/flags/$NAME"', environment: { variables: [{ name: 'NAME', value: 'sick' }] } },
+      },
+    });
+    await untilRunning(s);
+    await waitFor('the container to start its command', async () => {
+      await c.advance(1000);
+      const st = await nextStatus(s);
+      return st.healthy === true ? st : undefined;
+    }, 20_000);
+    fs.writeFileSync(path.join(flags, 'sick'), '');
+    const failed = await probe(c, s);
+    expect(healthOf(failed)).toEqual(UNHEALTHY);
+    expect(failed.message).toContain('exited with status 1');
   });
 });
