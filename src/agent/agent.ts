@@ -45,7 +45,7 @@ export interface AgentTask {
   containerId: string;
   sandbox: string | null;
   state: TaskState;
-  statuses: { state: TaskState; timestamp: number }[];
+  statuses: { state: TaskState; timestamp: number; healthy?: boolean }[];
   killRequested: boolean;
   launchedAt: number;
   /** The last health verdict reported (undefined: not checked, or no verdict yet). */
@@ -460,7 +460,7 @@ export class Agent {
   private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string, healthy?: boolean): void {
     task.state = state;
     if (isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
-    task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000 });
+    task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}) });
     const fw = this.frameworks.get(task.frameworkId);
     if (isTerminal(state) && fw && fw.tasks.get(task.info.taskId) === task) {
       fw.tasks.delete(task.info.taskId);

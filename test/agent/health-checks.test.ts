@@ -142,6 +142,13 @@ describe('health checks (posix tasks, real probes)', () => {
     expect(failed.message).toContain('exited with status 1');
     fs.rmSync(flag);
     expect(healthOf(await probe(c, s))).toEqual(HEALTHY);
+    // The verdicts show in the task's statuses on the master's and the agent's /state (Mesos shapes).
+    type TaskJson = { id: string; statuses: { state: string; healthy?: boolean }[] };
+    const masterTask = (await c.state()).frameworks.flatMap((f) => f.tasks as TaskJson[]).find((t) => t.id === 'h')!;
+    expect(masterTask.statuses.map((x) => x.healthy)).toEqual([undefined, undefined, true, false, true]);
+    const agentState = (await (await fetch(`${c.agent}/state`)).json()) as { frameworks: { executors: { tasks: TaskJson[] }[] }[] };
+    const agentTask = agentState.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.id === 'h')!;
+    expect(agentTask.statuses.map((x) => x.healthy)).toEqual([undefined, undefined, true, false, true]);
   });
 
   it('failures inside the grace period are not reported; the first one after it is', async () => {
