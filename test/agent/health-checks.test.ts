@@ -149,6 +149,10 @@ describe('health checks (posix tasks, real probes)', () => {
     const agentState = (await (await fetch(`${c.agent}/state`)).json()) as { frameworks: { executors: { tasks: TaskJson[] }[] }[] };
     const agentTask = agentState.frameworks.flatMap((f) => f.executors.flatMap((e) => e.tasks)).find((t) => t.id === 'h')!;
     expect(agentTask.statuses.map((x) => x.healthy)).toEqual([undefined, undefined, true, false, true]);
+    // Reconciliation carries the latest health (Mesos getTaskHealth), for a scheduler that lost track.
+    expect((await s.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'h' } }] } })).status).toBe(202);
+    const reconciled = statusOf(await s.next((e) => e.type === 'UPDATE'));
+    expect({ state: reconciled.state, reason: reconciled.reason, healthy: reconciled.healthy }).toEqual({ state: 'TASK_RUNNING', reason: 'REASON_RECONCILIATION', healthy: true });
   });
 
   it('failures inside the grace period are not reported; the first one after it is', async () => {
