@@ -52,6 +52,8 @@ export interface AgentTask {
   healthy?: boolean;
   /** Why the agent itself killed the task, which decides the terminal update (Mesos command executor). */
   killedBy?: 'health-check' | 'max-completion-time';
+  /** Set while the fetcher runs: a kill abandons the fetch. */
+  fetching?: AbortController | undefined;
   /** Running-time watchers: the health checker and the max_completion_time timer. */
   watchers?: { stop(): void }[];
 }
@@ -173,6 +175,7 @@ export class Agent {
     const kills: Promise<void>[] = [];
     for (const fw of this.frameworks.values()) {
       for (const t of fw.tasks.values()) {
+        t.fetching?.abort();
         this.stopWatching(t);
         kills.push(this.opts.containerizer.kill(t.containerId, graceMs));
       }
@@ -306,11 +309,19 @@ export class Agent {
       return;
     }
     if ((info.command.uris ?? []).length > 0) {
+      const fetching = new AbortController();
+      task.fetching = fetching;
       try {
-        await fetchUris(info.command.uris!, task.sandbox, { client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES });
+        await fetchUris(info.command.uris!, task.sandbox, {
+          client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal: fetching.signal,
+        });
       } catch (e) {
-        this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
-        return;
+        if (!task.killRequested) {
+          this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
+          return;
+        }
+      } finally {
+        task.fetching = undefined;
       }
       if (task.killRequested) {
         this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
@@ -421,6 +432,7 @@ export class Agent {
     }
     if (isTerminal(task.state) || task.state === 'TASK_KILLING') return;
     task.killRequested = true;
+    task.fetching?.abort();
     this.stopWatching(task);
     if (task.state === 'TASK_RUNNING') {
       // Mesos's command executor: frameworks with TASK_KILLING_STATE hear that the kill began.
@@ -436,6 +448,7 @@ export class Agent {
     if (!fw) return;
     for (const t of fw.tasks.values()) {
       t.killRequested = true;
+      t.fetching?.abort();
       this.stopWatching(t);
       void this.opts.containerizer.kill(t.containerId, t.info.killGracePeriodMs);
     }

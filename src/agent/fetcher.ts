@@ -23,6 +23,8 @@ export interface FetchOptions {
   /** A download that receives nothing for this long fails (Mesos --fetcher_stall_timeout, 60 s). */
   stallTimeoutMs?: number;
   maxRedirects?: number;
+  /** Abandons the fetch (the task was killed while staging). */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_FETCH_MAX_BYTES = 2 * 1024 ** 3;
@@ -33,6 +35,7 @@ export class FetchError extends Error {}
 export async function fetchUris(uris: readonly UriSpec[], sandbox: string, opts: FetchOptions): Promise<void> {
   const root = await realpath(sandbox);
   for (const uri of uris) {
+    opts.signal?.throwIfAborted();
     try {
       await fetchOne(uri, root, opts);
     } catch (e) {
@@ -46,7 +49,7 @@ async function fetchOne(uri: UriSpec, root: string, opts: FetchOptions): Promise
   const dest = await destination(root, name);
   const part = `${dest}.fetching`;
   try {
-    if (isLocal(uri.value)) await copyLocal(localPath(uri.value), part, opts.maxBytes);
+    if (isLocal(uri.value)) await copyLocal(localPath(uri.value), part, opts.maxBytes, opts.signal);
     else await download(uri.value, part, opts);
     await rm(dest, { force: true, recursive: false }).catch(() => undefined);
     await rename(part, dest);
@@ -57,7 +60,7 @@ async function fetchOne(uri: UriSpec, root: string, opts: FetchOptions): Promise
     await chmod(dest, 0o755);
     return;
   }
-  if (uri.extract) await extract(dest, root, opts.maxBytes);
+  if (uri.extract) await extract(dest, root, opts.maxBytes, opts.signal);
 }
 
 function isLocal(value: string): boolean {
@@ -90,6 +93,11 @@ async function destination(root: string, name: string): Promise<string> {
   return path.join(realDir, path.basename(dest));
 }
 
+/** pipeline()'s options: an abort destroys every stream in it. */
+function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal !== undefined ? { signal } : {};
+}
+
 /** Counts bytes through a pipeline and fails it past `max`. */
 function limit(max: number, what: string): Transform {
   let seen = 0;
@@ -108,13 +116,13 @@ async function createFile(file: string): Promise<Writable> {
   return handle.createWriteStream();
 }
 
-async function copyLocal(source: string, to: string, maxBytes: number): Promise<void> {
+async function copyLocal(source: string, to: string, maxBytes: number, signal: AbortSignal | undefined): Promise<void> {
   const st = await stat(source).catch((e: unknown) => {
     throw new Error((e as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file '${source}'` : `cannot read '${source}': ${String(e)}`);
   });
   if (!st.isFile()) throw new Error(`'${source}' is not a regular file`);
   if (st.size > maxBytes) throw new Error(`'${source}' (${st.size} bytes) is larger than the ${maxBytes} byte limit`);
-  await pipeline(createReadStream(source), limit(maxBytes, `'${source}'`), await createFile(to));
+  await pipeline(createReadStream(source), limit(maxBytes, `'${source}'`), await createFile(to), withSignal(signal));
 }
 
 async function download(value: string, to: string, opts: FetchOptions): Promise<void> {
@@ -127,6 +135,7 @@ async function download(value: string, to: string, opts: FetchOptions): Promise<
       scheme: url.protocol === 'https:' ? 'https' : 'http',
       timeoutMs: opts.stallTimeoutMs ?? 60_000,
       connectTimeoutMs: 30_000,
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
@@ -147,7 +156,7 @@ async function download(value: string, to: string, opts: FetchOptions): Promise<
       res.destroy();
       throw new Error(`the download (${length} bytes) is larger than the ${opts.maxBytes} byte limit`);
     }
-    await pipeline(res, limit(opts.maxBytes, 'the download'), await createFile(to));
+    await pipeline(res, limit(opts.maxBytes, 'the download'), await createFile(to), withSignal(opts.signal));
     return;
   }
 }
@@ -166,18 +175,18 @@ export function archiveKind(name: string): ArchiveKind | null {
   return null;
 }
 
-async function extract(file: string, root: string, maxBytes: number): Promise<void> {
+async function extract(file: string, root: string, maxBytes: number, signal: AbortSignal | undefined): Promise<void> {
   const kind = archiveKind(path.basename(file));
   if (kind === null) return;
-  if (kind === 'zip') return extractZip(file, root, maxBytes);
+  if (kind === 'zip') return extractZip(file, root, maxBytes, signal);
   if (kind === 'gz') {
     const out = await destination(root, path.relative(root, file).replace(/\.gz$/i, ''));
-    await pipeline(createReadStream(file), createGunzip(), limit(maxBytes, 'the decompressed file'), await createFile(out));
+    await pipeline(createReadStream(file), createGunzip(), limit(maxBytes, 'the decompressed file'), await createFile(out), withSignal(signal));
     return;
   }
   const input: Readable =
     kind === 'tar.bz2' || kind === 'tar.xz' ? decompressor(kind === 'tar.bz2' ? 'bzip2' : 'xz', file) : createReadStream(file);
-  await extractTar(input, kind === 'tar.gz', root, maxBytes);
+  await extractTar(input, kind === 'tar.gz', root, maxBytes, signal);
 }
 
 /** bzip2/xz through the system tools (node has neither); their failure fails the stream. */
@@ -193,7 +202,7 @@ function decompressor(tool: 'bzip2' | 'xz', file: string): Readable {
   return out;
 }
 
-async function extractTar(input: Readable, gzip: boolean, root: string, maxBytes: number): Promise<void> {
+async function extractTar(input: Readable, gzip: boolean, root: string, maxBytes: number, signal: AbortSignal | undefined): Promise<void> {
   let total = 0;
   let tooBig = false;
   const extractor = tar.x({
@@ -210,11 +219,11 @@ async function extractTar(input: Readable, gzip: boolean, root: string, maxBytes
       return !tooBig;
     },
   });
-  await pipeline(input, extractor);
+  await pipeline(input, extractor, withSignal(signal));
   if (tooBig) throw new Error(`the archive's contents are larger than the ${maxBytes} byte limit`);
 }
 
-function extractZip(file: string, root: string, maxBytes: number): Promise<void> {
+function extractZip(file: string, root: string, maxBytes: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     // yauzl refuses absolute and '..' entry names itself (validateFileName), and checks sizes.
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true }, (err, zip) => {
@@ -228,6 +237,7 @@ function extractZip(file: string, root: string, maxBytes: number): Promise<void>
       zip.on('end', () => resolve());
       zip.on('entry', (entry: yauzl.Entry) => {
         void (async () => {
+          signal?.throwIfAborted();
           if (entry.fileName.endsWith('/')) {
             await destination(root, path.join(entry.fileName, '.keep')).then((d) => mkdir(path.dirname(d), { recursive: true }));
             zip.readEntry();
