@@ -12,7 +12,7 @@ import { HttpClient } from '../lib/http-client.js';
 import type { Logger } from '../lib/log.js';
 import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
-import { containerResources, type ContainerTermination, type RecoveredContainer } from '../containerizer/types.js';
+import { containerResources, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
 import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from './task-checkpoints.js';
 import { createSandbox } from './paths.js';
 import { StatusUpdateManager } from './status-updates.js';
@@ -119,6 +119,11 @@ export class Agent {
 
   start(): void {
     this.link.start();
+  }
+
+  /** What a task's container uses now (`/monitor/statistics`); undefined when it is not running. */
+  usage(containerId: string): Promise<ContainerUsage | undefined> {
+    return this.opts.containerizer.usage(containerId);
   }
 
   /**
