@@ -108,7 +108,7 @@ export const CommandInfo = message({
 
 export const KillPolicy = message({ grace_period: opt(DurationInfo) });
 
-/** HealthCheck (v1 mesos.proto): defaults (delay 15 s, interval 10 s, timeout 20 s, 3 failures, grace 10 s) are applied in wire/task.ts. */
+/** HealthCheck (v1 mesos.proto): defaults (delay 15 s, interval 10 s, timeout 20 s, 3 failures, grace 10 s) are applied in wire/task-extras.ts. */
 export const HealthCheck = message({
   type: opt(enumOf(['UNKNOWN', 'COMMAND', 'HTTP', 'TCP'])),
   delay_seconds: opt(double()),
