@@ -7,16 +7,20 @@ import { encode, tryDecodeOwn } from '../wire/codec.js';
 import { AgentCall, AgentEvent } from '../wire/agent-channel.js';
 import { gracePeriodMs, taskSpecFromWire, taskSpecToWire } from '../wire/task.js';
 import { isTerminal, type TaskState } from '../domain/task-state.js';
-import type { Clock } from '../lib/clock.js';
+import type { Clock, Timer } from '../lib/clock.js';
+import { HttpClient } from '../lib/http-client.js';
 import type { Logger } from '../lib/log.js';
 import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
-import { containerResources, type ContainerTermination, type RecoveredContainer } from '../containerizer/types.js';
+import { containerResources, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
 import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from './task-checkpoints.js';
 import { createSandbox } from './paths.js';
 import { StatusUpdateManager } from './status-updates.js';
 import { MasterLink } from './master-link.js';
 import { loadAgentId, saveAgentId } from './agent-id-store.js';
+import { HealthChecker, type HealthVerdict } from './health-check.js';
+import { healthProbe } from './task-supervision.js';
+import { DEFAULT_FETCH_MAX_BYTES, fetchUris } from './fetcher.js';
 
 export interface AgentOptions {
   workDir: string;
@@ -31,6 +35,8 @@ export interface AgentOptions {
   rng: Rng;
   logger: Logger;
   statusRetryBaseMs?: number;
+  /** Most bytes one fetched URI may put in a sandbox (default 2 GiB). */
+  fetchMaxBytes?: number;
 }
 
 export interface AgentTask {
@@ -39,9 +45,17 @@ export interface AgentTask {
   containerId: string;
   sandbox: string | null;
   state: TaskState;
-  statuses: { state: TaskState; timestamp: number }[];
+  statuses: { state: TaskState; timestamp: number; healthy?: boolean }[];
   killRequested: boolean;
   launchedAt: number;
+  /** The last health verdict reported (undefined: not checked, or no verdict yet). */
+  healthy?: boolean;
+  /** Why the agent itself killed the task, which decides the terminal update (Mesos command executor). */
+  killedBy?: 'health-check' | 'max-completion-time';
+  /** Set while the fetcher runs: a kill abandons the fetch. */
+  fetching?: AbortController | undefined;
+  /** Running-time watchers: the health checker and the max_completion_time timer. */
+  watchers?: { stop(): void }[];
 }
 
 export interface AgentFramework {
@@ -63,6 +77,8 @@ export class Agent {
   private readonly link: MasterLink;
   private stopping = false;
   private heartbeat: { cancel(): void } | null = null;
+  /** Health probes (to the task on loopback) and fetcher downloads; not bound to the agent's --ip. */
+  private readonly taskClient = new HttpClient();
 
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
@@ -105,6 +121,11 @@ export class Agent {
     this.link.start();
   }
 
+  /** What a task's container uses now (`/monitor/statistics`); undefined when it is not running. */
+  usage(containerId: string): Promise<ContainerUsage | undefined> {
+    return this.opts.containerizer.usage(containerId);
+  }
+
   /**
    * Before start(), after an agent restart: takes back the checkpointed tasks whose containers
    * survived (`containers`, from the containerizer's recover()), reports the others as failed, and
@@ -138,6 +159,7 @@ export class Agent {
       fw.tasks.set(info.taskId, task);
       if (container) {
         this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId });
+        if (task.state === 'TASK_RUNNING') this.watchRunning(task);
         void container.termination.then((t) => this.onTermination(task, t));
       } else {
         this.transition(task, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'the container did not survive the agent restart');
@@ -156,7 +178,13 @@ export class Agent {
     this.link.stop();
     this.updates.stop();
     const kills: Promise<void>[] = [];
-    for (const fw of this.frameworks.values()) for (const t of fw.tasks.values()) kills.push(this.opts.containerizer.kill(t.containerId, graceMs));
+    for (const fw of this.frameworks.values()) {
+      for (const t of fw.tasks.values()) {
+        t.fetching?.abort();
+        this.stopWatching(t);
+        kills.push(this.opts.containerizer.kill(t.containerId, graceMs));
+      }
+    }
     await Promise.all(kills);
   }
 
@@ -285,6 +313,26 @@ export class Agent {
       this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
       return;
     }
+    if ((info.command.uris ?? []).length > 0) {
+      const fetching = new AbortController();
+      task.fetching = fetching;
+      try {
+        await fetchUris(info.command.uris!, task.sandbox, {
+          client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal: fetching.signal,
+        });
+      } catch (e) {
+        if (!task.killRequested) {
+          this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
+          return;
+        }
+      } finally {
+        task.fetching = undefined;
+      }
+      if (task.killRequested) {
+        this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
+        return;
+      }
+    }
     this.transition(task, 'TASK_STARTING');
     try {
       const launched = await this.opts.containerizer.launch({
@@ -296,24 +344,84 @@ export class Agent {
         // CommandInfo.user only: like Mesos's docker containerizer, the framework's user is not imposed.
         ...(info.command.user !== undefined ? { user: info.command.user } : {}),
         owner: { agentId, frameworkId, taskId: info.taskId },
-        env: {
-          MESOS_SANDBOX: task.sandbox, MESOS_DIRECTORY: task.sandbox, MESOS_TASK_ID: info.taskId,
-          MESOS_FRAMEWORK_ID: frameworkId, MESOS_EXECUTOR_ID: executorId, MESOS_AGENT_ENDPOINT: `${this.opts.ip}:${this.opts.port}`,
-          MESOS_CONTAINER_ID: task.containerId,
-        },
+        env: this.mesosEnv(task),
       });
       this.transition(task, 'TASK_RUNNING');
       if (fw.info.checkpoint === true) this.checkpoint(fw, task);
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
+      else this.watchRunning(task);
       this.onTermination(task, await launched.termination);
     } catch (e) {
       this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
     }
   }
 
+  /** The variables the agent injects into every task (Mesos's command executor set). */
+  private mesosEnv(task: AgentTask): Record<string, string> {
+    const sandbox = task.sandbox ?? '';
+    return {
+      MESOS_SANDBOX: sandbox, MESOS_DIRECTORY: sandbox, MESOS_TASK_ID: task.info.taskId,
+      MESOS_FRAMEWORK_ID: task.frameworkId, MESOS_EXECUTOR_ID: task.info.taskId, MESOS_AGENT_ENDPOINT: `${this.opts.ip}:${this.opts.port}`,
+      MESOS_CONTAINER_ID: task.containerId,
+    };
+  }
+
+  /** Once RUNNING: the health checker and the max_completion_time deadline (Mesos command executor). */
+  private watchRunning(task: AgentTask): void {
+    const watchers: { stop(): void }[] = [];
+    const check = task.info.healthCheck;
+    if (check !== undefined && task.sandbox !== null) {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+      const probe = healthProbe(check, this.taskClient, {
+        sandbox: task.sandbox, env: { ...env, ...this.mesosEnv(task), ...task.info.command.environment },
+        ...(task.info.container !== undefined ? { container: task.info.container } : {}),
+        ...(task.info.container?.type === 'DOCKER' && this.opts.containerizer.exec !== undefined
+          ? { execInContainer: (c, signal) => this.opts.containerizer.exec!(task.containerId, c, signal) }
+          : {}),
+      });
+      const checker = new HealthChecker(check, probe, this.opts.clock, (v, detail) => this.onHealth(task, v, detail));
+      checker.start();
+      watchers.push(checker);
+    }
+    const maxMs = task.info.maxCompletionTimeMs;
+    if (maxMs !== undefined) {
+      const left = Math.max(0, task.launchedAt + maxMs - this.opts.clock.now());
+      const timer: Timer = this.opts.clock.setTimeout(() => {
+        if (isTerminal(task.state) || task.killRequested) return;
+        this.opts.logger.info('task reached its max_completion_time; killing it', { task: task.info.taskId });
+        task.killedBy = 'max-completion-time';
+        this.kill(task.frameworkId, task.info.taskId, undefined);
+      }, left);
+      watchers.push({ stop: () => timer.cancel() });
+    }
+    task.watchers = watchers;
+  }
+
+  private stopWatching(task: AgentTask): void {
+    for (const w of task.watchers ?? []) w.stop();
+    task.watchers = [];
+  }
+
+  /** A health verdict: a RUNNING update carrying `healthy`, then a kill when the checks ran out. */
+  private onHealth(task: AgentTask, verdict: HealthVerdict, detail: string): void {
+    // Like Mesos: no health updates once a kill began or the task ended.
+    if (isTerminal(task.state) || task.killRequested || task.state !== 'TASK_RUNNING') return;
+    this.opts.logger.info('health check verdict', { task: task.info.taskId, healthy: verdict.healthy, failures: verdict.consecutiveFailures, detail });
+    task.healthy = verdict.healthy;
+    this.transition(task, 'TASK_RUNNING', 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', verdict.healthy ? undefined : `Health check failed: ${detail}`, verdict.healthy);
+    if (verdict.killTask) {
+      task.killedBy = 'health-check';
+      this.kill(task.frameworkId, task.info.taskId, undefined);
+    }
+  }
+
   private onTermination(task: AgentTask, t: ContainerTermination): void {
+    this.stopWatching(task);
     if (isTerminal(task.state)) return;
-    if (t.limitation?.resource === 'mem' && !task.killRequested) this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', t.message);
+    if (task.killedBy === 'max-completion-time') this.transition(task, 'TASK_FAILED', 'REASON_MAX_COMPLETION_TIME_REACHED', `Task exceeded its max_completion_time: ${t.message}`);
+    else if (t.limitation?.resource === 'mem' && !task.killRequested) this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', t.message);
+    else if ((t.killed || task.killRequested) && task.killedBy === 'health-check') this.transition(task, 'TASK_KILLED', undefined, t.message, false);
     else if (t.killed || task.killRequested) this.transition(task, 'TASK_KILLED', undefined, t.message);
     else if (t.exitCode === 0) this.transition(task, 'TASK_FINISHED', undefined, 'Command exited with status 0');
     else this.transition(task, 'TASK_FAILED', 'REASON_COMMAND_EXECUTOR_FAILED', t.message);
@@ -329,6 +437,8 @@ export class Agent {
     }
     if (isTerminal(task.state) || task.state === 'TASK_KILLING') return;
     task.killRequested = true;
+    task.fetching?.abort();
+    this.stopWatching(task);
     if (task.state === 'TASK_RUNNING') {
       // Mesos's command executor: frameworks with TASK_KILLING_STATE hear that the kill began.
       const fw = this.frameworks.get(frameworkId);
@@ -343,6 +453,8 @@ export class Agent {
     if (!fw) return;
     for (const t of fw.tasks.values()) {
       t.killRequested = true;
+      t.fetching?.abort();
+      this.stopWatching(t);
       void this.opts.containerizer.kill(t.containerId, t.info.killGracePeriodMs);
     }
     this.frameworks.delete(frameworkId);
@@ -363,10 +475,10 @@ export class Agent {
     }
   }
 
-  private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string): void {
+  private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string, healthy?: boolean): void {
     task.state = state;
     if (isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
-    task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000 });
+    task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}) });
     const fw = this.frameworks.get(task.frameworkId);
     if (isTerminal(state) && fw && fw.tasks.get(task.info.taskId) === task) {
       fw.tasks.delete(task.info.taskId);
@@ -374,7 +486,8 @@ export class Agent {
       if (fw.completed.length > MAX_COMPLETED_PER_FRAMEWORK) fw.completed.shift();
     }
     if (!fw) return; // framework shut down: nobody to tell
-    this.updates.enqueue(task.frameworkId, this.status(task.info.taskId, state, reason, message));
+    const status = this.status(task.info.taskId, state, reason, message);
+    this.updates.enqueue(task.frameworkId, healthy !== undefined ? { ...status, healthy } : status);
   }
 
   private status(taskId: string, state: TaskState, reason?: TaskStatusReason, message?: string): TaskStatus {

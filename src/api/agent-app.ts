@@ -5,6 +5,7 @@ import { TsmesosError } from '../domain/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Agent } from '../agent/agent.js';
 import { agentState } from '../agent/state-json.js';
+import { monitorStatistics } from '../agent/monitor.js';
 import { createFilesApp } from '../agent/files-api.js';
 import { agentsDir } from '../agent/paths.js';
 import { installErrorHandling } from './http-errors.js';
@@ -19,14 +20,14 @@ export interface AgentIdentity {
 }
 
 /**
- * The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/version`, `/flags`;
+ * The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/monitor/statistics`, `/version`, `/flags`;
  * `GET /` redirects to this agent's page on the leading master's web UI.
  */
 export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
   // The web UI (served by the masters) reads /state and the sandboxes straight from the agent.
-  for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version']) app.use(p, readOnlyCors());
+  for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version', '/monitor/statistics', '/monitor/statistics.json']) app.use(p, readOnlyCors());
   app.get('/', (c) => {
     // The link is to the master this agent is subscribed to: the leader (it follows the 307s).
     const master = agent.masterAddress;
@@ -43,6 +44,9 @@ export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
       if (agent.agentId === undefined) throw new TsmesosError('UNAVAILABLE', 'agent has not registered with a master yet');
       return c.json(agentState(agent, self.workDir, self));
     });
+  }
+  for (const p of ['/monitor/statistics', '/monitor/statistics.json']) {
+    app.get(p, async (c) => c.json(await monitorStatistics(agent.frameworks.values(), (id) => agent.usage(id))));
   }
   app.route('/', createFilesApp({ roots: () => [path.resolve(agentsDir(self.workDir))], logger: log }));
   return app;

@@ -132,7 +132,7 @@ export class ContainerCgroup {
     }
   }
 
-  /** Writes the limits; called once the child runs, so the agent itself is never inside them. */
+  /** Writes the limits; posix calls it after the fork (the agent is never inside limits) while the task waits at its pre-exec gate. */
   applyLimits(resources: ContainerResources): void {
     this.limits = resources;
     const v1 = this.layout.version === 'v1';

@@ -1,7 +1,7 @@
 // Mesos composing containerizer: the first containerizer (in configured order) that supports a
 // launch runs it; kill() goes to whichever containerizer launched the container.
 import { TsmesosError } from '../domain/errors.js';
-import type { ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
+import type { CommandSpec, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 /**
  * Everything a Containerizer offers except `name` (the composing one is not a runtime of its own),
@@ -75,6 +75,12 @@ export class ComposingContainerizer implements ContainerRuntime {
 
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
     return this.owners.get(containerId)?.containerizer.usage(containerId);
+  }
+
+  async exec(containerId: string, command: CommandSpec, signal: AbortSignal): Promise<number> {
+    const member = this.owners.get(containerId)?.containerizer;
+    if (member?.exec === undefined) throw new TsmesosError('NOT_FOUND', `Container '${containerId}' cannot run commands inside it`);
+    return member.exec(containerId, command, signal);
   }
 
   async destroyAll(gracePeriodMs: number): Promise<void> {

@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import { TsmesosError } from '../domain/errors.js';
 import { silentLogger, type Logger } from '../lib/log.js';
 import { createOptions, dockerInfo, LABELS } from './docker-create.js';
-import type { ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
+import type { CommandSpec, ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -128,6 +128,34 @@ export class DockerContainerizer implements Containerizer {
       memRssBytes: rss,
       ...(quota.Memory !== undefined && quota.Memory > 0 ? { memLimitBytes: quota.Memory } : {}),
     };
+  }
+
+  /** docker exec (Mesos runs a docker task's COMMAND health check inside its container); output is discarded. */
+  async exec(containerId: string, command: CommandSpec, signal: AbortSignal): Promise<number> {
+    const container = this.running.get(containerId);
+    if (!container) throw new TsmesosError('NOT_FOUND', `Container '${containerId}' is not running`);
+    const [, ...rest] = command.arguments;
+    const exec = await container.handle.exec({
+      Cmd: command.shell ? ['/bin/sh', '-c', command.value] : [command.value, ...rest],
+      Env: Object.entries(command.environment).map(([k, v]) => `${k}=${v}`),
+      AttachStdout: true, AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve, reject) => {
+      const abort = (): void => {
+        stream.destroy();
+        reject(new Error('the check was abandoned'));
+      };
+      if (signal.aborted) abort();
+      signal.addEventListener('abort', abort, { once: true });
+      stream.on('data', () => undefined); // drain: only the exit code matters
+      stream.once('end', () => resolve());
+      stream.once('close', () => resolve());
+      stream.once('error', (e: Error) => reject(e));
+    });
+    const code = (await exec.inspect()).ExitCode;
+    if (code === null) throw new Error('the check command did not report an exit code');
+    return code;
   }
 
   private async start(spec: LaunchSpec): Promise<LaunchedContainer> {

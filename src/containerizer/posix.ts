@@ -10,6 +10,7 @@ import type { CgroupsIsolator, ContainerCgroup } from './cgroups.js';
 import {
   describeTermination, executable, launchError, memoryLimitation, openOutputFiles, settlesWithin, signalGroup, spawned, taskEnvironment, validateSpec,
 } from './posix-process.js';
+import { gatedCommand, missingExecutable, releaseGate } from './posix-gate.js';
 import type { ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 export interface PosixContainerizerOptions {
@@ -133,15 +134,27 @@ export class PosixContainerizer implements Containerizer {
       await output.close();
       throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot create its cgroups: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
+    const env = taskEnvironment(this.baseEnv, spec);
+    if (cgroup) {
+      // The gate execs the task itself, so a missing binary would only show as an exit 127: say it now, as spawn does.
+      const missing = missingExecutable(file, spec.sandboxDir, env['PATH']);
+      if (missing) {
+        await output.close();
+        await cgroup.destroy().catch(() => undefined);
+        throw launchError(spec, file, missing);
+      }
+    }
+    // With cgroups the child is a gate (gatedCommand) that waits until the limits are written.
+    const run = cgroup ? gatedCommand({ file, args, argv0 }) : { file, args, argv0 };
     const spawnChild = (): ChildProcess =>
-      spawn(file, args, {
-        argv0,
+      spawn(run.file, run.args, {
+        ...(run.argv0 !== undefined ? { argv0: run.argv0 } : {}),
         cwd: spec.sandboxDir,
-        env: taskEnvironment(this.baseEnv, spec),
+        env,
         // Own session and process group, so kill() reaches everything the task forks.
         detached: true,
-        // The child writes straight into the files: output survives an agent crash.
-        stdio: ['ignore', output.stdout.fd, output.stderr.fd],
+        // The child writes straight into the files: output survives an agent crash. fd 3: the gate's pipe.
+        stdio: cgroup ? ['ignore', output.stdout.fd, output.stderr.fd, 'pipe'] : ['ignore', output.stdout.fd, output.stderr.fd],
       });
     try {
       // Inside the cgroups from the fork on: nothing the task starts escapes its limits.
@@ -151,6 +164,8 @@ export class PosixContainerizer implements Containerizer {
       await cgroup?.destroy().catch(() => undefined);
       throw launchError(spec, file, e);
     }
+    // A gate that died before its release must not turn the write into an uncaught EPIPE.
+    child.stdio[3]?.on('error', (err) => this.logger.debug('gate pipe error', { containerId: spec.containerId, err }));
     // Listen before any await: a fast task can exit while we are still closing our copies of the fds.
     const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     try {
@@ -166,7 +181,11 @@ export class PosixContainerizer implements Containerizer {
     // Late errors (none expected once spawned) must not crash the agent.
     child.on('error', (err) => this.logger.error('container process error', { containerId: spec.containerId, err }));
     try {
-      cgroup?.applyLimits(spec.resources ?? {});
+      if (cgroup) {
+        cgroup.applyLimits(spec.resources ?? {});
+        // Limits in force: let the task exec (until now only the gate ran in the cgroup).
+        releaseGate(child);
+      }
     } catch (e) {
       signalGroup(pid, 'SIGKILL');
       await exited;

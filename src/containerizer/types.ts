@@ -98,6 +98,11 @@ export interface Containerizer {
   recover(): Promise<RecoveredContainer[]>;
   /** Resource usage of a running container; undefined for an unknown one. */
   usage(containerId: string): Promise<ContainerUsage | undefined>;
+  /**
+   * Runs a command inside a running container (health checks of docker tasks: docker exec) and
+   * resolves with its exit code; `signal` abandons it. Absent: the containerizer runs tasks on the host.
+   */
+  exec?(containerId: string, command: CommandSpec, signal: AbortSignal): Promise<number>;
 }
 
 /** Resources a launch is limited to, from a task's normalized resource list. */

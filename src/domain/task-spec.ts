@@ -12,6 +12,31 @@ export interface CommandSpec {
   environment: Readonly<Record<string, string>>;
   /** CommandInfo.user: the user the task runs as (unset: the framework's user, as Mesos does). */
   user?: string;
+  /** CommandInfo.uris: fetched into the sandbox before the task starts (src/agent/fetcher.ts). */
+  uris?: readonly UriSpec[];
+}
+
+/** CommandInfo.URI with Mesos's defaults (extract true, executable and cache false). */
+export interface UriSpec {
+  value: string;
+  executable: boolean;
+  extract: boolean;
+  cache: boolean;
+  /** A file name relative to the sandbox (validated: no absolute path, no `..`). */
+  outputFile?: string;
+}
+
+/** TaskInfo.health_check with Mesos's defaults applied; durations in ms (0 timeout: none). */
+export interface HealthCheckSpec {
+  type: 'COMMAND' | 'HTTP' | 'TCP';
+  delayMs: number;
+  intervalMs: number;
+  timeoutMs: number;
+  consecutiveFailures: number;
+  gracePeriodMs: number;
+  http?: { scheme: 'http' | 'https'; port: number; path: string };
+  tcp?: { port: number };
+  command?: CommandSpec;
 }
 
 export type DockerNetwork = 'HOST' | 'BRIDGE' | 'NONE' | 'USER';
@@ -53,6 +78,10 @@ export interface TaskSpec {
   container?: ContainerSpec;
   /** SIGTERM-to-SIGKILL grace on kill (KillPolicy.grace_period; Mesos's command executor default 3 s). */
   killGracePeriodMs: number;
+  /** TaskInfo.health_check; unset: the task is not health checked. */
+  healthCheck?: HealthCheckSpec;
+  /** TaskInfo.max_completion_time: the task is killed (TASK_FAILED) if still running after this. */
+  maxCompletionTimeMs?: number;
   labels: { key: string; value?: string }[];
 }
 

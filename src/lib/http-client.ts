@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 
 // THE client stack for every outgoing request (agent -> master, Raft peers, the CLI): one
 // HttpClient per process role, created with its options once, so transport security (TLS,
@@ -16,6 +17,12 @@ export interface HttpTarget {
   host: string;
   port: number;
   path: string;
+  /** Default http. */
+  scheme?: 'http' | 'https';
+  /** https without certificate checks (Mesos's HTTPS health checks are `curl -k`). */
+  insecure?: boolean;
+  /** Aborts the request (its promise rejects). */
+  signal?: AbortSignal;
 }
 
 /** A request the caller drives itself (streams): only where it goes and how it is sent. */
@@ -70,7 +77,10 @@ export class HttpClient {
 
   /** THE place an outgoing request is created; the caller writes the body and reads the response. */
   createRequest(opts: RawRequestOptions): http.ClientRequest {
-    return http.request({
+    const tls = opts.scheme === 'https';
+    return (tls ? https : http).request({
+      ...(tls ? { rejectUnauthorized: opts.insecure !== true } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       host: opts.host,
       port: opts.port,
       path: opts.path,
@@ -96,6 +106,9 @@ export class HttpClient {
         method: opts.method ?? 'GET',
         headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
         ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
+        ...(opts.scheme !== undefined ? { scheme: opts.scheme } : {}),
+        ...(opts.insecure !== undefined ? { insecure: opts.insecure } : {}),
+        ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       });
       if (opts.timeoutMs !== undefined) {
         req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`request to ${opts.host}:${opts.port}${opts.path} timed out`)));

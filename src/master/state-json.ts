@@ -21,7 +21,7 @@ export function legacyTask(t: TaskView): Record<string, unknown> {
   return {
     id: t.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: '', slave_id: t.agentId,
     state: t.state, resources: t.resources.toLegacyJson(), role: t.role,
-    statuses: t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp })),
+    statuses: t.statuses.map((s) => ({ state: s.state, timestamp: s.timestamp, ...(s.healthy !== undefined ? { healthy: s.healthy } : {}) })),
   };
 }
 

@@ -269,7 +269,9 @@ export class Tasks {
   }
 
   private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, unreachableSince?: number): void {
-    this.sendMasterStatus(fw, taskId, agentId, state, 'REASON_RECONCILIATION', undefined, unreachableSince);
+    // Mesos (getTaskHealth): the health of the task's latest status goes with its reconciled state.
+    const healthy = fw.tasks.get(taskId)?.statuses.at(-1)?.healthy;
+    this.sendMasterStatus(fw, taskId, agentId, state, 'REASON_RECONCILIATION', undefined, unreachableSince, healthy);
   }
 
   /** A master-generated update: no uuid, never acknowledged; terminal ones complete the task at once. */
@@ -290,8 +292,11 @@ export class Tasks {
    * framework may see. Used alone, it names a task without touching one: launches refused
    * before they became tasks, and reconciliation answers.
    */
-  private sendMasterStatus(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: TaskStatusReason, message?: string, unreachableSince?: number): TaskStatus {
+  private sendMasterStatus(
+    fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, reason: TaskStatusReason, message?: string, unreachableSince?: number, healthy?: boolean,
+  ): TaskStatus {
     const status: TaskStatus = {
+      ...(healthy !== undefined ? { healthy } : {}),
       task_id: { value: taskId }, state: stateForFramework(state, fw.partitionAware), source: 'SOURCE_MASTER', reason,
       timestamp: this.ctx.clock.now() / 1000,
       ...(message !== undefined ? { message } : {}),

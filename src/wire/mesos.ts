@@ -108,6 +108,25 @@ export const CommandInfo = message({
 
 export const KillPolicy = message({ grace_period: opt(DurationInfo) });
 
+/** HealthCheck (v1 mesos.proto): defaults (delay 15 s, interval 10 s, timeout 20 s, 3 failures, grace 10 s) are applied in wire/task-extras.ts. */
+export const HealthCheck = message({
+  type: opt(enumOf(['UNKNOWN', 'COMMAND', 'HTTP', 'TCP'])),
+  delay_seconds: opt(double()),
+  interval_seconds: opt(double()),
+  timeout_seconds: opt(double()),
+  consecutive_failures: opt(uint32()),
+  grace_period_seconds: opt(double()),
+  command: opt(CommandInfo),
+  http: opt(message({
+    protocol: opt(enumOf(['IPv4', 'IPv6'])),
+    scheme: opt(str(32)),
+    port: req(uint32()),
+    path: opt(str(4096)),
+    statuses: rep(uint32(), 64),
+  })),
+  tcp: opt(message({ protocol: opt(enumOf(['IPv4', 'IPv6'])), port: req(uint32()) })),
+});
+
 export const ContainerInfo = message({
   type: req(enumOf(['DOCKER', 'MESOS'])),
   volumes: rep(Volume, 256),
@@ -146,6 +165,7 @@ export const TaskInfo = message({
   kill_policy: opt(KillPolicy),
   data: opt(bytes()),
   labels: opt(Labels),
+  health_check: opt(HealthCheck),
   max_completion_time: opt(DurationInfo),
   // map<string, Value.Scalar>; Mesos's docs show bare numbers and "Infinity" (no limit), so those decode too.
   limits: opt(z.record(str(256), z.union([Scalar, z.number(), z.literal('Infinity')]))),
@@ -278,4 +298,5 @@ export type Offer = z.output<typeof Offer>;
 export type MasterInfo = z.output<typeof MasterInfo>;
 export type AgentInfo = z.output<typeof AgentInfo>;
 export type KillPolicy = z.output<typeof KillPolicy>;
+export type HealthCheck = z.output<typeof HealthCheck>;
 export type Labels = z.output<typeof Labels>;

@@ -6,6 +6,7 @@ import { TsmesosError } from '../domain/errors.js';
 import { parseResourceList, Resources } from '../domain/resources.js';
 import { DEFAULT_KILL_GRACE_MS, type CommandSpec, type ContainerSpec, type TaskSpec } from '../domain/task-spec.js';
 import type { CommandInfo, ContainerInfo, KillPolicy, Resource, TaskInfo } from './mesos.js';
+import { healthCheckSpec, healthCheckToWire, maxCompletionTimeMs, uriSpec, uriToWire } from './task-extras.js';
 
 const bad = (message: string): never => {
   throw new TsmesosError('BAD_REQUEST', message);
@@ -39,7 +40,7 @@ function commandSpec(c: CommandInfo, where: string, imageDefault: boolean): Comm
     bad(shell ? `${where}.value: required when shell is true` : `${where}.value: the executable to run is required`);
   }
   if (value.includes('\u0000') || c.arguments.some((a) => a.includes('\u0000'))) bad(`${where}: NUL bytes are not allowed in commands`);
-  if (c.uris.length > 0) bad(`${where}.uris: fetching URIs is not supported yet`);
+  const uris = c.uris.map((u, i) => uriSpec(u, `${where}.uris[${i}]`));
   const pairs: [string, string][] = [];
   (c.environment?.variables ?? []).forEach((v, i) => {
     if (!ENV_NAME.test(v.name)) bad(`${where}.environment.variables[${i}].name: invalid variable name`);
@@ -49,7 +50,7 @@ function commandSpec(c: CommandInfo, where: string, imageDefault: boolean): Comm
   });
   // Object.fromEntries defines own properties, so a variable named `__proto__` is just a variable.
   return {
-    shell, value, arguments: [...c.arguments], environment: Object.fromEntries(pairs),
+    shell, value, arguments: [...c.arguments], environment: Object.fromEntries(pairs), uris,
     ...(c.user !== undefined && c.user !== '' ? { user: c.user } : {}),
   };
 }
@@ -119,6 +120,11 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
   const resources = parseResourceList(t.resources.map(reservationRole), `${where}.resources`);
   if (Resources.of(resources).isEmpty()) bad(`${where}.resources: a task must use some resources`);
   const command = commandSpec(t.command!, `${where}.command`, container?.type === 'DOCKER');
+  // Mesos ignores a health check command's own uris; so do we (they are never fetched).
+  const healthCheck = t.health_check !== undefined
+    ? healthCheckSpec(t.health_check, `${where}.health_check`, (c, at) => commandSpec({ ...c, uris: [] }, at, false))
+    : undefined;
+  const maxCompletion = maxCompletionTimeMs(t.max_completion_time, `${where}.max_completion_time`);
   return {
     name: t.name,
     taskId: t.task_id.value,
@@ -127,6 +133,8 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
     command,
     ...(container !== undefined ? { container } : {}),
     killGracePeriodMs: gracePeriodMs(t.kill_policy, `${where}.kill_policy`) ?? DEFAULT_KILL_GRACE_MS,
+    ...(healthCheck !== undefined ? { healthCheck } : {}),
+    ...(maxCompletion !== undefined ? { maxCompletionTimeMs: maxCompletion } : {}),
     labels: t.labels?.labels.map((l) => (l.value === undefined ? { key: l.key } : { key: l.key, value: l.value })) ?? [],
   };
 }
@@ -146,16 +154,22 @@ export function taskSpecToWire(s: TaskSpec): TaskInfo {
     task_id: { value: s.taskId },
     agent_id: { value: s.agentId },
     resources: s.resources.map((r) => ({ ...r, reservations: [] })),
-    command: {
-      uris: [],
-      shell: s.command.shell,
-      ...(s.command.value !== '' ? { value: s.command.value } : {}),
-      arguments: [...s.command.arguments],
-      environment: { variables: Object.entries(s.command.environment).map(([name, value]) => ({ name, value })) },
-      ...(s.command.user !== undefined ? { user: s.command.user } : {}),
-    },
+    command: commandToWire(s.command),
     ...(s.container !== undefined ? { container: containerToWire(s.container) } : {}),
     kill_policy: gracePolicy(s.killGracePeriodMs),
+    ...(s.healthCheck !== undefined ? { health_check: healthCheckToWire(s.healthCheck, commandToWire) } : {}),
+    ...(s.maxCompletionTimeMs !== undefined ? { max_completion_time: { nanoseconds: Math.round(s.maxCompletionTimeMs * 1e6) } } : {}),
     labels: { labels: s.labels },
+  };
+}
+
+function commandToWire(c: CommandSpec): CommandInfo {
+  return {
+    uris: (c.uris ?? []).map(uriToWire),
+    shell: c.shell,
+    ...(c.value !== '' ? { value: c.value } : {}),
+    arguments: [...c.arguments],
+    environment: { variables: Object.entries(c.environment).map(([name, value]) => ({ name, value })) },
+    ...(c.user !== undefined ? { user: c.user } : {}),
   };
 }

@@ -223,10 +223,9 @@ export function runContainerizerContract(
     });
 
     onlyIf(options.enforcesLimits === true)('a task over its memory limit is OOM-killed and reported as a memory limitation', async () => {
-      // dd fills a 256 MB buffer: far over the 32 MB limit. It starts after 0.3 s: posix writes
-      // the limits just after the spawn, and a dd that ran first (a loaded machine) would finish
-      // unlimited; that window is a known gap (see the issue note), not what this test is about.
-      const spec = await makeSpec({ value: 'echo start; sleep 0.3; exec dd if=/dev/zero of=/dev/null bs=256M count=1' }, {}, { resources: { cpus: 1, memMb: 32 } });
+      // dd fills a 256 MB buffer at once: far over the 32 MB limit, which must be in force from the
+      // first instruction (posix: the pre-exec gate; docker: limits set at create).
+      const spec = await makeSpec({ value: 'echo start; exec dd if=/dev/zero of=/dev/null bs=256M count=1' }, {}, { resources: { cpus: 1, memMb: 32 } });
       const done = await (await containerizer.launch(spec)).termination;
       expect(done).toMatchObject({ killed: false, limitation: { resource: 'mem' } });
       expect(done.exitCode).not.toBe(0);

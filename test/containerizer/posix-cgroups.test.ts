@@ -91,6 +91,38 @@ describe('cgroups isolation specifics', () => {
     expect(done).toMatchObject({ killed: false, limitation: { resource: 'mem' } });
   });
 
+  it('the task starts with its limits in force, however late the agent writes them (the pre-exec gate)', async () => {
+    // Writing the limits takes 0.5 s here: a task spawned before them would read no limit.
+    const slow = Object.create(isolator) as CgroupsIsolator;
+    slow.create = (id: string) => {
+      const cgroup = isolator.create(id);
+      const apply = cgroup.applyLimits.bind(cgroup);
+      cgroup.applyLimits = (r) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+        apply(r);
+      };
+      return cgroup;
+    };
+    const c = new PosixContainerizer({ cgroups: slow });
+    const { layout } = isolator;
+    const s = spec('', { resources: { cpus: 0.5, memMb: 64 } });
+    const dir = path.join(layout.mounts.memory, layout.version === 'v1' ? layout.own.memory : path.dirname(layout.own.memory), ROOT, s.containerId);
+    const file = path.join(dir, layout.version === 'v1' ? 'memory.limit_in_bytes' : 'memory.max');
+    // The task's first act: read its own limit (exec: nothing runs before it).
+    const done = await (await c.launch({ ...s, command: { shell: false, value: '/bin/cat', arguments: ['cat', file], environment: {} } })).termination;
+    expect(done.exitCode).toBe(0);
+    expect((await readFile(path.join(sandbox, 'stdout'), 'utf8')).trim()).toBe(String(64 * 1024 * 1024));
+  });
+
+  it('a gated task keeps its argv0, and a missing binary still fails the launch naming it', async () => {
+    const s = spec('', { command: { shell: false, value: '/bin/sh', arguments: ['my-argv0', '-c', 'tr "\\000" " " < /proc/$$/cmdline; ls -l /proc/$$/fd | grep -c " 3 -> " || true'], environment: {} } });
+    const done = await (await containerizer.launch(s)).termination;
+    expect(done.exitCode).toBe(0);
+    // argv0 as given, and the gate's pipe (fd 3) is not inherited by the task.
+    expect(await readFile(path.join(sandbox, 'stdout'), 'utf8')).toBe('my-argv0 -c tr "\\000" " " < /proc/$$/cmdline; ls -l /proc/$$/fd | grep -c " 3 -> " || true 0\n');
+    await expect(containerizer.launch(spec('', { command: { shell: false, value: 'tsmesos-no-such-binary', arguments: [], environment: {} } }))).rejects.toThrow(/tsmesos-no-such-binary/);
+  });
+
   it('recover() removes cgroups (and kills processes) a dead agent left behind', async () => {
     const orphan = isolator.create('left-behind');
     const child = orphan.spawnInside(() => spawn('sleep', ['30'], { detached: true, stdio: 'ignore' }));

@@ -72,6 +72,6 @@ describe('TaskInfo <-> TaskSpec', () => {
     expect(() => fromWire(docker({}, { volumes: [{ container_path: 'x', host_path: '/x' }] }))).toThrow(/volumes\[0\]\.container_path: must be an absolute path/);
     expect(() => fromWire({ ...base, command: { value: 'true' }, container: { type: 'MESOS', volumes: [{ container_path: '/x', host_path: '/x' }] } })).toThrow(/volumes need a DOCKER container/);
     expect(() => fromWire(docker({}))).not.toThrow();
-    expect(() => fromWire({ ...base, command: { value: 'true', uris: [{ value: 'http://x/y' }] } })).toThrow(/uris: fetching URIs is not supported yet/);
+    expect(() => fromWire({ ...base, command: { value: 'true', uris: [{ value: 's3://x/y' }] } })).toThrow(/uris\[0\]\.value: scheme 's3' is not supported/);
   });
 });
