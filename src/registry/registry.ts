@@ -11,6 +11,7 @@ import { rolesTable, type RoleQuotaRecord } from './roles-table.js';
 import { frameworksTable, type StoredFramework } from './frameworks-table.js';
 import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
+import { securityTable, type ClusterCaRecord, type JoinTokenRow } from './security-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
@@ -73,6 +74,18 @@ export class Registry implements StateMachine {
 
   roleQuotas(): RoleQuotaRecord[] {
     return rolesTable.quotas(this.db);
+  }
+
+  clusterCa(): ClusterCaRecord | undefined {
+    return securityTable.clusterCa(this.db);
+  }
+
+  joinToken(id: string): JoinTokenRow | undefined {
+    return securityTable.joinToken(this.db, id);
+  }
+
+  joinTokens(): JoinTokenRow[] {
+    return securityTable.joinTokens(this.db);
   }
 
   isFrameworkRemoved(id: string): boolean {
