@@ -13,6 +13,9 @@ import { RaftLeadership } from '../ha/raft-leadership.js';
 import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
 import { raftApp } from '../consensus/http-api.js';
 import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
+import { ClusterIdentity } from '../security/cluster-identity.js';
+import { JoinService } from '../security/join-service.js';
+import { joinApp } from '../api/join-api.js';
 import path from 'node:path';
 
 /** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
@@ -57,32 +60,50 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     throw e;
   }
   const raftLog = new RaftLog(driver);
+  let server: RunningServer | null = null;
+  const identity = new ClusterIdentity({
+    registry, dir: path.join(config.dataDir, 'master'), self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
+    onServerCredentials: (creds) => server?.setTlsCredentials(creds),
+  });
   const leadership = new RaftLeadership({
     driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock, logger: logger.child('leadership'),
-    makeMaster: () => new Master({
-      ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
-      clock, rng, logger: logger.child('master'),
-      timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
-    }),
+    makeMaster: () => {
+      const master = new Master({
+        ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
+        clock, rng, logger: logger.child('master'),
+        timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
+      });
+      // The first leader of a cluster creates its CA (a no-op once the registry has one).
+      master.services.register({
+        name: 'cluster-ca',
+        start: () => void identity.bootstrap(raftLog).catch((e: unknown) => logger.warn('could not create the cluster CA; the next leader retries', { error: e instanceof Error ? e.message : String(e) })),
+        stop: () => undefined,
+      });
+      return master;
+    },
   });
+  const joins = new JoinService({ registry, clock, rng, masters: () => [...driver.status().voters] });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp]);
-  let server: RunningServer;
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp, joinApp({ leadership, registry, joins })]);
+  let running: RunningServer;
   try {
-    server = await listen(app, config.ip, config.masterPort);
+    running = await listen(app, config.ip, config.masterPort, { tls: true });
+    server = running;
   } catch (e) {
     driver.stop();
     registry.close();
     throw e;
   }
   driver.start();
+  identity.start();
   logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
   return {
     async stop() {
       await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
+      identity.stop();
       driver.stop();
-      await server.close();
+      await running.close();
       registry.close();
     },
   };

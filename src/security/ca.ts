@@ -2,7 +2,7 @@
 // their inputs: time comes in as `now` (ms), so lifetimes and expiry are tested with a manual
 // clock; only key generation and serial numbers draw on the system's randomness.
 import { createHash, createPrivateKey, createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
-import { EC_ALGORITHM, subtle, x509 } from './x509.js';
+import { EC_ALGORITHM, subtle, x509, type CryptoKey } from './x509.js';
 
 export const NODE_ROLES = ['master', 'agent', 'admin'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
@@ -85,7 +85,9 @@ export async function verifiedCsrPublicKey(csrPem: string): Promise<CryptoKey> {
   }
   if (!ok) throw new BadCsrError('the CSR signature does not verify');
   try {
-    return await csr.publicKey.export(EC_ALGORITHM, ['verify']);
+    // The library types its keys with the DOM's CryptoKey, which this Node project does not load.
+    const key: unknown = await csr.publicKey.export(EC_ALGORITHM, ['verify']);
+    return key as CryptoKey;
   } catch {
     throw new BadCsrError('the CSR key is not an ECDSA P-256 key');
   }
