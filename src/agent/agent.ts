@@ -16,6 +16,7 @@ import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from '.
 import { createSandbox } from './paths.js';
 import { StatusUpdateManager } from './status-updates.js';
 import { MasterLink } from './master-link.js';
+import type { HttpClient } from '../lib/http-client.js';
 import { loadAgentId, saveAgentId } from './agent-id-store.js';
 
 export interface AgentOptions {
@@ -31,6 +32,8 @@ export interface AgentOptions {
   rng: Rng;
   logger: Logger;
   statusRetryBaseMs?: number;
+  /** The client stack to the masters (TLS with this agent's certificate once it joined with a token). */
+  http?: HttpClient;
 }
 
 export interface AgentTask {
@@ -72,7 +75,7 @@ export class Agent {
       opts.clock, opts.logger, opts.statusRetryBaseMs,
     );
     this.link = new MasterLink({
-      masters: opts.masters, localAddress: opts.ip, clock: opts.clock, rng: opts.rng, logger: opts.logger,
+      masters: opts.masters, localAddress: opts.ip, ...(opts.http ? { http: opts.http } : {}), clock: opts.clock, rng: opts.rng, logger: opts.logger,
       subscribeCall: () => this.subscribeCall(),
       onEvent: (e) => this.onEvent(e),
       onDisconnected: () => {

@@ -8,6 +8,7 @@ import type { Registry } from '../registry/registry.js';
 import type { JoinService } from '../security/join-service.js';
 import { TOKEN_ROLES } from '../security/join-token.js';
 import { tlsSocketOf } from '../lib/http-server.js';
+import { CA_PATH, JOIN_PATH, TOKENS_PATH } from '../security/paths.js';
 import { readJsonBody } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
 
@@ -18,9 +19,6 @@ import { confirmedLeaderOrRedirect } from './leader-gate.js';
 //   POST   /tsmesos/v1/tokens      create one         (admin credential)
 //   DELETE /tsmesos/v1/tokens/:id  revoke one         (admin credential)
 
-export const CA_PATH = '/tsmesos/v1/ca';
-export const JOIN_PATH = '/tsmesos/v1/join';
-export const TOKENS_PATH = '/tsmesos/v1/tokens';
 
 const MAX_BODY = 64 * 1024;
 const MAX_TTL_MS = 365 * 24 * 3600 * 1000;

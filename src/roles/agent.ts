@@ -5,6 +5,7 @@ import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
 import { listen } from '../lib/http-server.js';
+import { HttpClient } from '../lib/http-client.js';
 import { Resources } from '../domain/resources.js';
 import { detectResources, readHostFacts } from '../agent/detect.js';
 import { Agent } from '../agent/agent.js';
@@ -48,13 +49,14 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
     masters: config.masters, containerizer, clock: deps.clock ?? systemClock, rng: deps.rng ?? systemRng,
     logger: logger.child('agent'),
+    ...(config.nodeTls ? { http: new HttpClient({ localAddress: config.ip, tls: { ...config.nodeTls, serverRole: 'master' } }) } : {}),
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
   // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
   await agent.recover(await containerizer.recover());
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
-  logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString() });
+  logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString(), masterChannel: config.nodeTls ? 'mutual TLS' : 'plain HTTP' });
   return {
     async stop() {
       await agent.stop(2000);
