@@ -90,14 +90,15 @@ export class ClusterIdentity {
     const now = this.opts.clock.now();
     const dir = tlsDir(this.opts.dir);
     const { ip, port } = this.opts.self;
-    if (this.installedCa !== ca.certPem) {
-      writePrivateFile(path.join(dir, FILES.caKey), ca.keyPem);
-      writePrivateFile(path.join(dir, FILES.admin), JSON.stringify({ token: adminCredential(ca.keyPem), master: `${ip}:${port}` }) + '\n');
-      this.own = null;
-    }
-    if (this.own && !needsRenewal(this.own.certPem, now)) return;
+    const caChanged = this.installedCa !== ca.certPem;
+    if (!caChanged && this.own && !needsRenewal(this.own.certPem, now)) return;
     const own = await issueNodeKeyAndCertificate({ ca, role: 'master', name: `${ip}:${port}`, ips: [ip], now });
     writeNodeTls(this.opts.dir, { caPem: ca.certPem, ...own });
+    if (caChanged) {
+      writePrivateFile(path.join(dir, FILES.caKey), ca.keyPem);
+      // Last: its presence tells the local CLI (and tests) that the rest is in place.
+      writePrivateFile(path.join(dir, FILES.admin), JSON.stringify({ token: adminCredential(ca.keyPem), master: `${ip}:${port}` }) + '\n');
+    }
     this.own = own;
     this.installedCa = ca.certPem;
     this.opts.onServerCredentials({ caPem: ca.certPem, ...own });
