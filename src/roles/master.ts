@@ -29,12 +29,22 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
+export interface RunningMaster extends RunningRole {
+  /** The cluster CA certificate once the registry has one. */
+  clusterCaPem(): string | undefined;
+  /**
+   * A one-use agent join token, once this master leads and the cluster CA exists (waits up to
+   * `timeoutMs`): how `--role all` joins its own agent through the real join path.
+   */
+  createLocalJoinToken(timeoutMs?: number): Promise<string>;
+}
+
 /**
  * Composition root of a master: registry + Raft driver + leadership-gated master services
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
  * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
  */
-export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningMaster> {
   const clock = deps.clock ?? systemClock;
   const rng = deps.rng ?? systemRng;
   const registry = Registry.open(path.join(config.dataDir, 'master'));
@@ -76,7 +86,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
       // The first leader of a cluster creates its CA (a no-op once the registry has one).
       master.services.register({
         name: 'cluster-ca',
-        start: () => void identity.bootstrap(raftLog).catch((e: unknown) => logger.warn('could not create the cluster CA; the next leader retries', { error: e instanceof Error ? e.message : String(e) })),
+        start: () => identity.bootstrap(raftLog),
         stop: () => undefined,
       });
       return master;
@@ -99,10 +109,20 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   identity.start();
   logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
   return {
+    clusterCaPem: () => registry.clusterCa()?.certPem,
+    async createLocalJoinToken(timeoutMs = 30_000) {
+      const deadline = clock.monotonic() + timeoutMs;
+      for (;;) {
+        const m = leadership.master();
+        if (m && registry.clusterCa()) return (await joins.createToken(m.ctx.log, { role: 'agent', ttlMs: 60_000, maxUses: 1 })).token;
+        if (clock.monotonic() > deadline) throw new Error(`this master did not lead with a cluster CA within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 50));
+      }
+    },
     async stop() {
       await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
-      identity.stop();
       driver.stop();
+      await identity.stop();
       await running.close();
       registry.close();
     },

@@ -41,7 +41,8 @@ export class ClusterIdentity {
   private own: KeyAndCert | null = null;
   private timer: Timer | null = null;
   private syncing: Promise<void> | null = null;
-  private bootstrapping = false;
+  private bootstrapping: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(private readonly opts: ClusterIdentityOptions) {}
 
@@ -54,30 +55,38 @@ export class ClusterIdentity {
     void this.sync();
   }
 
-  stop(): void {
+  /** Stops the periodic check and waits for work in flight (call after the Raft driver stopped). */
+  async stop(): Promise<void> {
+    this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
+    await Promise.allSettled([this.bootstrapping, this.syncing]);
   }
 
-  /** On the leader: creates the cluster CA when the registry has none (the first master of a cluster). */
-  async bootstrap(log: CommandLog): Promise<void> {
-    if (this.ca() || this.bootstrapping) return;
-    this.bootstrapping = true;
-    try {
+  /**
+   * On the leader: creates the cluster CA when the registry has none (the first master of a
+   * cluster). A failure (leadership lost mid-way) is logged; the next leader tries again.
+   */
+  bootstrap(log: CommandLog): void {
+    if (this.ca() || this.bootstrapping || this.stopped) return;
+    this.bootstrapping = (async () => {
       const now = this.opts.clock.now();
       const ca = await createClusterCa(now);
       await log.propose({ type: 'SET_CLUSTER_CA', certPem: ca.certPem, keyPem: ca.keyPem, at: now });
       this.opts.logger.info('created the cluster CA');
-    } finally {
-      this.bootstrapping = false;
-    }
-    await this.sync();
+      await this.sync();
+    })().catch((e: unknown) => {
+      if (!this.stopped) this.opts.logger.warn('could not create the cluster CA; the next leader retries', { error: e instanceof Error ? e.message : String(e) });
+    }).finally(() => {
+      this.bootstrapping = null;
+    });
   }
 
   /** Mirrors the replicated CA to disk and (re)issues this master's certificate when needed. Never throws. */
   sync(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.syncing ??= this.syncOnce().catch((e: unknown) => {
-      this.opts.logger.warn('cluster identity: sync failed', { error: e instanceof Error ? e.message : String(e) });
+      if (!this.stopped) this.opts.logger.warn('cluster identity: sync failed', { error: e instanceof Error ? e.message : String(e) });
     }).finally(() => {
       this.syncing = null;
     });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, stopAtEnd, tempDir, tsmesos, waitFor, waitForActiveAgent, type Proc } from '../helpers/process.js';
+import { freePort, getJson, startAllInOne, stopAtEnd, tempDir, tsmesos, waitFor, waitForActiveAgent, type Proc } from '../helpers/process.js';
 import { V1Scheduler, offersOf, updateOf } from '../helpers/v1-client.js';
 import { listen } from '../../src/lib/http-server.js';
 import { HttpClient } from '../../src/lib/http-client.js';
@@ -234,3 +234,26 @@ describe('join tokens (real processes on loopback)', () => {
   });
 });
 
+
+describe('up --role all joins its own agent with a token', () => {
+  it('through the real join path (one one-use token, spent), over mutual TLS; a restart reuses the certificate', async () => {
+
+    const dataDir = tempDir();
+    const first = await startAllInOne(dataDir);
+    expect(first.proc.output()).toContain('"masterChannel":"mutual TLS"');
+    const cert = fs.readFileSync(path.join(dataDir, 'agent', 'tls', 'node.crt'), 'utf8');
+    const ls = await cli(['token', 'ls', '--data-dir', dataDir, '--json']);
+    expect(ls.code, ls.out).toBe(0);
+    const tokens = JSON.parse(ls.out) as { role: string; uses: number; maxUses: number }[];
+    expect(tokens.map((t) => [t.role, t.uses, t.maxUses])).toEqual([['agent', 1, 1]]);
+    first.proc.kill('SIGTERM');
+    expect((await first.proc.exited).code).toBe(0);
+
+    const second = await startAllInOne(dataDir);
+    expect(fs.readFileSync(path.join(dataDir, 'agent', 'tls', 'node.crt'), 'utf8')).toBe(cert);
+    const again = JSON.parse((await cli(['token', 'ls', '--data-dir', dataDir, '--json'])).out) as unknown[];
+    expect(again).toHaveLength(1);
+    second.proc.kill('SIGTERM');
+    expect((await second.proc.exited).code).toBe(0);
+  });
+});
