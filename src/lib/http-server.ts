@@ -47,7 +47,16 @@ export function listen(app: Hono, ip: string, port: number, options: ListenOptio
   const secure = options.tls
     ? (createAdaptorServer({ fetch: app.fetch, createServer: https.createServer, serverOptions: { requestCert: true, rejectUnauthorized: false } }) as https.Server)
     : null;
-  const front: net.Server = secure ? net.createServer((socket) => dispatchByFirstByte(socket, plain, secure)) : plain;
+  // The HTTP and HTTPS servers never listen themselves, so they do not track their connections
+  // (node starts that on 'listening'): the front tracks every socket to close them all on stop.
+  const sockets = new Set<net.Socket>();
+  const front: net.Server = secure
+    ? net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      dispatchByFirstByte(socket, plain, secure);
+    })
+    : plain;
   return new Promise((resolve, reject) => {
     front.once('error', (e: NodeJS.ErrnoException) => {
       const why = e.code === 'EADDRINUSE' ? 'the address is already in use' : e.code === 'EADDRNOTAVAIL' ? 'the address is not on this host' : e.message;
@@ -60,7 +69,7 @@ export function listen(app: Hono, ip: string, port: number, options: ListenOptio
           new Promise<void>((done) => {
             front.close(() => done());
             plain.closeAllConnections();
-            secure?.closeAllConnections();
+            for (const socket of sockets) socket.destroy();
           }),
         setTlsCredentials: (creds) => {
           if (!secure) throw new Error('setTlsCredentials on a server started without { tls: true }');

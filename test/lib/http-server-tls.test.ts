@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, tlsSocketOf, type RunningServer } from '../../src/lib/http-server.js';
@@ -57,5 +58,26 @@ describe('listen({ tls: true }): HTTP and HTTPS on one port', () => {
     const other = await createClusterCa(Date.now());
     await expect(get(new HttpClient({ tls: { caPem: other.certPem, serverRole: 'master' } }))).rejects.toThrow(/certificate/i);
     await expect(get(new HttpClient({ tls: { caPem: ca.certPem, serverRole: 'agent' } }))).rejects.toThrow(/not a tsmesos agent certificate/);
+  });
+});
+
+describe('listen({ tls: true }).close()', () => {
+  it('closes every open connection: idle keep-alive ones and ones that never sent a byte', async () => {
+    const host = '127.0.1.34';
+    const app = new Hono();
+    app.get('/x', (c) => c.text('ok'));
+    const port = await freePort(host);
+    const server = await listen(app, host, port, { tls: true });
+    const silent = net.connect(port, host);
+    await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+    const client = new HttpClient();
+    const pool = client.keepAliveAgent(1);
+    expect((await client.request({ host, port, path: '/x', agent: pool })).body).toBe('ok');
+    const closed = (s: net.Socket): Promise<void> => new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+    const idle = Object.values(pool.freeSockets).flat()[0] as net.Socket;
+    expect(idle).toBeDefined();
+    await server.close();
+    await Promise.all([closed(silent), closed(idle)]);
+    pool.destroy();
   });
 });
