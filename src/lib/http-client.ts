@@ -12,8 +12,12 @@ export interface HttpClientOptions {
   localAddress?: string;
   /** Default deadline for the TCP connection (a blackholed peer never answers the SYN). Default 3000 ms. */
   connectTimeoutMs?: number;
-  /** Speak TLS to every target, trusting only the cluster CA (and presenting this node's certificate). */
-  tls?: ClientTls;
+  /**
+   * Speak TLS to every target, trusting only the cluster CA (and presenting this node's
+   * certificate). A function is asked for each new connection: a renewed certificate is used
+   * without rebuilding the client.
+   */
+  tls?: ClientTls | (() => ClientTls);
 }
 
 export interface ClientTls {
@@ -102,7 +106,7 @@ export class HttpClient {
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
       agent: opts.agent ?? false,
     };
-    const tls = this.options.tls;
+    const tls = this.currentTls();
     return tls ? https.request({ ...common, ...tlsOptions(tls) }) : http.request(common);
   }
 
@@ -111,10 +115,18 @@ export class HttpClient {
     return this.options.tls ? 'https' : 'http';
   }
 
-  /** A pool of kept-alive connections for createRequest (at most `maxSockets` per peer). */
-  keepAliveAgent(maxSockets: number): http.Agent {
+  private currentTls(): ClientTls | undefined {
     const tls = this.options.tls;
-    return tls ? new https.Agent({ keepAlive: true, maxSockets, ...tlsOptions(tls) }) : new http.Agent({ keepAlive: true, maxSockets });
+    return typeof tls === 'function' ? tls() : tls;
+  }
+
+  /**
+   * A pool of kept-alive connections for createRequest (at most `maxSockets` per peer). TLS
+   * settings travel with each request, and https pools by them: a renewed certificate opens
+   * new connections.
+   */
+  keepAliveAgent(maxSockets: number): http.Agent {
+    return this.options.tls ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   /** Opens a request and resolves with the response head; the caller consumes the stream. */

@@ -16,6 +16,7 @@ import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
 import { ClusterIdentity } from '../security/cluster-identity.js';
 import { JoinService } from '../security/join-service.js';
 import { joinApp } from '../api/join-api.js';
+import { renewApp } from '../api/renew-api.js';
 import path from 'node:path';
 
 /** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
@@ -95,7 +96,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const joins = new JoinService({ registry, clock, rng, masters: () => [...driver.status().voters] });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp, joinApp({ leadership, registry, joins })]);
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock })]);
   let running: RunningServer;
   try {
     running = await listen(app, config.ip, config.masterPort, { tls: true });
