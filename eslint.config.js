@@ -12,12 +12,15 @@ const LAYERS = {
   consensus: ['lib', 'domain'],
   registry: ['consensus', 'wire', 'lib', 'domain'],
   containerizer: ['lib', 'domain'],
+  // Cluster identity: the CA, node certificates, join tokens (pure), and the keeper that
+  // bootstraps the CA through the registry.
+  security: ['registry', 'lib', 'domain'],
   master: ['registry', 'wire', 'lib', 'domain'],
   agent: ['containerizer', 'wire', 'lib', 'domain'],
   ha: ['master', 'registry', 'consensus', 'lib', 'domain'],
-  api: ['ui', 'master', 'agent', 'registry', 'consensus', 'wire', 'lib', 'domain'],
-  roles: ['ha', 'api', 'master', 'agent', 'containerizer', 'registry', 'consensus', 'wire', 'lib', 'domain'],
-  cli: ['roles', 'ha', 'consensus', 'lib', 'domain'],
+  api: ['ui', 'security', 'master', 'agent', 'registry', 'consensus', 'wire', 'lib', 'domain'],
+  roles: ['ha', 'api', 'security', 'master', 'agent', 'containerizer', 'registry', 'consensus', 'wire', 'lib', 'domain'],
+  cli: ['roles', 'security', 'ha', 'consensus', 'lib', 'domain'],
   // The web UI: browser code in ui/app (talks to the cluster only over HTTP) and the module that
   // serves its embedded build (ui/assets.ts); api mounts it.
   ui: [],

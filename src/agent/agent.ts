@@ -37,6 +37,8 @@ export interface AgentOptions {
   statusRetryBaseMs?: number;
   /** Most bytes one fetched URI may put in a sandbox (default 2 GiB). */
   fetchMaxBytes?: number;
+  /** The client stack to the masters (TLS with this agent's certificate once it joined with a token). */
+  http?: HttpClient;
 }
 
 export interface AgentTask {
@@ -88,7 +90,7 @@ export class Agent {
       opts.clock, opts.logger, opts.statusRetryBaseMs,
     );
     this.link = new MasterLink({
-      masters: opts.masters, localAddress: opts.ip, clock: opts.clock, rng: opts.rng, logger: opts.logger,
+      masters: opts.masters, localAddress: opts.ip, ...(opts.http ? { http: opts.http } : {}), clock: opts.clock, rng: opts.rng, logger: opts.logger,
       subscribeCall: () => this.subscribeCall(),
       onEvent: (e) => this.onEvent(e),
       onDisconnected: () => {

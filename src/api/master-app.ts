@@ -11,6 +11,8 @@ import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
+import { agentCertificateOverTls } from './agent-tls.js';
+import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
 
 /** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
 const UI_READ_PATHS = ['/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
@@ -20,6 +22,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   const app = new Hono();
   installErrorHandling(app, log);
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
+  app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls());
   app.route('/', uiApp());
   app.route('/', masterLegacyApp(leadership, self));
   app.route('/', schedulerApp(leadership));

@@ -9,6 +9,8 @@ import { registerTask } from './tasks.js';
 import { registerAgent } from './agents.js';
 import { registerFramework } from './frameworks.js';
 import { FlagError } from './flags.js';
+import { registerAdmin } from './admin.js';
+import { registerJoin } from './join.js';
 
 const VERSION_LINE = `tsmesos ${VERSION}`;
 
@@ -29,6 +31,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${VERSION_LINE}\n`);
   });
   registerUp(program, setExit);
+  registerJoin(program, setExit);
+  registerAdmin(program, setExit);
   registerStatus(program, setExit);
   registerMasters(program, setExit);
   registerTask(program, setExit);

@@ -2,68 +2,73 @@ import type { Command } from 'commander';
 import { createLogger } from '../lib/log.js';
 import { takeNotifySocket } from '../lib/sd-notify.js';
 import { FLAGS } from './flags.js';
-import { resolveUpConfig } from './up-config.js';
+import { resolveUpConfig, type UpConfig } from './up-config.js';
 import type { RunningRole } from '../roles/master.js';
 
 const SHUTDOWN_BUDGET_MS = 5000;
 
+/** Adds the `up` flags (all but `except`) to a command: `up` itself and `join`. */
+export function addUpFlags(cmd: Command, except: readonly string[] = []): void {
+  for (const spec of Object.values(FLAGS)) {
+    if (!except.includes(spec.name)) cmd.option(`--${spec.name} <${spec.placeholder}>`, spec.help);
+  }
+  cmd.option('--config <FILE>', 'JSON file of flag values, e.g. {"role":"all","data-dir":"/srv/tsmesos"}');
+}
+
 export function registerUp(program: Command, setExit: (code: number) => void): void {
   const up = program.command('up').description('run a master, an agent, or both (--role all)');
-  for (const f of Object.entries(FLAGS)) {
-    const [key, spec] = f;
-    up.option(`--${spec.name} <${spec.placeholder}>`, spec.help);
-    void key;
+  addUpFlags(up);
+  up.action((opts: Record<string, unknown>) => runRole(resolveUpConfig(opts), setExit));
+}
+
+/** Starts the configured role and runs it until SIGTERM/SIGINT. */
+export async function runRole(config: UpConfig, setExit: (code: number) => void): Promise<void> {
+  // Before anything starts children: they must not inherit $NOTIFY_SOCKET.
+  const notify = takeNotifySocket();
+  const logger = createLogger(config.logLevel);
+  process.title = `tsmesos-${config.role}`;
+  // Loaded on demand: `tsmesos version` and `--help` never pay for the server stack.
+  const start = config.role === 'master'
+    ? (await import('../roles/master.js')).startMaster
+    : config.role === 'agent' ? (await import('../roles/agent.js')).startAgent : (await import('../roles/all.js')).startAll;
+  let running: RunningRole;
+  try {
+    running = await start(config, logger);
+  } catch (e) {
+    logger.error(e instanceof Error ? e.message : String(e));
+    setExit(1);
+    return;
   }
-  up.option('--config <FILE>', 'JSON file of flag values, e.g. {"role":"all","data-dir":"/srv/tsmesos"}');
-  up.action(async (opts: Record<string, unknown>) => {
-    const config = resolveUpConfig(opts);
-    // Before anything starts children: they must not inherit $NOTIFY_SOCKET.
-    const notify = takeNotifySocket();
-    const logger = createLogger(config.logLevel);
-    process.title = `tsmesos-${config.role}`;
-    // Loaded on demand: `tsmesos version` and `--help` never pay for the server stack.
-    const start = config.role === 'master'
-      ? (await import('../roles/master.js')).startMaster
-      : config.role === 'agent' ? (await import('../roles/agent.js')).startAgent : (await import('../roles/all.js')).startAll;
-    let running: RunningRole;
-    try {
-      running = await start(config, logger);
-    } catch (e) {
-      logger.error(e instanceof Error ? e.message : String(e));
-      setExit(1);
-      return;
-    }
-    logger.info('tsmesos is up', { role: config.role, dataDir: config.dataDir });
-    // Type=notify units: the node listens and serves now.
-    const ready = await notify('READY=1');
-    if (ready.error !== undefined) logger.warn('could not notify systemd of readiness', { error: ready.error });
-    else if (ready.sent) logger.info('notified systemd: READY=1');
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const onSignal = (sig: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.info('shutting down', { signal: sig });
-        const hard = setTimeout(() => {
-          logger.error('shutdown took too long; exiting');
-          process.exit(1);
-        }, SHUTDOWN_BUDGET_MS);
-        running.stop().then(
-          () => {
-            clearTimeout(hard);
-            logger.info('stopped', { signal: sig });
-            resolve();
-          },
-          (e: unknown) => {
-            logger.error('shutdown failed', { error: e instanceof Error ? e.message : String(e) });
-            clearTimeout(hard);
-            setExit(1);
-            resolve();
-          },
-        );
-      };
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-      process.on('SIGINT', () => onSignal('SIGINT'));
-    });
+  logger.info('tsmesos is up', { role: config.role, dataDir: config.dataDir });
+  // Type=notify units: the node listens and serves now.
+  const ready = await notify('READY=1');
+  if (ready.error !== undefined) logger.warn('could not notify systemd of readiness', { error: ready.error });
+  else if (ready.sent) logger.info('notified systemd: READY=1');
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down', { signal: sig });
+      const hard = setTimeout(() => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_BUDGET_MS);
+      running.stop().then(
+        () => {
+          clearTimeout(hard);
+          logger.info('stopped', { signal: sig });
+          resolve();
+        },
+        (e: unknown) => {
+          logger.error('shutdown failed', { error: e instanceof Error ? e.message : String(e) });
+          clearTimeout(hard);
+          setExit(1);
+          resolve();
+        },
+      );
+    };
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
   });
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { PeerCertificate } from 'node:tls';
 
 // THE client stack for every outgoing request (agent -> master, Raft peers, the CLI): one
 // HttpClient per process role, created with its options once, so transport security (TLS,
@@ -11,6 +12,31 @@ export interface HttpClientOptions {
   localAddress?: string;
   /** Default deadline for the TCP connection (a blackholed peer never answers the SYN). Default 3000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * Speak TLS to every target, trusting only the cluster CA (and presenting this node's
+   * certificate). A function is asked for each new connection: a renewed certificate is used
+   * without rebuilding the client.
+   */
+  tls?: ClientTls | (() => ClientTls);
+}
+
+export interface ClientTls {
+  /** The only CA trusted: the cluster's, pinned (never the system's roots). */
+  caPem: string;
+  /** This node's certificate and key, for servers that ask (mutual TLS). */
+  certPem?: string;
+  keyPem?: string;
+  /**
+   * The role (certificate OU) a server must have: another node of the cluster cannot pose as
+   * a master. Host names are not checked: the CA pins the cluster, the role the kind of node.
+   */
+  serverRole: string;
+}
+
+/** Null when `cert` is a certificate of a `role` node, else why not (tls.checkServerIdentity's contract). */
+function checkRole(role: string, cert: PeerCertificate): Error | undefined {
+  const ou = cert.subject?.OU;
+  return ou === role ? undefined : new Error(`the server's certificate is not a tsmesos ${role} certificate (OU ${String(ou)})`);
 }
 
 export interface HttpTarget {
@@ -77,9 +103,7 @@ export class HttpClient {
 
   /** THE place an outgoing request is created; the caller writes the body and reads the response. */
   createRequest(opts: RawRequestOptions): http.ClientRequest {
-    const tls = opts.scheme === 'https';
-    return (tls ? https : http).request({
-      ...(tls ? { rejectUnauthorized: opts.insecure !== true } : {}),
+    const common = {
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
       host: opts.host,
       port: opts.port,
@@ -88,12 +112,31 @@ export class HttpClient {
       ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
       agent: opts.agent ?? false,
-    });
+    };
+    const tls = this.currentTls();
+    if (tls) return https.request({ ...common, ...tlsOptions(tls) });
+    // A one-off https request without the cluster's TLS (an agent's HTTPS health check; `insecure` like `curl -k`).
+    if (opts.scheme === 'https') return https.request({ ...common, rejectUnauthorized: opts.insecure !== true });
+    return http.request(common);
   }
 
-  /** A pool of kept-alive connections for createRequest (at most `maxSockets` per peer). */
+  /** Whether requests go over TLS (for URLs in messages). */
+  get scheme(): 'https' | 'http' {
+    return this.options.tls ? 'https' : 'http';
+  }
+
+  private currentTls(): ClientTls | undefined {
+    const tls = this.options.tls;
+    return typeof tls === 'function' ? tls() : tls;
+  }
+
+  /**
+   * A pool of kept-alive connections for createRequest (at most `maxSockets` per peer). TLS
+   * settings travel with each request, and https pools by them: a renewed certificate opens
+   * new connections.
+   */
   keepAliveAgent(maxSockets: number): http.Agent {
-    return new http.Agent({ keepAlive: true, maxSockets });
+    return this.options.tls ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   /** Opens a request and resolves with the response head; the caller consumes the stream. */
@@ -155,6 +198,15 @@ export class HttpClient {
       target = { ...target, ...next };
     }
   }
+}
+
+function tlsOptions(tls: ClientTls): { ca: string; cert?: string; key?: string; checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined } {
+  return {
+    ca: tls.caPem,
+    ...(tls.certPem !== undefined ? { cert: tls.certPem } : {}),
+    ...(tls.keyPem !== undefined ? { key: tls.keyPem } : {}),
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => checkRole(tls.serverRole, cert),
+  };
 }
 
 /** For callers with no source address to keep (the CLI): the same stack with default options. */

@@ -39,6 +39,14 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE maintenance (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL);
   `,
+  // 8: the cluster CA (one row) and join tokens (secrets stored hashed)
+  `
+  CREATE TABLE cluster_ca (id INTEGER PRIMARY KEY CHECK (id = 1), cert TEXT NOT NULL, key TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE join_tokens (
+    id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,10 +5,11 @@ import { frameworksModule } from './frameworks-table.js';
 import { metaModule } from './meta-table.js';
 import { rolesModule } from './roles-table.js';
 import { maintenanceModule } from './maintenance-table.js';
+import { securityModule } from './security-table.js';
 import type { ModuleCommand, SnapshotTable } from './replicated-module.js';
 import type Database from 'better-sqlite3';
 
-export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, maintenanceModule, metaModule] as const;
+export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, maintenanceModule, securityModule, metaModule] as const;
 
 export type RegistryCommand = ModuleCommand<(typeof REGISTRY_MODULES)[number]>;
 

@@ -13,6 +13,7 @@ import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
 import { maintenanceTable, type MaintenanceRecord } from './maintenance-table.js';
 import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
+import { securityTable, type ClusterCaRecord, type JoinTokenRow } from './security-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
@@ -85,6 +86,18 @@ export class Registry implements StateMachine {
 
   roleQuotas(): RoleQuotaRecord[] {
     return rolesTable.quotas(this.db);
+  }
+
+  clusterCa(): ClusterCaRecord | undefined {
+    return securityTable.clusterCa(this.db);
+  }
+
+  joinToken(id: string): JoinTokenRow | undefined {
+    return securityTable.joinToken(this.db, id);
+  }
+
+  joinTokens(): JoinTokenRow[] {
+    return securityTable.joinTokens(this.db);
   }
 
   isFrameworkRemoved(id: string): boolean {

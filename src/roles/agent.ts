@@ -5,6 +5,9 @@ import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
 import { listen } from '../lib/http-server.js';
+import { HttpClient } from '../lib/http-client.js';
+import { CertificateRenewer } from '../security/renewal.js';
+import { writeNodeTls } from '../security/files.js';
 import { Resources } from '../domain/resources.js';
 import { detectResources, readHostFacts } from '../agent/detect.js';
 import { Agent } from '../agent/agent.js';
@@ -44,19 +47,28 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     }
   }
   const containerizer = deps.containerizer ?? new ComposingContainerizer(members);
+  const clock = deps.clock ?? systemClock;
+  // A joined agent renews its certificate online and uses the new one for every new connection.
+  const renewer = config.nodeTls && new CertificateRenewer({
+    initial: config.nodeTls, role: 'agent', masters: config.masters, localAddress: config.ip, clock, logger: logger.child('tls'),
+    onRenewed: (tls) => writeNodeTls(workDir, tls),
+  });
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
-    masters: config.masters, containerizer, clock: deps.clock ?? systemClock, rng: deps.rng ?? systemRng,
+    masters: config.masters, containerizer, clock, rng: deps.rng ?? systemRng,
     logger: logger.child('agent'),
+    ...(renewer ? { http: new HttpClient({ localAddress: config.ip, tls: () => ({ ...renewer.tls, serverRole: 'master' }) }) } : {}),
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
   // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
   await agent.recover(await containerizer.recover());
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
-  logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString() });
+  renewer?.start();
+  logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString(), masterChannel: config.nodeTls ? 'mutual TLS' : 'plain HTTP' });
   return {
     async stop() {
+      renewer?.stop();
       await agent.stop(2000);
       await server.close();
       await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));

@@ -46,4 +46,9 @@ export interface RoleConfig {
   logLevel: LogLevel;
   /** Flag values as given, for /flags and /master/state (strings, as Mesos prints them). */
   flagStrings: Record<string, string>;
+  /**
+   * An agent that joined with a token: the cluster CA and its certificate. It then reaches the
+   * masters over mutual TLS. Absent: plain HTTP (`up --role agent --master`, as before tokens).
+   */
+  nodeTls?: { caPem: string; certPem: string; keyPem: string };
 }

@@ -13,6 +13,10 @@ import { RaftLeadership } from '../ha/raft-leadership.js';
 import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
 import { raftApp } from '../consensus/http-api.js';
 import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
+import { ClusterIdentity } from '../security/cluster-identity.js';
+import { JoinService } from '../security/join-service.js';
+import { joinApp } from '../api/join-api.js';
+import { renewApp } from '../api/renew-api.js';
 import path from 'node:path';
 
 /** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
@@ -26,12 +30,22 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
+export interface RunningMaster extends RunningRole {
+  /** The cluster CA certificate once the registry has one. */
+  clusterCaPem(): string | undefined;
+  /**
+   * A one-use agent join token, once this master leads and the cluster CA exists (waits up to
+   * `timeoutMs`): how `--role all` joins its own agent through the real join path.
+   */
+  createLocalJoinToken(timeoutMs?: number): Promise<string>;
+}
+
 /**
  * Composition root of a master: registry + Raft driver + leadership-gated master services
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
  * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
  */
-export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningRole> {
+export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningMaster> {
   const clock = deps.clock ?? systemClock;
   const rng = deps.rng ?? systemRng;
   const registry = Registry.open(path.join(config.dataDir, 'master'));
@@ -64,33 +78,60 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     throw e;
   }
   const raftLog = new RaftLog(driver);
+  let server: RunningServer | null = null;
+  const identity = new ClusterIdentity({
+    registry, dir: path.join(config.dataDir, 'master'), self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
+    onServerCredentials: (creds) => server?.setTlsCredentials(creds),
+  });
   const leadership = new RaftLeadership({
     driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock, logger: logger.child('leadership'),
-    makeMaster: () => new Master({
-      ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
-      clock, rng, logger: logger.child('master'),
-      timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs },
-      ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),
-    }),
+    makeMaster: () => {
+      const master = new Master({
+        ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
+        clock, rng, logger: logger.child('master'),
+        timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs },
+        ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),
+      });
+      // The first leader of a cluster creates its CA (a no-op once the registry has one).
+      master.services.register({
+        name: 'cluster-ca',
+        start: () => identity.bootstrap(raftLog),
+        stop: () => undefined,
+      });
+      return master;
+    },
   });
+  const joins = new JoinService({ registry, clock, rng, masters: () => [...driver.status().voters] });
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp]);
-  let server: RunningServer;
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock })]);
+  let running: RunningServer;
   try {
-    server = await listen(app, config.ip, config.masterPort);
+    running = await listen(app, config.ip, config.masterPort, { tls: true });
+    server = running;
   } catch (e) {
     driver.stop();
     registry.close();
     throw e;
   }
   let stopping: Promise<void> | null = null;
-  const role: RunningRole = {
+  const role: RunningMaster = {
+    clusterCaPem: () => registry.clusterCa()?.certPem,
+    async createLocalJoinToken(timeoutMs = 30_000) {
+      const deadline = clock.monotonic() + timeoutMs;
+      for (;;) {
+        const m = leadership.master();
+        if (m && registry.clusterCa()) return (await joins.createToken(m.ctx.log, { role: 'agent', ttlMs: 60_000, maxUses: 1 })).token;
+        if (clock.monotonic() > deadline) throw new Error(`this master did not lead with a cluster CA within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 50));
+      }
+    },
     stop() {
       stopping ??= (async () => {
         await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
         driver.stop();
-        await server.close();
+        await identity.stop();
+        await running.close();
         registry.close();
       })();
       return stopping;
@@ -98,6 +139,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   };
   stopRole = () => role.stop();
   driver.start();
+  identity.start();
   logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
   return role;
 }
