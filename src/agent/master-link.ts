@@ -100,6 +100,11 @@ export class MasterLink {
       body: JSON.stringify(this.opts.subscribeCall()),
     });
     this.activeReq = req;
+    // stop() came while the subscription was being opened (it had no request to destroy yet).
+    if (this.stopped) {
+      req.destroy();
+      return;
+    }
     if (res.statusCode === 307 && redirects < 3) {
       res.resume();
       const next = followLocation(String(res.headers.location ?? ''), target);
@@ -120,6 +125,7 @@ export class MasterLink {
         for (const record of decoder.push(chunk as Buffer)) {
           watchdog.cancel();
           watchdog = this.opts.clock.setTimeout(() => req.destroy(new Error('master went silent')), silence);
+          if (this.stopped) return;
           const event = JSON.parse(record) as Record<string, unknown>;
           if (event['type'] === 'SUBSCRIBED') this.attempt = 0;
           this.opts.onEvent(event);
