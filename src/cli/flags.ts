@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Resources } from '../domain/resources.js';
+import { Resources, roleError } from '../domain/resources.js';
 import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
@@ -108,6 +108,13 @@ export const FLAGS = {
   },
   heartbeatInterval: { name: 'heartbeat-interval', placeholder: 'DURATION', help: 'Raft heartbeat interval between masters (default 100ms)', parse: duration('heartbeat-interval') },
   agentReregisterTimeout: { name: 'agent-reregister-timeout', placeholder: 'DURATION', help: 'after a master failover, agents that have not reregistered within this are marked unreachable (default 10mins)', parse: duration('agent-reregister-timeout') },
+  servicesRole: {
+    name: 'services-role', placeholder: 'ROLE', help: "role of the built-in services scheduler (Marathon API under /v2; default '*')",
+    parse: (raw: string): string => {
+      const why = roleError(raw);
+      return why === undefined ? raw : fail('services-role', raw, why);
+    },
+  },
   electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
   attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },

@@ -109,6 +109,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     heartbeatIntervalMs,
     electionTimeoutMs,
     agentReregisterTimeoutMs: get('agentReregisterTimeout') ?? 600_000,
+    servicesRole: get('servicesRole') ?? '*',
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),

@@ -4,10 +4,11 @@ import { agentsModule } from './agents-table.js';
 import { frameworksModule } from './frameworks-table.js';
 import { metaModule } from './meta-table.js';
 import { rolesModule } from './roles-table.js';
+import { servicesModule } from './services-table.js';
 import type { ModuleCommand, SnapshotTable } from './replicated-module.js';
 import type Database from 'better-sqlite3';
 
-export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, metaModule] as const;
+export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, servicesModule, metaModule] as const;
 
 export type RegistryCommand = ModuleCommand<(typeof REGISTRY_MODULES)[number]>;
 

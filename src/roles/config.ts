@@ -33,6 +33,8 @@ export interface RoleConfig {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   agentReregisterTimeoutMs: number;
+  /** --services-role: the role the built-in services scheduler registers with. */
+  servicesRole: string;
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];

@@ -14,6 +14,9 @@ import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
 import { raftApp } from '../consensus/http-api.js';
 import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
 import path from 'node:path';
+import os from 'node:os';
+import { ServicesHandle, servicesLeaderService } from '../services/leader-service.js';
+import { inProcessTransport } from '../scheduler-client/transport.js';
 
 /** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
 export interface RoleDeps {
@@ -59,15 +62,24 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const raftLog = new RaftLog(driver);
   const leadership = new RaftLeadership({
     driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock, logger: logger.child('leadership'),
-    makeMaster: () => new Master({
-      ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
-      clock, rng, logger: logger.child('master'),
-      timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
-    }),
+    makeMaster: () => {
+      const master = new Master({
+        ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
+        clock, rng, logger: logger.child('master'),
+        timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs },
+      });
+      // The built-in services scheduler: a framework of this master, through its own HTTP app.
+      master.services.register(servicesLeaderService({
+        registry, log: raftLog, transport: inProcessTransport((req) => app.fetch(req)), clock, rng, logger: logger.child('services'),
+        role: config.servicesRole, user: os.userInfo().username, hostname: config.hostname,
+      }, services));
+      return master;
+    },
   });
+  const services = new ServicesHandle();
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp]);
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp], services);
   let server: RunningServer;
   try {
     server = await listen(app, config.ip, config.masterPort);

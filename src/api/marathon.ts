@@ -1,0 +1,187 @@
+// Marathon's REST API (docs/docs/rest-api/public/api/v2) on the master port: /v2/apps,
+// /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
+// (`{message, details?}`), never `{code, message}`: this surface speaks Marathon's dialect.
+// Everything but /ping, /v2/leader and /v2/info needs the leader's scheduler; a follower
+// answers 307 to the leader, as the rest of the master does.
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { TsmesosError } from '../domain/errors.js';
+import { VERSION } from '../domain/version.js';
+import type { Logger } from '../lib/log.js';
+import type { Leadership } from '../master/leadership.js';
+import { readJsonBody } from '../lib/http-body.js';
+import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
+import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
+import { appJson, deploymentJson, taskJson } from '../services/views.js';
+import { leaderOrRedirect } from './leader-gate.js';
+
+export const MARATHON_MAX_BODY = 1024 * 1024;
+
+type Handler = (c: Context) => Promise<Response> | Response;
+
+const marathonError = (c: Context, status: number, body: Record<string, unknown>): Response => c.json(body, status as ContentfulStatusCode);
+
+/** Every failure becomes a Marathon-shaped 4xx/5xx; only a bug is a 500, and it is logged. */
+function guarded(log: Logger, h: Handler): Handler {
+  return async (c) => {
+    try {
+      return await h(c);
+    } catch (e) {
+      if (e instanceof ServiceError) return marathonError(c, e.status, e.body);
+      if (e instanceof TsmesosError) {
+        if (e.code === 'BAD_REQUEST' && e.message.startsWith('malformed JSON')) {
+          return marathonError(c, 400, { message: 'Invalid JSON', details: [{ path: '/', errors: [e.message] }] });
+        }
+        const status = e.code === 'PAYLOAD_TOO_LARGE' ? 413 : e.code === 'BAD_REQUEST' ? 400 : e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT' ? 503 : 500;
+        if (status === 500) log.error('services API failed', { path: c.req.path, error: e.stack ?? e.message });
+        return marathonError(c, status, { message: status === 503 ? `${e.message}; retry` : e.message });
+      }
+      log.error('services API failed', { path: c.req.path, error: e instanceof Error ? e.stack : String(e) });
+      return marathonError(c, 500, { message: 'internal error' });
+    }
+  };
+}
+
+const flag = (c: Context, name: string): boolean => c.req.query(name) === 'true';
+
+function deploymentHeaders(c: Context, r: DeploymentResult): void {
+  c.header('Marathon-Deployment-Id', r.deploymentId);
+  c.header('Marathon-Deployment-Version', r.version);
+}
+
+export function marathonApp(leadership: Leadership, services: ServicesHandle, log: Logger): Hono {
+  const app = new Hono();
+
+  /** The running scheduler on the leader; a 307 (or 503) Response elsewhere. */
+  const leaderServices = (c: Context): RunningServices | Response => {
+    const m = leaderOrRedirect(c, leadership);
+    if (m instanceof Response) return m.status === 503 ? marathonError(c, 503, { message: 'no leading master is known; retry' }) : m;
+    return services.current() ?? marathonError(c, 503, { message: 'the services scheduler is starting; retry' });
+  };
+
+  const body = (c: Context): Promise<unknown> => readJsonBody(c, MARATHON_MAX_BODY);
+
+  const route = (method: string, path: string, h: (c: Context, s: RunningServices) => Promise<Response> | Response): void => {
+    app.on(method, path, guarded(log, async (c) => {
+      const s = leaderServices(c);
+      return s instanceof Response ? s : h(c, s);
+    }));
+  };
+
+  const appView = (s: RunningServices, id: string, embedTasks: boolean): Record<string, unknown> => {
+    const rec = s.apps.existing(id);
+    const failure = s.driver.lastFailures.get(id);
+    return appJson(rec, s.driver.instancesOf(id), s.apps.deploymentsOf(id), { embedTasks, ...(failure ? { lastTaskFailure: failure } : {}) });
+  };
+
+  app.get('/ping', (c) => c.text('pong'));
+
+  app.get('/v2/leader', guarded(log, (c) => {
+    const l = leadership.leader();
+    return l ? c.json({ leader: `${l.ip}:${l.port}` }) : marathonError(c, 404, { message: 'There is no leader' });
+  }));
+
+  app.get('/v2/info', guarded(log, (c) => {
+    const l = leadership.leader();
+    const running = services.current();
+    return c.json({
+      name: 'tsmesos-services',
+      version: VERSION,
+      elected: leadership.master() !== null,
+      leader: l ? `${l.ip}:${l.port}` : null,
+      frameworkId: running?.driver.frameworkId ?? null,
+      marathon_config: { framework_name: 'tsmesos-services', failover_timeout: 604_800, checkpoint: true },
+    });
+  }));
+
+  route('GET', '/v2/apps', (c, s) => {
+    const filter = c.req.query('id');
+    const embedTasks = (c.req.queries('embed') ?? []).some((e) => e === 'apps.tasks' || e === 'app.tasks');
+    const apps = s.apps.store.apps()
+      .filter((r) => filter === undefined || r.app.id.includes(filter))
+      .map((r) => appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks }));
+    return c.json({ apps });
+  });
+
+  route('POST', '/v2/apps', async (c, s) => {
+    const r = await s.apps.create(await body(c), flag(c, 'force'));
+    deploymentHeaders(c, r);
+    c.header('Location', `/v2/apps${r.record!.app.id}`);
+    return c.json(appView(s, r.record!.app.id, false), 201);
+  });
+
+  route('GET', '/v2/tasks', (c, s) => {
+    const status = c.req.query('status');
+    const tasks = s.driver.instancesOf().map(taskJson).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
+    return c.json({ tasks });
+  });
+
+  route('GET', '/v2/deployments', (c, s) => c.json(s.apps.store.deployments().map(deploymentJson)));
+
+  // /v2/apps/{id...}[/tasks[/{taskId}]|/restart|/versions[/{version}]]: ids nest, so the path is parsed here.
+  app.all('/v2/apps/*', guarded(log, async (c) => {
+    const s = leaderServices(c);
+    if (s instanceof Response) return s;
+    const rest = c.req.path.slice('/v2/apps/'.length);
+    const m = /^(.*?)\/(tasks|restart|versions)(?:\/([^/]+))?\/?$/.exec(rest);
+    const method = c.req.method;
+    if (m) {
+      const id = pathAppId(m[1]!);
+      const sub = m[2]!;
+      const arg = m[3];
+      if (sub === 'restart' && method === 'POST' && arg === undefined) {
+        const r = await s.apps.restart(id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      if (sub === 'versions' && method === 'GET') {
+        s.apps.existing(id);
+        if (arg === undefined) return c.json({ versions: s.apps.store.versions(id) });
+        const v = s.apps.store.appVersion(id, decodeURIComponent(arg));
+        return v ? c.json({ ...v.app, version: v.version, versionInfo: v.versionInfo }) : marathonError(c, 404, { message: `App '${id}' does not exist in version ${arg.slice(0, 64)}` });
+      }
+      if (sub === 'tasks' && method === 'GET' && arg === undefined) {
+        s.apps.existing(id);
+        return c.json({ tasks: s.driver.instancesOf(id).map(taskJson) });
+      }
+      if (sub === 'tasks' && method === 'DELETE') {
+        s.apps.existing(id);
+        const victims = s.driver.instancesOf(id).filter((t) => arg === undefined || t.taskId === arg);
+        if (arg !== undefined && victims.length === 0) return marathonError(c, 404, { message: `Task '${arg.slice(0, 200)}' does not exist` });
+        if (flag(c, 'scale')) {
+          const rec = s.apps.existing(id);
+          const r = await s.apps.scale(id, Math.max(0, rec.app.instances - victims.length), flag(c, 'force'));
+          s.driver.killTasks(victims.map((v) => v.taskId));
+          deploymentHeaders(c, r);
+          return c.json({ deploymentId: r.deploymentId, version: r.version });
+        }
+        s.driver.killTasks(victims.map((v) => v.taskId));
+        return c.json(arg === undefined ? { tasks: victims.map(taskJson) } : { task: taskJson(victims[0]!) });
+      }
+      return marathonError(c, 405, { message: `${method} is not supported on ${c.req.path.slice(0, 300)}` });
+    }
+    const id = pathAppId(rest);
+    switch (method) {
+      case 'GET':
+        return c.json({ app: appView(s, id, true) });
+      case 'PUT':
+      case 'PATCH': {
+        const partial = method === 'PATCH' || c.req.query('partialUpdate') !== 'false';
+        const r = await s.apps.update(id, await body(c), { partial, force: flag(c, 'force') });
+        deploymentHeaders(c, r);
+        if (r.created) c.header('Location', `/v2/apps${id}`);
+        return c.json({ deploymentId: r.deploymentId, version: r.version }, r.created ? 201 : 200);
+      }
+      case 'DELETE': {
+        const r = await s.apps.remove(id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      default:
+        return marathonError(c, 405, { message: `${method} is not supported on /v2/apps/{id}` });
+    }
+  }));
+
+  app.all('/v2/*', (c) => marathonError(c, 404, { message: `no such resource: ${c.req.method} ${c.req.path.slice(0, 300)}` }));
+  return app;
+}
