@@ -88,7 +88,7 @@ describe('services: the Marathon tutorial workflow', () => {
     // Scale to 3: a deployment, 200 with {deploymentId, version}; the first task stays.
     const scaled = await call('PUT', `${n.master}/v2/apps/prod/web`, { instances: 3 });
     expect(scaled.status).toBe(200);
-    expect(scaled.json).toMatchObject({ deploymentId: expect.any(String), version: expect.any(String) });
+    expect(Object.keys(scaled.json as object).sort()).toEqual(['deploymentId', 'version']);
     const three = await runningTasks(n.master, '/prod/web', 3);
     expect(three.map((t) => t.id)).toContain(first!.id);
     expect(new Set(three.map((t) => t.ports[0])).size).toBe(3);
@@ -127,7 +127,7 @@ describe('services: the Marathon tutorial workflow', () => {
     // Delete: 200 with a deployment; every task is killed and the app is gone.
     const deleted = await call('DELETE', `${n.master}/v2/apps/prod/web`);
     expect(deleted.status).toBe(200);
-    expect(deleted.json).toMatchObject({ deploymentId: expect.any(String) });
+    expect(typeof (deleted.json as { deploymentId?: unknown }).deploymentId).toBe('string');
     expect((await call('GET', `${n.master}/v2/apps/prod/web`)).status).toBe(404);
     await waitFor('no tasks', async () => ((await call('GET', `${n.master}/v2/tasks`)).json as { tasks: unknown[] }).tasks.length === 0 ? true : undefined, 30_000);
     await waitFor('agent without tasks', async () => {
