@@ -88,6 +88,12 @@ export class ServicesDriver {
     this.live.clear();
     for (const r of this.store.instances()) this.live.set(r.taskId, { record: r, state: 'PENDING', killRequested: false, killSentAt: 0, reconciled: false });
     this.delays = this.store.launchDelays();
+    // A cluster that never used services shows no services framework: subscribe once there is work.
+    if (this.store.frameworkId() !== null || this.live.size > 0 || this.store.apps().length > 0) this.subscribe();
+    this.periodic = this.opts.clock.setInterval(() => this.requestTick(), 1000);
+  }
+
+  private subscribe(): void {
     this.client = new SchedulerClient({
       transport: this.opts.transport, clock: this.opts.clock, rng: this.opts.rng, logger: this.opts.logger,
       frameworkInfo: () => this.frameworkInfo(),
@@ -97,7 +103,6 @@ export class ServicesDriver {
       },
     });
     this.client.start();
-    this.periodic = this.opts.clock.setInterval(() => this.requestTick(), 1000);
   }
 
   stop(): void {
@@ -248,7 +253,9 @@ export class ServicesDriver {
   }
 
   private tick(): void {
-    if (!this.running || this.client?.subscribed !== true) return;
+    if (!this.running) return;
+    if (this.client === null && this.store.apps().length > 0) this.subscribe();
+    if (this.client?.subscribed !== true) return;
     this.reconcileStragglers();
     if (!this.reconciledEnough()) return;
     const now = this.opts.clock.now();
