@@ -23,7 +23,16 @@ export async function masterPostForm(opts: MasterOptions, path: string, form: Re
   await send(opts, { path, method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
 }
 
-async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }): Promise<HttpResponse> {
+/** A JSON request to the leading master (the /v2 API); any 2xx is success, its JSON body the result. */
+export async function masterJson<T>(opts: MasterOptions, path: string, req: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await send(opts, {
+    path, method: req.method ?? 'GET',
+    ...(req.body !== undefined ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } } : {}),
+  }, true);
+  return JSON.parse(res.body) as T;
+}
+
+async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }, any2xx = false): Promise<HttpResponse> {
   const target = masterTarget(opts.master);
   let res: HttpResponse;
   try {
@@ -31,10 +40,13 @@ async function send(opts: MasterOptions, req: { path: string; method?: string; b
   } catch (e) {
     throw new CliFailure(`cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (res.status !== 200) {
+  if (any2xx ? res.status < 200 || res.status > 299 : res.status !== 200) {
     let message = res.body.slice(0, 300);
     try {
-      message = (JSON.parse(res.body) as { message?: string }).message ?? message;
+      const parsed = JSON.parse(res.body) as { message?: string; details?: { path: string; errors: string[] }[] };
+      message = parsed.message ?? message;
+      // Marathon's validation details: which field and why.
+      if (parsed.details !== undefined) message += ': ' + parsed.details.slice(0, 5).map((d) => `${d.path} ${d.errors.join('; ')}`).join(', ');
     } catch {
       // not JSON: keep the text
     }
