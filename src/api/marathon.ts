@@ -118,6 +118,13 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   route('GET', '/v2/deployments', (c, s) => c.json(s.apps.store.deployments().map(deploymentJson)));
 
+  route('DELETE', '/v2/deployments/:id', async (c, s) => {
+    const r = await s.apps.cancelDeployment(c.req.param('id') ?? '', flag(c, 'force'));
+    if (r === null) return c.body(null, 202);
+    deploymentHeaders(c, r);
+    return c.json({ deploymentId: r.deploymentId, version: r.version });
+  });
+
   // /v2/apps/{id...}[/tasks[/{taskId}]|/restart|/versions[/{version}]]: ids nest, so the path is parsed here.
   app.all('/v2/apps/*', guarded(log, async (c) => {
     const s = leaderServices(c);

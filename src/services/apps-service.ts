@@ -98,6 +98,28 @@ export class AppsService {
     });
   }
 
+  /**
+   * DELETE /v2/deployments/{id}: with `force`, forgets the deployment and leaves the app as it is
+   * now; without, rolls back: a new (forced) deployment to the app as it was before, or its removal
+   * when the deployment created it.
+   */
+  cancelDeployment(id: string, force: boolean): Promise<DeploymentResult | null> {
+    return this.serial(async () => {
+      const d = this.store.deployments().find((x) => x.id === id);
+      if (!d) throw new ServiceError(404, { message: `DeploymentPlan ${id.slice(0, 100)} does not exist` });
+      if (force) {
+        await this.opts.log.propose({ type: 'SERVICES_DEPLOYMENTS_DONE', ids: [id] });
+        this.opts.changed();
+        return null;
+      }
+      const before = d.previous ?? null;
+      const current = this.store.app(d.appId) ?? null;
+      if (before === null) return this.write(d.appId, null, null, 'StopApplication', true);
+      const action: DeploymentAction = current === null ? 'StartApplication' : isConfigChange(current.app, before.app) ? 'RestartApplication' : 'ScaleApplication';
+      return this.write(d.appId, before.app, current, action, true);
+    });
+  }
+
   existing(id: string): AppRecord {
     const rec = this.store.app(id);
     if (!rec) throw new ServiceError(404, { message: `App '${id}' does not exist` });
@@ -138,7 +160,7 @@ export class AppsService {
         lastScalingAt: version,
       },
     };
-    const deployment: DeploymentPlan = { id: this.opts.rng.uuid(), appId: id, version, action };
+    const deployment: DeploymentPlan = { id: this.opts.rng.uuid(), appId: id, version, action, previous: this.store.app(id) ?? null };
     await this.opts.log.propose({
       type: 'SERVICES_DEPLOY', appId: id,
       app: record && { version, definition: record },

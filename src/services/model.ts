@@ -24,6 +24,8 @@ export interface DeploymentPlan {
   /** The app version it deploys (the time of the change). */
   version: string;
   action: DeploymentAction;
+  /** The app as it was before (null: it did not exist): what a rollback restores. */
+  previous?: AppRecord | null;
 }
 
 export interface InstanceRecord {

@@ -154,6 +154,38 @@ describe('/v2/apps/{id}: 404, 409 locks, force', () => {
   });
 });
 
+describe('/v2/deployments/{id} DELETE', () => {
+  const deploymentOf = async (id: string): Promise<string> => {
+    const all = (await send('GET', '/v2/deployments')).json as unknown as { id: string; affectedApps: string[] }[];
+    return all.find((d) => d.affectedApps.includes(id))!.id;
+  };
+
+  it('rolls back to the version before, or with force forgets the deployment; unknown ids are 404', async () => {
+    expect((await send('DELETE', '/v2/deployments/nope')).status).toBe(404);
+    // cpus 100 never fits: every deployment of this app stays open.
+    expect((await send('POST', '/v2/apps', { id: '/input/rollback', cmd: 'sleep 1000', cpus: 100, mem: 8, instances: 1 })).status).toBe(201);
+    expect((await send('PUT', '/v2/apps/input/rollback?force=true', { instances: 3 })).status).toBe(200);
+    const scaleDeployment = await deploymentOf('/input/rollback');
+    const rolledBack = await send('DELETE', `/v2/deployments/${scaleDeployment}`);
+    expect(rolledBack.status).toBe(200);
+    expect(rolledBack.json['deploymentId']).not.toBe(scaleDeployment);
+    expect(((await send('GET', '/v2/apps/input/rollback')).json['app'] as { instances: number }).instances).toBe(1);
+    // The rollback is itself a deployment: rolling it back restores what it replaced.
+    expect((await send('DELETE', `/v2/deployments/${await deploymentOf('/input/rollback')}`)).status).toBe(200);
+    expect(((await send('GET', '/v2/apps/input/rollback')).json['app'] as { instances: number }).instances).toBe(3);
+    const forced = await send('DELETE', `/v2/deployments/${await deploymentOf('/input/rollback')}?force=true`);
+    expect(forced.status).toBe(202);
+    const left = (await send('GET', '/v2/deployments')).json as unknown as { affectedApps: string[] }[];
+    expect(left.filter((d) => d.affectedApps.includes('/input/rollback'))).toEqual([]);
+    expect((await send('DELETE', '/v2/apps/input/rollback')).status).toBe(200);
+
+    // Rolling back the deployment that created an app removes the app.
+    expect((await send('POST', '/v2/apps', { id: '/input/rollback-new', cmd: 'sleep 1000', cpus: 100, mem: 8 })).status).toBe(201);
+    expect((await send('DELETE', `/v2/deployments/${await deploymentOf('/input/rollback-new')}`)).status).toBe(200);
+    expect((await send('GET', '/v2/apps/input/rollback-new')).status).toBe(404);
+  });
+});
+
 describe('the other endpoints', () => {
   it('/ping, /v2/leader, /v2/info, /v2/tasks, /v2/deployments', async () => {
     const ping = await fetch(`${master}/ping`);
