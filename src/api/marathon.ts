@@ -116,6 +116,25 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     return c.json({ tasks });
   });
 
+  route('GET', '/v2/queue', (c, s) => {
+    const queue = s.driver.queue().flatMap((q) => {
+      const rec = s.apps.store.app(q.appId);
+      if (!rec) return [];
+      const left = Math.ceil(q.delayLeftMs / 1000);
+      return [{ count: q.count, delay: { timeLeftSeconds: left, overdue: left === 0 }, app: appJson(rec, s.driver.instancesOf(q.appId), s.apps.deploymentsOf(q.appId), { embedTasks: false }) }];
+    });
+    return c.json({ queue });
+  });
+
+  route('DELETE', '/v2/queue/*', async (c, s) => {
+    const m = /^\/v2\/queue\/(.+)\/delay\/?$/.exec(c.req.path);
+    if (!m) return marathonError(c, 404, { message: `no such resource: ${c.req.path.slice(0, 300)}` });
+    const id = pathAppId(m[1]!);
+    s.apps.existing(id);
+    await s.driver.resetDelay(id);
+    return c.body(null, 204);
+  });
+
   route('GET', '/v2/deployments', (c, s) => c.json(s.apps.store.deployments().map(deploymentJson)));
 
   route('DELETE', '/v2/deployments/:id', async (c, s) => {

@@ -69,6 +69,7 @@ export class ServicesDriver {
   private readonly live = new Map<string, Live>();
   private delays = new Map<string, { failures: number; delayUntil: number }>();
   private demand = new Map<string, number>();
+  private waiting = new Map<string, { missing: number; until: number }>();
   private suppressed = false;
   private actingAfter = Infinity;
   private tickTimer: Timer | null = null;
@@ -127,6 +128,21 @@ export class ServicesDriver {
 
   launchDelay(appId: string): { failures: number; delayUntil: number } | undefined {
     return this.delays.get(appId);
+  }
+
+  /** Apps with instances still to launch (Marathon's launch queue): how many, and until when they wait for their backoff. */
+  queue(): { appId: string; count: number; delayLeftMs: number }[] {
+    const now = this.opts.clock.now();
+    const out = [...this.demand].filter(([, n]) => n > 0).map(([appId, count]) => ({ appId, count, delayLeftMs: 0 }));
+    for (const [appId, w] of this.waiting) out.push({ appId, count: w.missing, delayLeftMs: Math.max(0, w.until - now) });
+    return out.sort((a, b) => a.appId.localeCompare(b.appId));
+  }
+
+  /** DELETE /v2/queue/{id}/delay: the next launch of the app need not wait for its backoff. */
+  async resetDelay(appId: string): Promise<void> {
+    await this.opts.log.propose({ type: 'SERVICES_LAUNCH_DELAY', appId, failures: 0, delayUntil: 0 });
+    this.delays.delete(appId);
+    this.requestTick();
   }
 
   /** Kills these tasks now (the API's task kill); with `scale`, the caller lowered the app's instances first. */
@@ -262,14 +278,19 @@ export class ServicesDriver {
     const apps = this.store.apps();
     const result = reconcile(this.desired(apps), this.observed(), new Map([...this.delays].map(([k, v]) => [k, v.delayUntil])), now);
     const demand = new Map<string, number>();
+    const waiting = new Map<string, { missing: number; until: number }>();
     let nextWake = Infinity;
     for (const a of result.actions) {
       if (a.type === 'kill') {
         const l = this.live.get(a.taskId);
         if (l) this.sendKill(l);
       } else if (a.type === 'launch') demand.set(a.appId, a.count);
-      else nextWake = Math.min(nextWake, a.until);
+      else {
+        waiting.set(a.appId, { missing: a.missing, until: a.until });
+        nextWake = Math.min(nextWake, a.until);
+      }
     }
+    this.waiting = waiting;
     for (const l of this.live.values()) {
       if (l.killRequested && this.opts.clock.monotonic() - l.killSentAt > (this.opts.killRetryMs ?? 30_000)) this.sendKill(l);
     }

@@ -186,6 +186,26 @@ describe('/v2/deployments/{id} DELETE', () => {
   });
 });
 
+describe('/v2/queue', () => {
+  it('shows an app waiting for its backoff; DELETE .../delay relaunches it at once', async () => {
+    expect((await send('POST', '/v2/apps', { id: '/input/crash', cmd: 'exit 1', cpus: 0.01, mem: 8, backoffSeconds: 600 })).status).toBe(201);
+    const lastFailure = async (): Promise<string | undefined> => ((await send('GET', '/v2/apps/input/crash')).json['app'] as { lastTaskFailure?: { taskId: string } }).lastTaskFailure?.taskId;
+    const first = await waitFor('the first failure', lastFailure, 30_000, 100);
+    const queued = await waitFor('the app in the queue', async () => {
+      const q = (await send('GET', '/v2/queue')).json['queue'] as { count: number; delay: { timeLeftSeconds: number }; app: { id: string } }[];
+      return q.find((e) => e.app.id === '/input/crash' && e.delay.timeLeftSeconds > 0);
+    }, 10_000, 100);
+    expect(queued.count).toBe(1);
+    expect(queued.delay.timeLeftSeconds).toBeLessThanOrEqual(600);
+    expect((await send('DELETE', '/v2/queue/input/crash/delay')).status).toBe(204);
+    // Without the reset the next launch would wait 600 s: a second failure proves it did not.
+    await waitFor('a relaunch and second failure', async () => ((await lastFailure()) !== first ? true : undefined), 30_000, 100);
+    expect((await send('DELETE', '/v2/queue/input/missing/delay')).status).toBe(404);
+    expect((await send('DELETE', '/v2/queue/input/crash')).status).toBe(404);
+    expect((await send('DELETE', '/v2/apps/input/crash?force=true')).status).toBe(200);
+  });
+});
+
 describe('the other endpoints', () => {
   it('/ping, /v2/leader, /v2/info, /v2/tasks, /v2/deployments', async () => {
     const ping = await fetch(`${master}/ping`);
