@@ -2,7 +2,8 @@
 // /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
 // (`{message, details?}`), never `{code, message}`: this surface speaks Marathon's dialect.
 // Everything but /ping, /v2/leader and /v2/info needs the leader's scheduler; a follower
-// answers 307 to the leader, as the rest of the master does.
+// proxies those requests to the leader (as Marathon does), so clients that do not follow
+// redirects work against any master.
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TsmesosError } from '../domain/errors.js';
@@ -13,7 +14,7 @@ import { readJsonBody } from '../lib/http-body.js';
 import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
 import { appJson, deploymentJson, taskJson } from '../services/views.js';
-import { leaderOrRedirect } from './leader-gate.js';
+import type { HttpClient } from '../lib/http-client.js';
 
 export const MARATHON_MAX_BODY = 1024 * 1024;
 
@@ -49,13 +50,57 @@ function deploymentHeaders(c: Context, r: DeploymentResult): void {
   c.header('Marathon-Deployment-Version', r.version);
 }
 
-export function marathonApp(leadership: Leadership, services: ServicesHandle, log: Logger): Hono {
+const PROXIED_HEADER = 'X-Tsmesos-Proxied';
+/** Response headers a proxied answer keeps. */
+const FORWARDED = ['content-type', 'location', 'marathon-deployment-id', 'marathon-deployment-version'];
+
+async function readRawBody(c: Context, maxBytes: number): Promise<string | undefined> {
+  const body = c.req.raw.body as AsyncIterable<Uint8Array> | null;
+  if (!body) return undefined;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const value of body) {
+    total += value.byteLength;
+    if (total > maxBytes) throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function marathonApp(leadership: Leadership, services: ServicesHandle, log: Logger, http: HttpClient): Hono {
   const app = new Hono();
 
-  /** The running scheduler on the leader; a 307 (or 503) Response elsewhere. */
-  const leaderServices = (c: Context): RunningServices | Response => {
-    const m = leaderOrRedirect(c, leadership);
-    if (m instanceof Response) return m.status === 503 ? marathonError(c, 503, { message: 'no leading master is known; retry' }) : m;
+  /** Forwards the request to the leader as it came and answers with the leader's answer. */
+  const proxy = async (c: Context, leader: { ip: string; port: number }): Promise<Response> => {
+    if (c.req.header(PROXIED_HEADER) !== undefined) return marathonError(c, 503, { message: 'leadership is changing; retry' });
+    const body = await readRawBody(c, MARATHON_MAX_BODY);
+    const url = new URL(c.req.url);
+    const contentType = c.req.header('content-type');
+    let res;
+    try {
+      res = await http.request({
+        host: leader.ip, port: leader.port, path: url.pathname + url.search, method: c.req.method,
+        headers: { [PROXIED_HEADER]: '1', ...(contentType !== undefined ? { 'Content-Type': contentType } : {}) },
+        ...(body !== undefined && body.length > 0 ? { body } : {}), timeoutMs: 15_000,
+      });
+    } catch (e) {
+      return marathonError(c, 503, { message: `the leader at ${leader.ip}:${leader.port} did not answer (${e instanceof Error ? e.message : String(e)}); retry` });
+    }
+    if (res.status === 307) return marathonError(c, 503, { message: 'leadership is changing; retry' });
+    const headers = new Headers({ 'X-Marathon-Leader': `http://${leader.ip}:${leader.port}` });
+    for (const h of FORWARDED) {
+      const v = res.headers[h];
+      if (typeof v === 'string') headers.set(h, v);
+    }
+    return new Response(res.status === 204 ? null : res.body, { status: res.status, headers });
+  };
+
+  /** The running scheduler on the leader; elsewhere the leader's answer (proxied), or a 503. */
+  const leaderServices = async (c: Context): Promise<RunningServices | Response> => {
+    if (leadership.master() === null) {
+      const leader = leadership.leader();
+      return leader ? proxy(c, leader) : marathonError(c, 503, { message: 'no leading master is known; retry' });
+    }
     return services.current() ?? marathonError(c, 503, { message: 'the services scheduler is starting; retry' });
   };
 
@@ -63,7 +108,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   const route = (method: string, path: string, h: (c: Context, s: RunningServices) => Promise<Response> | Response): void => {
     app.on(method, path, guarded(log, async (c) => {
-      const s = leaderServices(c);
+      const s = await leaderServices(c);
       return s instanceof Response ? s : h(c, s);
     }));
   };
@@ -146,7 +191,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   // /v2/apps/{id...}[/tasks[/{taskId}]|/restart|/versions[/{version}]]: ids nest, so the path is parsed here.
   app.all('/v2/apps/*', guarded(log, async (c) => {
-    const s = leaderServices(c);
+    const s = await leaderServices(c);
     if (s instanceof Response) return s;
     const rest = c.req.path.slice('/v2/apps/'.length);
     const m = /^(.*?)\/(tasks|restart|versions)(?:\/([^/]+))?\/?$/.exec(rest);

@@ -79,7 +79,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const services = new ServicesHandle();
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp], services);
+  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp], { handle: services, http: new HttpClient({ localAddress: config.ip }) });
   let server: RunningServer;
   try {
     server = await listen(app, config.ip, config.masterPort);

@@ -1,6 +1,6 @@
 // The services scheduler across a master failover (multi-process, the real binary unless
 // TSMESOS_TEST_FROM_SOURCE=1): three masters on 127.0.6.1-3, one agent on 127.0.6.9. A
-// follower redirects /v2 to the leader; kill -9 of the leader during a scale-up deployment:
+// follower proxies /v2 to the leader; kill -9 of the leader during a scale-up deployment:
 // the new leader finishes it, and no instance is killed or duplicated.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
@@ -38,7 +38,7 @@ describe('services across a master failover', () => {
     return r?.status === 200 ? ((await r.json()) as { tasks: TaskJson[] }).tasks : undefined;
   }
 
-  it('a follower redirects to the leader; a deployment interrupted by kill -9 of the leader completes without killing or duplicating instances', async () => {
+  it('a follower proxies to the leader; a deployment interrupted by kill -9 of the leader completes without killing or duplicating instances', async () => {
     dumpOnFailure();
     const leader = await servingLeader(masters, 40_000);
     const agentPort = await freePort(AGENT_IP);
@@ -49,10 +49,19 @@ describe('services across a master failover', () => {
       return ((await r.json()) as { slaves: { active: boolean }[] }).slaves.some((a) => a.active) ? true : undefined;
     }, 40_000);
 
+    // A follower answers with the leader's answer (proxied), saying who the leader is.
     const follower = masters.find((m) => m !== leader)!;
-    const redirected = await fetch(`${follower.url}/v2/apps`, { method: 'POST', redirect: 'manual', body: '{}', headers: { 'Content-Type': 'application/json' } });
-    expect(redirected.status).toBe(307);
-    expect(redirected.headers.get('location')).toBe(`//${leader.id}/v2/apps`);
+    const proxied = await fetch(`${follower.url}/v2/apps`, { method: 'POST', redirect: 'manual', body: '{"id":"/ha/x"}', headers: { 'Content-Type': 'application/json' } });
+    expect(proxied.status).toBe(422);
+    expect(proxied.headers.get('x-marathon-leader')).toBe(`http://${leader.id}`);
+    expect(((await proxied.json()) as { details: { path: string }[] }).details.map((d) => d.path)).toContain('/cmd');
+    const viaFollower = await fetch(`${follower.url}/v2/apps`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '/ha/via-follower', cmd: 'exec sleep 600', cpus: 0.1, mem: 16, instances: 0 }),
+    });
+    expect(viaFollower.status).toBe(201);
+    expect(viaFollower.headers.get('location')).toBe('/v2/apps/ha/via-follower');
+    expect(viaFollower.headers.get('marathon-deployment-id')).toMatch(/[0-9a-f-]{36}/);
+    expect(((await (await fetch(`${follower.url}/v2/apps`)).json()) as { apps: { id: string }[] }).apps.map((a) => a.id)).toEqual(['/ha/via-follower']);
     expect(await (await fetch(`${follower.url}/ping`)).text()).toBe('pong');
     expect(((await (await fetch(`${follower.url}/v2/leader`)).json()) as { leader: string }).leader).toBe(leader.id);
 
