@@ -15,6 +15,7 @@ import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
 import { appJson, deploymentJson, taskJson } from '../services/views.js';
 import type { HttpClient } from '../lib/http-client.js';
+import { leaderOrRedirect } from './leader-gate.js';
 
 export const MARATHON_MAX_BODY = 1024 * 1024;
 
@@ -137,6 +138,43 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       frameworkId: running?.driver.frameworkId ?? null,
       marathon_config: { framework_name: 'tsmesos-services', failover_timeout: 604_800, checkpoint: true },
     });
+  }));
+
+  // Server-Sent Events (Marathon's event bus). A long stream cannot go through the buffering
+  // proxy, so a follower answers 307 to the leader here (EventSource clients follow it).
+  app.get('/v2/events', guarded(log, (c) => {
+    const m = leaderOrRedirect(c, leadership);
+    if (m instanceof Response) return m.status === 503 ? marathonError(c, 503, { message: 'no leading master is known; retry' }) : m;
+    const s = services.current();
+    if (!s) return marathonError(c, 503, { message: 'the services scheduler is starting; retry' });
+    const types = c.req.queries('event_type') ?? [];
+    if (types.length > 64 || types.some((t) => !/^[a-z_]{1,64}$/.test(t))) {
+      return marathonError(c, 400, { message: 'event_type: expected up to 64 event names of lowercase letters and underscores' });
+    }
+    const encoder = new TextEncoder();
+    let unsubscribe = (): void => undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        const send = (e: { eventType: string }): void => {
+          if (types.length > 0 && !types.includes(e.eventType)) return;
+          try {
+            controller.enqueue(encoder.encode(`event: ${e.eventType}\ndata: ${JSON.stringify(e)}\n\n`));
+          } catch {
+            unsubscribe();
+          }
+        };
+        unsubscribe = s.driver.events.subscribe(send, () => {
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client
+          }
+        });
+        send({ eventType: 'event_stream_attached', remoteAddress: c.req.header('x-forwarded-for') ?? null, timestamp: new Date().toISOString() } as { eventType: string });
+      },
+      cancel: () => unsubscribe(),
+    });
+    return new Response(stream, { status: 200, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' } });
   }));
 
   route('GET', '/v2/apps', (c, s) => {

@@ -7,6 +7,8 @@ import type { Rng } from '../lib/rng.js';
 import type { CommandLog } from '../registry/command-log.js';
 import { appIdProblem, canonicalAppId, isConfigChange, parseApp, type AppDefinition, type ValidationFailure } from './app-schema.js';
 import type { AppRecord, DeploymentAction, DeploymentPlan, ServicesStore } from './model.js';
+import type { ServicesEvents } from './events.js';
+import { deploymentJson } from './views.js';
 
 /** A refusal in Marathon's shape: status plus `{message, ...}`. */
 export class ServiceError extends Error {
@@ -32,6 +34,7 @@ export interface AppsServiceOptions {
   rng: Rng;
   /** Called after each committed write (the driver acts at once). */
   changed(): void;
+  events: ServicesEvents;
 }
 
 /** A path id from a URL (`prod/web`), or a 404-shaped refusal (Marathon answers unknown ids with 404, malformed with 422). */
@@ -169,6 +172,8 @@ export class AppsService {
       resetDelay: configChange,
     });
     this.opts.changed();
+    if (app) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...app, version } });
+    this.opts.events.emit('deployment_info', { plan: deploymentJson(deployment), currentStep: { actions: [{ action, app: id }] } });
     return { deploymentId: deployment.id, version, record, created: prev === null && app !== null };
   }
 

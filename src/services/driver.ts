@@ -17,6 +17,8 @@ import { ServicesStore, type AppRecord, type InstanceRecord } from './model.js';
 import { launchDelayMs, reconcile, type DesiredApp, type InstanceState, type ObservedInstance } from './reconcile.js';
 import { matchOffer, offerAttributes, type Demand } from './offer-match.js';
 import { buildTaskInfo, taskIdFor } from './task-builder.js';
+import { ServicesEvents } from './events.js';
+import { deploymentJson } from './views.js';
 
 export interface ServicesDriverOptions {
   registry: Registry;
@@ -79,9 +81,12 @@ export class ServicesDriver {
   private running = false;
   private readonly doneProposed = new Set<string>();
   readonly lastFailures = new Map<string, TaskFailure>();
+  /** Marathon's event bus of this scheduler (closed when it stops). */
+  readonly events: ServicesEvents;
 
   constructor(private readonly opts: ServicesDriverOptions) {
     this.store = new ServicesStore(opts.registry);
+    this.events = new ServicesEvents(() => opts.clock.now());
   }
 
   start(): void {
@@ -113,6 +118,7 @@ export class ServicesDriver {
     this.periodic = this.tickTimer = null;
     this.client?.stop();
     this.client = null;
+    this.events.close();
   }
 
   get frameworkId(): string | null {
@@ -221,6 +227,13 @@ export class ServicesDriver {
       return;
     }
     l.reconciled = true;
+    const r = l.record;
+    this.events.emit('status_update_event', {
+      slaveId: r.agentId, taskId: id, taskStatus: state, message: status.message ?? '', appId: r.appId, host: r.hostname, ports: r.hostPorts, ipAddresses: [], version: r.version,
+    });
+    if (status.healthy !== undefined && status.healthy !== l.healthy) {
+      this.events.emit('health_status_changed_event', { appId: r.appId, taskId: id, instanceId: id, version: r.version, alive: status.healthy });
+    }
     if (status.healthy !== undefined) l.healthy = status.healthy;
     if (isTerminal(state) || state === 'TASK_UNKNOWN') {
       this.live.delete(id);
@@ -325,11 +338,16 @@ export class ServicesDriver {
     const exists = new Set(apps.map((a) => a.app.id));
     const done = this.store.deployments()
       .filter((d) => !this.doneProposed.has(d.id))
-      .filter((d) => (exists.has(d.appId) ? converged.has(d.appId) : !withInstances.has(d.appId)))
-      .map((d) => d.id);
+      .filter((d) => (exists.has(d.appId) ? converged.has(d.appId) : !withInstances.has(d.appId)));
     if (done.length === 0) return;
-    for (const id of done) this.doneProposed.add(id);
-    this.propose({ type: 'SERVICES_DEPLOYMENTS_DONE', ids: done });
+    for (const d of done) this.doneProposed.add(d.id);
+    const ids = done.map((d) => d.id);
+    this.opts.log.propose({ type: 'SERVICES_DEPLOYMENTS_DONE', ids }).then(() => {
+      for (const d of done) {
+        this.events.emit('deployment_success', { id: d.id, plan: deploymentJson(d) });
+        if (d.action === 'StopApplication') this.events.emit('app_terminated_event', { appId: d.appId });
+      }
+    }, (e: unknown) => this.opts.logger.warn('services: registry write failed', { command: 'SERVICES_DEPLOYMENTS_DONE', error: e instanceof Error ? e.message : String(e) }));
   }
 
   private sendKill(l: Live): void {

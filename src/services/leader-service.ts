@@ -27,7 +27,7 @@ export function servicesLeaderService(opts: ServicesDriverOptions, handle: Servi
     name: 'services',
     start: () => {
       const driver = new ServicesDriver(opts);
-      const apps = new AppsService({ store: driver.store, log: opts.log, clock: opts.clock, rng: opts.rng, changed: () => driver.requestTick() });
+      const apps = new AppsService({ store: driver.store, log: opts.log, clock: opts.clock, rng: opts.rng, changed: () => driver.requestTick(), events: driver.events });
       driver.start();
       running = { apps, driver };
       handle.set(running);
