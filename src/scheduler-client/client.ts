@@ -191,7 +191,12 @@ export class SchedulerClient {
             this.attempt = 0;
             if (event.subscribed.heartbeat_interval_seconds !== undefined) this.heartbeatMs = event.subscribed.heartbeat_interval_seconds * 1000;
           }
-          if (event.type === 'ERROR') this.opts.logger.error('the master refused the subscription', { message: event.error?.message ?? '' });
+          if (event.type === 'ERROR') {
+            this.opts.logger.error('the master ended the subscription', { message: event.error?.message ?? '' });
+            // The id is dead (torn down, or taken over): the next subscription is told by frameworkInfo().
+            this.frameworkId = null;
+            this.streamId = null;
+          }
           this.deliver(event);
         }
         if (this.current !== res) return;

@@ -78,6 +78,8 @@ export class ServicesDriver {
   private periodic: Timer | null = null;
   private tickPending = false;
   private lastStragglerReconcile = 0;
+  /** The master removed our framework (an operator tore it down): start over as a new one. */
+  private frameworkRemoved = false;
   private running = false;
   private readonly doneProposed = new Set<string>();
   readonly lastFailures = new Map<string, TaskFailure>();
@@ -170,7 +172,7 @@ export class ServicesDriver {
   }
 
   private frameworkInfo(): FrameworkInfo {
-    const id = this.client?.id ?? this.store.frameworkId();
+    const id = this.client?.id ?? (this.frameworkRemoved ? null : this.store.frameworkId());
     return {
       ...(id !== null ? { id: { value: id } } : {}),
       user: this.opts.user,
@@ -194,6 +196,9 @@ export class ServicesDriver {
       case 'UPDATE':
         if (e.update) this.onUpdate(e.update.status);
         return;
+      case 'ERROR':
+        if (e.error?.message === 'Framework has been removed') this.onFrameworkRemoved();
+        return;
       default:
         return;
     }
@@ -203,6 +208,7 @@ export class ServicesDriver {
     this.opts.logger.info('services scheduler subscribed', { frameworkId });
     this.suppressed = false;
     if (frameworkId !== this.store.frameworkId()) this.propose({ type: 'SERVICES_FRAMEWORK_ID', frameworkId });
+    this.frameworkRemoved = false;
     for (const l of this.live.values()) l.reconciled = false;
     // Explicit reconciliation of every recorded instance, then implicit (tasks we have no record of).
     const known = [...this.live.values()].map((l) => ({ taskId: l.record.taskId, agentId: l.record.agentId }));
@@ -211,6 +217,18 @@ export class ServicesDriver {
     this.call('RECONCILE', () => this.client!.reconcile(known));
     this.call('RECONCILE', () => this.client!.reconcile([]));
     this.requestTick();
+  }
+
+  /**
+   * A torn-down framework's tasks were killed with it: forget them, and subscribe as a new
+   * framework, which relaunches every app from scratch.
+   */
+  private onFrameworkRemoved(): void {
+    this.opts.logger.warn('the services framework was removed; registering a new one and relaunching every app');
+    this.frameworkRemoved = true;
+    const gone = [...this.live.keys()];
+    this.live.clear();
+    if (gone.length > 0) this.propose({ type: 'SERVICES_INSTANCES_REMOVED', taskIds: gone });
   }
 
   private onUpdate(status: TaskStatus): void {

@@ -47,4 +47,26 @@ describe('rolling upgrade', () => {
     expect(app.cmd).toBe('exec sleep 1001');
     expect(app.versionInfo.lastConfigChangeAt).toBe(version);
   });
+
+  it('an operator tearing the services framework down: a new framework relaunches the apps', async () => {
+    const put = await fetch(`${cluster!.master}/v2/apps/teardown/web`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cmd: 'exec sleep 1000', cpus: 0.05, mem: 8 }) });
+    expect(put.status).toBe(201);
+    const running = async (): Promise<TaskJson[] | undefined> => {
+      const t = (await get<{ tasks: TaskJson[] }>('/v2/apps/teardown/web/tasks')).tasks;
+      return t.length === 1 && t[0]!.state === 'TASK_RUNNING' ? t : undefined;
+    };
+    const [before] = await waitFor('1 running', running, 30_000, 100);
+    const oldFramework = (await get<{ frameworkId: string }>('/v2/info')).frameworkId;
+    const torn = await fetch(`${cluster!.master}/master/teardown`, { method: 'POST', body: new URLSearchParams({ frameworkId: oldFramework }) });
+    expect(torn.status).toBe(200);
+    const [after] = await waitFor('a new instance under a new framework', async () => {
+      const t = await running();
+      return t && t[0]!.id !== before!.id ? t : undefined;
+    }, 30_000, 100);
+    expect(after).toBeDefined();
+    const newFramework = (await get<{ frameworkId: string }>('/v2/info')).frameworkId;
+    expect(newFramework).not.toBe(oldFramework);
+    // The rolled app of the first test came back too.
+    await waitFor('roll/web back to 4', async () => ((await get<{ tasks: TaskJson[] }>('/v2/apps/roll/web/tasks')).tasks.filter((t) => t.state === 'TASK_RUNNING').length === 4 ? true : undefined), 30_000, 100);
+  });
 });
