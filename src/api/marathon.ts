@@ -13,7 +13,7 @@ import type { Leadership } from '../master/leadership.js';
 import { readJsonBody } from '../lib/http-body.js';
 import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
-import { appJson, deploymentJson, taskJson } from '../services/views.js';
+import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson } from '../services/views.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { leaderOrRedirect } from './leader-gate.js';
 
@@ -192,6 +192,19 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     c.header('Location', `/v2/apps${r.record!.app.id}`);
     return c.json(appView(s, r.record!.app.id, false), 201);
   });
+
+  const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
+    id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
+  })));
+  route('GET', '/v2/groups', (c, s) => c.json(groups(s)));
+  app.get('/v2/groups/*', guarded(log, async (c) => {
+    const s = await leaderServices(c);
+    if (s instanceof Response) return s;
+    const raw = c.req.path.slice('/v2/groups/'.length).replace(/\/$/, '');
+    const id = raw === '' ? '/' : pathAppId(raw);
+    const g = findGroup(groups(s), id);
+    return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+  }));
 
   route('GET', '/v2/tasks', (c, s) => {
     const status = c.req.query('status');

@@ -55,3 +55,47 @@ export function deploymentJson(d: DeploymentPlan): Record<string, unknown> {
     totalSteps: 1,
   };
 }
+
+export interface GroupJson {
+  id: string;
+  apps: Record<string, unknown>[];
+  groups: GroupJson[];
+  pods: unknown[];
+  dependencies: string[];
+  version?: string;
+}
+
+/** Marathon's group tree, derived from the app ids (`/prod/web` lives in group `/prod`). */
+export function groupTree(apps: readonly { id: string; json: Record<string, unknown>; version: string }[]): GroupJson {
+  const root: GroupJson = { id: '/', apps: [], groups: [], pods: [], dependencies: [] };
+  const byId = new Map<string, GroupJson>([['/', root]]);
+  const groupOf = (id: string): GroupJson => {
+    const existing = byId.get(id);
+    if (existing) return existing;
+    const parentId = id.slice(0, id.lastIndexOf('/')) || '/';
+    const g: GroupJson = { id, apps: [], groups: [], pods: [], dependencies: [] };
+    byId.set(id, g);
+    groupOf(parentId).groups.push(g);
+    return g;
+  };
+  for (const a of [...apps].sort((x, y) => x.id.localeCompare(y.id))) {
+    const g = groupOf(a.id.slice(0, a.id.lastIndexOf('/')) || '/');
+    g.apps.push(a.json);
+    // A group's version is its newest app's.
+    for (let p: string | null = g.id; p !== null; p = p === '/' ? null : p.slice(0, p.lastIndexOf('/')) || '/') {
+      const gg = byId.get(p)!;
+      if (gg.version === undefined || gg.version < a.version) gg.version = a.version;
+    }
+  }
+  return root;
+}
+
+/** The group `id` within the tree, or undefined. */
+export function findGroup(root: GroupJson, id: string): GroupJson | undefined {
+  if (root.id === id) return root;
+  for (const g of root.groups) {
+    const found = findGroup(g, id);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -206,6 +206,27 @@ describe('/v2/queue', () => {
   });
 });
 
+describe('/v2/groups', () => {
+  it('lists the group tree the nested app ids make; unknown groups 404, malformed 422', async () => {
+    for (const id of ['/grp/a', '/grp/sub/b', '/grp/sub/deeper/c']) {
+      expect((await send('POST', '/v2/apps', { id, cmd: 'sleep 1000', cpus: 0.01, mem: 8, instances: 0 })).status).toBe(201);
+    }
+    interface G { id: string; apps: { id: string }[]; groups: G[]; version?: string }
+    const root = (await send('GET', '/v2/groups')).json as unknown as G;
+    expect(root.id).toBe('/');
+    const grp = root.groups.find((g) => g.id === '/grp')!;
+    expect(grp.apps.map((a) => a.id)).toEqual(['/grp/a']);
+    expect(grp.groups.map((g) => g.id)).toEqual(['/grp/sub']);
+    const sub = (await send('GET', '/v2/groups/grp/sub')).json as unknown as G;
+    expect(sub.apps.map((a) => a.id)).toEqual(['/grp/sub/b']);
+    expect(sub.groups[0]?.apps.map((a) => a.id)).toEqual(['/grp/sub/deeper/c']);
+    expect(typeof sub.version).toBe('string');
+    expect((await send('GET', '/v2/groups/grp/none')).status).toBe(404);
+    expect((await send('GET', '/v2/groups/Not_Valid')).status).toBe(422);
+    for (const id of ['/grp/a', '/grp/sub/b', '/grp/sub/deeper/c']) expect((await send('DELETE', `/v2/apps${id}`)).status).toBe(200);
+  });
+});
+
 describe('the other endpoints', () => {
   it('/ping, /v2/leader, /v2/info, /v2/tasks, /v2/deployments', async () => {
     const ping = await fetch(`${master}/ping`);
