@@ -417,7 +417,8 @@ export class ServicesDriver {
         .then(() => this.client!.accept([offer.id.value], [{ type: 'LAUNCH', launch: { task_infos: launches.map((l) => l.info) } }], 1))
         .catch((e: unknown) => {
           this.opts.logger.warn('launching service instances failed', { error: e instanceof Error ? e.message : String(e) });
-          // The master reports launches it refused as TASK_ERROR/TASK_DROPPED; records that never committed are dropped here.
+          // Ask the master what became of them: a refused launch is reported (TASK_ERROR/TASK_DROPPED),
+          // one that never reached it comes back TASK_UNKNOWN; either removes the record.
           for (const { record } of launches) {
             const l = this.live.get(record.taskId);
             if (l && l.state === 'PENDING') l.reconciled = false;
