@@ -102,7 +102,8 @@ const UpgradeStrategy = z.strictObject({
 
 const UnreachableStrategy = z.union([
   z.literal('disabled'),
-  z.strictObject({ inactiveAfterSeconds: int(0, 2 ** 31 - 1).default(0), expungeAfterSeconds: int(0, 2 ** 31 - 1).default(0) }),
+  z.strictObject({ inactiveAfterSeconds: int(0, 2 ** 31 - 1).default(0), expungeAfterSeconds: int(0, 2 ** 31 - 1).default(0) })
+    .refine((u) => u.inactiveAfterSeconds <= u.expungeAfterSeconds, 'inactiveAfterSeconds must not exceed expungeAfterSeconds'),
 ]);
 
 /** Fields Marathon prints on reads; a client PUTting back what it GETs sends them, so they are accepted and dropped. */

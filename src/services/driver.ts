@@ -52,6 +52,7 @@ interface Live {
   killSentAt: number;
   /** Got a status since the last subscription. */
   reconciled: boolean;
+  unreachableSince?: number;
 }
 
 export interface TaskFailure {
@@ -261,6 +262,10 @@ export class ServicesDriver {
     } else {
       l.state = state === 'TASK_RUNNING' ? 'RUNNING' : state === 'TASK_KILLING' ? 'KILLING' : state === 'TASK_UNREACHABLE' ? 'UNREACHABLE' : state === 'TASK_STARTING' ? 'STARTING' : 'STAGING';
       if (l.state === 'RUNNING') l.startedAt ??= this.opts.clock.now();
+      if (l.state === 'UNREACHABLE') {
+        const ns = status.unreachable_time?.nanoseconds;
+        l.unreachableSince ??= ns !== undefined ? Math.floor(ns / 1e6) : this.opts.clock.now();
+      } else delete l.unreachableSince;
     }
     this.requestTick();
   }
@@ -283,6 +288,8 @@ export class ServicesDriver {
       id: a.app.id, instances: a.app.instances, configVersion: a.versionInfo.lastConfigChangeAt,
       minimumHealthCapacity: a.app.upgradeStrategy.minimumHealthCapacity, maximumOverCapacity: a.app.upgradeStrategy.maximumOverCapacity,
       killSelection: a.app.killSelection,
+      unreachable: a.app.unreachableStrategy === 'disabled' ? null
+        : { inactiveAfterMs: a.app.unreachableStrategy.inactiveAfterSeconds * 1000, expungeAfterMs: a.app.unreachableStrategy.expungeAfterSeconds * 1000 },
     }));
   }
 
@@ -290,6 +297,7 @@ export class ServicesDriver {
     return [...this.live.values()].map((l) => ({
       taskId: l.record.taskId, appId: l.record.appId, agentId: l.record.agentId, configVersion: l.record.configVersion,
       launchedAt: l.record.launchedAt, state: l.state, killRequested: l.killRequested, ...(l.healthy !== undefined ? { healthy: l.healthy } : {}),
+      ...(l.unreachableSince !== undefined ? { unreachableSince: l.unreachableSince } : {}),
     }));
   }
 
@@ -315,6 +323,11 @@ export class ServicesDriver {
       if (a.type === 'kill') {
         const l = this.live.get(a.taskId);
         if (l) this.sendKill(l);
+      } else if (a.type === 'expunge') {
+        // Forgotten: should it come back, its status is of a task we have no record of, and it is killed.
+        this.live.delete(a.taskId);
+        this.propose({ type: 'SERVICES_INSTANCES_REMOVED', taskIds: [a.taskId] });
+        this.call('KILL', () => this.client!.kill(a.taskId, a.agentId));
       } else if (a.type === 'launch') demand.set(a.appId, a.count);
       else {
         waiting.set(a.appId, { missing: a.missing, until: a.until });

@@ -23,6 +23,8 @@ export interface ObservedInstance {
   healthy?: boolean;
   /** A kill was sent and the task has not ended yet. */
   killRequested: boolean;
+  /** Wall-clock ms since the instance is TASK_UNREACHABLE. */
+  unreachableSince?: number;
 }
 
 export interface DesiredApp {
@@ -32,11 +34,15 @@ export interface DesiredApp {
   minimumHealthCapacity: number;
   maximumOverCapacity: number;
   killSelection: 'YOUNGEST_FIRST' | 'OLDEST_FIRST';
+  /** Marathon's unreachableStrategy in ms; null: disabled (an unreachable instance is waited for forever). */
+  unreachable: { inactiveAfterMs: number; expungeAfterMs: number } | null;
 }
 
 export type Action =
   | { type: 'launch'; appId: string; count: number }
   | { type: 'kill'; appId: string; taskId: string; agentId: string; reason: 'scale-down' | 'upgrade' | 'app-removed' }
+  /** Unreachable past expungeAfterSeconds: forget it (and kill it should it come back). */
+  | { type: 'expunge'; appId: string; taskId: string; agentId: string }
   /** Instances are missing but the app's launch delay (backoff) has not passed. */
   | { type: 'wait'; appId: string; until: number; missing: number };
 
@@ -74,7 +80,16 @@ export function reconcile(apps: readonly DesiredApp[], instances: readonly Obser
 
   for (const app of apps) {
     const mine = byApp.get(app.id) ?? [];
-    const alive = mine.filter((i) => !i.killRequested && i.state !== 'KILLING');
+    const unreachableFor = (i: ObservedInstance): number => (i.state === 'UNREACHABLE' && i.unreachableSince !== undefined ? now - i.unreachableSince : -1);
+    const strategy = app.unreachable;
+    if (strategy !== null) {
+      for (const i of mine) {
+        if (unreachableFor(i) >= strategy.expungeAfterMs) actions.push({ type: 'expunge', appId: app.id, taskId: i.taskId, agentId: i.agentId });
+      }
+    }
+    // Unreachable past inactiveAfterSeconds: no longer counted, so a replacement is launched.
+    const inactive = (i: ObservedInstance): boolean => strategy !== null && unreachableFor(i) >= strategy.inactiveAfterMs;
+    const alive = mine.filter((i) => !i.killRequested && i.state !== 'KILLING' && !inactive(i));
     const current = alive.filter((i) => i.configVersion === app.configVersion);
     const old = alive.filter((i) => i.configVersion !== app.configVersion);
     const n = app.instances;

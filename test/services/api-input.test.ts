@@ -73,6 +73,8 @@ describe('/v2/apps POST: validation in Marathon shape', () => {
     await rejects({ ...ok, upgradeStrategy: { minimumHealthCapacity: 1.5 } }, '/upgradeStrategy/minimumHealthCapacity');
     await rejects({ ...ok, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } }, '/upgradeStrategy');
     await rejects({ ...ok, portDefinitions: [{ port: 70000 }] }, '/portDefinitions(0)/port');
+    await rejects({ ...ok, unreachableStrategy: { inactiveAfterSeconds: 10, expungeAfterSeconds: 5 } }, '/unreachableStrategy');
+    await rejects({ ...ok, unreachableStrategy: 'sometimes' }, '/unreachableStrategy');
   });
 
   it('unknown fields, unknown constraint operators, bad regexes, conflicting fields, unsupported features', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { launchDelayMs, reconcile, type DesiredApp, type ObservedInstance } from '../../src/services/reconcile.js';
 
 const app = (over: Partial<DesiredApp> = {}): DesiredApp => ({
-  id: '/web', instances: 3, configVersion: 'v1', minimumHealthCapacity: 1, maximumOverCapacity: 1, killSelection: 'YOUNGEST_FIRST', ...over,
+  id: '/web', instances: 3, configVersion: 'v1', minimumHealthCapacity: 1, maximumOverCapacity: 1, killSelection: 'YOUNGEST_FIRST', unreachable: null, ...over,
 });
 
 let seq = 0;
@@ -116,6 +116,29 @@ describe('reconcile: rolling upgrades keep capacity', () => {
     const fine = inst({ configVersion: 'v1' });
     const r = reconcile([desired], [sick, fine], new Map(), 0);
     expect(kills(r)).toEqual([sick.taskId]);
+  });
+});
+
+describe('reconcile: unreachableStrategy', () => {
+  const strategy = { inactiveAfterMs: 60_000, expungeAfterMs: 600_000 };
+  it('waits for an unreachable instance while disabled', () => {
+    const lost = inst({ state: 'UNREACHABLE', unreachableSince: 0 });
+    expect(reconcile([app({ instances: 1 })], [lost], new Map(), 10 ** 9).actions).toEqual([]);
+  });
+
+  it('replaces it after inactiveAfterSeconds and forgets it after expungeAfterSeconds', () => {
+    const lost = inst({ state: 'UNREACHABLE', unreachableSince: 1000 });
+    const desired = [app({ instances: 1, unreachable: strategy })];
+    expect(reconcile(desired, [lost], new Map(), 1000 + 59_999).actions).toEqual([]);
+    expect(reconcile(desired, [lost], new Map(), 1000 + 60_000).actions).toEqual([{ type: 'launch', appId: '/web', count: 1 }]);
+    const late = reconcile(desired, [lost, inst()], new Map(), 1000 + 600_000).actions;
+    expect(late).toEqual([{ type: 'expunge', appId: '/web', taskId: lost.taskId, agentId: 'a1' }]);
+  });
+
+  it('an instance that comes back after its replacement started makes one too many: one is killed', () => {
+    const back = inst({ launchedAt: 1 });
+    const replacement = inst({ launchedAt: 2 });
+    expect(kills(reconcile([app({ instances: 1, unreachable: strategy })], [back, replacement], new Map(), 0))).toEqual([replacement.taskId]);
   });
 });
 
