@@ -18,8 +18,12 @@ const LAYERS = {
   master: ['registry', 'wire', 'lib', 'domain'],
   agent: ['containerizer', 'wire', 'lib', 'domain'],
   ha: ['master', 'registry', 'consensus', 'lib', 'domain'],
-  api: ['ui', 'security', 'master', 'agent', 'registry', 'consensus', 'wire', 'lib', 'domain'],
-  roles: ['ha', 'api', 'security', 'master', 'agent', 'containerizer', 'registry', 'consensus', 'wire', 'lib', 'domain'],
+  // A v1 scheduler API client (framework side): transports in-process and over HTTP.
+  'scheduler-client': ['wire', 'lib', 'domain'],
+  // The built-in Marathon-compatible services scheduler: a framework through scheduler-client, state in the registry.
+  services: ['scheduler-client', 'registry', 'wire', 'lib', 'domain'],
+  api: ['ui', 'security', 'services', 'master', 'agent', 'registry', 'consensus', 'wire', 'lib', 'domain'],
+  roles: ['ha', 'api', 'security', 'services', 'scheduler-client', 'master', 'agent', 'containerizer', 'registry', 'consensus', 'wire', 'lib', 'domain'],
   cli: ['roles', 'security', 'ha', 'consensus', 'lib', 'domain'],
   // The web UI: browser code in ui/app (talks to the cluster only over HTTP) and the module that
   // serves its embedded build (ui/assets.ts); api mounts it.

@@ -13,12 +13,15 @@ import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
 import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
+import { marathonApp } from './marathon.js';
+import type { ServicesHandle } from '../services/leader-service.js';
+import type { HttpClient } from '../lib/http-client.js';
 
 /** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
 const UI_READ_PATHS = ['/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
 
 /** Every HTTP surface of a master, mounted on one hono app. */
-export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = []): Hono {
+export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
@@ -31,6 +34,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', masterLegacyOpsApp(leadership, self.flags));
   app.route('/', masterLegacyMaintenanceApp(leadership));
   app.route('/', prometheusApp(leadership));
+  if (services) app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   for (const e of extra) app.route('/', e);
   return app;
 }

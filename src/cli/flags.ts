@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Resources } from '../domain/resources.js';
+import { Resources, roleError } from '../domain/resources.js';
 import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
@@ -113,6 +113,13 @@ export const FLAGS = {
   minAllocatableResources: {
     name: 'min-allocatable-resources', placeholder: 'SPEC', help: "offer only what holds one of these sets, e.g. 'disk:1|cpus:1;mem:32' ('|' or, ';' and; default cpus:0.01|mem:32)",
     parse: (raw: string): ResourceQuantities[] => wrap('min-allocatable-resources', raw, () => parseMinAllocatable(raw)),
+  },
+  servicesRole: {
+    name: 'services-role', placeholder: 'ROLE', help: "role of the built-in services scheduler (Marathon API under /v2; default '*')",
+    parse: (raw: string): string => {
+      const why = roleError(raw);
+      return why === undefined ? raw : fail('services-role', raw, why);
+    },
   },
   electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },

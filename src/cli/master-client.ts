@@ -31,7 +31,16 @@ export async function operatorAction(opts: MasterOptions, call: Record<string, u
   await send(opts, { path: '/api/v1', method: 'POST', body: JSON.stringify(call), headers: { 'Content-Type': 'application/json', Accept: 'application/json' } });
 }
 
-async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }): Promise<HttpResponse> {
+/** A JSON request to the leading master (the /v2 API); any 2xx is success, its JSON body the result. */
+export async function masterJson<T>(opts: MasterOptions, path: string, req: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await send(opts, {
+    path, method: req.method ?? 'GET',
+    ...(req.body !== undefined ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } } : {}),
+  }, true);
+  return JSON.parse(res.body) as T;
+}
+
+async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }, any2xx = false): Promise<HttpResponse> {
   const target = masterTarget(opts.master);
   let res: HttpResponse;
   try {
@@ -39,10 +48,13 @@ async function send(opts: MasterOptions, req: { path: string; method?: string; b
   } catch (e) {
     throw new CliFailure(`cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (res.status !== 200) {
+  if (any2xx ? res.status < 200 || res.status > 299 : res.status !== 200) {
     let message = res.body.slice(0, 300);
     try {
-      message = (JSON.parse(res.body) as { message?: string }).message ?? message;
+      const parsed = JSON.parse(res.body) as { message?: string; details?: { path: string; errors: string[] }[] };
+      message = parsed.message ?? message;
+      // Marathon's validation details: which field and why.
+      if (parsed.details !== undefined) message += ': ' + parsed.details.slice(0, 5).map((d) => `${d.path} ${d.errors.join('; ')}`).join(', ');
     } catch {
       // not JSON: keep the text
     }

@@ -8,6 +8,7 @@ import { registerMasters } from './masters.js';
 import { registerTask } from './tasks.js';
 import { registerAgent } from './agents.js';
 import { registerFramework } from './frameworks.js';
+import { registerApp } from './apps.js';
 import { FlagError } from './flags.js';
 import { registerAdmin } from './admin.js';
 import { registerJoin } from './join.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerTask(program, setExit);
   registerAgent(program, setExit);
   registerFramework(program, setExit);
+  registerApp(program, setExit);
   registerSelfcheck(program);
   try {
     await program.parseAsync(argv);

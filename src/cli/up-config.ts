@@ -114,6 +114,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     agentReregisterTimeoutMs: get('agentReregisterTimeout') ?? 600_000,
     offerTimeoutMs: get('offerTimeout') ?? null,
     minAllocatableResources: get('minAllocatableResources') ?? null,
+    servicesRole: get('servicesRole') ?? '*',
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),

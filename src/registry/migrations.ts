@@ -47,6 +47,17 @@ const MIGRATIONS: readonly string[] = [
     max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER
   );
   `,
+  // 9: the built-in services scheduler (Marathon-compatible): apps, their versions, deployments, the
+  // instances it launched (so a new leader neither duplicates nor forgets them), launch delays,
+  // its framework id. Definitions and plans are JSON the services layer owns.
+  `
+  CREATE TABLE service_apps (id TEXT PRIMARY KEY, version TEXT NOT NULL, definition TEXT NOT NULL);
+  CREATE TABLE service_app_versions (id TEXT NOT NULL, version TEXT NOT NULL, definition TEXT NOT NULL, PRIMARY KEY (id, version));
+  CREATE TABLE service_deployments (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, plan TEXT NOT NULL);
+  CREATE TABLE service_instances (task_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, record TEXT NOT NULL);
+  CREATE TABLE service_launch_delays (app_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, delay_until INTEGER NOT NULL);
+  CREATE TABLE service_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

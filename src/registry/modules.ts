@@ -6,10 +6,11 @@ import { metaModule } from './meta-table.js';
 import { rolesModule } from './roles-table.js';
 import { maintenanceModule } from './maintenance-table.js';
 import { securityModule } from './security-table.js';
+import { servicesModule } from './services-table.js';
 import type { ModuleCommand, SnapshotTable } from './replicated-module.js';
 import type Database from 'better-sqlite3';
 
-export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, maintenanceModule, securityModule, metaModule] as const;
+export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, maintenanceModule, securityModule, servicesModule, metaModule] as const;
 
 export type RegistryCommand = ModuleCommand<(typeof REGISTRY_MODULES)[number]>;
 

@@ -38,6 +38,8 @@ export interface RoleConfig {
   offerTimeoutMs: number | null;
   /** --min-allocatable-resources; null: Mesos's default cpus:0.01|mem:32. */
   minAllocatableResources: readonly ResourceQuantities[] | null;
+  /** --services-role: the role the built-in services scheduler registers with. */
+  servicesRole: string;
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];

@@ -18,6 +18,9 @@ import { JoinService } from '../security/join-service.js';
 import { joinApp } from '../api/join-api.js';
 import { renewApp } from '../api/renew-api.js';
 import path from 'node:path';
+import os from 'node:os';
+import { ServicesHandle, servicesLeaderService } from '../services/leader-service.js';
+import { inProcessTransport } from '../scheduler-client/transport.js';
 
 /** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
 export interface RoleDeps {
@@ -98,13 +101,23 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
         start: () => identity.bootstrap(raftLog),
         stop: () => undefined,
       });
+      // The built-in services scheduler: a framework of this master, through its own HTTP app.
+      master.services.register(servicesLeaderService({
+        registry, log: raftLog, transport: inProcessTransport((req) => app.fetch(req)), clock, rng, logger: logger.child('services'),
+        role: config.servicesRole, user: os.userInfo().username, hostname: config.hostname,
+      }, services));
       return master;
     },
   });
   const joins = new JoinService({ registry, clock, rng, masters: () => [...driver.status().voters] });
+  const services = new ServicesHandle();
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
-  const app = masterApp(leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'), [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock })]);
+  const app = masterApp(
+    leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
+    [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock })],
+    { handle: services, http: new HttpClient({ localAddress: config.ip }) },
+  );
   let running: RunningServer;
   try {
     running = await listen(app, config.ip, config.masterPort, { tls: true });

@@ -1,0 +1,309 @@
+// Marathon's REST API (docs/docs/rest-api/public/api/v2) on the master port: /v2/apps,
+// /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
+// (`{message, details?}`), never `{code, message}`: this surface speaks Marathon's dialect.
+// Everything but /ping, /v2/leader and /v2/info needs the leader's scheduler; a follower
+// proxies those requests to the leader (as Marathon does), so clients that do not follow
+// redirects work against any master.
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { TsmesosError } from '../domain/errors.js';
+import { VERSION } from '../domain/version.js';
+import type { Logger } from '../lib/log.js';
+import type { Leadership } from '../master/leadership.js';
+import { readJsonBody } from '../lib/http-body.js';
+import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
+import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
+import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson } from '../services/views.js';
+import type { HttpClient } from '../lib/http-client.js';
+import { leaderOrRedirect } from './leader-gate.js';
+
+export const MARATHON_MAX_BODY = 1024 * 1024;
+
+type Handler = (c: Context) => Promise<Response> | Response;
+
+const marathonError = (c: Context, status: number, body: Record<string, unknown>): Response => c.json(body, status as ContentfulStatusCode);
+
+/** Every failure becomes a Marathon-shaped 4xx/5xx; only a bug is a 500, and it is logged. */
+function guarded(log: Logger, h: Handler): Handler {
+  return async (c) => {
+    try {
+      return await h(c);
+    } catch (e) {
+      if (e instanceof ServiceError) return marathonError(c, e.status, e.body);
+      if (e instanceof TsmesosError) {
+        if (e.code === 'BAD_REQUEST' && e.message.startsWith('malformed JSON')) {
+          return marathonError(c, 400, { message: 'Invalid JSON', details: [{ path: '/', errors: [e.message] }] });
+        }
+        const status = e.code === 'PAYLOAD_TOO_LARGE' ? 413 : e.code === 'BAD_REQUEST' ? 400 : e.code === 'NOT_LEADER' || e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT' ? 503 : 500;
+        if (status === 500) log.error('services API failed', { path: c.req.path, error: e.stack ?? e.message });
+        return marathonError(c, status, { message: status === 503 ? `${e.message}; retry` : e.message });
+      }
+      log.error('services API failed', { path: c.req.path, error: e instanceof Error ? e.stack : String(e) });
+      return marathonError(c, 500, { message: 'internal error' });
+    }
+  };
+}
+
+const flag = (c: Context, name: string): boolean => c.req.query(name) === 'true';
+
+function deploymentHeaders(c: Context, r: DeploymentResult): void {
+  c.header('Marathon-Deployment-Id', r.deploymentId);
+  c.header('Marathon-Deployment-Version', r.version);
+}
+
+const PROXIED_HEADER = 'X-Tsmesos-Proxied';
+/** Response headers a proxied answer keeps. */
+const FORWARDED = ['content-type', 'location', 'marathon-deployment-id', 'marathon-deployment-version'];
+
+async function readRawBody(c: Context, maxBytes: number): Promise<string | undefined> {
+  const body = c.req.raw.body as AsyncIterable<Uint8Array> | null;
+  if (!body) return undefined;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const value of body) {
+    total += value.byteLength;
+    if (total > maxBytes) throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function marathonApp(leadership: Leadership, services: ServicesHandle, log: Logger, http: HttpClient): Hono {
+  const app = new Hono();
+
+  /** Forwards the request to the leader as it came and answers with the leader's answer. */
+  const proxy = async (c: Context, leader: { ip: string; port: number }): Promise<Response> => {
+    if (c.req.header(PROXIED_HEADER) !== undefined) return marathonError(c, 503, { message: 'leadership is changing; retry' });
+    const body = await readRawBody(c, MARATHON_MAX_BODY);
+    const url = new URL(c.req.url);
+    const contentType = c.req.header('content-type');
+    let res;
+    try {
+      res = await http.request({
+        host: leader.ip, port: leader.port, path: url.pathname + url.search, method: c.req.method,
+        headers: { [PROXIED_HEADER]: '1', ...(contentType !== undefined ? { 'Content-Type': contentType } : {}) },
+        ...(body !== undefined && body.length > 0 ? { body } : {}), timeoutMs: 15_000,
+      });
+    } catch (e) {
+      return marathonError(c, 503, { message: `the leader at ${leader.ip}:${leader.port} did not answer (${e instanceof Error ? e.message : String(e)}); retry` });
+    }
+    if (res.status === 307) return marathonError(c, 503, { message: 'leadership is changing; retry' });
+    const headers = new Headers({ 'X-Marathon-Leader': `http://${leader.ip}:${leader.port}` });
+    for (const h of FORWARDED) {
+      const v = res.headers[h];
+      if (typeof v === 'string') headers.set(h, v);
+    }
+    return new Response(res.status === 204 ? null : res.body, { status: res.status, headers });
+  };
+
+  /** The running scheduler on the leader; elsewhere the leader's answer (proxied), or a 503. */
+  const leaderServices = async (c: Context): Promise<RunningServices | Response> => {
+    if (leadership.master() === null) {
+      const leader = leadership.leader();
+      return leader ? proxy(c, leader) : marathonError(c, 503, { message: 'no leading master is known; retry' });
+    }
+    return services.current() ?? marathonError(c, 503, { message: 'the services scheduler is starting; retry' });
+  };
+
+  const body = (c: Context): Promise<unknown> => readJsonBody(c, MARATHON_MAX_BODY);
+
+  const route = (method: string, path: string, h: (c: Context, s: RunningServices) => Promise<Response> | Response): void => {
+    app.on(method, path, guarded(log, async (c) => {
+      const s = await leaderServices(c);
+      return s instanceof Response ? s : h(c, s);
+    }));
+  };
+
+  const appView = (s: RunningServices, id: string, embedTasks: boolean): Record<string, unknown> => {
+    const rec = s.apps.existing(id);
+    const failure = s.driver.lastFailures.get(id);
+    return appJson(rec, s.driver.instancesOf(id), s.apps.deploymentsOf(id), { embedTasks, ...(failure ? { lastTaskFailure: failure } : {}) });
+  };
+
+  app.get('/ping', (c) => c.text('pong'));
+
+  app.get('/v2/leader', guarded(log, (c) => {
+    const l = leadership.leader();
+    return l ? c.json({ leader: `${l.ip}:${l.port}` }) : marathonError(c, 404, { message: 'There is no leader' });
+  }));
+
+  app.get('/v2/info', guarded(log, (c) => {
+    const l = leadership.leader();
+    const running = services.current();
+    return c.json({
+      name: 'tsmesos-services',
+      version: VERSION,
+      elected: leadership.master() !== null,
+      leader: l ? `${l.ip}:${l.port}` : null,
+      frameworkId: running?.driver.frameworkId ?? null,
+      marathon_config: { framework_name: 'tsmesos-services', failover_timeout: 604_800, checkpoint: true },
+    });
+  }));
+
+  // Server-Sent Events (Marathon's event bus). A long stream cannot go through the buffering
+  // proxy, so a follower answers 307 to the leader here (EventSource clients follow it).
+  app.get('/v2/events', guarded(log, (c) => {
+    const m = leaderOrRedirect(c, leadership);
+    if (m instanceof Response) return m.status === 503 ? marathonError(c, 503, { message: 'no leading master is known; retry' }) : m;
+    const s = services.current();
+    if (!s) return marathonError(c, 503, { message: 'the services scheduler is starting; retry' });
+    const types = c.req.queries('event_type') ?? [];
+    if (types.length > 64 || types.some((t) => !/^[a-z_]{1,64}$/.test(t))) {
+      return marathonError(c, 400, { message: 'event_type: expected up to 64 event names of lowercase letters and underscores' });
+    }
+    const encoder = new TextEncoder();
+    let unsubscribe = (): void => undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        const send = (e: { eventType: string }): void => {
+          if (types.length > 0 && !types.includes(e.eventType)) return;
+          try {
+            controller.enqueue(encoder.encode(`event: ${e.eventType}\ndata: ${JSON.stringify(e)}\n\n`));
+          } catch {
+            unsubscribe();
+          }
+        };
+        unsubscribe = s.driver.events.subscribe(send, () => {
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client
+          }
+        });
+        send({ eventType: 'event_stream_attached', remoteAddress: c.req.header('x-forwarded-for') ?? null, timestamp: new Date().toISOString() } as { eventType: string });
+      },
+      cancel: () => unsubscribe(),
+    });
+    return new Response(stream, { status: 200, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' } });
+  }));
+
+  route('GET', '/v2/apps', (c, s) => {
+    const filter = c.req.query('id');
+    const embedTasks = (c.req.queries('embed') ?? []).some((e) => e === 'apps.tasks' || e === 'app.tasks');
+    const apps = s.apps.store.apps()
+      .filter((r) => filter === undefined || r.app.id.includes(filter))
+      .map((r) => appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks }));
+    return c.json({ apps });
+  });
+
+  route('POST', '/v2/apps', async (c, s) => {
+    const r = await s.apps.create(await body(c), flag(c, 'force'));
+    deploymentHeaders(c, r);
+    c.header('Location', `/v2/apps${r.record!.app.id}`);
+    return c.json(appView(s, r.record!.app.id, false), 201);
+  });
+
+  const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
+    id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
+  })));
+  route('GET', '/v2/groups', (c, s) => c.json(groups(s)));
+  app.get('/v2/groups/*', guarded(log, async (c) => {
+    const s = await leaderServices(c);
+    if (s instanceof Response) return s;
+    const raw = c.req.path.slice('/v2/groups/'.length).replace(/\/$/, '');
+    const id = raw === '' ? '/' : pathAppId(raw);
+    const g = findGroup(groups(s), id);
+    return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+  }));
+
+  route('GET', '/v2/tasks', (c, s) => {
+    const status = c.req.query('status');
+    const tasks = s.driver.instancesOf().map(taskJson).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
+    return c.json({ tasks });
+  });
+
+  route('GET', '/v2/queue', (c, s) => {
+    const queue = s.driver.queue().flatMap((q) => {
+      const rec = s.apps.store.app(q.appId);
+      if (!rec) return [];
+      const left = Math.ceil(q.delayLeftMs / 1000);
+      return [{ count: q.count, delay: { timeLeftSeconds: left, overdue: left === 0 }, app: appJson(rec, s.driver.instancesOf(q.appId), s.apps.deploymentsOf(q.appId), { embedTasks: false }) }];
+    });
+    return c.json({ queue });
+  });
+
+  route('DELETE', '/v2/queue/*', async (c, s) => {
+    const m = /^\/v2\/queue\/(.+)\/delay\/?$/.exec(c.req.path);
+    if (!m) return marathonError(c, 404, { message: `no such resource: ${c.req.path.slice(0, 300)}` });
+    const id = pathAppId(m[1]!);
+    s.apps.existing(id);
+    await s.driver.resetDelay(id);
+    return c.body(null, 204);
+  });
+
+  route('GET', '/v2/deployments', (c, s) => c.json(s.apps.store.deployments().map(deploymentJson)));
+
+  route('DELETE', '/v2/deployments/:id', async (c, s) => {
+    const r = await s.apps.cancelDeployment(c.req.param('id') ?? '', flag(c, 'force'));
+    if (r === null) return c.body(null, 202);
+    deploymentHeaders(c, r);
+    return c.json({ deploymentId: r.deploymentId, version: r.version });
+  });
+
+  // /v2/apps/{id...}[/tasks[/{taskId}]|/restart|/versions[/{version}]]: ids nest, so the path is parsed here.
+  app.all('/v2/apps/*', guarded(log, async (c) => {
+    const s = await leaderServices(c);
+    if (s instanceof Response) return s;
+    const rest = c.req.path.slice('/v2/apps/'.length);
+    const m = /^(.*?)\/(tasks|restart|versions)(?:\/([^/]+))?\/?$/.exec(rest);
+    const method = c.req.method;
+    if (m) {
+      const id = pathAppId(m[1]!);
+      const sub = m[2]!;
+      const arg = m[3];
+      if (sub === 'restart' && method === 'POST' && arg === undefined) {
+        const r = await s.apps.restart(id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      if (sub === 'versions' && method === 'GET') {
+        s.apps.existing(id);
+        if (arg === undefined) return c.json({ versions: s.apps.store.versions(id) });
+        const v = s.apps.store.appVersion(id, decodeURIComponent(arg));
+        return v ? c.json({ ...v.app, version: v.version, versionInfo: v.versionInfo }) : marathonError(c, 404, { message: `App '${id}' does not exist in version ${arg.slice(0, 64)}` });
+      }
+      if (sub === 'tasks' && method === 'GET' && arg === undefined) {
+        s.apps.existing(id);
+        return c.json({ tasks: s.driver.instancesOf(id).map(taskJson) });
+      }
+      if (sub === 'tasks' && method === 'DELETE') {
+        s.apps.existing(id);
+        const victims = s.driver.instancesOf(id).filter((t) => arg === undefined || t.taskId === arg);
+        if (arg !== undefined && victims.length === 0) return marathonError(c, 404, { message: `Task '${arg.slice(0, 200)}' does not exist` });
+        if (flag(c, 'scale')) {
+          const rec = s.apps.existing(id);
+          const r = await s.apps.scale(id, Math.max(0, rec.app.instances - victims.length), flag(c, 'force'));
+          s.driver.killTasks(victims.map((v) => v.taskId));
+          deploymentHeaders(c, r);
+          return c.json({ deploymentId: r.deploymentId, version: r.version });
+        }
+        s.driver.killTasks(victims.map((v) => v.taskId));
+        return c.json(arg === undefined ? { tasks: victims.map(taskJson) } : { task: taskJson(victims[0]!) });
+      }
+      return marathonError(c, 405, { message: `${method} is not supported on ${c.req.path.slice(0, 300)}` });
+    }
+    const id = pathAppId(rest);
+    switch (method) {
+      case 'GET':
+        return c.json({ app: appView(s, id, true) });
+      case 'PUT':
+      case 'PATCH': {
+        const partial = method === 'PATCH' || c.req.query('partialUpdate') !== 'false';
+        const r = await s.apps.update(id, await body(c), { partial, force: flag(c, 'force') });
+        deploymentHeaders(c, r);
+        if (r.created) c.header('Location', `/v2/apps${id}`);
+        return c.json({ deploymentId: r.deploymentId, version: r.version }, r.created ? 201 : 200);
+      }
+      case 'DELETE': {
+        const r = await s.apps.remove(id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      default:
+        return marathonError(c, 405, { message: `${method} is not supported on /v2/apps/{id}` });
+    }
+  }));
+
+  app.all('/v2/*', (c) => marathonError(c, 404, { message: `no such resource: ${c.req.method} ${c.req.path.slice(0, 300)}` }));
+  return app;
+}

@@ -1,0 +1,185 @@
+// App writes and reads with Marathon's semantics: every write is one registry command carrying
+// the new app version and its deployment; an app with a running deployment is locked (409)
+// unless the write is forced, which supersedes that deployment. Writes are serialized, so the
+// lock check and the write cannot interleave with another write.
+import type { Clock } from '../lib/clock.js';
+import type { Rng } from '../lib/rng.js';
+import type { CommandLog } from '../registry/command-log.js';
+import { appIdProblem, canonicalAppId, isConfigChange, parseApp, type AppDefinition, type ValidationFailure } from './app-schema.js';
+import type { AppRecord, DeploymentAction, DeploymentPlan, ServicesStore } from './model.js';
+import type { ServicesEvents } from './events.js';
+import { deploymentJson } from './views.js';
+
+/** A refusal in Marathon's shape: status plus `{message, ...}`. */
+export class ServiceError extends Error {
+  constructor(readonly status: 400 | 404 | 409 | 422 | 503, readonly body: { message: string } & Record<string, unknown>) {
+    super(body.message);
+    this.name = 'ServiceError';
+  }
+}
+
+export const invalid = (failure: ValidationFailure): ServiceError => new ServiceError(422, { ...failure });
+
+export interface DeploymentResult {
+  deploymentId: string;
+  version: string;
+  record: AppRecord | null;
+  created: boolean;
+}
+
+export interface AppsServiceOptions {
+  store: ServicesStore;
+  log: CommandLog;
+  clock: Clock;
+  rng: Rng;
+  /** Called after each committed write (the driver acts at once). */
+  changed(): void;
+  events: ServicesEvents;
+}
+
+/** A path id from a URL (`prod/web`), or a 404-shaped refusal (Marathon answers unknown ids with 404, malformed with 422). */
+export function pathAppId(raw: string): string {
+  const why = appIdProblem(raw);
+  if (why !== undefined) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/id', errors: [why] }] });
+  return canonicalAppId(raw);
+}
+
+export class AppsService {
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastVersionMs = 0;
+
+  constructor(private readonly opts: AppsServiceOptions) {}
+
+  get store(): ServicesStore {
+    return this.opts.store;
+  }
+
+  create(json: unknown, force: boolean): Promise<DeploymentResult> {
+    return this.serial(async () => {
+      const app = this.parse(json);
+      if (this.store.app(app.id)) throw new ServiceError(409, { message: `An app with id [${app.id}] already exists.` });
+      return this.write(app.id, app, null, 'StartApplication', force);
+    });
+  }
+
+  /** PUT (partial unless `partial` is false) and PATCH: creates the app when it does not exist. */
+  update(id: string, json: unknown, opts: { partial: boolean; force: boolean }): Promise<DeploymentResult> {
+    return this.serial(async () => {
+      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+        throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/', errors: ['expected a JSON object'] }] });
+      }
+      const body = json as Record<string, unknown>;
+      if (body['id'] !== undefined && (typeof body['id'] !== 'string' || appIdProblem(body['id']) !== undefined || canonicalAppId(body['id']) !== id)) {
+        throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/id', errors: [`the app id in the body must be the one in the path (${id})`] }] });
+      }
+      const prev = this.store.app(id);
+      const base: Record<string, unknown> = prev && opts.partial ? { ...prev.app } : {};
+      if (body['ports'] !== undefined) delete base['portDefinitions'];
+      const app = this.parse({ ...base, ...body, id });
+      if (!prev) return this.write(id, app, null, 'StartApplication', opts.force);
+      const action: DeploymentAction = isConfigChange(prev.app, app) ? 'RestartApplication' : 'ScaleApplication';
+      return this.write(id, app, prev, action, opts.force);
+    });
+  }
+
+  /** Marathon's scale shortcut: the app with only `instances` changed. */
+  scale(id: string, instances: number, force: boolean): Promise<DeploymentResult> {
+    return this.update(id, { instances }, { partial: true, force });
+  }
+
+  restart(id: string, force: boolean): Promise<DeploymentResult> {
+    return this.serial(async () => {
+      const prev = this.existing(id);
+      return this.write(id, prev.app, prev, 'RestartApplication', force, true);
+    });
+  }
+
+  remove(id: string, force: boolean): Promise<DeploymentResult> {
+    return this.serial(async () => {
+      this.existing(id);
+      return this.write(id, null, null, 'StopApplication', force);
+    });
+  }
+
+  /**
+   * DELETE /v2/deployments/{id}: with `force`, forgets the deployment and leaves the app as it is
+   * now; without, rolls back: a new (forced) deployment to the app as it was before, or its removal
+   * when the deployment created it.
+   */
+  cancelDeployment(id: string, force: boolean): Promise<DeploymentResult | null> {
+    return this.serial(async () => {
+      const d = this.store.deployments().find((x) => x.id === id);
+      if (!d) throw new ServiceError(404, { message: `DeploymentPlan ${id.slice(0, 100)} does not exist` });
+      if (force) {
+        await this.opts.log.propose({ type: 'SERVICES_DEPLOYMENTS_DONE', ids: [id] });
+        this.opts.changed();
+        return null;
+      }
+      const before = d.previous ?? null;
+      const current = this.store.app(d.appId) ?? null;
+      if (before === null) return this.write(d.appId, null, null, 'StopApplication', true);
+      const action: DeploymentAction = current === null ? 'StartApplication' : isConfigChange(current.app, before.app) ? 'RestartApplication' : 'ScaleApplication';
+      return this.write(d.appId, before.app, current, action, true);
+    });
+  }
+
+  existing(id: string): AppRecord {
+    const rec = this.store.app(id);
+    if (!rec) throw new ServiceError(404, { message: `App '${id}' does not exist` });
+    return rec;
+  }
+
+  deploymentsOf(id: string): DeploymentPlan[] {
+    return this.store.deployments().filter((d) => d.appId === id);
+  }
+
+  private parse(json: unknown): AppDefinition {
+    const r = parseApp(json);
+    if (!r.ok) throw invalid(r.failure);
+    return r.app;
+  }
+
+  private nextVersion(): string {
+    const ms = Math.max(this.opts.clock.now(), this.lastVersionMs + 1);
+    this.lastVersionMs = ms;
+    return new Date(ms).toISOString();
+  }
+
+  private async write(id: string, app: AppDefinition | null, prev: AppRecord | null, action: DeploymentAction, force: boolean, restart = false): Promise<DeploymentResult> {
+    const locking = this.deploymentsOf(id);
+    if (locking.length > 0 && !force) {
+      throw new ServiceError(409, {
+        message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${locking[0]!.id}'.`,
+        deployments: locking.map((d) => ({ id: d.id })),
+      });
+    }
+    const version = this.nextVersion();
+    const configChange = restart || prev === null || action === 'RestartApplication';
+    const record: AppRecord | null = app && {
+      app,
+      version,
+      versionInfo: {
+        lastConfigChangeAt: configChange ? version : prev.versionInfo.lastConfigChangeAt,
+        lastScalingAt: version,
+      },
+    };
+    const deployment: DeploymentPlan = { id: this.opts.rng.uuid(), appId: id, version, action, previous: this.store.app(id) ?? null };
+    await this.opts.log.propose({
+      type: 'SERVICES_DEPLOY', appId: id,
+      app: record && { version, definition: record },
+      deployment: { id: deployment.id, appId: id, plan: deployment },
+      removeDeployments: locking.map((d) => d.id),
+      resetDelay: configChange,
+    });
+    this.opts.changed();
+    if (app) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...app, version } });
+    this.opts.events.emit('deployment_info', { plan: deploymentJson(deployment), currentStep: { actions: [{ action, app: id }] } });
+    return { deploymentId: deployment.id, version, record, created: prev === null && app !== null };
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,68 @@
+// Pure: the v1 TaskInfo of one instance, with Marathon's environment (PORT0.., PORTS, HOST,
+// MARATHON_APP_*) so tutorials' `python3 -m http.server $PORT0` work unchanged.
+import type { TaskInfo } from '../scheduler-client/client.js';
+import type { AppDefinition } from './app-schema.js';
+import type { PlannedTask } from './offer-match.js';
+
+/** Marathon's task id form: the app id's path with '_' for '/', a dot, a uuid (`prod_web.5f3c...`). */
+export const taskIdFor = (appId: string, uuid: string): string => `${appId.slice(1).replace(/\//g, '_')}.${uuid}`;
+
+/** The app a task id belongs to, as far as the id tells (null when it is not one of ours). */
+export function appIdOfTask(taskId: string): string | null {
+  const dot = taskId.lastIndexOf('.');
+  return dot > 0 ? `/${taskId.slice(0, dot).replace(/_/g, '/')}` : null;
+}
+
+export function taskEnvironment(app: AppDefinition, version: string, hostname: string, hostPorts: readonly number[]): Record<string, string> {
+  const env: Record<string, string> = { ...app.env };
+  hostPorts.forEach((p, i) => {
+    env[`PORT${i}`] = String(p);
+    const name = app.portDefinitions[i]?.name;
+    if (name !== undefined) env[`PORT_${name.toUpperCase().replace(/-/g, '_')}`] = String(p);
+  });
+  if (hostPorts.length > 0) {
+    env['PORT'] = String(hostPorts[0]);
+    env['PORTS'] = hostPorts.join(',');
+  }
+  env['HOST'] = hostname;
+  env['MARATHON_APP_ID'] = app.id;
+  env['MARATHON_APP_VERSION'] = version;
+  env['MARATHON_APP_RESOURCE_CPUS'] = String(app.cpus);
+  env['MARATHON_APP_RESOURCE_MEM'] = String(app.mem);
+  env['MARATHON_APP_RESOURCE_DISK'] = String(app.disk);
+  env['MARATHON_APP_RESOURCE_GPUS'] = String(app.gpus);
+  const labels = Object.keys(app.labels);
+  if (labels.length > 0) env['MARATHON_APP_LABELS'] = labels.join(' ');
+  return env;
+}
+
+export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId: string; hostname: string; version: string }): TaskInfo {
+  const { app } = plan;
+  const environment = { variables: Object.entries(taskEnvironment(app, opts.version, opts.hostname, plan.hostPorts)).map(([name, value]) => ({ name, value })) };
+  const user = app.user !== undefined ? { user: app.user } : {};
+  const command = app.cmd !== undefined
+    ? { shell: true, value: app.cmd, arguments: [], uris: [], environment, ...user }
+    : app.args !== undefined && app.args.length > 0
+      ? { shell: false, value: app.args[0]!, arguments: app.args, uris: [], environment, ...user }
+      : { shell: false, arguments: [], uris: [], environment, ...user };
+  const docker = app.container?.type === 'DOCKER' ? app.container.docker : undefined;
+  return {
+    name: app.id.slice(1).split('/').reverse().join('.'),
+    task_id: { value: opts.taskId },
+    agent_id: { value: opts.agentId },
+    resources: plan.resources,
+    command,
+    ...(docker !== undefined ? {
+      container: {
+        type: 'DOCKER' as const,
+        volumes: [],
+        docker: {
+          image: docker.image, network: docker.network, port_mappings: [], privileged: docker.privileged,
+          parameters: docker.parameters, force_pull_image: docker.forcePullImage,
+        },
+      },
+    } : {}),
+    ...(app.taskKillGracePeriodSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: app.taskKillGracePeriodSeconds * 1e9 } } } : {}),
+    ...(Object.keys(app.labels).length > 0 ? { labels: { labels: Object.entries(app.labels).map(([key, value]) => ({ key, value })) } } : {}),
+  };
+}

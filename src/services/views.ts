@@ -1,0 +1,101 @@
+// Marathon's JSON shapes of apps, tasks and deployments (apps.raml, tasks.raml, deployments.raml).
+import type { AppRecord, DeploymentPlan, InstanceRecord } from './model.js';
+import { isHealthy, type InstanceState } from './reconcile.js';
+import type { TaskFailure } from './driver.js';
+
+export type LiveInstance = InstanceRecord & { state: InstanceState; healthy?: boolean; startedAt?: number };
+
+const MARATHON_STATE: Record<InstanceState, string> = {
+  PENDING: 'TASK_STAGING', STAGING: 'TASK_STAGING', STARTING: 'TASK_STARTING', RUNNING: 'TASK_RUNNING', KILLING: 'TASK_KILLING', UNREACHABLE: 'TASK_UNREACHABLE',
+};
+
+export function taskJson(i: LiveInstance): Record<string, unknown> {
+  return {
+    id: i.taskId,
+    appId: i.appId,
+    host: i.hostname,
+    slaveId: i.agentId,
+    ports: i.hostPorts,
+    servicePorts: [],
+    stagedAt: new Date(i.launchedAt).toISOString(),
+    ...(i.startedAt !== undefined ? { startedAt: new Date(i.startedAt).toISOString() } : {}),
+    version: i.version,
+    state: MARATHON_STATE[i.state],
+    ...(i.healthy !== undefined ? { healthCheckResults: [{ alive: i.healthy, taskId: i.taskId }] } : { healthCheckResults: [] }),
+  };
+}
+
+export function appJson(rec: AppRecord, instances: readonly LiveInstance[], deployments: readonly DeploymentPlan[], opts: { embedTasks: boolean; lastTaskFailure?: TaskFailure }): Record<string, unknown> {
+  const running = instances.filter((i) => i.state === 'RUNNING');
+  const withChecks = rec.app.healthChecks.length > 0;
+  return {
+    ...rec.app,
+    version: rec.version,
+    versionInfo: rec.versionInfo,
+    tasksStaged: instances.filter((i) => i.state === 'PENDING' || i.state === 'STAGING' || i.state === 'STARTING').length,
+    tasksRunning: running.length,
+    tasksHealthy: withChecks ? running.filter((i) => isHealthy({ ...i, configVersion: '', killRequested: false })).length : 0,
+    tasksUnhealthy: withChecks ? running.filter((i) => i.healthy === false).length : 0,
+    deployments: deployments.map((d) => ({ id: d.id })),
+    ...(opts.embedTasks ? { tasks: instances.map(taskJson) } : {}),
+    ...(opts.lastTaskFailure ? { lastTaskFailure: opts.lastTaskFailure } : {}),
+  };
+}
+
+export function deploymentJson(d: DeploymentPlan): Record<string, unknown> {
+  const action = { action: d.action, app: d.appId };
+  return {
+    id: d.id,
+    version: d.version,
+    affectedApps: [d.appId],
+    affectedPods: [],
+    steps: [{ actions: [action] }],
+    currentActions: [{ ...action, readinessCheckResults: [] }],
+    currentStep: 1,
+    totalSteps: 1,
+  };
+}
+
+export interface GroupJson {
+  id: string;
+  apps: Record<string, unknown>[];
+  groups: GroupJson[];
+  pods: unknown[];
+  dependencies: string[];
+  version?: string;
+}
+
+/** Marathon's group tree, derived from the app ids (`/prod/web` lives in group `/prod`). */
+export function groupTree(apps: readonly { id: string; json: Record<string, unknown>; version: string }[]): GroupJson {
+  const root: GroupJson = { id: '/', apps: [], groups: [], pods: [], dependencies: [] };
+  const byId = new Map<string, GroupJson>([['/', root]]);
+  const groupOf = (id: string): GroupJson => {
+    const existing = byId.get(id);
+    if (existing) return existing;
+    const parentId = id.slice(0, id.lastIndexOf('/')) || '/';
+    const g: GroupJson = { id, apps: [], groups: [], pods: [], dependencies: [] };
+    byId.set(id, g);
+    groupOf(parentId).groups.push(g);
+    return g;
+  };
+  for (const a of [...apps].sort((x, y) => x.id.localeCompare(y.id))) {
+    const g = groupOf(a.id.slice(0, a.id.lastIndexOf('/')) || '/');
+    g.apps.push(a.json);
+    // A group's version is its newest app's.
+    for (let p: string | null = g.id; p !== null; p = p === '/' ? null : p.slice(0, p.lastIndexOf('/')) || '/') {
+      const gg = byId.get(p)!;
+      if (gg.version === undefined || gg.version < a.version) gg.version = a.version;
+    }
+  }
+  return root;
+}
+
+/** The group `id` within the tree, or undefined. */
+export function findGroup(root: GroupJson, id: string): GroupJson | undefined {
+  if (root.id === id) return root;
+  for (const g of root.groups) {
+    const found = findGroup(g, id);
+    if (found) return found;
+  }
+  return undefined;
+}
