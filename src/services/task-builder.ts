@@ -62,7 +62,30 @@ export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId
         },
       },
     } : {}),
+    ...healthCheckOf(app, plan.hostPorts),
     ...(app.taskKillGracePeriodSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: app.taskKillGracePeriodSeconds * 1e9 } } } : {}),
     ...(Object.keys(app.labels).length > 0 ? { labels: { labels: Object.entries(app.labels).map(([key, value]) => ({ key, value })) } } : {}),
   };
+}
+
+/**
+ * The app's first health check as the task's Mesos health check, run by the agent (Marathon runs
+ * HTTP/HTTPS/TCP checks itself and MESOS_* ones on the agent; here every kind runs on the agent,
+ * which Mesos allows once per task, so later checks are validated but not run). The port is the
+ * instance's host port at `portIndex` (default 0) unless `port` names one; Marathon's
+ * maxConsecutiveFailures 0 (never kill) becomes the largest count Mesos takes.
+ */
+export function healthCheckOf(app: AppDefinition, hostPorts: readonly number[]): { health_check?: NonNullable<TaskInfo['health_check']> } {
+  const h = app.healthChecks[0];
+  if (h === undefined) return {};
+  const timing = {
+    delay_seconds: h.delaySeconds, interval_seconds: h.intervalSeconds, timeout_seconds: h.timeoutSeconds,
+    grace_period_seconds: h.gracePeriodSeconds, consecutive_failures: h.maxConsecutiveFailures === 0 ? 4_294_967_295 : h.maxConsecutiveFailures,
+  };
+  if (h.protocol === 'COMMAND') return { health_check: { type: 'COMMAND', ...timing, command: { shell: true, value: h.command?.value ?? 'true', arguments: [], uris: [] } } };
+  const port = h.port ?? hostPorts[h.portIndex ?? 0];
+  if (port === undefined) return {};
+  if (h.protocol === 'TCP' || h.protocol === 'MESOS_TCP') return { health_check: { type: 'TCP', ...timing, tcp: { port } } };
+  const scheme = h.protocol === 'HTTPS' || h.protocol === 'MESOS_HTTPS' ? 'https' : 'http';
+  return { health_check: { type: 'HTTP', ...timing, http: { scheme, port, path: h.path ?? '/', statuses: [] } } };
 }
