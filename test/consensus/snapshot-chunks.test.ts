@@ -85,7 +85,7 @@ function transfer(rng: Rng, image: Uint8Array, chunkBytes: number, window: numbe
     }
     send({ to: 'leader', held: r.held, refused: r.kind === 'ack' && r.refused });
   }
-  return { done: sender.done(), installed, bytesSent, resets: staging.resets };
+  return { done: sender.done(), installed, bytesSent, resets: staging.resets, chunksSent: sender.chunksSent };
 }
 
 describe('chunked snapshot transfer', () => {
@@ -97,6 +97,7 @@ describe('chunked snapshot transfer', () => {
     expect(Buffer.from(r.installed!).equals(Buffer.from(image))).toBe(true);
     expect(r.bytesSent).toBe(image.length);
     expect(r.resets).toBe(1);
+    expect(r.chunksSent).toBe(10);
   });
 
   it('completes through loss, duplication and reordering of chunks and acks, for every seed', () => {
@@ -171,6 +172,7 @@ describe('chunked snapshot transfer', () => {
     const sender = new ChunkSender(META, new Uint8Array(0), 1000, 2, 0);
     const chunks = sender.take();
     expect(chunks).toHaveLength(1);
+    expect(sender.take()).toEqual([]); // once, until a retry
     expect(sender.done()).toBe(false);
     const r = new ChunkReceiver(new MemoryStaging()).receive('l', chunks[0]!);
     expect(r).toMatchObject({ kind: 'complete', held: 0 });
@@ -186,6 +188,8 @@ describe('chunked snapshot transfer', () => {
     expect(rcv.receive('l', chunk({ total: MAX_SNAPSHOT_BYTES + 1 }))).toMatchObject({ kind: 'invalid' });
     expect(rcv.receive('l', chunk({ offset: 8 }))).toMatchObject({ kind: 'invalid' });
     expect(rcv.receive('l', chunk({ offset: 1.5 }))).toMatchObject({ kind: 'invalid' });
+    expect(rcv.receive('l', chunk({ offset: -1 }))).toMatchObject({ kind: 'invalid' });
+    expect(new ChunkReceiver(new MemoryStaging()).receive('l', chunk({ total: MAX_SNAPSHOT_BYTES }))).toMatchObject({ kind: 'ack', held: 5 });
     expect(rcv.receive('l', chunk({ offset: 5 }))).toMatchObject({ kind: 'ack', held: 0, refused: true });
     expect(rcv.receive('l', chunk({}))).toMatchObject({ kind: 'ack', held: 5 });
     // Another leader's chunk in the middle of this image is refused; its first chunk replaces it.
@@ -209,6 +213,7 @@ describe('chunked snapshot transfer', () => {
   it('ignores acks beyond the image, and moves on when acks of chunks sent before a resend arrive', () => {
     const sender = new ChunkSender(META, new Uint8Array(5000), 1000, 3, 0);
     expect(sender.take().map((c) => c.offset)).toEqual([0, 1000, 2000]);
+    expect(sender.onAck(0, false, 1)).toBe(false); // holds nothing yet: no progress
     expect(sender.onAck(9000, false, 1)).toBe(false);
     expect(sender.acked).toBe(0);
     sender.onTimer(1000, 250); // resend from 0...
