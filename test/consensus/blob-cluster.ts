@@ -64,8 +64,11 @@ export async function startBlobNode(id: string, voters: readonly string[], dir: 
   };
 }
 
-/** Proposes on whoever leads, retrying (bounded) when a lossy network cost the leader its term. */
-export async function proposeOnLeader(nodes: readonly BlobNode[], data: Uint8Array, attempts = 50): Promise<number> {
+/**
+ * Proposes on whoever leads, retrying (bounded: attempts x 50 ms plus the proposals' own time)
+ * while there is no leader yet or a lossy network cost the leader its term.
+ */
+export async function proposeOnLeader(nodes: readonly BlobNode[], data: Uint8Array, attempts = 400): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     const leader = nodes.find((n) => n.driver.leaderReady());
     try {

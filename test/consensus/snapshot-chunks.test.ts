@@ -85,7 +85,7 @@ function transfer(rng: Rng, image: Uint8Array, chunkBytes: number, window: numbe
     }
     send({ to: 'leader', held: r.held, refused: r.kind === 'ack' && r.refused });
   }
-  return { done: sender.done(), installed, bytesSent, resets: staging.resets };
+  return { done: sender.done(), installed, bytesSent, resets: staging.resets, chunksSent: sender.chunksSent };
 }
 
 describe('chunked snapshot transfer', () => {
@@ -97,6 +97,7 @@ describe('chunked snapshot transfer', () => {
     expect(Buffer.from(r.installed!).equals(Buffer.from(image))).toBe(true);
     expect(r.bytesSent).toBe(image.length);
     expect(r.resets).toBe(1);
+    expect(r.chunksSent).toBe(10);
   });
 
   it('completes through loss, duplication and reordering of chunks and acks, for every seed', () => {
@@ -171,6 +172,7 @@ describe('chunked snapshot transfer', () => {
     const sender = new ChunkSender(META, new Uint8Array(0), 1000, 2, 0);
     const chunks = sender.take();
     expect(chunks).toHaveLength(1);
+    expect(sender.take()).toEqual([]); // once, until a retry
     expect(sender.done()).toBe(false);
     const r = new ChunkReceiver(new MemoryStaging()).receive('l', chunks[0]!);
     expect(r).toMatchObject({ kind: 'complete', held: 0 });
@@ -186,6 +188,8 @@ describe('chunked snapshot transfer', () => {
     expect(rcv.receive('l', chunk({ total: MAX_SNAPSHOT_BYTES + 1 }))).toMatchObject({ kind: 'invalid' });
     expect(rcv.receive('l', chunk({ offset: 8 }))).toMatchObject({ kind: 'invalid' });
     expect(rcv.receive('l', chunk({ offset: 1.5 }))).toMatchObject({ kind: 'invalid' });
+    expect(rcv.receive('l', chunk({ offset: -1 }))).toMatchObject({ kind: 'invalid' });
+    expect(new ChunkReceiver(new MemoryStaging()).receive('l', chunk({ total: MAX_SNAPSHOT_BYTES }))).toMatchObject({ kind: 'ack', held: 5 });
     expect(rcv.receive('l', chunk({ offset: 5 }))).toMatchObject({ kind: 'ack', held: 0, refused: true });
     expect(rcv.receive('l', chunk({}))).toMatchObject({ kind: 'ack', held: 5 });
     // Another leader's chunk in the middle of this image is refused; its first chunk replaces it.
@@ -198,5 +202,54 @@ describe('chunked snapshot transfer', () => {
     expect(rcv.receive('other', chunk({}))).toMatchObject({ kind: 'ack', held: 10, refused: false });
     expect(staging.resets).toBe(resets);
     expect(rcv.inProgress).toBeNull();
+  });
+
+  it('refuses a window or chunk size below one', () => {
+    expect(() => new ChunkSender(META, new Uint8Array(10), 0, 1, 0)).toThrow(/positive/);
+    expect(() => new ChunkSender(META, new Uint8Array(10), 1, 0, 0)).toThrow(/positive/);
+    expect(new ChunkSender(META, new Uint8Array(10), 1, 1, 0).take()).toHaveLength(1);
+  });
+
+  it('ignores acks beyond the image, and moves on when acks of chunks sent before a resend arrive', () => {
+    const sender = new ChunkSender(META, new Uint8Array(5000), 1000, 3, 0);
+    expect(sender.take().map((c) => c.offset)).toEqual([0, 1000, 2000]);
+    expect(sender.onAck(0, false, 1)).toBe(false); // holds nothing yet: no progress
+    expect(sender.onAck(9000, false, 1)).toBe(false);
+    expect(sender.acked).toBe(0);
+    sender.onTimer(1000, 250); // resend from 0...
+    expect(sender.onAck(3000, false, 1001)).toBe(true); // ...but the first sends all arrived
+    expect(sender.take().map((c) => c.offset)).toEqual([3000, 4000]);
+    expect(sender.onAck(3000, false, 1002)).toBe(false); // nothing new
+    expect(sender.done()).toBe(false);
+    expect(sender.onAck(5000, false, 1003)).toBe(true);
+    expect(sender.done()).toBe(true);
+  });
+
+  it('a refusal at or past the last chunk sent, or behind an ack already overtaken, does not rewind', () => {
+    const sender = new ChunkSender(META, new Uint8Array(6000), 1000, 2, 0);
+    sender.take(); // 0, 1000
+    sender.onAck(2000, true, 1); // holds all that was sent: nothing to resend
+    expect(sender.take().map((c) => c.offset)).toEqual([2000, 3000]);
+    sender.onAck(3000, false, 2);
+    expect(sender.take().map((c) => c.offset)).toEqual([4000]);
+  });
+
+  it('the follower tells images apart by leader, index, term and size; a chunk it already holds is acknowledged, not written', () => {
+    const staging = new MemoryStaging();
+    const rcv = new ChunkReceiver(staging);
+    const chunk = (over: Partial<SnapshotChunk>): SnapshotChunk => ({ meta: META, total: 10, offset: 0, data: new Uint8Array(5).fill(1), ...over });
+    expect(rcv.receive('l', chunk({}))).toMatchObject({ kind: 'ack', held: 5 });
+    for (const other of [{ meta: { ...META, term: 4 } }, { meta: { ...META, index: 43 } }, { total: 11 }]) {
+      expect(rcv.receive('l', chunk({ ...other, offset: 5 })), JSON.stringify(other)).toMatchObject({ kind: 'ack', held: 0, refused: true });
+    }
+    expect(rcv.inProgress).toEqual({ from: 'l', index: 42, held: 5, total: 10 });
+    expect(rcv.receive('l', chunk({}))).toMatchObject({ kind: 'ack', held: 5, refused: false });
+    expect(staging.bytes.length).toBe(5);
+    expect(rcv.receive('l', chunk({ meta: { ...META, term: 4 } }))).toMatchObject({ kind: 'ack', held: 5 });
+    expect(rcv.inProgress).toMatchObject({ from: 'l', held: 5 });
+    expect(staging.resets).toBe(2);
+    rcv.abort();
+    expect(rcv.inProgress).toBeNull();
+    expect(staging.open).toBe(false);
   });
 });
