@@ -50,8 +50,6 @@ export interface AgentTask {
   statuses: { state: TaskState; timestamp: number; healthy?: boolean }[];
   killRequested: boolean;
   launchedAt: number;
-  /** The last health verdict reported (undefined: not checked, or no verdict yet). */
-  healthy?: boolean;
   /** Why the agent itself killed the task, which decides the terminal update (Mesos command executor). */
   killedBy?: 'health-check' | 'max-completion-time';
   /** Set while the fetcher runs: a kill abandons the fetch. */
@@ -68,6 +66,7 @@ export interface AgentFramework {
 }
 
 const MAX_COMPLETED_PER_FRAMEWORK = 150;
+const MAX_STATUSES_PER_TASK = 32;
 
 /** The agent: registers with the leading master, runs tasks through its containerizer, reports their states reliably. */
 export class Agent {
@@ -410,7 +409,6 @@ export class Agent {
     // Like Mesos: no health updates once a kill began or the task ended.
     if (isTerminal(task.state) || task.killRequested || task.state !== 'TASK_RUNNING') return;
     this.opts.logger.info('health check verdict', { task: task.info.taskId, healthy: verdict.healthy, failures: verdict.consecutiveFailures, detail });
-    task.healthy = verdict.healthy;
     this.transition(task, 'TASK_RUNNING', 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED', verdict.healthy ? undefined : `Health check failed: ${detail}`, verdict.healthy);
     if (verdict.killTask) {
       task.killedBy = 'health-check';
@@ -481,6 +479,8 @@ export class Agent {
     task.state = state;
     if (isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
     task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}) });
+    // Health updates repeat RUNNING without end: keep the first status (the start time) and the latest ones.
+    if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(1, 1);
     const fw = this.frameworks.get(task.frameworkId);
     if (isTerminal(state) && fw && fw.tasks.get(task.info.taskId) === task) {
       fw.tasks.delete(task.info.taskId);
