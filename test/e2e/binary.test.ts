@@ -135,7 +135,8 @@ describe('single-file binary', () => {
         return s.slaves?.some((a) => a.active) === true ? s : undefined;
       }, 30_000);
       expect(state.slaves).toHaveLength(1);
-      expect((await getJson(`http://127.0.0.1:${agentPort}/state`)).status).toBe(200);
+      // The agent serves /state once it has read its SUBSCRIBED, a moment after the master admitted it (503 until then).
+      await waitFor('the agent to know its id', async () => ((await getJson(`http://127.0.0.1:${agentPort}/state`)).status === 200 ? true : undefined), 30_000);
     } finally {
       child.kill('SIGTERM');
     }
