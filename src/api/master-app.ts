@@ -20,6 +20,14 @@ import type { HttpClient } from '../lib/http-client.js';
 /** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
 const UI_READ_PATHS = ['/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
 
+/** The Marathon API alone (`--marathon-port`): what Marathon's users reach on its own port. */
+export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }): Hono {
+  const app = new Hono();
+  installErrorHandling(app, log);
+  app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
+  return app;
+}
+
 /** Every HTTP surface of a master, mounted on one hono app. */
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }): Hono {
   const app = new Hono();

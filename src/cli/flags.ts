@@ -114,6 +114,10 @@ export const FLAGS = {
     name: 'min-allocatable-resources', placeholder: 'SPEC', help: "offer only what holds one of these sets, e.g. 'disk:1|cpus:1;mem:32' ('|' or, ';' and; default cpus:0.01|mem:32)",
     parse: (raw: string): ResourceQuantities[] => wrap('min-allocatable-resources', raw, () => parseMinAllocatable(raw)),
   },
+  marathonPort: {
+    name: 'marathon-port', placeholder: 'N', help: 'also serve the Marathon API (/v2, /ping) on this port, as Marathon does (default 8080, taken only if free; 0: off)',
+    parse: (raw: string): number => (raw === '0' ? 0 : port('marathon-port')(raw)),
+  },
   servicesRole: {
     name: 'services-role', placeholder: 'ROLE', help: "role of the built-in services scheduler (Marathon API under /v2; default '*')",
     parse: (raw: string): string => {

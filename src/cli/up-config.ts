@@ -3,6 +3,9 @@ import os from 'node:os';
 import type { ContainerizerName, RoleConfig } from '../roles/config.js';
 import { FLAGS, FlagError, defaultDataDir } from './flags.js';
 
+/** Marathon's own port: its users' scripts and tools default to it. */
+const DEFAULT_MARATHON_PORT = 8080;
+
 /** The parsed, validated and frozen configuration of `tsmesos up`: what the roles start from. */
 export type UpConfig = RoleConfig;
 
@@ -89,6 +92,11 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const masterPort = role === 'agent' ? 5050 : port ?? 5050;
   const agentPort = role === 'agent' ? port ?? 5051 : get('agentPort') ?? 5051;
   if (role === 'all' && masterPort === agentPort) throw bad('agentPort', `invalid --agent-port ${agentPort}`, 'must differ from the master port');
+  if (role === 'agent' && raw.marathonPort !== undefined) throw bad('marathonPort', 'invalid --marathon-port', 'a master flag (--role master or all)');
+  const marathonPort = role === 'agent' ? 0 : get('marathonPort') ?? DEFAULT_MARATHON_PORT;
+  if (marathonPort !== 0 && (marathonPort === masterPort || (role === 'all' && marathonPort === agentPort))) {
+    throw bad('marathonPort', `invalid --marathon-port ${marathonPort}`, 'must differ from the master and agent ports');
+  }
   if (role !== 'master' && raw.peers !== undefined) throw bad('peers', 'invalid --peers', `only --role master takes it (role ${role} runs a one-member master cluster)`);
   const heartbeatIntervalMs = get('heartbeatInterval') ?? 100;
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
@@ -115,6 +123,8 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     offerTimeoutMs: get('offerTimeout') ?? null,
     minAllocatableResources: get('minAllocatableResources') ?? null,
     servicesRole: get('servicesRole') ?? '*',
+    marathonPort,
+    marathonPortRequired: raw.marathonPort !== undefined,
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),

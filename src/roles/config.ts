@@ -40,6 +40,10 @@ export interface RoleConfig {
   minAllocatableResources: readonly ResourceQuantities[] | null;
   /** --services-role: the role the built-in services scheduler registers with. */
   servicesRole: string;
+  /** --marathon-port: the Marathon API on a port of its own too; 0: off. */
+  marathonPort: number;
+  /** The port was asked for (fail if taken); by default a taken port is only a warning. */
+  marathonPortRequired: boolean;
   resources: Resources | null;
   attributes: Attribute[];
   containerizers: ContainerizerName[];

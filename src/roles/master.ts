@@ -1,5 +1,5 @@
 import type { RoleConfig } from './config.js';
-import { masterApp } from '../api/master-app.js';
+import { marathonOnlyApp, masterApp } from '../api/master-app.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { systemRng, type Rng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
@@ -113,12 +113,14 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const services = new ServicesHandle();
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
   const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
+  const servicesApi = { handle: services, http: new HttpClient({ localAddress: config.ip }) };
   const app = masterApp(
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
     [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock })],
-    { handle: services, http: new HttpClient({ localAddress: config.ip }) },
+    servicesApi,
   );
   let running: RunningServer;
+  let marathon: RunningServer | null = null;
   try {
     running = await listen(app, config.ip, config.masterPort, { tls: true });
     server = running;
@@ -126,6 +128,21 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     driver.stop();
     registry.close();
     throw e;
+  }
+  if (config.marathonPort !== 0) {
+    try {
+      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi), config.ip, config.marathonPort);
+      logger.info('Marathon API listening', { address: `http://${config.ip}:${config.marathonPort}` });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (config.marathonPortRequired) {
+        driver.stop();
+        await running.close();
+        registry.close();
+        throw new Error(`cannot serve the Marathon API on ${config.ip}:${config.marathonPort}: ${why}`);
+      }
+      logger.warn('the Marathon API is not on its own port (it stays under /v2 on the master port)', { port: config.marathonPort, error: why });
+    }
   }
   let stopping: Promise<void> | null = null;
   const role: RunningMaster = {
@@ -144,6 +161,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
         await leadership.stop(Math.min(3000, Math.max(500, config.electionTimeoutMs)));
         driver.stop();
         await identity.stop();
+        await marathon?.close();
         await running.close();
         registry.close();
       })();

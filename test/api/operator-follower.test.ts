@@ -20,7 +20,7 @@ beforeAll(async () => {
   masters = await Promise.all(ports.map(async (port) => {
     const dataDir = tempDir('tsmesos-opfollower-');
     dirs.push(dataDir);
-    const config = resolveUpConfig({ role: 'master', dataDir, ip: '127.0.0.1', port: String(port), peers, heartbeatInterval: '50ms', electionTimeout: '300ms' }, {});
+    const config = resolveUpConfig({ role: 'master', dataDir, ip: '127.0.0.1', port: String(port), marathonPort: '0', peers, heartbeatInterval: '50ms', electionTimeout: '300ms' }, {});
     return { url: `http://127.0.0.1:${port}`, role: await startMaster(config, silentLogger) };
   }));
   stop = stopAtEnd(async () => {

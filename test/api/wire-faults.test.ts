@@ -27,7 +27,7 @@ const kills: { containerId: string; graceMs: number }[] = [];
 const url = (): string => `http://127.0.0.1:${port}`;
 
 async function startTheMaster(): Promise<void> {
-  const config = resolveUpConfig({ role: 'master', dataDir, port: String(port) }, {});
+  const config = resolveUpConfig({ role: 'master', dataDir, port: String(port), marathonPort: '0' }, {});
   const running = await startMaster(config, silentLogger);
   master = running;
   stopAtEnd(() => running.stop());

@@ -43,6 +43,16 @@ describe('up configuration: flags > environment > config file', () => {
     expect(() => resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', offerTimeout: '1s' }, {})).toThrow(/a master flag/);
   });
 
+  it('--marathon-port: 8080 by default on masters (a taken default is only a warning), 0 turns it off, never on the other ports', () => {
+    expect([resolveUpConfig({ role: 'all' }, {}).marathonPort, resolveUpConfig({ role: 'all' }, {}).marathonPortRequired]).toEqual([8080, false]);
+    expect([resolveUpConfig({ role: 'master', marathonPort: '9090' }, {}).marathonPort, resolveUpConfig({ role: 'master' }, { TSMESOS_MARATHON_PORT: '0' }).marathonPort]).toEqual([9090, 0]);
+    expect(resolveUpConfig({ role: 'master', marathonPort: '9090' }, {}).marathonPortRequired).toBe(true);
+    expect(resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050' }, {}).marathonPort).toBe(0);
+    expect(() => resolveUpConfig({ role: 'all', marathonPort: '5051' }, {})).toThrow(/must differ from the master and agent ports/);
+    expect(() => resolveUpConfig({ role: 'master', marathonPort: '70000' }, {})).toThrow(/invalid --marathon-port/);
+    expect(() => resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', marathonPort: '8080' }, {})).toThrow(/a master flag/);
+  });
+
   it('parses resources and attributes in Mesos syntax', () => {
     const c = resolveUpConfig({ role: 'all', resources: 'cpus:2;mem:1024;ports:[31000-31005]', attributes: 'rack:r1;zone:a' }, {});
     expect(c.resources?.scalar('cpus')).toBe(2);

@@ -13,7 +13,7 @@ let base = '';
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  master = await startMaster(resolveUpConfig({ role: 'master', dataDir: tempDir(), port: String(port) }, {}), silentLogger);
+  master = await startMaster(resolveUpConfig({ role: 'master', dataDir: tempDir(), port: String(port), marathonPort: '0' }, {}), silentLogger);
   await waitFor('leadership', async () => ((await (await fetch(`${base}/tsmesos/raft/v1/status`)).json()) as { role: string }).role === 'leader' || undefined);
 });
 afterAll(async () => {

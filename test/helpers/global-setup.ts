@@ -19,6 +19,9 @@ export default function setup(): () => void {
   // tsmesos's own channel (master <-> agent) must carry canonical v1 JSON in every test, in
   // process and in every node a test starts: anything else is refused (src/wire/codec.ts decodeOwn).
   process.env['TSMESOS_WIRE_STRICT'] = '1';
+  // Nodes the tests start do not take Marathon's port 8080 (parallel files would fight over it);
+  // tests of --marathon-port give a free port explicitly.
+  process.env['TSMESOS_MARATHON_PORT'] = '0';
   return () => {
     if (saved === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = saved;

@@ -9,7 +9,7 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const dataDir = tempDir();
   const port = String(await freePort());
   const agentPort = String(await freePort());
-  const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', ...extraFlags }, {});
+  const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', marathonPort: '0', ...extraFlags }, {});
   const master = `http://127.0.0.1:${port}`;
   let running: Awaited<ReturnType<typeof startAll>> | undefined;
   try {

@@ -74,7 +74,7 @@ export class SimCluster {
       const agentPort = String(await freePort());
       c.config = resolveUpConfig({
         role: 'all', dataDir: c.dataDir, port, agentPort, resources: opts.resources ?? 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]',
-        ...opts.flags,
+        marathonPort: '0', ...opts.flags,
       }, {});
       await c.startMaster();
       if (opts.agent ?? true) await c.startAgent();
