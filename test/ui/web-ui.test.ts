@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { freePort, getJson, startAllInOne, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
 import { cli } from '../helpers/masters.js';
-import { V1Scheduler, offersOf, updateOf } from '../helpers/v1-client.js';
+import { V1Scheduler, isOffers, offersOf, updateOf } from '../helpers/v1-client.js';
 import { expectAccessible, launchBrowser, screenshot, watchErrors } from './browser.js';
 import { syntheticState } from './scale-state.js';
 
@@ -190,7 +190,7 @@ describe('web UI', () => {
     await screenshot(page, 'frameworks');
     await expectAccessible(page, 'frameworks');
 
-    for (const later of ['services', 'jobs', 'cluster']) {
+    for (const later of ['jobs', 'cluster']) {
       await visit(`#/${later}`);
       await expect.poll(() => page.locator('.note').textContent(), SLOW).toContain('Not available yet');
       await screenshot(page, later);
@@ -225,6 +225,36 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Reactivate' }).click();
     await expect.poll(async () => ((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean; drain_info?: unknown }[] }).slaves[0], SLOW).toMatchObject({ deactivated: false });
     await expect.poll(() => page.getByRole('button', { name: 'Drain' }).count(), SLOW).toBe(1);
+  });
+
+  it('services: an app of the built-in Marathon-compatible scheduler is listed, scaled from its page, and deleted', async () => {
+    // The test's own framework sits on its offers: it gives them back, so the services scheduler gets the agent.
+    const sched = s.sched!;
+    await sched.call({ type: 'SUPPRESS' });
+    const held = sched.takeAll(isOffers).flatMap((e) => offersOf(e)).map((o) => o.id);
+    if (held.length > 0) await sched.call({ type: 'DECLINE', decline: { offer_ids: held, filters: { refuse_seconds: 3600 } } });
+    const post = await fetch(`${cluster.master}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '/ui/web', cmd: 'sleep 300', cpus: 0.1, mem: 16, instances: 1 }) });
+    expect(post.status).toBe(201);
+    await visit('#/services');
+    const link = page.getByRole('table', { name: 'Services' }).getByRole('link', { name: '/ui/web' });
+    await link.waitFor(SLOW);
+    await expect.poll(() => page.getByRole('table', { name: 'Services' }).textContent(), { timeout: 30_000 }).toContain('1 of 1');
+    await screenshot(page, 'services');
+    await expectAccessible(page, 'services');
+    await link.click();
+    expect(page.url()).toContain('#/services/ui/web');
+    await page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('row').nth(1).waitFor(SLOW);
+    await page.getByLabel('Instances').fill('2');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Scale' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/v2/apps/ui/web`)).json()) as { app: { instances: number; tasksRunning: number } }).app.tasksRunning, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('row').count(), SLOW).toBe(3); // header + 2
+    await screenshot(page, 'service');
+    await expectAccessible(page, 'service');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(async () => (await fetch(`${cluster.master}/v2/apps/ui/web`)).status, { timeout: 30_000 }).toBe(404);
+    await expect.poll(() => page.url(), SLOW).toMatch(/#\/services$/);
   });
 
   it('stays usable at 1,000 agents and 10,000 tasks: tables render only the rows in view', async () => {

@@ -39,3 +39,17 @@ export function ActionButton({ label, confirm, run }: { label: string; confirm: 
     </span>
   );
 }
+
+/** A write to the Marathon-compatible API (/v2) of the page's master; its `{message}` errors are shown as they come. */
+export async function servicesAction(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  if (res.ok) return;
+  const text = await res.text();
+  let message = text.slice(0, 300);
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? message;
+  } catch {
+    // not JSON: the text as it came
+  }
+  throw new Error(`${res.status} ${message}`);
+}

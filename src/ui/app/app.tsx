@@ -9,6 +9,7 @@ import { AgentDetail, Agents } from './pages/agents.js';
 import { FrameworkDetail, Frameworks } from './pages/frameworks.js';
 import { Tasks } from './pages/tasks.js';
 import { TaskDetail } from './pages/task.js';
+import { ServiceDetail, Services } from './pages/services.js';
 import { ComingLater, LATER_PAGES, NotFound } from './pages/placeholders.js';
 import { Updated } from './components.js';
 
@@ -23,6 +24,8 @@ function Page({ route }: { route: Route }): JSX.Element {
       return a === undefined ? <Agents /> : <AgentDetail id={a} />;
     case 'frameworks':
       return a === undefined ? <Frameworks /> : <FrameworkDetail id={a} />;
+    case 'services':
+      return a === undefined ? <Services /> : <ServiceDetail id={`/${route.parts.slice(1).join('/')}`} />;
     case 'tasks':
       if (a === undefined) return <Tasks key={route.query.toString()} query={route.query} />;
       if (b !== undefined) return <TaskDetail frameworkId={a} taskId={b} query={route.query} />;

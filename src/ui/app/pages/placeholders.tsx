@@ -3,7 +3,6 @@ import type { JSX } from 'preact';
 // Pages whose APIs do not exist yet: a clear note, never made-up data.
 
 const LATER: Record<string, { title: string; why: string }> = {
-  services: { title: 'Services', why: 'Long-running services come with the Marathon-compatible scheduler (its /v2 API); this page will list apps, deployments and their tasks.' },
   jobs: { title: 'Jobs', why: 'Scheduled jobs come with the Chronos-compatible scheduler (its /scheduler API); this page will list jobs, their schedules and runs.' },
   cluster: { title: 'Cluster', why: 'Join tokens and principals come with the join-token and TLS work; this page will show tokens, principals and certificates.' },
 };

@@ -1,0 +1,125 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { ActionButton, servicesAction } from '../actions.js';
+import { ErrorBox, Facts, Loading, Section, StateBadge, Table } from '../components.js';
+import { useCluster } from '../cluster.js';
+import { readMaster } from '../http.js';
+import { formatAmount } from '../model.js';
+import { POLL_MS, usePoll } from '../poll.js';
+import { href } from '../router.js';
+
+// Long-running services of the built-in Marathon-compatible scheduler, read from its /v2 API on
+// the page's master; scale, restart and delete go through the same API.
+
+interface App {
+  id: string;
+  cmd?: string;
+  args?: string[];
+  instances: number;
+  cpus: number;
+  mem: number;
+  version?: string;
+  container?: { docker?: { image?: string } };
+  tasksRunning?: number;
+  tasksStaged?: number;
+  tasksHealthy?: number;
+  tasksUnhealthy?: number;
+  deployments?: { id: string }[];
+}
+
+interface AppTask {
+  id: string;
+  host?: string;
+  ports?: number[];
+  state?: string;
+  startedAt?: string;
+  version?: string;
+}
+
+const pathOf = (id: string): string => id.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
+const linkOf = (id: string): string => href('services', ...id.split('/').filter((s) => s !== ''));
+const status = (a: App): string => ((a.deployments?.length ?? 0) > 0 ? 'deploying' : a.instances === 0 ? 'suspended' : (a.tasksRunning ?? 0) >= a.instances ? 'running' : 'waiting');
+
+export function Services(): JSX.Element {
+  const { data, error } = usePoll('apps', (signal) => readMaster<{ apps: App[] }>('/v2/apps', signal), POLL_MS, true);
+  const apps = [...(data?.apps ?? [])].sort((x, y) => (x.id < y.id ? -1 : 1));
+  return (
+    <>
+      <h1>Services</h1>
+      <ErrorBox what="Services (/v2/apps)" error={error} />
+      {!data ? (error ? null : <Loading what="services" />) : (
+        <Section title={`${apps.length} app${apps.length === 1 ? '' : 's'}`}>
+          <Table
+            caption="Services"
+            rows={apps}
+            rowKey={(a) => a.id}
+            empty="No apps. Create one with POST /v2/apps or `tsmesos app create`."
+            columns={[
+              { header: 'App', cell: (a) => <a href={linkOf(a.id)}>{a.id}</a> },
+              { header: 'Status', cell: status },
+              { header: 'Running', cell: (a) => `${a.tasksRunning ?? 0} of ${a.instances}`, class: 'num' },
+              { header: 'Healthy', cell: (a) => String(a.tasksHealthy ?? 0), class: 'num' },
+              { header: 'CPUs', cell: (a) => formatAmount('cpus', a.cpus), class: 'num' },
+              { header: 'Memory', cell: (a) => formatAmount('mem', a.mem), class: 'num' },
+              { header: 'Version', cell: (a) => <span class="mono small">{a.version ?? ''}</span> },
+            ]}
+          />
+        </Section>
+      )}
+    </>
+  );
+}
+
+export function ServiceDetail({ id }: { id: string }): JSX.Element {
+  const path = pathOf(id);
+  const app = usePoll(`app:${id}`, (signal) => readMaster<{ app: App }>(`/v2/apps/${path}`, signal), POLL_MS, true);
+  const tasks = usePoll(`app-tasks:${id}`, (signal) => readMaster<{ tasks: AppTask[] }>(`/v2/apps/${path}/tasks`, signal), POLL_MS, true);
+  const { data: s } = useCluster();
+  const frameworkId = s?.frameworks.find((f) => f.name === 'tsmesos-services')?.id;
+  const [instances, setInstances] = useState('');
+  const a = app.data?.app;
+  return (
+    <>
+      <h1>Service {id}</h1>
+      <ErrorBox what={`App ${id}`} error={app.error} />
+      {!a ? (app.error ? null : <Loading what="app" />) : (
+        <>
+          <Section title="App" extra={
+            <span class="actions">
+              <label>Instances <input type="number" min="0" max="10000" value={instances} placeholder={String(a.instances)} onInput={(e) => setInstances(e.currentTarget.value)} /></label>
+              <ActionButton label="Scale" confirm={`Scale ${id} to ${instances === '' ? a.instances : instances} instances?`} run={() => servicesAction('PUT', `/v2/apps/${path}`, { instances: Number(instances === '' ? a.instances : instances) })} />
+              <ActionButton label="Restart" confirm={`Restart every instance of ${id} (a rolling restart per its upgrade strategy)?`} run={() => servicesAction('POST', `/v2/apps/${path}/restart`)} />
+              <ActionButton label="Delete" confirm={`Delete ${id}? Its tasks are killed.`} run={async () => { await servicesAction('DELETE', `/v2/apps/${path}`); location.hash = href('services'); }} />
+            </span>
+          }>
+            <Facts items={[
+              ['Status', status(a)],
+              ['Instances', `${a.tasksRunning ?? 0} running, ${a.tasksStaged ?? 0} staged, ${a.tasksHealthy ?? 0} healthy of ${a.instances}`],
+              ['Command', a.cmd ?? (a.args ?? []).join(' ')],
+              ['Image', a.container?.docker?.image ?? '-'],
+              ['Resources', `${formatAmount('cpus', a.cpus)} CPUs, ${formatAmount('mem', a.mem)} memory`],
+              ['Version', a.version ?? ''],
+              ['Deployments', (a.deployments ?? []).map((d) => d.id).join(', ') || 'none'],
+            ]} />
+          </Section>
+          <Section title={`Tasks (${tasks.data?.tasks.length ?? 0})`}>
+            <ErrorBox what="Tasks" error={tasks.error} />
+            <Table
+              caption={`Tasks of ${id}`}
+              rows={tasks.data?.tasks ?? []}
+              rowKey={(t) => t.id}
+              empty="No tasks."
+              columns={[
+                { header: 'Task', cell: (t) => (frameworkId !== undefined ? <a href={href('tasks', frameworkId, t.id)}>{t.id}</a> : t.id) },
+                { header: 'State', cell: (t) => (t.state !== undefined ? <StateBadge state={t.state} /> : '') },
+                { header: 'Host', cell: (t) => t.host ?? '' },
+                { header: 'Ports', cell: (t) => (t.ports ?? []).join(', ') },
+                { header: 'Started', cell: (t) => t.startedAt ?? '' },
+              ]}
+            />
+          </Section>
+        </>
+      )}
+    </>
+  );
+}
