@@ -92,7 +92,6 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const masterPort = role === 'agent' ? 5050 : port ?? 5050;
   const agentPort = role === 'agent' ? port ?? 5051 : get('agentPort') ?? 5051;
   if (role === 'all' && masterPort === agentPort) throw bad('agentPort', `invalid --agent-port ${agentPort}`, 'must differ from the master port');
-  if (role === 'agent' && raw.marathonPort !== undefined) throw bad('marathonPort', 'invalid --marathon-port', 'a master flag (--role master or all)');
   const marathonPort = role === 'agent' ? 0 : get('marathonPort') ?? DEFAULT_MARATHON_PORT;
   if (marathonPort !== 0 && (marathonPort === masterPort || (role === 'all' && marathonPort === agentPort))) {
     throw bad('marathonPort', `invalid --marathon-port ${marathonPort}`, 'must differ from the master and agent ports');
@@ -100,8 +99,10 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   if (role !== 'master' && raw.peers !== undefined) throw bad('peers', 'invalid --peers', `only --role master takes it (role ${role} runs a one-member master cluster)`);
   const heartbeatIntervalMs = get('heartbeatInterval') ?? 100;
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
-  for (const k of ['offerTimeout', 'minAllocatableResources'] as const) {
-    if (role === 'agent' && raw[k] !== undefined) throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
+  // Master-only flags on an agent's command line are a mistake; from the environment or a shared config
+  // file (one file for a host's master and agent) they are ignored.
+  for (const k of ['offerTimeout', 'minAllocatableResources', 'marathonPort'] as const) {
+    if (role === 'agent' && raw[k] !== undefined && source[k] === 'from the command line') throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
   }
   if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
     throw bad('electionTimeout', `invalid --election-timeout ${electionTimeoutMs}ms`, `must be at least twice --heartbeat-interval (${heartbeatIntervalMs}ms${source.heartbeatInterval !== undefined ? `, ${source.heartbeatInterval}` : ''})`);

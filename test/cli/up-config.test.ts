@@ -51,6 +51,8 @@ describe('up configuration: flags > environment > config file', () => {
     expect(() => resolveUpConfig({ role: 'all', marathonPort: '5051' }, {})).toThrow(/must differ from the master and agent ports/);
     expect(() => resolveUpConfig({ role: 'master', marathonPort: '70000' }, {})).toThrow(/invalid --marathon-port/);
     expect(() => resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050', marathonPort: '8080' }, {})).toThrow(/a master flag/);
+    // From the environment (one file for a host's master and agent) it is ignored by an agent.
+    expect(resolveUpConfig({ role: 'agent', master: '127.0.0.1:5050' }, { TSMESOS_MARATHON_PORT: '0', TSMESOS_OFFER_TIMEOUT: '1mins' }).marathonPort).toBe(0);
   });
 
   it('parses resources and attributes in Mesos syntax', () => {
