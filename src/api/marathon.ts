@@ -10,7 +10,7 @@ import { TsmesosError } from '../domain/errors.js';
 import { VERSION } from '../domain/version.js';
 import type { Logger } from '../lib/log.js';
 import type { Leadership } from '../master/leadership.js';
-import { readJsonBody } from '../lib/http-body.js';
+import { readBodyText, readJsonBody } from '../lib/http-body.js';
 import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
 import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson } from '../services/views.js';
@@ -55,18 +55,6 @@ const PROXIED_HEADER = 'X-Tsmesos-Proxied';
 /** Response headers a proxied answer keeps. */
 const FORWARDED = ['content-type', 'location', 'marathon-deployment-id', 'marathon-deployment-version'];
 
-async function readRawBody(c: Context, maxBytes: number): Promise<string | undefined> {
-  const body = c.req.raw.body as AsyncIterable<Uint8Array> | null;
-  if (!body) return undefined;
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const value of body) {
-    total += value.byteLength;
-    if (total > maxBytes) throw new TsmesosError('PAYLOAD_TOO_LARGE', `body larger than ${maxBytes} bytes`);
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function marathonApp(leadership: Leadership, services: ServicesHandle, log: Logger, http: HttpClient): Hono {
   const app = new Hono();
@@ -74,7 +62,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
   /** Forwards the request to the leader as it came and answers with the leader's answer. */
   const proxy = async (c: Context, leader: { ip: string; port: number }): Promise<Response> => {
     if (c.req.header(PROXIED_HEADER) !== undefined) return marathonError(c, 503, { message: 'leadership is changing; retry' });
-    const body = await readRawBody(c, MARATHON_MAX_BODY);
+    const body = await readBodyText(c, MARATHON_MAX_BODY);
     const url = new URL(c.req.url);
     const contentType = c.req.header('content-type');
     let res;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli-capture.js';
 import { inProcessCluster } from '../helpers/in-process.js';
 import { tempDir, waitFor } from '../helpers/process.js';
 
@@ -13,18 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(['node', 'tsmesos', ...args, '--master', cluster!.master]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (args: string[]): ReturnType<typeof runCliCaptured> => runCliCaptured([...args, '--master', cluster!.master]);
 
 describe('tsmesos app', () => {
   it('create, ls, scale, tasks, show, restart, rm', async () => {

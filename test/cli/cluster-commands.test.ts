@@ -1,23 +1,12 @@
-import { describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
+import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli-capture.js';
 import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
 import { isOffers, offersOf, updateOf, type V1Scheduler } from '../helpers/v1-client.js';
 
 // `tsmesos task|agent|framework` run in this process (runCli) against a real master and agent
 // over loopback HTTP: human tables, --json, exit codes.
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(['node', 'tsmesos', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCliCaptured;
 
 async function runTask(c: SimCluster, s: V1Scheduler, id: string): Promise<string> {
   const offer = offersOf(await s.next(isOffers))[0]!;
