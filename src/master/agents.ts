@@ -37,7 +37,7 @@ export class Agents {
     private readonly tasks: Tasks,
     private readonly frameworks: Frameworks,
     /** Agents on a machine under maintenance (DOWN) may not register (Mesos). */
-    private readonly isMachineDown: (hostname: string, ip: string) => boolean = () => false,
+    private readonly isMachineDown: (hostname: string, ip: string) => boolean,
   ) {
     this.maintenance = new AgentMaintenance(ctx, own, offers, tasks, (id) => this.markGone(id));
   }
