@@ -34,7 +34,7 @@ export async function launchBrowser(): Promise<BrowserContext> {
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   return errors;

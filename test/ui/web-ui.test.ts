@@ -255,6 +255,8 @@ describe('web UI', () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(async () => (await fetch(`${cluster.master}/v2/apps/ui/web`)).status, { timeout: 30_000 }).toBe(404);
     await expect.poll(() => page.url(), SLOW).toMatch(/#\/services$/);
+    // The page stops polling the app it deletes: no 404 for it in the console.
+    expect(errors).toEqual([]);
   });
 
   it('stays usable at 1,000 agents and 10,000 tasks: tables render only the rows in view', async () => {

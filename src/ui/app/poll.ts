@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { onLiveEvent } from './live.js';
 
 // Live data: views poll, and the operator stream (live.ts) wakes them at once when something
@@ -16,18 +16,30 @@ export interface Polled<T> {
 
 /**
  * Calls `load` now and every `everyMs` after each answer (never two at once) until unmounted or
- * `key` changes; keeps the last good data beside the latest error.
+ * `key` changes; keeps the last good data beside the latest error. `paused` stops it (an
+ * in-flight load is aborted) and keeps what it has: a page deleting its object pauses its polls,
+ * which would otherwise ask for what is gone.
  */
-export function usePoll<T>(key: string, load: (signal: AbortSignal) => Promise<T>, everyMs = POLL_MS, wakeOnEvents = false): Polled<T> {
+export function usePoll<T>(key: string, load: (signal: AbortSignal) => Promise<T>, everyMs = POLL_MS, wakeOnEvents = false, paused = false): Polled<T> {
   const [state, setState] = useState<Polled<T>>({ data: undefined, error: undefined, at: undefined });
+  const loadedKey = useRef(key);
+  // Read by ticks already scheduled: set at render, a microtask after the setState that paused,
+  // so before any answer or event can wake a tick (the effect's cleanup comes after paint).
+  const pausedNow = useRef(paused);
+  pausedNow.current = paused;
   useEffect(() => {
+    if (loadedKey.current !== key) {
+      loadedKey.current = key;
+      setState({ data: undefined, error: undefined, at: undefined });
+    }
+    if (paused) return undefined;
     const ctl = new AbortController();
     let timer: number | undefined;
-    setState({ data: undefined, error: undefined, at: undefined });
     let busy = false;
     let again = false;
     const tick = async (): Promise<void> => {
       window.clearTimeout(timer);
+      if (pausedNow.current) return;
       if (busy) {
         again = true; // an event came during a load: load once more when it ends
         return;
@@ -54,6 +66,6 @@ export function usePoll<T>(key: string, load: (signal: AbortSignal) => Promise<T
       window.clearTimeout(timer);
     };
     // `load` is a fresh closure on every render; `key` names what it loads.
-  }, [key, everyMs]);
+  }, [key, everyMs, paused]);
   return state;
 }

@@ -72,8 +72,19 @@ export function Services(): JSX.Element {
 
 export function ServiceDetail({ id }: { id: string }): JSX.Element {
   const path = pathOf(id);
-  const app = usePoll(`app:${id}`, (signal) => readMaster<{ app: App }>(`/v2/apps/${path}`, signal), POLL_MS, true);
-  const tasks = usePoll(`app-tasks:${id}`, (signal) => readMaster<{ tasks: AppTask[] }>(`/v2/apps/${path}/tasks`, signal), POLL_MS, true);
+  const [deleting, setDeleting] = useState(false);
+  const app = usePoll(`app:${id}`, (signal) => readMaster<{ app: App }>(`/v2/apps/${path}`, signal), POLL_MS, true, deleting);
+  const tasks = usePoll(`app-tasks:${id}`, (signal) => readMaster<{ tasks: AppTask[] }>(`/v2/apps/${path}/tasks`, signal), POLL_MS, true, deleting);
+  const remove = async (): Promise<void> => {
+    setDeleting(true);
+    try {
+      await servicesAction('DELETE', `/v2/apps/${path}`);
+    } catch (e) {
+      setDeleting(false);
+      throw e;
+    }
+    location.hash = href('services');
+  };
   const { data: s } = useCluster();
   const frameworkId = s?.frameworks.find((f) => f.name === 'tsmesos-services')?.id;
   const [instances, setInstances] = useState('');
@@ -89,7 +100,7 @@ export function ServiceDetail({ id }: { id: string }): JSX.Element {
               <label>Instances <input type="number" min="0" max="10000" value={instances} placeholder={String(a.instances)} onInput={(e) => setInstances(e.currentTarget.value)} /></label>
               <ActionButton label="Scale" confirm={`Scale ${id} to ${instances === '' ? a.instances : instances} instances?`} run={() => servicesAction('PUT', `/v2/apps/${path}`, { instances: Number(instances === '' ? a.instances : instances) })} />
               <ActionButton label="Restart" confirm={`Restart every instance of ${id} (a rolling restart per its upgrade strategy)?`} run={() => servicesAction('POST', `/v2/apps/${path}/restart`)} />
-              <ActionButton label="Delete" confirm={`Delete ${id}? Its tasks are killed.`} run={async () => { await servicesAction('DELETE', `/v2/apps/${path}`); location.hash = href('services'); }} />
+              <ActionButton label="Delete" confirm={`Delete ${id}? Its tasks are killed.`} run={remove} />
             </span>
           }>
             <Facts items={[
