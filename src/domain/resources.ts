@@ -495,11 +495,17 @@ function formatValue(r: Resource, sep: string): string {
 /** Immutable, normalized multiset of resources. */
 export class Resources {
   readonly #entries: readonly Resource[];
-  readonly #byKey: ReadonlyMap<string, Resource>;
+  // Built on first use: most values (an allocation cycle makes one per offer and agent) are
+  // only added, summed or printed, never looked up by key.
+  #byKeyCache: ReadonlyMap<string, Resource> | undefined;
 
   private constructor(normalized: Resource[]) {
     this.#entries = normalized;
-    this.#byKey = new Map(normalized.map((r) => [keyOf(r), r]));
+  }
+
+  get #byKey(): ReadonlyMap<string, Resource> {
+    this.#byKeyCache ??= new Map(this.#entries.map((r) => [keyOf(r), r]));
+    return this.#byKeyCache;
   }
 
   static of(list: readonly Resource[]): Resources {
@@ -526,6 +532,7 @@ export class Resources {
   /** Saturating at zero for scalars; range and set difference otherwise. */
   subtract(other: Resources): Resources {
     if (other.isEmpty() || this.isEmpty()) return this;
+    if (other === this) return Resources.EMPTY; // an offer of everything an agent has left
     const out: Resource[] = [];
     for (const r of this.#entries) {
       const o = other.#byKey.get(keyOf(r));
@@ -565,6 +572,33 @@ export class Resources {
 
   isEmpty(): boolean {
     return this.#entries.length === 0;
+  }
+
+  /**
+   * Each scalar entry's value replaced by `f` of it (0 drops the entry); other entries kept.
+   * The result stays normalized without a pass: keys and order do not change. Returns this
+   * when nothing changes (the allocator caps every candidate, and most fit).
+   */
+  mapScalars(f: (r: Extract<Resource, { type: 'SCALAR' }>) => number): Resources {
+    let changed = false;
+    const out: Resource[] = [];
+    for (const r of this.#entries) {
+      if (r.type !== 'SCALAR') {
+        out.push(r);
+        continue;
+      }
+      const raw = f(r);
+      if (!Number.isFinite(raw) || raw < 0 || raw > MAX_SCALAR) fail(`invalid resource '${showText(r.name, 40)}': scalar must be a finite number in 0..${MAX_SCALAR}`);
+      const v = roundScalar(raw);
+      if (v === r.scalar.value) {
+        out.push(r);
+        continue;
+      }
+      changed = true;
+      if (v > 0) out.push({ ...r, scalar: { value: v } });
+    }
+    if (!changed) return this;
+    return out.length === 0 ? Resources.EMPTY : new Resources(out);
   }
 
   /** True when nothing here is reserved to a role (lets the allocator skip per-role filtering). */

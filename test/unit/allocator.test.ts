@@ -81,6 +81,31 @@ describe('DRF building blocks', () => {
     expect(s.sorted().map((c) => c.name)).toEqual(['y', 'x', 'z']);
   });
 
+  it('the sorter order equals a full sort after any sequence of allocations (seeded, one or many between reads)', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 50; round++) {
+      const s = new DrfSorter(R('cpus:100;mem:1000'));
+      const n = 1 + rnd(40);
+      for (let i = 0; i < n; i++) s.add(`c${i}`, R(`cpus:${rnd(5)};mem:${rnd(50)}`), 1 + rnd(3));
+      for (let step = 0; step < 60; step++) {
+        const iterated = s.sorted();
+        const before = iterated.map((c) => c.name);
+        const burst = 1 + rnd(3);
+        for (let b = 0; b < burst; b++) s.allocate(`c${rnd(n)}`, R(rnd(4) === 0 ? '' : `cpus:${rnd(3)};mem:${rnd(20)}`));
+        // What a walk iterates does not change under it...
+        expect(iterated.map((c) => c.name)).toEqual(before);
+        // ...and the next read is the full order (share, then allocations, then name).
+        const got = s.sorted().map((c) => c.name);
+        const want = [...s.sorted()].sort((a, b) => a.share - b.share || a.allocations - b.allocations || (a.name < b.name ? -1 : 1)).map((c) => c.name);
+        expect(got).toEqual(want);
+      }
+    }
+  });
+
   it('role paths and reservations follow the hierarchy', () => {
     expect(rolePath('eng/web/api')).toEqual(['eng', 'eng/web', 'eng/web/api']);
     const r = R('cpus(web):2;cpus(eng):1;cpus:1;mem:256');

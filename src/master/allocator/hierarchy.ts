@@ -1,5 +1,5 @@
 import { Resources } from '../../domain/resources.js';
-import { DrfSorter } from './sorter.js';
+import { DrfSorter, drfVector } from './sorter.js';
 import { rolePath } from './roles.js';
 
 // The role tree of hierarchical DRF (Mesos HierarchicalAllocatorProcess with nested roles):
@@ -55,13 +55,24 @@ export class RoleTree {
 
   /** Records an allocation: the framework's and every ancestor's share grow. */
   allocate(role: string, frameworkId: string, r: Resources): void {
+    const amounts = drfVector(r);
     let node = this.root;
-    for (const step of rolePath(role)) {
-      node.children.allocate(step, r);
+    for (const step of this.pathOf(role)) {
+      node.children.allocateVector(step, amounts);
       node = node.childNodes.get(step)!;
     }
-    node.children.allocate(SELF, r);
-    node.frameworks?.allocate(frameworkId, r);
+    node.children.allocateVector(SELF, amounts);
+    node.frameworks?.allocateVector(frameworkId, amounts);
+  }
+
+  private readonly paths = new Map<string, readonly string[]>();
+  private pathOf(role: string): readonly string[] {
+    let p = this.paths.get(role);
+    if (!p) {
+      p = rolePath(role);
+      this.paths.set(role, p);
+    }
+    return p;
   }
 
   /**

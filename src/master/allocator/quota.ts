@@ -1,4 +1,4 @@
-import { Resources, type Resource } from '../../domain/resources.js';
+import { Resources } from '../../domain/resources.js';
 import { isSelfOrDescendant } from './roles.js';
 
 // Quota (Mesos QUOTA_V2): a guarantee a role's subtree is given first and a limit it never
@@ -27,22 +27,14 @@ function cap(r: Resources, caps: Amounts, opts: { onlyCapped?: boolean; onlyUnre
   // Fast path: nothing goes past its cap (the common case), so nothing changes.
   if (opts.onlyCapped !== true && fitsUnder(r, caps)) return r;
   const left = new Map(caps);
-  const out: Resource[] = [];
-  for (const x of r.toArray()) {
-    if (x.type !== 'SCALAR' || (opts.onlyUnreserved === true && x.role !== '*')) {
-      out.push(x);
-      continue;
-    }
+  return r.mapScalars((x) => {
+    if (opts.onlyUnreserved === true && x.role !== '*') return x.scalar.value;
     const c = left.get(x.name);
-    if (c === undefined) {
-      if (opts.onlyCapped !== true) out.push(x);
-      continue;
-    }
+    if (c === undefined) return opts.onlyCapped === true ? 0 : x.scalar.value;
     const take = Math.min(x.scalar.value, Math.max(0, c));
     left.set(x.name, c - take);
-    if (take > 0) out.push({ ...x, scalar: { value: take } });
-  }
-  return Resources.of(out);
+    return take;
+  });
 }
 
 function fitsUnder(r: Resources, caps: Amounts): boolean {

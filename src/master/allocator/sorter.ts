@@ -3,8 +3,9 @@ import { DRF_KINDS } from './drf.js';
 
 // A DRF sorter (Mesos src/master/allocator/mesos/sorter): clients ordered by weighted
 // dominant share, then allocation count, then name — a total order. Kept sorted
-// incrementally: allocating to one client moves only that client, so a whole cycle over
-// 10,000 agents costs one re-insertion per offer instead of a sort per agent.
+// incrementally: allocating to one client only marks it, and the next sorted() moves the
+// marked clients to their places. So the order a walk iterates is never copied (at 10,000
+// agents a copy per agent was most of a cycle's garbage) and never changes under it.
 
 export interface SorterClient {
   readonly name: string;
@@ -15,20 +16,24 @@ export interface SorterClient {
   share: number;
 }
 
-const vector = (r: Resources): number[] => DRF_KINDS.map((k) => r.scalar(k));
+/** Amounts of the DRF kinds, in DRF_KINDS order. */
+export const drfVector = (r: Resources): number[] => DRF_KINDS.map((k) => r.scalar(k));
 
 export class DrfSorter {
   private readonly order: SorterClient[] = [];
   private readonly byName = new Map<string, SorterClient>();
+  /** Clients whose share changed since the order was last put right, with the key they are sorted under. */
+  private readonly moved = new Map<SorterClient, SortKey>();
 
   private readonly total: number[];
 
   constructor(total: Resources) {
-    this.total = vector(total);
+    this.total = drfVector(total);
   }
 
   add(name: string, allocated: Resources, weight = 1): void {
-    const c: SorterClient = { name, allocated: vector(allocated), weight: weight > 0 ? weight : 1, allocations: 0, share: 0 };
+    this.settle();
+    const c: SorterClient = { name, allocated: drfVector(allocated), weight: weight > 0 ? weight : 1, allocations: 0, share: 0 };
     c.share = this.shareOf(c);
     this.byName.set(name, c);
     this.order.splice(this.position(c), 0, c);
@@ -38,9 +43,13 @@ export class DrfSorter {
     return this.byName.has(name);
   }
 
-  /** Clients in allocation order (lowest share first). A copy: safe to allocate while iterating. */
+  /**
+   * Clients in allocation order (lowest share first). Allocating while iterating is safe: the
+   * order moves at the next sorted() only, so one iteration at a time per sorter.
+   */
   sorted(): readonly SorterClient[] {
-    return [...this.order];
+    this.settle();
+    return this.order;
   }
 
   get(name: string): SorterClient | undefined {
@@ -48,13 +57,46 @@ export class DrfSorter {
   }
 
   allocate(name: string, r: Resources): void {
+    this.allocateVector(name, drfVector(r));
+  }
+
+  /** allocate() with the amounts already as a DRF vector (the role tree computes it once). */
+  allocateVector(name: string, amounts: readonly number[]): void {
     const c = this.byName.get(name);
     if (!c) return;
-    this.order.splice(this.indexOf(c), 1);
-    for (let i = 0; i < DRF_KINDS.length; i++) c.allocated[i]! += r.scalar(DRF_KINDS[i]!);
+    if (!this.moved.has(c)) this.moved.set(c, { name: c.name, share: c.share, allocations: c.allocations });
+    for (let i = 0; i < amounts.length; i++) c.allocated[i]! += amounts[i]!;
     c.allocations++;
     c.share = this.shareOf(c);
-    this.order.splice(this.position(c), 0, c);
+  }
+
+  /** Puts the moved clients where their new share belongs. */
+  private settle(): void {
+    if (this.moved.size === 0) return;
+    const [first] = this.moved;
+    if (this.moved.size === 1 && compare(first![0], first![1]) > 0) {
+      // The usual case (one offer per agent): the key grew, so the client moves towards the
+      // end; one shift of the clients it passes.
+      const [c, was] = first!;
+      this.moved.clear();
+      const from = this.position(was);
+      let to = from + 1;
+      let hi = this.order.length;
+      while (to < hi) {
+        const mid = (to + hi) >>> 1;
+        if (compare(this.order[mid]!, c) < 0) to = mid + 1;
+        else hi = mid;
+      }
+      this.order.copyWithin(from, from + 1, to);
+      this.order[to - 1] = c;
+      return;
+    }
+    let kept = 0;
+    for (const c of this.order) if (!this.moved.has(c)) this.order[kept++] = c;
+    this.order.length = kept;
+    const moved = [...this.moved.keys()];
+    this.moved.clear();
+    for (const c of moved) this.order.splice(this.position(c), 0, c);
   }
 
   /** Weighted dominant share (Mesos DRFSorter::calculateShare). */
@@ -67,14 +109,8 @@ export class DrfSorter {
     return share / c.weight;
   }
 
-  private indexOf(c: SorterClient): number {
-    const i = this.position(c);
-    // position() lands on c itself (equal keys cannot exist: names are unique).
-    return this.order[i] === c ? i : this.order.indexOf(c);
-  }
-
-  /** Binary search for where `c` belongs. */
-  private position(c: SorterClient): number {
+  /** Binary search for where a key belongs (the order is settled). */
+  private position(c: SortKey): number {
     let lo = 0;
     let hi = this.order.length;
     while (lo < hi) {
@@ -86,8 +122,10 @@ export class DrfSorter {
   }
 }
 
+type SortKey = Pick<SorterClient, 'name' | 'share' | 'allocations'>;
+
 /** Lowest weighted share first, then fewest allocations, then name. */
-export function compare(a: SorterClient, b: SorterClient): number {
+export function compare(a: SortKey, b: SortKey): number {
   if (a.share !== b.share) return a.share - b.share;
   if (a.allocations !== b.allocations) return a.allocations - b.allocations;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
