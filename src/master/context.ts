@@ -7,6 +7,7 @@ import type { MasterInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { MasterStateView } from './state.js';
 import type { MasterEvents } from './events.js';
+import type { LedgerView } from './ledger.js';
 import type { RoleQuota } from './allocator/quota.js';
 import { DEFAULT_MIN_ALLOCATABLE, type ResourceQuantities } from '../domain/min-allocatable.js';
 
@@ -62,6 +63,10 @@ export interface MasterContext {
   counters: ReadonlyMap<string, number>;
   /** Everything that happens, in order (events.ts); components emit, streams and views listen. */
   events: MasterEvents;
+  /** What agents, frameworks and roles hold (written by Tasks and the OfferBook only). */
+  ledger: LedgerView;
+  /** Tests: recompute the ledger from tasks and offers at every allocation and fail on a difference. */
+  checkLedger: boolean;
   /** Read-only view of role weights and quotas (owned by Roles, roles.ts). */
   roleSettings: { weights(): ReadonlyMap<string, number>; quotas(): ReadonlyMap<string, RoleQuota> };
   /** Ask for an allocation run soon (coalesced). */

@@ -2,7 +2,6 @@ import { attributesToLegacyJson } from '../domain/attributes.js';
 import { Resources } from '../domain/resources.js';
 import { isTerminal, TASK_STATES, type TaskState } from '../domain/task-state.js';
 import { MESOS_COMPAT_VERSION } from '../domain/version.js';
-import { offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
 import type { MasterContext } from './context.js';
 import { byId, type TaskView } from './state.js';
 import { legacyTask } from './state-json.js';
@@ -36,8 +35,8 @@ export function legacyStateSummary(ctx: MasterContext): Record<string, unknown> 
       const mine = tasks.filter((t) => t.agentId === r.id);
       return {
         id: r.id, pid: `slave(1)@${r.ip}:${r.port}`, hostname: r.hostname, registered_time: a.registeredTime / 1000,
-        resources: a.total.toLegacyJson(), used_resources: usedOnAgent(ctx.state, r.id).toLegacyJson(),
-        offered_resources: offeredOnAgent(ctx.state, r.id).toLegacyJson(), reserved_resources: {}, unreserved_resources: a.total.toLegacyJson(),
+        resources: a.total.toLegacyJson(), used_resources: ctx.ledger.usedOnAgent(r.id).toLegacyJson(),
+        offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(), reserved_resources: {}, unreserved_resources: a.total.toLegacyJson(),
         attributes: attributesToLegacyJson(r.attributes), active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
         ...stateCounts(mine), framework_ids: [...new Set(mine.filter((t) => !isTerminal(t.state)).map((t) => t.frameworkId))].sort(),
       };
@@ -45,8 +44,8 @@ export function legacyStateSummary(ctx: MasterContext): Record<string, unknown> 
     frameworks: frameworks.map((f) => {
       const mine = [...f.tasks.values(), ...f.completedTasks];
       return {
-        id: f.id, name: f.info.name, pid: '', used_resources: usedByFramework(ctx.state, f.id).toLegacyJson(),
-        offered_resources: offeredToFramework(ctx.state, f.id).toLegacyJson(), capabilities: f.info.capabilities.map((c) => c.type),
+        id: f.id, name: f.info.name, pid: '', used_resources: ctx.ledger.usedByFramework(f.id).toLegacyJson(),
+        offered_resources: ctx.ledger.offeredToFramework(f.id).toLegacyJson(), capabilities: f.info.capabilities.map((c) => c.type),
         hostname: f.info.hostname ?? '', webui_url: f.info.webui_url ?? '', active: f.active, connected: f.stream !== null, recovered: f.recovered,
         ...stateCounts(mine), slave_ids: [...new Set([...f.tasks.values()].filter((t) => !isTerminal(t.state)).map((t) => t.agentId))].sort(),
       };

@@ -8,6 +8,7 @@ import { ipToMesosInt } from '../domain/mesos.js';
 import { MESOS_COMPAT_VERSION } from '../domain/version.js';
 import { DEFAULT_ALLOCATION_POLICY, DEFAULT_MASTER_TIMINGS, IdGenerator, type AllocationPolicy, type MasterContext, type MasterTimings } from './context.js';
 import { emptyMasterState } from './state.js';
+import { ResourceLedger } from './ledger.js';
 import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
 import { Frameworks } from './frameworks.js';
@@ -34,6 +35,8 @@ export interface MasterOptions {
   logger: Logger;
   timings?: Partial<MasterTimings>;
   allocation?: Partial<AllocationPolicy>;
+  /** Recompute the resource ledger at every allocation and fail on drift (default: TSMESOS_CHECK_LEDGER=1, set by the test suite). */
+  checkLedger?: boolean;
 }
 
 /** The leading master's services, composed. Created when this master leads; stopped when it stops leading. */
@@ -64,6 +67,7 @@ export class Master {
     const timings = { ...DEFAULT_MASTER_TIMINGS, ...opts.timings };
     const state = emptyMasterState();
     const counters = new MasterCounters();
+    const ledger = new ResourceLedger();
     this.ctx = {
       state,
       info: {
@@ -83,13 +87,15 @@ export class Master {
       terminalTaskCounts: new Map(),
       counters: counters.values,
       events: new MasterEvents(),
+      ledger,
+      checkLedger: opts.checkLedger ?? process.env['TSMESOS_CHECK_LEDGER'] === '1',
       roleSettings: { weights: () => this.roles.weights(), quotas: () => this.roles.quotas() },
       requestAllocation: () => this.requestAllocation(),
     };
     // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.
     this.roles = new Roles(this.ctx);
-    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters });
-    this.tasks = new Tasks(this.ctx, state.frameworks, this.offers);
+    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters, ledger });
+    this.tasks = new Tasks(this.ctx, { frameworks: state.frameworks, ledger }, this.offers);
     this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
       onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
       onSubscribed: () => undefined,

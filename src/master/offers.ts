@@ -3,11 +3,15 @@ import type { MasterContext } from './context.js';
 import { allocate } from './allocator/allocate.js';
 import { allocationInput } from './allocation-input.js';
 import type { OfferEntry, OfferFilter } from './state.js';
+import type { ResourceLedger } from './ledger.js';
+import { ledgerDrift } from './ledger-check.js';
 
 /** The slice of master state the offer book owns. */
 export interface OfferSlice {
   offers: Map<string, OfferEntry>;
   filters: Map<string, OfferFilter[]>;
+  /** Offers are counted in it as they are made and taken. */
+  ledger: ResourceLedger;
 }
 
 /** The single committer of offers: only this module creates, rescinds or consumes them. */
@@ -35,13 +39,25 @@ export class OfferBook {
       else this.own.filters.delete(id);
     }
     const roles = this.ctx.roleSettings;
-    const input = allocationInput(this.ctx.state, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now, this.ctx.allocation.minAllocatable);
+    if (this.ctx.checkLedger) {
+      const drift = ledgerDrift(this.ctx.state, this.ctx.ledger);
+      if (drift !== null) {
+        // Loud on purpose (tests only): an uncaught error fails the test run or the node.
+        const error = new Error(`resource ledger drifted from tasks and offers: ${drift}`);
+        this.ctx.logger.error('resource ledger drift', { drift });
+        setImmediate(() => {
+          throw error;
+        });
+      }
+    }
+    const input = allocationInput(this.ctx.state, this.ctx.ledger, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now, this.ctx.allocation.minAllocatable);
     if (input.agents.length === 0 || input.frameworks.length === 0) return;
     const decisions = allocate(input);
     const byFramework = new Map<string, OfferEntry[]>();
     for (const d of decisions) {
       const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources };
       this.own.offers.set(offer.id, offer);
+      this.own.ledger.track('offer', offer);
       const timeout = this.ctx.timings.offerTimeoutMs;
       // Mesos --offer_timeout: a held offer goes back (RESCIND, no filter) so hoarding cannot starve others.
       if (timeout !== null) this.timeouts.set(offer.id, this.ctx.clock.setTimeout(() => this.rescind((o) => o.id === offer.id), timeout));
@@ -59,6 +75,7 @@ export class OfferBook {
     const offer = this.own.offers.get(offerId);
     if (!offer) return undefined;
     this.own.offers.delete(offerId);
+    this.own.ledger.untrack(offer);
     this.timeouts.get(offerId)?.cancel();
     this.timeouts.delete(offerId);
     return offer;

@@ -6,7 +6,6 @@ import type {
   AgentEntryMessage, FrameworkEntryMessage, GetAgents, GetExecutors, GetFrameworks, GetState, GetTasks, Role, Task,
 } from '../wire/operator-objects.js';
 import { taskSpecToWire } from '../wire/task.js';
-import { offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent } from './accounting.js';
 import type { MasterContext } from './context.js';
 import { byId, type AgentView, type FrameworkView, type TaskView } from './state.js';
 import { offerMessage, resourceMessages } from './wire.js';
@@ -48,8 +47,8 @@ export function agentMessage(ctx: MasterContext, a: AgentView): AgentEntryMessag
     registered_time: time(a.registeredTime),
     ...(a.reregisteredTime !== null ? { reregistered_time: time(a.reregisteredTime) } : {}),
     total_resources: resourceMessages(a.total),
-    allocated_resources: resourceMessages(usedOnAgent(ctx.state, r.id)),
-    offered_resources: resourceMessages(offeredOnAgent(ctx.state, r.id)),
+    allocated_resources: resourceMessages(ctx.ledger.usedOnAgent(r.id)),
+    offered_resources: resourceMessages(ctx.ledger.offeredOnAgent(r.id)),
     capabilities: [{ type: 'MULTI_ROLE' }, { type: 'HIERARCHICAL_ROLE' }],
     ...(a.drain !== null ? { drain_info: drainInfoMessage(a.drain) } : {}),
     ...(a.drainStartedAt !== null ? { estimated_drain_start_time: time(a.drainStartedAt) } : {}),
@@ -82,8 +81,8 @@ export function frameworkMessage(ctx: MasterContext, fw: FrameworkView): Framewo
     registered_time: time(fw.registeredTime),
     ...(fw.unregisteredTime !== null ? { unregistered_time: time(fw.unregisteredTime) } : {}),
     offers: live ? [...ctx.state.offers.values()].filter((o) => o.frameworkId === fw.id).sort(byId).map((o) => offerMessage(ctx, o, fw)) : [],
-    allocated_resources: live ? resourceMessages(usedByFramework(ctx.state, fw.id)) : [],
-    offered_resources: live ? resourceMessages(offeredToFramework(ctx.state, fw.id)) : [],
+    allocated_resources: live ? resourceMessages(ctx.ledger.usedByFramework(fw.id)) : [],
+    offered_resources: live ? resourceMessages(ctx.ledger.offeredToFramework(fw.id)) : [],
   };
 }
 

@@ -5,7 +5,7 @@ import { isTerminal, TASK_STATES } from '../domain/task-state.js';
 import type { MasterContext } from './context.js';
 import type { FrameworkView, TaskView } from './state.js';
 import { byId } from './state.js';
-import { offeredOnAgent, offeredToFramework, usedByFramework, usedOnAgent, clusterTotal } from './accounting.js';
+import { clusterTotal } from './accounting.js';
 import { isMultiRole } from './wire.js';
 
 // Legacy (v0) JSON: flat resource maps, `slave_*` names, seconds as floats.
@@ -26,7 +26,7 @@ export function legacyTask(t: TaskView): Record<string, unknown> {
 }
 
 function legacyFramework(ctx: MasterContext, fw: FrameworkView): Record<string, unknown> {
-  const used = usedByFramework(ctx.state, fw.id);
+  const used = ctx.ledger.usedByFramework(fw.id);
   // As Mesos: every task the framework has not finished with, terminal ones included until their last update is acknowledged.
   const tasks = [...fw.tasks.values()];
   return {
@@ -37,7 +37,7 @@ function legacyFramework(ctx: MasterContext, fw: FrameworkView): Record<string, 
     capabilities: fw.info.capabilities.map((c) => c.type),
     active: fw.active, connected: fw.stream !== null, recovered: fw.recovered,
     registered_time: fw.registeredTime / 1000, unregistered_time: (fw.unregisteredTime ?? 0) / 1000,
-    resources: used.toLegacyJson(), used_resources: used.toLegacyJson(), offered_resources: offeredToFramework(ctx.state, fw.id).toLegacyJson(),
+    resources: used.toLegacyJson(), used_resources: used.toLegacyJson(), offered_resources: ctx.ledger.offeredToFramework(fw.id).toLegacyJson(),
     tasks: tasks.map(legacyTask), unreachable_tasks: [], completed_tasks: fw.completedTasks.map(legacyTask),
     offers: [...ctx.state.offers.values()].filter((o) => o.frameworkId === fw.id).sort(byId)
       .map((o) => ({ id: o.id, framework_id: o.frameworkId, slave_id: o.agentId, resources: o.resources.toLegacyJson() })),
@@ -51,13 +51,13 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
   let unreachable = 0;
   for (const a of [...ctx.state.agents.values()].sort((x, y) => byId(x.record, y.record))) {
     const r = a.record;
-    const used = usedOnAgent(ctx.state, r.id);
+    const used = ctx.ledger.usedOnAgent(r.id);
     const json = {
       id: r.id, hostname: r.hostname, port: r.port, pid: `slave(1)@${r.ip}:${r.port}`,
       attributes: attributesToLegacyJson(r.attributes), registered_time: a.registeredTime / 1000,
       ...(a.reregisteredTime !== null ? { reregistered_time: a.reregisteredTime / 1000 } : {}),
       resources: a.total.toLegacyJson(), used_resources: used.toLegacyJson(),
-      offered_resources: offeredOnAgent(ctx.state, r.id).toLegacyJson(), reserved_resources: {},
+      offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(), reserved_resources: {},
       unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
       ...(a.drain !== null ? { drain_info: drainInfoMessage(a.drain) } : {}),
@@ -123,7 +123,7 @@ export function metricsSnapshot(ctx: MasterContext, elected: boolean): Record<st
   for (const [s, n] of ctx.terminalTaskCounts) m[key(s)] = n;
   const total = clusterTotal(ctx.state);
   let used = total.subtract(total);
-  for (const a of agents) used = used.add(usedOnAgent(ctx.state, a.record.id));
+  for (const a of agents) used = used.add(ctx.ledger.usedOnAgent(a.record.id));
   for (const k of ['cpus', 'mem', 'disk', 'gpus']) {
     m[`master/${k}_total`] = total.scalar(k);
     m[`master/${k}_used`] = used.scalar(k);

@@ -1,4 +1,5 @@
 import { Resources } from '../domain/resources.js';
+import type { ResourceLedger } from './ledger.js';
 import type { TaskInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import { gracePolicy, taskSpecFromWire, taskSpecToWire } from '../wire/task.js';
@@ -21,9 +22,16 @@ export class Tasks {
   /** `frameworks` is read for the tasks inside each entry, which Tasks alone changes. */
   constructor(
     private readonly ctx: MasterContext,
-    private readonly frameworks: ReadonlyMap<string, FrameworkEntry>,
+    own: { frameworks: ReadonlyMap<string, FrameworkEntry>; ledger: ResourceLedger },
     private readonly offers: OfferBook,
-  ) {}
+  ) {
+    this.frameworks = own.frameworks;
+    this.ledger = own.ledger;
+  }
+
+  private readonly frameworks: ReadonlyMap<string, FrameworkEntry>;
+  /** Live tasks are counted in it: added on launch or adoption, dropped when they end. */
+  private readonly ledger: ResourceLedger;
 
   /** ACCEPT: validate offers, then each task; valid tasks go to the agent in TASK_STAGING. */
   accept(fw: FrameworkEntry, req: AcceptRequest): void {
@@ -88,6 +96,7 @@ export class Tasks {
       state: 'TASK_STAGING', statusUpdateState: null, statusUpdateUuid: null, statuses: [],
     };
     fw.tasks.set(task.taskId, task);
+    this.ledger.track('task', task);
     this.ctx.events.emit({ type: 'TASK_ADDED', frameworkId: fw.id, taskId: task.taskId });
     const sent = sendToAgent(this.ctx, task.agentId, {
       type: 'LAUNCH',
@@ -231,10 +240,12 @@ export class Tasks {
   /** Tasks an agent reports on reregistration that this master does not know (after a failover). */
   adoptTask(fw: FrameworkEntry, info: TaskSpec, state: TaskState, role: string): void {
     if (fw.tasks.has(info.taskId)) return;
-    fw.tasks.set(info.taskId, {
+    const task: TaskEntry = {
       taskId: info.taskId, frameworkId: fw.id, agentId: info.agentId, info, resources: Resources.of(info.resources), role,
       state, statusUpdateState: null, statusUpdateUuid: null, statuses: [],
-    });
+    };
+    fw.tasks.set(info.taskId, task);
+    if (!isTerminal(state)) this.ledger.track('task', task);
     this.ctx.events.emit({ type: 'TASK_ADDED', frameworkId: fw.id, taskId: info.taskId });
   }
 
@@ -317,11 +328,14 @@ export class Tasks {
   private setState(task: TaskEntry, state: TaskState): void {
     if (!isTerminal(task.state) && isTerminal(state)) this.ctx.terminalTaskCounts.set(state, (this.ctx.terminalTaskCounts.get(state) ?? 0) + 1);
     task.state = state;
+    if (isTerminal(state)) this.ledger.untrack(task);
+    else this.ledger.track('task', task);
   }
 
   private complete(fw: FrameworkEntry, task: TaskEntry): void {
     if (fw.tasks.get(task.taskId) !== task) return;
     fw.tasks.delete(task.taskId);
+    this.ledger.untrack(task);
     fw.completedTasks.push(task);
     while (fw.completedTasks.length > this.ctx.timings.maxCompletedTasksPerFramework) fw.completedTasks.shift();
   }
