@@ -1,6 +1,7 @@
 import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { OfferEntry } from './state.js';
+import type { InverseOfferEntry } from './inverse-offers.js';
 
 // Everything that happens on the leading master, as one ordered stream of internal events.
 // Framework streams feed from it (framework-feed.ts); the operator API's SUBSCRIBE and the
@@ -15,6 +16,8 @@ export type MasterEvent =
   | { type: 'OFFERS_MADE'; frameworkId: string; offers: readonly OfferEntry[] }
   /** `silently`: the framework is not told (failover, teardown, disconnection: Mesos sends no RESCIND then). */
   | { type: 'OFFER_RESCINDED'; frameworkId: string; offerId: string; silently: boolean }
+  | { type: 'INVERSE_OFFERS_MADE'; frameworkId: string; inverseOffers: readonly InverseOfferEntry[] }
+  | { type: 'INVERSE_OFFER_RESCINDED'; frameworkId: string; inverseOfferId: string }
   /** Offers used by a valid ACCEPT (offer-to-accept latency). */
   | { type: 'OFFERS_ACCEPTED'; frameworkId: string; offerIds: readonly string[] }
   /** A task the master now knows: launched (TASK_STAGING) or adopted from a reregistering agent. */

@@ -1,6 +1,6 @@
 import type { MasterContext } from './context.js';
 import type { MasterEvent } from './events.js';
-import { offerMessage } from './wire.js';
+import { inverseOfferMessage, offerMessage } from './wire.js';
 
 /** Turns master events into scheduler API events on each framework's subscription stream. */
 export function feedFrameworkStreams(ctx: MasterContext): (e: MasterEvent) => void {
@@ -14,6 +14,12 @@ export function feedFrameworkStreams(ctx: MasterContext): (e: MasterEvent) => vo
       }
       case 'OFFER_RESCINDED':
         if (!e.silently) ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'RESCIND', rescind: { offer_id: { value: e.offerId } } });
+        return;
+      case 'INVERSE_OFFERS_MADE':
+        ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'INVERSE_OFFERS', inverse_offers: { inverse_offers: e.inverseOffers.map((io) => inverseOfferMessage(ctx, io)) } });
+        return;
+      case 'INVERSE_OFFER_RESCINDED':
+        ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: { inverse_offer_id: { value: e.inverseOfferId } } });
         return;
       case 'TASK_UPDATED':
         ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'UPDATE', update: { status: e.status } });

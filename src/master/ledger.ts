@@ -52,6 +52,8 @@ export interface LedgerView {
   frameworkRoleScalars(frameworkId: string, role: string): Resources;
   /** Scalars held in each role (tasks and offers). */
   roleScalars(): ReadonlyMap<string, Resources>;
+  /** Frameworks with a live task or an offer on the agent, sorted. */
+  frameworksOnAgent(agentId: string): string[];
 }
 
 export class ResourceLedger implements LedgerView {
@@ -101,6 +103,11 @@ export class ResourceLedger implements LedgerView {
   }
   frameworkRoleScalars(frameworkId: string, role: string): Resources {
     return toResources(this.fwRole.get(fwRoleKey(frameworkId, role)));
+  }
+  frameworksOnAgent(agentId: string): string[] {
+    const g = this.agents.get(agentId);
+    if (!g) return [];
+    return [...new Set([...g.items.task, ...g.items.offer].map((h) => h.frameworkId))].sort();
   }
   roleScalars(): ReadonlyMap<string, Resources> {
     return new Map([...this.roles].map(([role, m]) => [role, toResources(m)]));

@@ -2,6 +2,7 @@ import { TsmesosError } from '../domain/errors.js';
 import { isIPv4 } from '../domain/mesos.js';
 import type { MachineKey, MaintenanceRecord, MaintenanceWindowRecord } from '../registry/commands.js';
 import type { MasterContext } from './context.js';
+import type { InverseOfferStatus, Unavailability } from './inverse-offers.js';
 
 // Maintenance schedules (Mesos maintenance primitives, src/master/maintenance.cpp): machines in
 // a window are DRAINING, START_MAINTENANCE takes them DOWN (their agents are removed and told to
@@ -54,6 +55,8 @@ export class Maintenance {
     private readonly ctx: MasterContext,
     /** Removes an agent whose machine went DOWN (its tasks gone, the agent told to shut down). */
     private readonly removeAgent: (agentId: string, why: string) => Promise<void>,
+    /** Frameworks' answers to the inverse offers for an agent's current window. */
+    private readonly statusesOf: (agentId: string) => readonly InverseOfferStatus[] = () => [],
   ) {}
 
   recover(): void {
@@ -69,10 +72,35 @@ export class Maintenance {
     };
   }
 
-  /** GET_MAINTENANCE_STATUS: scheduled machines not DOWN are draining (no inverse offers are sent yet, so no statuses). */
-  status(): { draining_machines: { id: MachineKey; statuses: [] }[]; down_machines: MachineKey[] } {
+  /**
+   * GET_MAINTENANCE_STATUS: scheduled machines not DOWN are draining, each with the answers of
+   * the frameworks asked to leave its agents (`statusesOf`, from the inverse offers).
+   */
+  status(): {
+    draining_machines: { id: MachineKey; statuses: { status: InverseOfferStatus['status']; framework_id: { value: string }; timestamp: { nanoseconds: number } }[] }[];
+    down_machines: MachineKey[];
+  } {
     const draining = this.state.windows.flatMap((w) => w.machines).filter((m) => !this.isDownKey(m));
-    return { draining_machines: draining.map((id) => ({ id: { ...id }, statuses: [] })), down_machines: this.state.down.map((m) => ({ ...m })) };
+    const agents = [...this.ctx.state.agents.values()].sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+    return {
+      draining_machines: draining.map((id) => ({
+        id: { ...id },
+        statuses: agents
+          .filter((a) => onMachine(id, a.record.hostname, a.record.ip))
+          .flatMap((a) => this.statusesOf(a.record.id))
+          .map((s) => ({ status: s.status, framework_id: { value: s.frameworkId }, timestamp: { nanoseconds: Math.round(s.at * 1e9) } })),
+      })),
+      down_machines: this.state.down.map((m) => ({ ...m })),
+    };
+  }
+
+  /** The window of the machine an agent is on, while it is scheduled and not DOWN. */
+  unavailabilityOf(hostname: string, ip: string): Unavailability | null {
+    for (const w of this.state.windows) {
+      const m = w.machines.find((k) => onMachine(k, hostname, ip));
+      if (m !== undefined) return this.isDownKey(m) ? null : { startNs: w.startNs, durationNs: w.durationNs };
+    }
+    return null;
   }
 
   /** Whether an agent at (hostname, ip) is on a DOWN machine: it may not register. */
@@ -141,6 +169,8 @@ export class Maintenance {
   private async persist(next: MaintenanceRecord): Promise<void> {
     await this.ctx.log.propose({ type: 'SET_MAINTENANCE', maintenance: next });
     this.state = next;
+    // Offers and inverse offers follow the new schedule at once.
+    this.ctx.requestAllocation();
   }
 }
 

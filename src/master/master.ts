@@ -9,6 +9,7 @@ import { MESOS_COMPAT_VERSION } from '../domain/version.js';
 import { DEFAULT_ALLOCATION_POLICY, DEFAULT_MASTER_TIMINGS, IdGenerator, type AllocationPolicy, type MasterContext, type MasterTimings } from './context.js';
 import { emptyMasterState } from './state.js';
 import { ResourceLedger } from './ledger.js';
+import { InverseOffers, type Unavailability } from './inverse-offers.js';
 import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
 import { Frameworks } from './frameworks.js';
@@ -48,6 +49,8 @@ export class Master {
   readonly agents: Agents;
   /** Maintenance schedules and DOWN machines. */
   readonly maintenance: Maintenance;
+  /** Inverse offers to frameworks on agents in a maintenance window. */
+  readonly inverseOffers: InverseOffers;
   readonly roles: Roles;
   readonly schedulerCalls: SchedulerCalls;
   readonly agentCalls: AgentCalls;
@@ -94,13 +97,21 @@ export class Master {
     };
     // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.
     this.roles = new Roles(this.ctx);
-    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters, ledger });
+    const unavailabilityOf = (agentId: string): Unavailability | null => {
+      const a = state.agents.get(agentId);
+      return a ? this.maintenance.unavailabilityOf(a.record.hostname, a.record.ip) : null;
+    };
+    this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters, ledger }, unavailabilityOf);
+    this.inverseOffers = new InverseOffers(this.ctx, unavailabilityOf);
     this.tasks = new Tasks(this.ctx, { frameworks: state.frameworks, ledger }, this.offers);
     this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
-      onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
-      onSubscribed: () => undefined,
+      onRemoved: (fw) => {
+        this.inverseOffers.forgetFramework(fw.id);
+        this.tasks.frameworkRemoved(fw);
+      },
+      onSubscribed: (fw) => this.inverseOffers.forgetFramework(fw.id),
     });
-    this.maintenance = new Maintenance(this.ctx, (id, why) => this.agents.markGone(id, why));
+    this.maintenance = new Maintenance(this.ctx, (id, why) => this.agents.markGone(id, why), (id) => this.inverseOffers.statusesOf(id));
     this.agents = new Agents(this.ctx, state.agents, this.offers, this.tasks, this.frameworks, (hostname, ip) => this.maintenance.isDown(hostname, ip));
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.ctx.events.on(counters.listener);
@@ -156,6 +167,7 @@ export class Master {
     try {
       const started = this.ctx.clock.monotonic();
       this.offers.runAllocation();
+      this.inverseOffers.run();
       this.lastAllocationEnd = this.ctx.clock.monotonic();
       this.lastAllocationMs = this.lastAllocationEnd - started;
       this.ctx.events.emit({ type: 'ALLOCATION_RAN', durationMs: this.lastAllocationMs });

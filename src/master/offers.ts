@@ -4,6 +4,7 @@ import { allocate } from './allocator/allocate.js';
 import { allocationInput } from './allocation-input.js';
 import type { OfferEntry, OfferFilter } from './state.js';
 import type { ResourceLedger } from './ledger.js';
+import type { Unavailability } from './inverse-offers.js';
 import { ledgerDrift } from './ledger-check.js';
 
 /** The slice of master state the offer book owns. */
@@ -22,6 +23,8 @@ export class OfferBook {
   constructor(
     private readonly ctx: MasterContext,
     private readonly own: OfferSlice,
+    /** The maintenance window of an agent's machine, if any: its offers say so. */
+    private readonly unavailabilityOf: (agentId: string) => Unavailability | null = () => null,
   ) {}
 
   /** The master stops leading: no offer timer outlives it. */
@@ -55,7 +58,8 @@ export class OfferBook {
     const decisions = allocate(input);
     const byFramework = new Map<string, OfferEntry[]>();
     for (const d of decisions) {
-      const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources };
+      const unavailability = this.unavailabilityOf(d.agentId);
+      const offer: OfferEntry = { id: this.ctx.ids.offer(), frameworkId: d.frameworkId, agentId: d.agentId, role: d.role, resources: d.resources, ...(unavailability ? { unavailability } : {}) };
       this.own.offers.set(offer.id, offer);
       this.own.ledger.track('offer', offer);
       const timeout = this.ctx.timings.offerTimeoutMs;

@@ -107,14 +107,22 @@ export class SchedulerCalls {
         master.tasks.reconcile(fw, tasks);
         return;
       }
+      case 'ACCEPT_INVERSE_OFFERS': {
+        const a = payload(call, 'accept_inverse_offers');
+        master.inverseOffers.answer(fw, a.inverse_offer_ids.map((i) => i.value), 'ACCEPT', this.refuseSeconds(a.filters?.refuse_seconds));
+        return;
+      }
+      case 'DECLINE_INVERSE_OFFERS': {
+        const d = payload(call, 'decline_inverse_offers');
+        master.inverseOffers.answer(fw, d.inverse_offer_ids.map((i) => i.value), 'DECLINE', this.refuseSeconds(d.filters?.refuse_seconds));
+        return;
+      }
       case 'MESSAGE':
       case 'REQUEST':
-      case 'ACCEPT_INVERSE_OFFERS':
-      case 'DECLINE_INVERSE_OFFERS':
       case 'ACKNOWLEDGE_OPERATION_STATUS':
       case 'RECONCILE_OPERATIONS':
         // Accepted and ignored, as the Mesos default allocator does for REQUEST; no
-        // custom executors, inverse offers or operation feedback exist yet.
+        // custom executors or operation feedback exist yet.
         return;
       case 'SHUTDOWN':
         bad('SHUTDOWN applies to custom executors, which are not supported yet');

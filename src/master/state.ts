@@ -1,4 +1,5 @@
 import type { Resources } from '../domain/resources.js';
+import type { Unavailability } from './inverse-offers.js';
 import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import type { TaskState } from '../domain/task-state.js';
@@ -92,6 +93,8 @@ export interface OfferEntry {
   agentId: string;
   role: string;
   resources: Resources;
+  /** The agent's machine is scheduled for maintenance in this window (Offer.unavailability). */
+  unavailability?: Unavailability;
 }
 
 export interface MasterState {

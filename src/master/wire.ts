@@ -1,6 +1,7 @@
 import type { Resource as DomainResource, Resources } from '../domain/resources.js';
-import { hasCapability, type MasterInfo, type Offer, type Resource } from '../wire/mesos.js';
+import { hasCapability, type InverseOffer, type MasterInfo, type Offer, type Resource } from '../wire/mesos.js';
 import type { MasterContext } from './context.js';
+import type { InverseOfferEntry, Unavailability } from './inverse-offers.js';
 import type { FrameworkView, OfferEntry } from './state.js';
 
 // Master objects as typed v1 messages; the wire layer encodes them.
@@ -38,6 +39,25 @@ export function offerMessage(ctx: MasterContext, o: Readonly<OfferEntry>, fw: Fr
     attributes: agent?.record.attributes ?? [],
     executor_ids: [],
     ...(multi ? { allocation_info: { role: o.role } } : {}),
+    ...(o.unavailability ? { unavailability: unavailabilityMessage(o.unavailability) } : {}),
+  };
+}
+
+const unavailabilityMessage = (u: Unavailability): { start: { nanoseconds: number }; duration?: { nanoseconds: number } } => ({
+  start: { nanoseconds: u.startNs },
+  ...(u.durationNs !== null ? { duration: { nanoseconds: u.durationNs } } : {}),
+});
+
+/** Maintenance inverse offers ask for everything on the agent: `resources` is empty (Mesos). */
+export function inverseOfferMessage(ctx: MasterContext, io: InverseOfferEntry): InverseOffer {
+  const agent = ctx.state.agents.get(io.agentId);
+  return {
+    id: { value: io.id },
+    ...(agent ? { url: { scheme: 'http', address: { hostname: agent.record.hostname, ip: agent.record.ip, port: agent.record.port }, path: '/slave(1)', query: [] } } : {}),
+    framework_id: { value: io.frameworkId },
+    agent_id: { value: io.agentId },
+    unavailability: unavailabilityMessage(io.unavailability),
+    resources: [],
   };
 }
 

@@ -259,6 +259,9 @@ export const AgentInfo = message({
   id: opt(AgentID),
 });
 
+// maintenance.proto's Unavailability: offers and inverse offers carry it.
+export const Unavailability = message({ start: req(TimeInfo), duration: opt(DurationInfo) });
+
 export const Offer = message({
   id: req(OfferID),
   framework_id: req(FrameworkID),
@@ -269,7 +272,19 @@ export const Offer = message({
   attributes: rep(Attribute, 1000),
   executor_ids: rep(ExecutorID, 10_000),
   allocation_info: opt(message({ role: opt(str(256)) })),
+  unavailability: opt(Unavailability),
 });
+
+/** Asks a framework to give back what it holds on an agent before a maintenance window (always all of it). */
+export const InverseOffer = message({
+  id: req(OfferID),
+  url: opt(URL),
+  framework_id: req(FrameworkID),
+  agent_id: opt(AgentID),
+  unavailability: req(Unavailability),
+  resources: ResourceList,
+});
+export type InverseOffer = z.output<typeof InverseOffer>;
 
 export const OPERATION_TYPES = [
   'UNKNOWN', 'LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY', 'GROW_VOLUME', 'SHRINK_VOLUME',

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { bool, bytes, double, enumOf, message, opt, rep, req, str } from './codec.js';
 import {
   AgentID, AgentInfo, ContainerInfo, DurationInfo, ExecutorID, ExecutorInfo, FrameworkID, FrameworkInfo, KillPolicy, Labels, Offer,
-  OfferOperation, OperationID, ResourceList, ResourceProviderID, Scalar, TaskID, TaskState, TaskStatus, TimeInfo,
+  OfferOperation, OperationID, ResourceList, ResourceProviderID, Scalar, TaskID, TaskState, TaskStatus, TimeInfo, Unavailability,
 } from './mesos.js';
 
 /** map<string, Value.Scalar> */
@@ -60,7 +60,6 @@ export const AgentCapability = message({ type: opt(enumOf(AGENT_CAPABILITIES)) }
 
 // maintenance.proto
 export const MachineID = message({ hostname: opt(str(255)), ip: opt(str(64)) });
-export const Unavailability = message({ start: req(TimeInfo), duration: opt(DurationInfo) });
 export const MaintenanceWindow = message({ machine_ids: rep(MachineID, 10_000), unavailability: req(Unavailability) });
 export const MaintenanceSchedule = message({ windows: rep(MaintenanceWindow, 10_000) });
 export const InverseOfferStatus = message({

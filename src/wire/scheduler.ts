@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { bytes, double, enumOf, int32, message, opt, rep, req, str } from './codec.js';
 import {
-  AgentID, ExecutorID, Filters, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, Offer, OfferID, OfferOperation,
+  AgentID, ExecutorID, Filters, FrameworkID, FrameworkInfo, InverseOffer, KillPolicy, MasterInfo, Offer, OfferID, OfferOperation,
   OperationID, ResourceProviderID, TaskID, TaskStatus,
 } from './mesos.js';
 
@@ -51,6 +51,7 @@ export const Event = message({
   type: req(enumOf(EVENT_TYPES)),
   subscribed: opt(message({ framework_id: req(FrameworkID), heartbeat_interval_seconds: opt(double()), master_info: opt(MasterInfo) })),
   offers: opt(message({ offers: rep(Offer, 100_000) })),
+  inverse_offers: opt(message({ inverse_offers: rep(InverseOffer, 100_000) })),
   rescind: opt(message({ offer_id: req(OfferID) })),
   rescind_inverse_offer: opt(message({ inverse_offer_id: req(OfferID) })),
   update: opt(message({ status: req(TaskStatus) })),
