@@ -70,6 +70,7 @@ export class Agents {
       a.recovered = false;
       a.unreachableSince = at;
       this.ctx.logger.warn('agent did not reregister in time; marked unreachable', { agent: a.record.id });
+      this.ctx.events.emit({ type: 'AGENT_LOST', agentId: a.record.id });
       this.ctx.events.emit({ type: 'AGENT_UNREACHABLE', agentId: a.record.id, at });
     }
   }
@@ -162,6 +163,7 @@ export class Agents {
     a.connection?.send({ type: 'SHUTDOWN', shutdown: { message: why } });
     this.dropConnection(a);
     this.offers.rescind((o) => o.agentId === agentId);
+    this.ctx.events.emit({ type: 'AGENT_LOST', agentId });
     this.tasks.agentGone(agentId);
     this.ctx.logger.warn('agent removed', { agent: agentId, why });
     this.ctx.events.emit({ type: 'AGENT_REMOVED', agentId });

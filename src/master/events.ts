@@ -30,6 +30,8 @@ export type MasterEvent =
   | { type: 'AGENT_ADDED'; agentId: string; reregistered: boolean }
   | { type: 'AGENT_DISCONNECTED'; agentId: string }
   | { type: 'AGENT_UNREACHABLE'; agentId: string; at: number }
+  /** Marked unreachable or removed: connected frameworks hear FAILURE (Mesos LostSlaveMessage), before the tasks' updates. */
+  | { type: 'AGENT_LOST'; agentId: string }
   /** Marked gone by the operator (MARK_AGENT_GONE): removed from the registry and shut down. */
   | { type: 'AGENT_REMOVED'; agentId: string }
   /** One allocation cycle ran (offers.runAllocation), taking `durationMs` of the master's clock. */

@@ -21,6 +21,10 @@ export function feedFrameworkStreams(ctx: MasterContext): (e: MasterEvent) => vo
       case 'INVERSE_OFFER_RESCINDED':
         ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'RESCIND_INVERSE_OFFER', rescind_inverse_offer: { inverse_offer_id: { value: e.inverseOfferId } } });
         return;
+      case 'AGENT_LOST':
+        // Every connected framework, whether it ran anything there or not (Mesos sendSlaveLost).
+        for (const fw of [...ctx.state.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) fw.stream?.send({ type: 'FAILURE', failure: { agent_id: { value: e.agentId } } });
+        return;
       case 'TASK_UPDATED':
         ctx.state.frameworks.get(e.frameworkId)?.stream?.send({ type: 'UPDATE', update: { status: e.status } });
         return;

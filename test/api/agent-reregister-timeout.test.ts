@@ -32,11 +32,15 @@ describe('agent reregistration timeout', () => {
     await reconcileLost();
     await fw.barrier();
     expect(fw.takeAll(isUpdateFor('lost-task'))).toEqual([]);
+    expect(fw.takeAll((e) => e.type === 'FAILURE')).toEqual([]);
 
     // At the timeout it is marked unreachable (in the registry first).
     await c.advance(1);
     const after = await c.state();
     expect([after.recovered_slaves.length, after.unreachable_slaves]).toEqual([0, 1]);
+    // Connected frameworks hear it is lost (a FAILURE event naming the agent).
+    await fw.barrier();
+    expect(fw.takeAll((e) => e.type === 'FAILURE').map((e) => e['failure'])).toEqual([{ agent_id: { value: agentId } }]);
     await reconcileLost();
     const st = updateOf(await fw.next(isUpdateFor('lost-task'))) as ReturnType<typeof updateOf> & { unreachable_time?: { nanoseconds: number } };
     expect(st.state).toBe('TASK_UNREACHABLE');

@@ -89,6 +89,8 @@ describe('DRAIN_AGENT', () => {
     expect(gone.state).toBe('TASK_GONE_BY_OPERATOR');
     await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: gone.task_id, uuid: gone.uuid } });
     await until(c, 'the agent to be gone', async () => (await agentsOf(c)).length === 0);
+    // The framework hears the agent is lost (Mesos LostSlaveMessage: a FAILURE event naming it).
+    expect((await s.next((e) => e.type === 'FAILURE'))['failure']).toEqual({ agent_id: { value: agentId } });
   });
 
   it('an agent without tasks is DRAINED at once', async () => {
