@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
-import { isOffers, offersOf, updateOf, type V1Scheduler, type Event } from '../helpers/v1-client.js';
+import { isOffers, offersOf, updateOf, type V1Scheduler } from '../helpers/v1-client.js';
+import { launchRunning as launchTask } from '../helpers/task-flows.js';
 import { operatorCall, operatorGet, type Json } from '../helpers/operator-client.js';
 
 // DRAIN_AGENT, DEACTIVATE_AGENT and REACTIVATE_AGENT (master.proto) against a real master and a
@@ -14,17 +15,7 @@ const task = (id: string, agentId: string, command: string): Json => ({
   resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
 });
 
-async function launchRunning(c: SimCluster, s: V1Scheduler, id: string, command = 'sleep 300'): Promise<string> {
-  const offer = offersOf(await s.next(isOffers))[0]!;
-  const agentId = offer.agent_id.value;
-  expect((await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(id, agentId, command)] } }] } })).status).toBe(202);
-  for (;;) {
-    const u = updateOf(await s.next((e: Event) => e.type === 'UPDATE' && updateOf(e).task_id.value === id));
-    if (u.uuid) await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: { value: id }, uuid: u.uuid } });
-    if (u.state === 'TASK_RUNNING') return agentId;
-    await c.settle();
-  }
-}
+const launchRunning = (c: SimCluster, s: V1Scheduler, id: string, command = 'sleep 300'): Promise<string> => launchTask(c, s, id, (agentId) => task(id, agentId, command));
 
 const agentsOf = async (c: SimCluster): Promise<Json[]> => ((await operatorGet(c.master, 'GET_AGENTS'))['get_agents'] as { agents?: Json[] }).agents ?? [];
 const call = (c: SimCluster, body: Json): Promise<{ status: number; text: string }> => operatorCall(c.master, body);

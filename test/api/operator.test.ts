@@ -1,30 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
-import { isOffers, offersOf, updateOf, type V1Scheduler, type Event } from '../helpers/v1-client.js';
+import { simCluster } from '../helpers/sim-cluster.js';
+import { isOffers, offersOf, updateOf } from '../helpers/v1-client.js';
+import { launchRunning } from '../helpers/task-flows.js';
 import { OperatorSubscriber, ofType, operatorCall, operatorGet, type Json } from '../helpers/operator-client.js';
 
 // The operator API v1 (POST /api/v1) against a real master and agent over loopback HTTP, on a
 // manual clock. Every answer is checked to be the canonical encoding of a master.proto Response,
 // every streamed event of a master.proto Event.
-
-const task = (id: string, agentId: string): Json => ({
-  name: id, task_id: { value: id }, agent_id: { value: agentId }, command: { value: 'sleep 30' },
-  resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 16 } }],
-});
-
-/** Launches `id` and acknowledges its updates until it runs. */
-async function launchRunning(c: SimCluster, s: V1Scheduler, id: string): Promise<string> {
-  const offer = offersOf(await s.next(isOffers))[0]!;
-  const agentId = offer.agent_id.value;
-  const r = await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(id, agentId)] } }] } });
-  expect(r.status).toBe(202);
-  for (;;) {
-    const u = updateOf(await s.next((e: Event) => e.type === 'UPDATE' && updateOf(e).task_id.value === id));
-    if (u.uuid) await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agentId }, task_id: { value: id }, uuid: u.uuid } });
-    if (u.state === 'TASK_RUNNING') return agentId;
-    await c.settle();
-  }
-}
 
 const get = <T>(j: Json, ...path: string[]): T => path.reduce<unknown>((o, k) => (o as Json | undefined)?.[k], j) as T;
 
