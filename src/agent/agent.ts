@@ -1,6 +1,7 @@
 import type { Resources } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import { attributesToString } from '../domain/attributes.js';
+import type { DomainInfo } from '../wire/fault-domain.js';
 import { hasCapability, type FrameworkInfo, type TaskStatus, type TaskStatusReason } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import { encode, tryDecodeOwn } from '../wire/codec.js';
@@ -29,6 +30,8 @@ export interface AgentOptions {
   hostname: string;
   resources: Resources;
   attributes: Attribute[];
+  /** --domain: sent in AgentInfo; a master without a domain refuses such an agent (Mesos). */
+  domain?: DomainInfo;
   masters: { host: string; port: number }[];
   containerizer: ContainerRuntime;
   clock: Clock;
@@ -207,7 +210,7 @@ export class Agent {
       type: 'SUBSCRIBE',
       subscribe: {
         ...(this.agentId !== undefined ? { agent_id: { value: this.agentId } } : {}),
-        agent_info: { hostname: this.opts.hostname, port: this.opts.port, resources: this.opts.resources.toArray().map((r) => ({ ...r, reservations: [] })), attributes: [] },
+        agent_info: { hostname: this.opts.hostname, port: this.opts.port, resources: this.opts.resources.toArray().map((r) => ({ ...r, reservations: [] })), attributes: [], ...(this.opts.domain ? { domain: this.opts.domain } : {}) },
         attributes_text: attributesToString(this.opts.attributes),
         ip: this.opts.ip,
         tasks,

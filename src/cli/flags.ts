@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Resources, roleError } from '../domain/resources.js';
 import { parseAttributes, type Attribute } from '../domain/attributes.js';
+import { parseDomain, type DomainInfo } from '../roles/config.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
@@ -127,6 +128,10 @@ export const FLAGS = {
   },
   electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
+  domain: {
+    name: 'domain', placeholder: 'JSON', help: 'fault domain of this master or agent, as Mesos: \'{"fault_domain":{"region":{"name":"eu-1"},"zone":{"name":"eu-1a"}}}\' (agents in another region than the master are offered to REGION_AWARE frameworks only)',
+    parse: (raw: string): DomainInfo => wrap('domain', raw, () => parseDomain(raw)),
+  },
   attributes: { name: 'attributes', placeholder: 'SPEC', help: "agent attributes, Mesos syntax: 'rack:r1;zone:a'", parse: (raw: string): Attribute[] => wrap('attributes', raw, () => parseAttributes(raw)) },
   containerizers: {
     name: 'containerizers', placeholder: 'LIST', help: `containerizers to try in order, e.g. posix,docker (default posix; docker needs a Docker engine at /var/run/docker.sock)`,

@@ -128,6 +128,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     marathonPortRequired: raw.marathonPort !== undefined,
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
+    domain: get('domain') ?? null,
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),
     isolation: get('isolation') ?? null,
     logLevel: get('logLevel') ?? 'info',

@@ -61,5 +61,6 @@ function subscription(call: AgentCall): AgentSubscription {
     resources: parseResourceList(info.resources, 'subscribe.agent_info.resources'),
     attributes: sub.attributes_text !== undefined ? parseAttributes(sub.attributes_text) : [],
     tasks,
+    ...(info.domain !== undefined ? { domain: info.domain } : {}),
   };
 }

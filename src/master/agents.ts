@@ -1,4 +1,5 @@
 import { Resources } from '../domain/resources.js';
+import type { DomainInfo } from '../wire/fault-domain.js';
 import { TsmesosError } from '../domain/errors.js';
 import type { Resource } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
@@ -23,6 +24,7 @@ export interface AgentSubscription {
   resources: Resource[];
   attributes: Attribute[];
   tasks: { frameworkId: string; frameworkInfo: FrameworkInfo; task: TaskSpec; state: TaskState }[];
+  domain?: DomainInfo;
 }
 
 /** Agent admission, reregistration and disconnection. */
@@ -77,6 +79,10 @@ export class Agents {
 
   async subscribe(sub: AgentSubscription): Promise<AgentStream> {
     if (this.isMachineDown(sub.hostname, sub.ip)) throw new TsmesosError('FORBIDDEN', `agent at ${sub.hostname} (${sub.ip}) is on a machine that is DOWN for maintenance; STOP_MAINTENANCE brings it up`);
+    // Mesos ignores such an agent (it may restart with the right domain and keep its tasks).
+    if (sub.domain?.fault_domain !== undefined && this.ctx.info.domain?.fault_domain === undefined) {
+      throw new TsmesosError('FORBIDDEN', `agent at ${sub.hostname} (${sub.ip}) has a fault domain (--domain) but this master has none; give the master --domain too`);
+    }
     const known = sub.agentId !== undefined ? this.own.get(sub.agentId) : undefined;
     const now = this.ctx.clock.now();
     let entry: AgentEntry;
@@ -102,6 +108,8 @@ export class Agents {
       this.own.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
+    if (sub.domain !== undefined) entry.domain = sub.domain;
+    else delete entry.domain;
     const stream = agentStream();
     entry.connection = stream;
     entry.lastSeen = this.ctx.clock.monotonic();

@@ -7,6 +7,7 @@ import { hasCapability } from '../wire/mesos.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
 import { frameworkMinAllocatable } from './framework-info.js';
 import { clusterTotal } from './accounting.js';
+import { isRemote, type DomainInfo } from '../wire/fault-domain.js';
 
 // The allocator's snapshot of master state: agents and frameworks as they are, what they hold
 // from the ledger (kept as tasks and offers change, never summed here), so a run costs what
@@ -30,11 +31,13 @@ export function allocationInput(
   roles: { weights: ReadonlyMap<string, number>; quotas: ReadonlyMap<string, RoleQuota> },
   now: number,
   minAllocatable?: readonly ResourceQuantities[],
+  /** The master's fault domain (agents in other regions are remote). */
+  master?: DomainInfo,
 ): AllocationInput {
   const agents: AllocAgent[] = [];
   for (const a of state.agents.values()) {
     // Deactivated agents (DEACTIVATE_AGENT, draining) keep their tasks but get no offers.
-    if (a.connection !== null && !a.deactivated) agents.push({ id: a.record.id, available: availableOn(a.total, ledger.heldOnAgent(a.record.id)), hasGpus: a.total.scalar('gpus') > 0 });
+    if (a.connection !== null && !a.deactivated) agents.push({ id: a.record.id, available: availableOn(a.total, ledger.heldOnAgent(a.record.id)), hasGpus: a.total.scalar('gpus') > 0, remote: isRemote(a.domain, master) });
   }
   const frameworks: AllocFramework[] = [];
   for (const f of state.frameworks.values()) {
@@ -47,6 +50,7 @@ export function allocationInput(
       allocated: new Map(f.roles.map((r) => [r, ledger.frameworkRoleScalars(f.id, r)])),
       filters: (filters.get(f.id) ?? []).filter((x) => x.until > now),
       gpuAware: hasCapability(f.info, 'GPU_RESOURCES'),
+      regionAware: hasCapability(f.info, 'REGION_AWARE'),
       ...(f.info.offer_filters !== undefined ? { minAllocatable: frameworkMinAllocatable(f.info) } : {}),
     });
   }

@@ -9,6 +9,7 @@ import { MESOS_COMPAT_VERSION } from '../domain/version.js';
 import { DEFAULT_ALLOCATION_POLICY, DEFAULT_MASTER_TIMINGS, IdGenerator, type AllocationPolicy, type MasterContext, type MasterTimings } from './context.js';
 import { emptyMasterState } from './state.js';
 import { ResourceLedger } from './ledger.js';
+import type { DomainInfo } from '../wire/fault-domain.js';
 import { InverseOffers, type Unavailability } from './inverse-offers.js';
 import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
@@ -36,6 +37,8 @@ export interface MasterOptions {
   logger: Logger;
   timings?: Partial<MasterTimings>;
   allocation?: Partial<AllocationPolicy>;
+  /** --domain: this master's fault domain; agents in other regions are remote. */
+  domain?: DomainInfo;
   /** Recompute the resource ledger at every allocation and fail on drift (default: TSMESOS_CHECK_LEDGER=1, set by the test suite). */
   checkLedger?: boolean;
 }
@@ -77,6 +80,7 @@ export class Master {
         id, ip: ipToMesosInt(opts.ip), port: opts.port, hostname, pid: `master@${opts.ip}:${opts.port}`, version: MESOS_COMPAT_VERSION,
         address: { hostname, ip: opts.ip, port: opts.port },
         capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
+        ...(opts.domain ? { domain: opts.domain } : {}),
       },
       startTime: opts.clock.now(),
       log: opts.log,

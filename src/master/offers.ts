@@ -53,7 +53,7 @@ export class OfferBook {
         });
       }
     }
-    const input = allocationInput(this.ctx.state, this.ctx.ledger, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now, this.ctx.allocation.minAllocatable);
+    const input = allocationInput(this.ctx.state, this.ctx.ledger, this.own.filters, { weights: roles.weights(), quotas: roles.quotas() }, now, this.ctx.allocation.minAllocatable, this.ctx.info.domain);
     if (input.agents.length === 0 || input.frameworks.length === 0) return;
     const decisions = allocate(input);
     const byFramework = new Map<string, OfferEntry[]>();

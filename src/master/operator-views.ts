@@ -33,7 +33,7 @@ export function taskMessage(t: TaskView): Task {
 
 function agentInfo(a: AgentView): AgentInfo {
   const r = a.record;
-  return { hostname: r.hostname, port: r.port, resources: resourceMessages(a.total), attributes: [...r.attributes], id: { value: r.id } };
+  return { hostname: r.hostname, port: r.port, resources: resourceMessages(a.total), attributes: [...r.attributes], id: { value: r.id }, ...(a.domain ? { domain: a.domain } : {}) };
 }
 
 export function agentMessage(ctx: MasterContext, a: AgentView): AgentEntryMessage {

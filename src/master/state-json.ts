@@ -55,6 +55,7 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
     const json = {
       id: r.id, hostname: r.hostname, port: r.port, pid: `slave(1)@${r.ip}:${r.port}`,
       attributes: attributesToLegacyJson(r.attributes), registered_time: a.registeredTime / 1000,
+      ...(a.domain ? { domain: a.domain } : {}),
       ...(a.reregisteredTime !== null ? { reregistered_time: a.reregisteredTime / 1000 } : {}),
       resources: a.total.toLegacyJson(), used_resources: used.toLegacyJson(),
       offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(), reserved_resources: {},

@@ -1,5 +1,6 @@
 import type { Resources } from '../domain/resources.js';
 import type { Unavailability } from './inverse-offers.js';
+import type { DomainInfo } from '../wire/fault-domain.js';
 import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import type { TaskState } from '../domain/task-state.js';
@@ -23,6 +24,8 @@ export interface OfferFilter {
 export interface AgentEntry {
   record: AgentRecord;
   total: Resources;
+  /** Its fault domain, as it said when it (re)registered (not in the registry: only connected agents are offered). */
+  domain?: DomainInfo;
   /** Event stream to the agent while connected. */
   connection: AgentStream | null;
   /** Loaded from the registry after a restart or failover, not yet reregistered. */

@@ -40,6 +40,7 @@ export function offerMessage(ctx: MasterContext, o: Readonly<OfferEntry>, fw: Fr
     executor_ids: [],
     ...(multi ? { allocation_info: { role: o.role } } : {}),
     ...(o.unavailability ? { unavailability: unavailabilityMessage(o.unavailability) } : {}),
+    ...(agent?.domain ? { domain: agent.domain } : {}),
   };
 }
 

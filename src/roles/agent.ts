@@ -55,6 +55,7 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
   });
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
+    ...(config.domain !== null ? { domain: config.domain } : {}),
     masters: config.masters, containerizer, clock, rng: deps.rng ?? systemRng,
     logger: logger.child('agent'),
     ...(renewer ? { http: new HttpClient({ localAddress: config.ip, tls: () => ({ ...renewer.tls, serverRole: 'master' }) }) } : {}),

@@ -2,6 +2,7 @@
 // the CLI may import this module anywhere; the roles themselves only from `tsmesos up`.
 import type { Resources } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
+import type { DomainInfo } from '../wire/fault-domain.js';
 import type { LogLevel } from '../lib/log.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
 
@@ -46,6 +47,8 @@ export interface RoleConfig {
   marathonPortRequired: boolean;
   resources: Resources | null;
   attributes: Attribute[];
+  /** --domain: this node's fault domain (master and agent), or null. */
+  domain: DomainInfo | null;
   containerizers: ContainerizerName[];
   /** --isolation; null: cgroups/cpu,cgroups/mem where cgroups are writable, else posix/cpu,posix/mem. */
   isolation: IsolationConfig | null;
@@ -58,3 +61,7 @@ export interface RoleConfig {
    */
   nodeTls?: { caPem: string; certPem: string; keyPem: string };
 }
+
+/** `--domain` (the flag parser lives in cli, which reaches the wire layer through roles only). */
+export { parseDomain } from '../wire/fault-domain.js';
+export type { DomainInfo };

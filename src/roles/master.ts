@@ -91,6 +91,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     makeMaster: () => {
       const master = new Master({
         ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
+        ...(config.domain !== null ? { domain: config.domain } : {}),
         clock, rng, logger: logger.child('master'),
         timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs },
         ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),

@@ -240,6 +240,12 @@ export function hasCapability(info: Pick<FrameworkInfo, 'capabilities'>, type: F
   return info.capabilities.some((c) => c.type === type);
 }
 
+/** mesos.proto DomainInfo: the fault domain (region and zone) of a master or an agent. */
+export const DomainInfo = message({
+  fault_domain: opt(message({ region: req(message({ name: req(str(255)) })), zone: req(message({ name: req(str(255)) })) })),
+});
+export type DomainInfo = z.output<typeof DomainInfo>;
+
 export const MasterInfo = message({
   id: req(str(255)),
   ip: req(uint32()),
@@ -249,6 +255,7 @@ export const MasterInfo = message({
   version: opt(str(64)),
   address: opt(Address),
   capabilities: rep(message({ type: opt(enumOf(['UNKNOWN', 'AGENT_UPDATE', 'AGENT_DRAINING', 'QUOTA_V2'])) }), 16),
+  domain: opt(DomainInfo),
 });
 
 export const AgentInfo = message({
@@ -257,6 +264,7 @@ export const AgentInfo = message({
   resources: ResourceList,
   attributes: rep(Attribute, 1000),
   id: opt(AgentID),
+  domain: opt(DomainInfo),
 });
 
 // maintenance.proto's Unavailability: offers and inverse offers carry it.
@@ -273,6 +281,7 @@ export const Offer = message({
   executor_ids: rep(ExecutorID, 10_000),
   allocation_info: opt(message({ role: opt(str(256)) })),
   unavailability: opt(Unavailability),
+  domain: opt(DomainInfo),
 });
 
 /** Asks a framework to give back what it holds on an agent before a maintenance window (always all of it). */

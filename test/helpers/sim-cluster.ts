@@ -27,6 +27,8 @@ export interface SimClusterOptions {
   resources?: string;
   /** More `up` flags (camelCase keys, as resolveUpConfig takes them), e.g. { agentReregisterTimeout: '1mins' }. */
   flags?: Record<string, string>;
+  /** Flags of the agent only, over `flags` (e.g. another --domain than the master's). */
+  agentFlags?: Record<string, string>;
   /** A containerizer double for tests of the master's behaviour; default: the real posix one. */
   containerizer?: ContainerRuntime;
   /** Seed of the cluster's Rng (ids, backoff, Raft randomness). */
@@ -56,6 +58,7 @@ export class SimCluster {
   private masterRole: RunningRole | null = null;
   private agentRole: RunningRole | null = null;
   private config!: UpConfig;
+  private agentConfig!: UpConfig;
   private stopped = false;
   private readonly clients: V1Scheduler[] = [];
 
@@ -72,10 +75,12 @@ export class SimCluster {
     try {
       const port = String(await freePort());
       const agentPort = String(await freePort());
-      c.config = resolveUpConfig({
+      const flags = {
         role: 'all', dataDir: c.dataDir, port, agentPort, resources: opts.resources ?? 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]',
         marathonPort: '0', ...opts.flags,
-      }, {});
+      };
+      c.config = resolveUpConfig(flags, {});
+      c.agentConfig = opts.agentFlags ? resolveUpConfig({ ...flags, ...opts.agentFlags }, {}) : c.config;
       await c.startMaster();
       if (opts.agent ?? true) await c.startAgent();
     } catch (e) {
@@ -110,7 +115,7 @@ export class SimCluster {
   /** Starts (or restarts, under its checkpointed id) the agent; resolves once the master lists it active. */
   async startAgent(): Promise<void> {
     if (this.agentRole) throw new Error('the agent is already running');
-    const cfg: UpConfig = { ...this.config, role: 'agent', masters: [{ host: this.config.ip, port: this.config.masterPort }] };
+    const cfg: UpConfig = { ...this.agentConfig, role: 'agent', masters: [{ host: this.config.ip, port: this.config.masterPort }] };
     this.agentRole = await startAgent(cfg, this.logger, { clock: this.clock, rng: this.rng, ...(this.opts.containerizer ? { containerizer: this.opts.containerizer } : {}) });
     await this.untilSettled('the agent to register', async () => {
       const id = await this.agentId();

@@ -17,6 +17,8 @@ export interface AllocAgent {
   available: Resources;
   /** The agent has GPUs: only GPU_RESOURCES frameworks get its offers (Mesos --filter_gpu_resources). */
   hasGpus?: boolean;
+  /** In another region than the master's: only REGION_AWARE frameworks get its offers (Mesos isRemoteSlave). */
+  remote?: boolean;
 }
 
 export interface AllocFilter {
@@ -34,6 +36,8 @@ export interface AllocFramework {
   filters: readonly AllocFilter[];
   /** Has the GPU_RESOURCES capability. */
   gpuAware?: boolean;
+  /** Has the REGION_AWARE capability. */
+  regionAware?: boolean;
   /** Per role, the framework's own minimum (offer_filters), replacing the master's for that role. */
   minAllocatable?: ReadonlyMap<string, readonly ResourceQuantities[]>;
 }
@@ -104,6 +108,7 @@ export function allocate(input: AllocationInput): OfferDecision[] {
           if (!isAllocatable(candidate, fw.minAllocatable?.get(role) ?? globalMin)) return false;
           // GPU agents are kept for frameworks that can use GPUs, so GPU-less work does not strand them.
           if (agent.hasGpus === true && fw.gpuAware !== true) return false;
+          if (agent.remote === true && fw.regionAware !== true) return false;
           if (fw.filters.some((f) => f.agentId === agent.id && f.until > input.now && f.resources.contains(candidate))) return false;
           // One offer per (framework, agent, role) per cycle: a fair-share part joins a guarantee part (Mesos).
           const key = `${frameworkId}\u0000${agent.id}\u0000${role}`;
