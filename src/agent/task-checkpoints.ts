@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameworkInfo, TaskInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
-import { metaDir } from './paths.js';
+import { taskCheckpointsDir } from './paths.js';
 
 export interface TaskCheckpoint {
   frameworkId: string;
@@ -18,9 +18,7 @@ export interface TaskCheckpoint {
   launchedAt: number;
 }
 
-function tasksDir(workDir: string): string {
-  return path.join(metaDir(workDir), 'tasks');
-}
+const tasksDir = taskCheckpointsDir;
 
 export function saveTaskCheckpoint(workDir: string, c: TaskCheckpoint): void {
   const dir = tasksDir(workDir);
