@@ -159,9 +159,17 @@ export class Agent {
       };
       fw.tasks.set(info.taskId, task);
       if (container) {
-        this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId });
-        if (task.state === 'TASK_RUNNING') this.watchRunning(task);
+        this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId, state: task.state });
         void container.termination.then((t) => this.onTermination(task, t));
+        if (task.state === 'TASK_KILLING') {
+          // The kill began before the crash; its SIGKILL after the grace period died with the old agent.
+          task.killRequested = true;
+          void this.opts.containerizer.kill(cp.containerId, info.killGracePeriodMs);
+        } else {
+          // Launched, but the agent died before it could say so.
+          if (task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING') this.transition(task, 'TASK_RUNNING');
+          this.watchRunning(task);
+        }
       } else {
         this.transition(task, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'the container did not survive the agent restart');
       }
@@ -348,7 +356,6 @@ export class Agent {
         env: this.mesosEnv(task),
       });
       this.transition(task, 'TASK_RUNNING');
-      if (fw.info.checkpoint === true) this.checkpoint(fw, task);
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       else this.watchRunning(task);
       this.onTermination(task, await launched.termination);
@@ -476,8 +483,14 @@ export class Agent {
   }
 
   private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string, healthy?: boolean): void {
+    const changed = task.state !== state;
     task.state = state;
     if (isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
+    else if (changed) {
+      // From STARTING on (a container may exist): a restarted agent knows the task and its latest state.
+      const owner = this.frameworks.get(task.frameworkId);
+      if (owner?.info.checkpoint === true && owner.tasks.get(task.info.taskId) === task) this.checkpoint(owner, task);
+    }
     task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}) });
     // Health updates repeat RUNNING without end: keep the first status (the start time) and the latest ones.
     if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(1, 1);

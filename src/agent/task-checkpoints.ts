@@ -1,6 +1,6 @@
 // Checkpoints of running tasks of checkpointing frameworks (FrameworkInfo.checkpoint, as in
 // Mesos): enough for a restarted agent to take its containers back and keep reporting them.
-// `<workDir>/meta/tasks/<containerId>.json`, written temp-then-rename, removed when the task ends.
+// `<workDir>/meta/tasks/<containerId>.json` (paths.ts), written temp-then-rename on each state change.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameworkInfo, TaskInfo } from '../wire/mesos.js';
@@ -25,13 +25,9 @@ export function saveTaskCheckpoint(workDir: string, c: TaskCheckpoint): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${c.containerId}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, JSON.stringify(c));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  // Not fsynced: an agent crash keeps the page cache, and a power loss is a reboot, after which
+  // checkpoints are forgotten anyway (boot.ts). Written on every state change of every task.
+  fs.writeFileSync(tmp, JSON.stringify(c), { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 

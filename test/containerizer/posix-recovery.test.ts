@@ -160,7 +160,7 @@ describe('what is not adopted', () => {
     process.kill(-pids.get(t.containerId)!, 'SIGKILL');
     await waitFor('the supervisor gone', () => (alive(cp.shimPid) ? undefined : true));
     const decoy = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
-    stopAtEnd(() => Promise.resolve(void decoy.kill("SIGKILL")));
+    stopAtEnd(() => Promise.resolve(void decoy.kill('SIGKILL')));
     const decoyPid = decoy.pid!;
     writeFileSync(file, JSON.stringify({ ...cp, shimPid: decoyPid, taskPid: decoyPid }));
     precondition(existsSync(path.join(s.stateDir, t.containerId, 'exit')));
