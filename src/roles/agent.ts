@@ -67,7 +67,10 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
   // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
-  await agent.recover(await containerizer.recover());
+  const recoveryStarted = clock.monotonic();
+  const recovered = await containerizer.recover();
+  await agent.recover(recovered);
+  logger.info('recovery done', { containers: recovered.length, ms: Math.round(clock.monotonic() - recoveryStarted) });
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
   renewer?.start();
