@@ -21,7 +21,10 @@ import path from 'node:path';
 
 const SHIM = String.raw`
 use strict; use POSIX ();
-my ($exit_file, $gated, $file, @argv) = @ARGV;
+my ($exit_file, $gated, $nperl, @rest) = @ARGV;
+my @perl_env = splice(@rest, 0, $nperl);
+my ($file, @argv) = @rest;
+$0 = 'tsmesos-task-supervisor';
 $SIG{PIPE} = 'IGNORE';
 open(my $ctl, '+<&=', 3) or POSIX::_exit(125);
 if ($gated) { my $go = <$ctl>; POSIX::_exit(125) unless defined $go && $go eq "go\n"; }
@@ -31,6 +34,7 @@ if ($pid == 0) {
   POSIX::setpgid(0, 0);
   POSIX::close(3);
   $SIG{PIPE} = 'DEFAULT';
+  for (@perl_env) { my ($k, $v) = split(/=/, $_, 2); $ENV{$k} = $v; }
   { no warnings; exec { $file } @argv; }
   print STDERR "cannot execute $file: $!\n";
   POSIX::_exit(127);
@@ -65,9 +69,21 @@ export function findPerl(searchPath = process.env['PATH'] ?? '/usr/bin:/bin'): s
   return undefined;
 }
 
-/** spawn() arguments that run `cmd` under the shim. `exitFile` '' : no exit file (nothing to recover). */
-export function shimCommand(perl: string, cmd: { file: string; args: string[]; argv0: string }, opts: { gated: boolean; exitFile: string }): { file: string; args: string[] } {
-  return { file: perl, args: ['-e', SHIM, opts.exitFile, opts.gated ? '1' : '0', cmd.file, cmd.argv0, ...cmd.args] };
+/**
+ * spawn() arguments and environment that run `cmd` under the shim. `exitFile` '': no exit file
+ * (nothing to recover). The task's PERL* variables (PERL5LIB, PERL5OPT, ...) would steer the
+ * shim's own perl: they go to the shim as arguments and are set in the task only.
+ */
+export function shimCommand(
+  perl: string, cmd: { file: string; args: string[]; argv0: string }, env: Readonly<Record<string, string>>, opts: { gated: boolean; exitFile: string },
+): { file: string; args: string[]; env: Record<string, string> } {
+  const shimEnv: Record<string, string> = {};
+  const perlEnv: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('PERL')) perlEnv.push(`${k}=${v}`);
+    else shimEnv[k] = v;
+  }
+  return { file: perl, args: ['-e', SHIM, opts.exitFile, opts.gated ? '1' : '0', String(perlEnv.length), ...perlEnv, cmd.file, cmd.argv0, ...cmd.args], env: shimEnv };
 }
 
 /** Lets a gated shim fork the task (the limits are in force). */

@@ -204,11 +204,11 @@ export class PosixContainerizer implements Containerizer {
       if (this.stateDir) removeContainerState(this.stateDir, spec.containerId);
     };
     // With cgroups the supervisor waits at its gate until the limits are written.
-    const run = shimCommand(perl, { file, args, argv0 }, { gated: cgroup !== undefined, exitFile: this.stateDir ? exitFileOf(this.stateDir, spec.containerId) : '' });
+    const run = shimCommand(perl, { file, args, argv0 }, env, { gated: cgroup !== undefined, exitFile: this.stateDir ? exitFileOf(this.stateDir, spec.containerId) : '' });
     const spawnChild = (): ChildProcess =>
       spawn(run.file, run.args, {
         cwd: spec.sandboxDir,
-        env,
+        env: run.env,
         // Own session: the supervisor and the task outlive the agent; the task gets its own process group.
         detached: true,
         // The task writes straight into the files: output survives an agent crash. fd 3: the supervisor's control pipe.
