@@ -63,6 +63,9 @@ const resources = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { n
 const shellTask = (id: string, value: string): Record<string, unknown> => ({ name: id, task_id: { value: id }, command: { shell: true, value }, resources });
 
 async function launchAll(s: V1Scheduler, tasks: Record<string, unknown>[]): Promise<void> {
+  // Offers queued before an agent restart may be rescinded by now: decline them all and take a fresh one.
+  const stale = s.takeAll((e) => e.type === 'OFFERS').flatMap((e) => offersOf<Offer>(e));
+  if (stale.length > 0) await s.call({ type: 'DECLINE', decline: { offer_ids: stale.map((o) => o.id), filters: { refuse_seconds: 0 } } });
   const offer = offersOf<Offer>(await s.next((e) => e.type === 'OFFERS'))[0]!;
   const res = await s.call({
     type: 'ACCEPT',
@@ -138,6 +141,7 @@ describe.each([
     ];
     const ids = tasks.map((t) => (t['task_id'] as { value: string }).value);
     updates.held.add('unacked/TASK_RUNNING');
+    updates.held.add('finishes-while-down/TASK_FINISHED');
     await launchAll(fw, tasks);
     await updates.until('every task running', () => ids.every((id) => updates.has(id, 'TASK_RUNNING')));
     const unackedRunning = updates.of('unacked').find((u) => u.state === 'TASK_RUNNING')!;
@@ -156,7 +160,7 @@ describe.each([
     expect(updates.of('fails-while-down').at(-1)).toMatchObject({ state: 'TASK_FAILED', message: 'Command exited with status 5' });
     // The RUNNING update never acknowledged is delivered again, the same update (same uuid).
     await updates.until('the unacknowledged update again', () => updates.log.slice(restartedAt).some((u) => u.uuid === unackedRunning.uuid));
-    updates.held.clear();
+    updates.held.delete('unacked/TASK_RUNNING');
     await updates.ack(unackedRunning);
 
     const running = await masterTasks();
@@ -173,6 +177,20 @@ describe.each([
     expect((await fw.call({ type: 'KILL', kill: { task_id: { value: 'stubborn' }, kill_policy: { grace_period: { nanoseconds: 300_000_000 } } } })).status).toBe(202);
     for (const id of ['runner', 'unacked', ...(withDocker ? ['docker-runner'] : [])]) expect((await fw.call({ type: 'KILL', kill: { task_id: { value: id } } })).status).toBe(202);
     await updates.until('every kill done', () => ['stubborn', 'runner', 'unacked', ...(withDocker ? ['docker-runner'] : [])].every((id) => updates.has(id, 'TASK_KILLED')));
+
+    // A second crash while the FINISHED update is still unacknowledged: the ended task is reported
+    // again on reregistration and its update delivered again; once acknowledged, no checkpoint is left.
+    const finished = updates.of('finishes-while-down').find((u) => u.state === 'TASK_FINISHED')!;
+    await killAgent();
+    await updates.drain();
+    const secondRestartAt = updates.log.length;
+    agent = startAgent();
+    await agentReregistered();
+    await updates.until('the unacknowledged FINISHED again', () => updates.log.slice(secondRestartAt).some((u) => u.uuid === finished.uuid));
+    updates.held.clear();
+    await updates.ack(finished);
+    await waitFor('every task checkpoint gone', () => (fs.readdirSync(path.join(workDir, 'meta', 'tasks')).length === 0 ? true : undefined));
+    await waitFor('every update journal gone', () => (fs.readdirSync(path.join(workDir, 'meta', 'updates')).length === 0 ? true : undefined));
 
     const expected: Record<string, string[]> = {
       'runner': ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLED'],
