@@ -1,5 +1,6 @@
-// Checkpoints of running tasks of checkpointing frameworks (FrameworkInfo.checkpoint, as in
-// Mesos): enough for a restarted agent to take its containers back and keep reporting them.
+// Checkpoints of the tasks of checkpointing frameworks (FrameworkInfo.checkpoint, as in Mesos):
+// enough for a restarted agent to take their containers back and keep reporting them, and to
+// report an ended task until its terminal update is acknowledged.
 // `<workDir>/meta/tasks/<containerId>.json` (paths.ts), written temp-then-rename on each state change.
 import fs from 'node:fs';
 import path from 'node:path';
