@@ -15,7 +15,8 @@ import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
 import { containerResources, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
 import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from './task-checkpoints.js';
-import { createSandbox } from './paths.js';
+import { createSandbox, updateJournalDir } from './paths.js';
+import { StatusUpdateJournal } from './status-update-journal.js';
 import { StatusUpdateManager } from './status-updates.js';
 import { MasterLink } from './master-link.js';
 import { loadAgentId, saveAgentId } from './agent-id-store.js';
@@ -78,6 +79,7 @@ export class Agent {
   readonly completedFrameworks: AgentFramework[] = [];
   readonly startTime: number;
   private readonly updates: StatusUpdateManager;
+  private readonly journal: StatusUpdateJournal;
   private readonly link: MasterLink;
   private stopping = false;
   private heartbeat: { cancel(): void } | null = null;
@@ -87,9 +89,10 @@ export class Agent {
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
     this.agentId = loadAgentId(opts.workDir);
+    this.journal = new StatusUpdateJournal(updateJournalDir(opts.workDir));
     this.updates = new StatusUpdateManager(
-      { send: (fid, status, latest) => this.sendUpdate(fid, status, latest) },
-      opts.clock, opts.logger, opts.statusRetryBaseMs,
+      { send: (fid, status, latest) => this.sendUpdate(fid, status, latest), streamEnded: (fid, taskId) => this.onStreamEnded(fid, taskId) },
+      opts.clock, opts.logger, opts.statusRetryBaseMs, undefined, this.journal,
     );
     this.link = new MasterLink({
       masters: opts.masters, localAddress: opts.ip, ...(opts.http ? { http: opts.http } : {}), clock: opts.clock, rng: opts.rng, logger: opts.logger,
@@ -137,11 +140,26 @@ export class Agent {
    */
   async recover(containers: readonly RecoveredContainer[]): Promise<void> {
     const alive = new Map(containers.map((c) => [c.containerId, c]));
+    // Unacknowledged updates first: they precede whatever the recovery itself reports.
+    const journaled = this.journal.load();
+    for (const error of journaled.errors) this.opts.logger.warn('status update journal damaged', { error });
+    const pending = new Set<string>();
+    for (const stream of journaled.streams) {
+      this.updates.restore(stream.frameworkId, stream.taskId, stream.pending);
+      pending.add(`${stream.frameworkId}/${stream.taskId}`);
+    }
+    if (journaled.streams.length > 0) this.opts.logger.info('restored unacknowledged status updates', { tasks: journaled.streams.length });
     const { checkpoints, errors } = loadTaskCheckpoints(this.opts.workDir);
     for (const error of errors) this.opts.logger.warn('dropping an unreadable task checkpoint', { error });
     for (const cp of checkpoints) {
-      const container = alive.get(cp.containerId);
-      alive.delete(cp.containerId);
+      // An ended task is kept only while its terminal update waits for the acknowledgement (its container, if any, is an orphan).
+      const ended = isTerminal(cp.state);
+      if (ended && !pending.has(`${cp.frameworkId}/${cp.task.task_id.value}`)) {
+        removeTaskCheckpoint(this.opts.workDir, cp.containerId);
+        continue;
+      }
+      const container = ended ? undefined : alive.get(cp.containerId);
+      if (!ended) alive.delete(cp.containerId);
       let info: TaskSpec;
       try {
         info = taskSpecFromWire(cp.task, 'checkpoint.task');
@@ -160,11 +178,23 @@ export class Agent {
         frameworkId: cp.frameworkId, info, containerId: cp.containerId, sandbox: cp.sandbox, state: cp.state, statuses: [],
         killRequested: false, launchedAt: cp.launchedAt,
       };
+      if (ended) {
+        fw.completed.push(task);
+        continue;
+      }
       fw.tasks.set(info.taskId, task);
       if (container) {
-        this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId });
-        if (task.state === 'TASK_RUNNING') this.watchRunning(task);
+        this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId, state: task.state });
         void container.termination.then((t) => this.onTermination(task, t));
+        if (task.state === 'TASK_KILLING') {
+          // The kill began before the crash; its SIGKILL after the grace period died with the old agent.
+          task.killRequested = true;
+          void this.opts.containerizer.kill(cp.containerId, info.killGracePeriodMs);
+        } else {
+          // Launched, but the agent died before it could say so.
+          if (task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING') this.transition(task, 'TASK_RUNNING');
+          this.watchRunning(task);
+        }
       } else {
         this.transition(task, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', 'the container did not survive the agent restart');
       }
@@ -351,7 +381,6 @@ export class Agent {
         env: this.mesosEnv(task),
       });
       this.transition(task, 'TASK_RUNNING');
-      if (fw.info.checkpoint === true) this.checkpoint(fw, task);
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       else this.watchRunning(task);
       this.onTermination(task, await launched.termination);
@@ -460,6 +489,8 @@ export class Agent {
       this.stopWatching(t);
       void this.opts.containerizer.kill(t.containerId, t.info.killGracePeriodMs);
     }
+    // Their updates were dropped with the framework: nothing keeps the ended tasks' checkpoints either.
+    for (const t of fw.completed) removeTaskCheckpoint(this.opts.workDir, t.containerId);
     this.frameworks.delete(frameworkId);
     this.completedFrameworks.push(fw);
     if (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
@@ -467,7 +498,7 @@ export class Agent {
 
   /** Checkpointing frameworks: the task survives an agent restart (a failed write only costs that). */
   private checkpoint(fw: AgentFramework, task: AgentTask): void {
-    if (task.sandbox === null || isTerminal(task.state)) return;
+    if (task.sandbox === null) return;
     try {
       saveTaskCheckpoint(this.opts.workDir, {
         frameworkId: fw.id, frameworkInfo: fw.info, task: taskSpecToWire(task.info), containerId: task.containerId,
@@ -478,9 +509,21 @@ export class Agent {
     }
   }
 
+  /** A task's terminal update was acknowledged: its checkpoint has served. */
+  private onStreamEnded(frameworkId: string, taskId: string): void {
+    const task = this.frameworks.get(frameworkId)?.completed.findLast((t) => t.info.taskId === taskId);
+    if (task) removeTaskCheckpoint(this.opts.workDir, task.containerId);
+  }
+
   private transition(task: AgentTask, state: TaskState, reason?: TaskStatusReason, message?: string, healthy?: boolean): void {
+    const changed = task.state !== state;
     task.state = state;
-    if (isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
+    // From STARTING on (a container may exist) a restarted agent knows the task and its latest state;
+    // an ended task until its terminal update is acknowledged (onStreamEnded), to report it when it reregisters.
+    const owner = this.frameworks.get(task.frameworkId);
+    const checkpointing = owner?.info.checkpoint === true && owner.tasks.get(task.info.taskId) === task;
+    if (checkpointing && changed) this.checkpoint(owner, task);
+    else if (!checkpointing && isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
     task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}) });
     // Health updates repeat RUNNING without end: keep the first status (the start time) and the latest ones.
     if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(1, 1);
@@ -492,7 +535,7 @@ export class Agent {
     }
     if (!fw) return; // framework shut down: nobody to tell
     const status = this.status(task.info.taskId, state, reason, message);
-    this.updates.enqueue(task.frameworkId, healthy !== undefined ? { ...status, healthy } : status);
+    this.updates.enqueue(task.frameworkId, healthy !== undefined ? { ...status, healthy } : status, fw.info.checkpoint === true);
   }
 
   private status(taskId: string, state: TaskState, reason?: TaskStatusReason, message?: string): TaskStatus {

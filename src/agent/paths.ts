@@ -1,6 +1,12 @@
 // The agent's on-disk layout, in one place (Mesos src/slave/paths.hpp):
 //
-//   <workDir>/meta                                  checkpoints
+//   <workDir>/meta                                  checkpoints (all of them are forgotten after a reboot)
+//   <workDir>/meta/boot_id                          the boot the checkpoints belong to
+//   <workDir>/meta/tasks/<containerId>.json         tasks of checkpointing frameworks (task-checkpoints.ts)
+//   <workDir>/meta/updates/<sha256>.jsonl           their unacknowledged status updates (status-update-journal.ts)
+//   <workDir>/meta/containers/<containerId>/        posix containers: container.json (supervisor pid and start
+//                                                   time, task pid), exit (the task's wait status, written by
+//                                                   the supervisor) (containerizer/posix-recovery.ts)
 //   <workDir>/slaves/latest -> <agentId>
 //   <workDir>/slaves/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/<containerId>   sandbox
 //   <workDir>/slaves/<agentId>/frameworks/<frameworkId>/executors/<executorId>/runs/latest -> <containerId>
@@ -38,6 +44,23 @@ function assertLinkSiblingId(kind: string, id: string): void {
 
 export function metaDir(workDir: string): string {
   return path.join(workDir, 'meta');
+}
+
+export function bootIdFile(workDir: string): string {
+  return path.join(metaDir(workDir), 'boot_id');
+}
+
+export function taskCheckpointsDir(workDir: string): string {
+  return path.join(metaDir(workDir), 'tasks');
+}
+
+export function updateJournalDir(workDir: string): string {
+  return path.join(metaDir(workDir), 'updates');
+}
+
+/** The posix containerizer's state dir (its checkpoints of running containers). */
+export function posixContainersDir(workDir: string): string {
+  return path.join(metaDir(workDir), 'containers');
 }
 
 export function agentsDir(workDir: string): string {

@@ -4,10 +4,13 @@ import { isTerminal } from '../domain/task-state.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { exponentialDelay } from '../lib/backoff.js';
+import type { StatusUpdateJournal } from './status-update-journal.js';
 
 export interface UpdateSender {
   /** Forwards one update; resolves true when the master took it (202). */
   send(frameworkId: string, status: TaskStatus, latestState: TaskState): Promise<boolean>;
+  /** The task's terminal update was acknowledged: its stream is over. */
+  streamEnded?(frameworkId: string, taskId: string): void;
 }
 
 interface TaskStream {
@@ -17,12 +20,15 @@ interface TaskStream {
   latestState: TaskState;
   retry: Timer | null;
   attempt: number;
+  /** Journaled (checkpointing framework): survives an agent restart. */
+  checkpoint: boolean;
 }
 
 /**
  * Reliable status updates (Mesos task status update manager): per task, strictly
  * in order, one in flight; the head is retried with backoff until the framework's
- * acknowledgement comes back through the master.
+ * acknowledgement comes back through the master. Streams of checkpointing frameworks are
+ * journaled (status-update-journal.ts) and restored after an agent restart.
  */
 export class StatusUpdateManager {
   private readonly streams = new Map<string, TaskStream>();
@@ -34,15 +40,13 @@ export class StatusUpdateManager {
     private readonly logger: Logger,
     private readonly retryBaseMs = 10_000,
     private readonly retryMaxMs = 600_000,
+    private readonly journal?: StatusUpdateJournal,
   ) {}
 
-  enqueue(frameworkId: string, status: TaskStatus): void {
-    const key = `${frameworkId}/${status.task_id.value}`;
-    let s = this.streams.get(key);
-    if (!s) {
-      s = { frameworkId, taskId: status.task_id.value, pending: [], latestState: status.state, retry: null, attempt: 0 };
-      this.streams.set(key, s);
-    }
+  /** `checkpoint`: the framework checkpoints, so the update is journaled before it is sent. */
+  enqueue(frameworkId: string, status: TaskStatus, checkpoint = false): void {
+    const s = this.streamOf(frameworkId, status.task_id.value, status.state, checkpoint);
+    if (s.checkpoint) this.journaled(() => this.journal?.appendUpdate(frameworkId, status));
     s.pending.push(status);
     s.latestState = status.state;
     if (s.pending.length === 1) this.forwardHead(s);
@@ -56,8 +60,22 @@ export class StatusUpdateManager {
     s.retry?.cancel();
     s.retry = null;
     s.attempt = 0;
+    // Nothing pending: the journal has nothing to replay (this also keeps health updates from growing it).
+    if (s.checkpoint) this.journaled(() => (s.pending.length > 0 ? this.journal?.appendAck(frameworkId, taskId, uuid) : this.journal?.remove(frameworkId, taskId)));
     if (s.pending.length > 0) this.forwardHead(s);
-    else if (isTerminal(s.latestState)) this.streams.delete(`${frameworkId}/${taskId}`);
+    else if (isTerminal(s.latestState)) {
+      this.streams.delete(`${frameworkId}/${taskId}`);
+      this.sender.streamEnded?.(frameworkId, taskId);
+    }
+  }
+
+  /** After an agent restart: a journaled stream's unacknowledged updates, in order (sent on resume()). */
+  restore(frameworkId: string, taskId: string, pending: readonly TaskStatus[]): void {
+    if (pending.length === 0) return;
+    const s = this.streamOf(frameworkId, taskId, pending.at(-1)!.state, true);
+    s.pending.push(...pending);
+    s.latestState = pending.at(-1)!.state;
+    if (s.pending.length === pending.length) this.forwardHead(s);
   }
 
   /** Master connection lost: stop sending; resume() flushes every head again. */
@@ -82,6 +100,7 @@ export class StatusUpdateManager {
       if (s.frameworkId !== frameworkId) continue;
       s.retry?.cancel();
       this.streams.delete(key);
+      if (s.checkpoint) this.journaled(() => this.journal?.remove(s.frameworkId, s.taskId));
     }
   }
 
@@ -99,6 +118,25 @@ export class StatusUpdateManager {
 
   stop(): void {
     this.pause();
+  }
+
+  /** A journal that cannot be written costs only the update's survival of an agent restart. */
+  private journaled(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      this.logger.warn('cannot checkpoint a status update stream', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private streamOf(frameworkId: string, taskId: string, state: TaskState, checkpoint: boolean): TaskStream {
+    const key = `${frameworkId}/${taskId}`;
+    let s = this.streams.get(key);
+    if (!s) {
+      s = { frameworkId, taskId, pending: [], latestState: state, retry: null, attempt: 0, checkpoint };
+      this.streams.set(key, s);
+    }
+    return s;
   }
 
   private forwardHead(s: TaskStream): void {

@@ -1,11 +1,12 @@
-// Checkpoints of running tasks of checkpointing frameworks (FrameworkInfo.checkpoint, as in
-// Mesos): enough for a restarted agent to take its containers back and keep reporting them.
-// `<workDir>/meta/tasks/<containerId>.json`, written temp-then-rename, removed when the task ends.
+// Checkpoints of the tasks of checkpointing frameworks (FrameworkInfo.checkpoint, as in Mesos):
+// enough for a restarted agent to take their containers back and keep reporting them, and to
+// report an ended task until its terminal update is acknowledged.
+// `<workDir>/meta/tasks/<containerId>.json` (paths.ts), written temp-then-rename on each state change.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameworkInfo, TaskInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
-import { metaDir } from './paths.js';
+import { taskCheckpointsDir } from './paths.js';
 
 export interface TaskCheckpoint {
   frameworkId: string;
@@ -18,22 +19,16 @@ export interface TaskCheckpoint {
   launchedAt: number;
 }
 
-function tasksDir(workDir: string): string {
-  return path.join(metaDir(workDir), 'tasks');
-}
+const tasksDir = taskCheckpointsDir;
 
 export function saveTaskCheckpoint(workDir: string, c: TaskCheckpoint): void {
   const dir = tasksDir(workDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, `${c.containerId}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, JSON.stringify(c));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  // Not fsynced: an agent crash keeps the page cache, and a power loss is a reboot, after which
+  // checkpoints are forgotten anyway (boot.ts). Written on every state change of every task.
+  fs.writeFileSync(tmp, JSON.stringify(c), { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 

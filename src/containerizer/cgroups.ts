@@ -58,6 +58,13 @@ export class CgroupsIsolator {
     return new ContainerCgroup(this.layout, this.isolation, dirs, this.ownProcsFiles());
   }
 
+  /** The cgroups of a container an earlier agent created (recovery), with the limits it wrote. */
+  attach(containerId: string, resources: ContainerResources): ContainerCgroup {
+    const cgroup = new ContainerCgroup(this.layout, this.isolation, this.dirsOf(containerId), this.ownProcsFiles());
+    cgroup.recordLimits(resources);
+    return cgroup;
+  }
+
   /** Container cgroups left under the root (an agent that died without cleaning up). */
   leftovers(): string[] {
     const names = new Set<string>();
@@ -130,6 +137,11 @@ export class ContainerCgroup {
     } finally {
       for (const file of this.ownProcs) writeFileSync(file, self);
     }
+  }
+
+  /** Remembers limits written by an earlier agent (for usage()), without writing them again. */
+  recordLimits(resources: ContainerResources): void {
+    this.limits = resources;
   }
 
   /** Writes the limits; posix calls it after the fork (the agent is never inside limits) while the task waits at its pre-exec gate. */

@@ -1,5 +1,8 @@
 // Runs tasks as plain host processes, with Mesos command-executor semantics:
-// one process group per container, output to sandbox files, SIGTERM then SIGKILL.
+// one process group per container, output to sandbox files, SIGTERM then SIGKILL. Each task runs
+// under a small supervisor (posix-shim.ts) so it survives an agent crash and a restarted agent
+// (given a state directory) adopts it again: recover() finds it by the supervisor's pid and start
+// time, follows it until it ends, and reads its exit status from the file the supervisor wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { launchOnce, settledContainer } from './launch-once.js';
 import { TsmesosError } from '../domain/errors.js';
@@ -10,8 +13,12 @@ import type { CgroupsIsolator, ContainerCgroup } from './cgroups.js';
 import {
   describeTermination, executable, launchError, memoryLimitation, openOutputFiles, settlesWithin, signalGroup, spawned, taskEnvironment, validateSpec,
 } from './posix-process.js';
-import { gatedCommand, missingExecutable, releaseGate } from './posix-gate.js';
-import type { ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
+import { missingExecutable } from './posix-executable.js';
+import { decodeWaitStatus, findPerl, releaseShim, shimCommand, taskPidOf } from './posix-shim.js';
+import {
+  exitFileOf, loadContainerStates, prepareContainerState, processStartTime, readBootId, readExitStatus, removeContainerState, saveCheckpoint, type PosixCheckpoint,
+} from './posix-recovery.js';
+import type { ContainerResources, ContainerTermination, ContainerUsage, Containerizer, LaunchSpec, LaunchedContainer, RecoveredContainer } from './types.js';
 
 export interface PosixContainerizerOptions {
   logger?: Logger;
@@ -25,21 +32,43 @@ export interface PosixContainerizerOptions {
   cgroups?: CgroupsIsolator;
   /** How often a memory-limited container's OOM counter is checked (Mesos destroys the container on an OOM). */
   oomCheckIntervalMs?: number;
+  /**
+   * Where containers are checkpointed (the agent's meta dir) so a restarted agent adopts them.
+   * Unset: nothing is checkpointed and recover() adopts nothing.
+   */
+  stateDir?: string;
+  /** This boot's id (default: /proc/sys/kernel/random/boot_id); checkpoints of another boot are not adopted. */
+  bootId?: string;
+  /** How often an adopted task's supervisor is checked for its exit (it is not our child: no exit event). */
+  adoptedPollMs?: number;
+  /** The perl the supervisor runs on (default: found on PATH). */
+  perl?: string;
 }
 
 interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Set when the supervisor ended without reporting the task's exit. */
+  unknown?: string;
 }
 
 interface RunningContainer {
   readonly containerId: string;
-  /** Also the process group id: the task is started in its own session. */
+  /** The task's pid, also its process group id. */
   readonly pid: number;
   readonly cgroup: ContainerCgroup | undefined;
   readonly termination: Promise<ContainerTermination>;
   /** Makes the termination report killed: true. */
   markKilled(): void;
+  /** Signals the task's process group, unless the container is known to be gone (no pid reuse). */
+  signal(signal: NodeJS.Signals): void;
+}
+
+/** How a container is followed to its end: a child of ours, or a supervisor an earlier agent started. */
+interface Followed {
+  exited: Promise<ExitStatus>;
+  /** False once the container's supervisor is gone (its pids may be reused). */
+  ours(): boolean;
 }
 
 export class PosixContainerizer implements Containerizer {
@@ -49,6 +78,10 @@ export class PosixContainerizer implements Containerizer {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly cgroups: CgroupsIsolator | undefined;
   private readonly oomCheckIntervalMs: number;
+  private readonly stateDir: string | undefined;
+  private readonly bootId: string;
+  private readonly adoptedPollMs: number;
+  private readonly perl: string | undefined;
   private readonly running = new Map<string, RunningContainer>();
   /** Launches in flight, so a kill that races a launch waits for it instead of missing it. */
   private readonly starting = new Map<string, Promise<unknown>>();
@@ -59,6 +92,10 @@ export class PosixContainerizer implements Containerizer {
     this.baseEnv = options.baseEnv ?? process.env;
     this.cgroups = options.cgroups;
     this.oomCheckIntervalMs = options.oomCheckIntervalMs ?? 200;
+    this.stateDir = options.stateDir;
+    this.bootId = options.bootId ?? readBootId();
+    this.adoptedPollMs = options.adoptedPollMs ?? 250;
+    this.perl = options.perl ?? findPerl();
   }
 
   /** 'cgroups/cpu,cgroups/mem' style description of the isolation in force. */
@@ -80,11 +117,11 @@ export class PosixContainerizer implements Containerizer {
     if (!container) return;
     container.markKilled();
     this.logger.info('killing container', { containerId, pid: container.pid, gracePeriodMs });
-    signalGroup(container.pid, 'SIGTERM');
+    container.signal('SIGTERM');
     const exitedInGrace = await settlesWithin(container.termination, gracePeriodMs, this.clock);
     if (!exitedInGrace) {
       this.logger.warn('container ignored SIGTERM; sending SIGKILL', { containerId, pid: container.pid });
-      signalGroup(container.pid, 'SIGKILL');
+      container.signal('SIGKILL');
     }
     await container.termination;
   }
@@ -94,17 +131,34 @@ export class PosixContainerizer implements Containerizer {
   }
 
   /**
-   * Host processes are not adopted by a restarted agent yet: nothing is recovered, and what a
-   * dead agent left in its cgroups is killed and removed (Mesos: unknown containers are destroyed).
+   * After an agent restart: adopts the containers of this boot whose supervisor still runs (same
+   * pid, same start time) and those that ended while the agent was down (their exit file tells
+   * how); forgets checkpoints of another boot. What is left in cgroups no adopted container owns
+   * is killed and removed (Mesos: unknown containers are destroyed).
    */
   async recover(): Promise<RecoveredContainer[]> {
-    if (!this.cgroups) return [];
-    for (const id of this.cgroups.leftovers()) {
-      if (this.running.has(id) || this.starting.has(id)) continue;
-      this.logger.warn('destroying a container cgroup left by an earlier agent', { containerId: id });
-      await this.cgroups.destroy(id).catch((err: unknown) => this.logger.warn('cannot remove cgroup', { containerId: id, err }));
+    const recovered: RecoveredContainer[] = [];
+    const stateDir = this.stateDir;
+    for (const { containerId, checkpoint } of stateDir ? loadContainerStates(stateDir) : []) {
+      if (this.running.has(containerId) || this.starting.has(containerId)) continue;
+      if (!checkpoint || checkpoint.bootId !== this.bootId) {
+        this.logger.info('forgetting a container that cannot be adopted', { containerId, reason: checkpoint ? 'checkpointed in another boot' : 'no checkpoint' });
+        removeContainerState(stateDir!, containerId);
+        continue;
+      }
+      const cgroup = checkpoint.cgroup && this.cgroups ? this.cgroups.attach(containerId, checkpoint.resources) : undefined;
+      const launched = this.track(containerId, checkpoint.resources, checkpoint.taskPid, this.followAdopted(checkpoint), cgroup);
+      this.logger.info('adopted container', { containerId, pid: checkpoint.taskPid });
+      recovered.push(launched);
     }
-    return [];
+    if (this.cgroups) {
+      for (const id of this.cgroups.leftovers()) {
+        if (this.running.has(id) || this.starting.has(id)) continue;
+        this.logger.warn('destroying a container cgroup left by an earlier agent', { containerId: id });
+        await this.cgroups.destroy(id).catch((err: unknown) => this.logger.warn('cannot remove cgroup', { containerId: id, err }));
+      }
+    }
+    return recovered;
   }
 
   async usage(containerId: string): Promise<ContainerUsage | undefined> {
@@ -124,105 +178,153 @@ export class PosixContainerizer implements Containerizer {
 
   private async start(spec: LaunchSpec): Promise<LaunchedContainer> {
     validateSpec(spec);
+    const perl = this.perl;
+    if (perl === undefined) throw new TsmesosError('UNAVAILABLE', `Container '${spec.containerId}': the posix containerizer needs perl on PATH (it supervises every task)`);
     const { file, args, argv0 } = executable(spec);
     const output = await openOutputFiles(spec);
+    const env = taskEnvironment(this.baseEnv, spec);
+    // The supervisor execs the task itself, so a missing binary would only show as an exit 127: say it now, as spawn does.
+    const missing = missingExecutable(file, spec.sandboxDir, env['PATH']);
+    if (missing) {
+      await output.close();
+      throw launchError(spec, file, missing);
+    }
     let cgroup: ContainerCgroup | undefined;
     let child: ChildProcess;
     try {
       cgroup = this.cgroups?.create(spec.containerId);
+      if (this.stateDir) prepareContainerState(this.stateDir, spec.containerId);
     } catch (e) {
       await output.close();
-      throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot create its cgroups: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      await cgroup?.destroy().catch(() => undefined);
+      throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot prepare it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    const env = taskEnvironment(this.baseEnv, spec);
-    if (cgroup) {
-      // The gate execs the task itself, so a missing binary would only show as an exit 127: say it now, as spawn does.
-      const missing = missingExecutable(file, spec.sandboxDir, env['PATH']);
-      if (missing) {
-        await output.close();
-        await cgroup.destroy().catch(() => undefined);
-        throw launchError(spec, file, missing);
-      }
-    }
-    // With cgroups the child is a gate (gatedCommand) that waits until the limits are written.
-    const run = cgroup ? gatedCommand({ file, args, argv0 }) : { file, args, argv0 };
+    const forget = async (): Promise<void> => {
+      await cgroup?.destroy().catch(() => undefined);
+      if (this.stateDir) removeContainerState(this.stateDir, spec.containerId);
+    };
+    // With cgroups the supervisor waits at its gate until the limits are written.
+    const run = shimCommand(perl, { file, args, argv0 }, env, { gated: cgroup !== undefined, exitFile: this.stateDir ? exitFileOf(this.stateDir, spec.containerId) : '' });
     const spawnChild = (): ChildProcess =>
       spawn(run.file, run.args, {
-        ...(run.argv0 !== undefined ? { argv0: run.argv0 } : {}),
         cwd: spec.sandboxDir,
-        env,
-        // Own session and process group, so kill() reaches everything the task forks.
+        env: run.env,
+        // Own session: the supervisor and the task outlive the agent; the task gets its own process group.
         detached: true,
-        // The child writes straight into the files: output survives an agent crash. fd 3: the gate's pipe.
-        stdio: cgroup ? ['ignore', output.stdout.fd, output.stderr.fd, 'pipe'] : ['ignore', output.stdout.fd, output.stderr.fd],
+        // The task writes straight into the files: output survives an agent crash. fd 3: the supervisor's control pipe.
+        stdio: ['ignore', output.stdout.fd, output.stderr.fd, 'pipe'],
       });
     try {
       // Inside the cgroups from the fork on: nothing the task starts escapes its limits.
       child = cgroup ? cgroup.spawnInside(spawnChild) : spawnChild();
     } catch (e) {
       await output.close();
-      await cgroup?.destroy().catch(() => undefined);
+      await forget();
       throw launchError(spec, file, e);
     }
-    // A gate that died before its release must not turn the write into an uncaught EPIPE.
-    child.stdio[3]?.on('error', (err) => this.logger.debug('gate pipe error', { containerId: spec.containerId, err }));
+    // A supervisor that died early must not turn a write into an uncaught EPIPE.
+    child.stdio[3]?.on('error', (err) => this.logger.debug('supervisor pipe error', { containerId: spec.containerId, err }));
     // Listen before any await: a fast task can exit while we are still closing our copies of the fds.
     const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const taskPid = taskPidOf(child);
+    taskPid.catch(() => undefined);
     try {
       await spawned(child);
     } catch (e) {
-      await cgroup?.destroy().catch(() => undefined);
+      await forget();
       throw launchError(spec, file, e);
     } finally {
       await output.close();
     }
-    const pid = child.pid;
-    if (pid === undefined) throw new TsmesosError('INTERNAL', `Container '${spec.containerId}' started without a pid`);
+    const shimPid = child.pid;
+    if (shimPid === undefined) throw new TsmesosError('INTERNAL', `Container '${spec.containerId}' started without a pid`);
     // Late errors (none expected once spawned) must not crash the agent.
     child.on('error', (err) => this.logger.error('container process error', { containerId: spec.containerId, err }));
+    let pid: number;
     try {
       if (cgroup) {
         cgroup.applyLimits(spec.resources ?? {});
-        // Limits in force: let the task exec (until now only the gate ran in the cgroup).
-        releaseGate(child);
+        // Limits in force: let the supervisor start the task (until now only it ran in the cgroup).
+        releaseShim(child);
       }
+      pid = await taskPid;
     } catch (e) {
-      signalGroup(pid, 'SIGKILL');
+      signalGroup(shimPid, 'SIGKILL');
       await exited;
-      await cgroup?.destroy().catch(() => undefined);
-      throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot apply its cgroup limits: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      await forget();
+      throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot start it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    return this.track(spec, pid, exited, cgroup);
+    const shimStartTime = processStartTime(shimPid);
+    // A supervisor already gone (a task that ended at once) needs no checkpoint: its exit event is on its way.
+    if (this.stateDir && shimStartTime !== undefined) {
+      try {
+        saveCheckpoint(this.stateDir, {
+          containerId: spec.containerId, bootId: this.bootId, shimPid, shimStartTime, taskPid: pid, resources: spec.resources ?? {}, cgroup: cgroup !== undefined,
+        });
+      } catch (err) {
+        this.logger.warn('cannot checkpoint container; it will not survive an agent restart', { containerId: spec.containerId, err });
+      }
+    }
+    const launched = this.track(spec.containerId, spec.resources ?? {}, pid, { exited, ours: () => true }, cgroup);
+    this.logger.info('container launched', { containerId: spec.containerId, pid, isolation: this.isolation });
+    return launched;
   }
 
-  private track(spec: LaunchSpec, pid: number, exited: Promise<ExitStatus>, cgroup: ContainerCgroup | undefined): LaunchedContainer {
-    const { containerId } = spec;
+  /** An adopted container: its supervisor is polled (not our child), its exit read from the file it wrote. */
+  private followAdopted(cp: PosixCheckpoint): Followed {
+    const alive = (): boolean => processStartTime(cp.shimPid) === cp.shimStartTime;
+    const exited = new Promise<ExitStatus>((resolve) => {
+      const finish = (): void => {
+        const status = readExitStatus(this.stateDir!, cp.containerId);
+        resolve(status !== undefined ? decodeWaitStatus(status) : { code: null, signal: null, unknown: "the task's supervisor ended without recording the task's exit" });
+      };
+      if (!alive()) return finish();
+      const poll = this.clock.setInterval(() => {
+        if (alive()) return;
+        poll.cancel();
+        finish();
+      }, this.adoptedPollMs);
+    });
+    return { exited, ours: alive };
+  }
+
+  private track(containerId: string, resources: ContainerResources, pid: number, followed: Followed, cgroup: ContainerCgroup | undefined): LaunchedContainer {
     const kill = { requested: false };
     const oom = { killed: false };
+    const signal = (sig: NodeJS.Signals): void => {
+      if (followed.ours()) signalGroup(pid, sig);
+    };
     // Mesos's memory isolator destroys a container whose cgroup saw an OOM kill, even when the
     // task's own process survived it (a child was the victim).
     const oomWatch =
-      cgroup && spec.resources?.memMb !== undefined
+      cgroup && resources.memMb !== undefined
         ? this.clock.setInterval(() => {
             if (oom.killed || cgroup.oomKills() === 0) return;
             oom.killed = true;
-            this.logger.warn('container exceeded its memory limit; destroying it', { containerId, memMb: spec.resources?.memMb });
-            signalGroup(pid, 'SIGKILL');
+            this.logger.warn('container exceeded its memory limit; destroying it', { containerId, memMb: resources.memMb });
+            signal('SIGKILL');
           }, this.oomCheckIntervalMs)
         : undefined;
-    const termination = exited.then(async ({ code, signal }) => {
+    const termination = followed.exited.then(async ({ code, signal: sig, unknown }) => {
       oomWatch?.cancel();
       // The container ends with its leader (Mesos destroys the container when the executor exits):
-      // reap background processes the task left behind. Best effort: termination never rejects.
+      // reap background processes the task left behind (the supervisor did too). Best effort:
+      // termination never rejects.
       try {
-        signalGroup(pid, 'SIGKILL');
+        signal('SIGKILL');
       } catch (err) {
         this.logger.warn('could not reap process group', { containerId, pid, err });
       }
-      const oomKilled = oom.killed || (cgroup !== undefined && spec.resources?.memMb !== undefined && cgroup.oomKills() > 0);
+      const oomKilled = oom.killed || (cgroup !== undefined && resources.memMb !== undefined && cgroup.oomKills() > 0);
       await cgroup?.destroy().catch((err: unknown) => this.logger.warn('could not remove the container cgroups', { containerId, err }));
+      if (this.stateDir) removeContainerState(this.stateDir, containerId);
       this.running.delete(containerId);
-      const result = oomKilled && !kill.requested ? memoryLimitation(code, signal, spec.resources?.memMb) : describeTermination(code, signal, kill.requested);
+      const result =
+        oomKilled && !kill.requested
+          ? memoryLimitation(code, sig, resources.memMb)
+          : unknown !== undefined
+            ? { exitCode: null, signal: null, killed: kill.requested, message: unknown }
+            : describeTermination(code, sig, kill.requested);
       this.logger.info('container terminated', { containerId, pid, ...result });
       return result;
     });
@@ -232,9 +334,8 @@ export class PosixContainerizer implements Containerizer {
       cgroup,
       termination,
       markKilled: () => void (kill.requested = true),
+      signal,
     });
-    this.logger.info('container launched', { containerId, pid, isolation: this.isolation });
     return { containerId, pid, termination };
   }
 }
-

@@ -240,6 +240,10 @@ export class Tasks {
   /** Tasks an agent reports on reregistration that this master does not know (after a failover). */
   adoptTask(fw: FrameworkEntry, info: TaskSpec, state: TaskState, role: string): void {
     if (fw.tasks.has(info.taskId)) return;
+    // An ended task the agent still reports because our acknowledgement of its terminal update did not
+    // reach it (it restarted first) is done here already: its update retry is acknowledged again below
+    // (agentUpdate), not adopted as a second copy of the task.
+    if (isTerminal(state) && fw.completedTasks.some((t) => t.taskId === info.taskId && t.agentId === info.agentId)) return;
     const task: TaskEntry = {
       taskId: info.taskId, frameworkId: fw.id, agentId: info.agentId, info, resources: Resources.of(info.resources), role,
       state, statusUpdateState: null, statusUpdateUuid: null, statuses: [],

@@ -11,6 +11,9 @@ import { writeNodeTls } from '../security/files.js';
 import { Resources } from '../domain/resources.js';
 import { detectResources, readHostFacts } from '../agent/detect.js';
 import { Agent } from '../agent/agent.js';
+import { checkBoot } from '../agent/boot.js';
+import { posixContainersDir } from '../agent/paths.js';
+import { readBootId } from '../containerizer/posix-recovery.js';
 import { PosixContainerizer } from '../containerizer/posix.js';
 import { DockerContainerizer } from '../containerizer/docker.js';
 import { ComposingContainerizer } from '../containerizer/composing.js';
@@ -29,6 +32,9 @@ export interface AgentDeps extends RoleDeps {
 export async function startAgent(config: RoleConfig, logger: Logger, deps: AgentDeps = {}): Promise<RunningRole> {
   const workDir = path.join(config.dataDir, 'agent');
   const resources = detectResources(config.resources ?? Resources.empty(), readHostFacts(workDir));
+  // After a reboot nothing checkpointed runs any more: start clean (as Mesos).
+  const bootId = readBootId();
+  if (checkBoot(workDir, bootId) === 'rebooted') logger.warn('the host rebooted since the last run: forgetting the checkpointed tasks (the master reports them gone)');
   const members: Containerizer[] = [];
   let cgroups: CgroupsIsolator | undefined;
   for (const name of deps.containerizer ? [] : config.containerizers) {
@@ -36,7 +42,7 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
       const choice = chooseIsolation(config.isolation, cgroupRootName(workDir));
       if (choice.fallbackReason !== undefined) logger.info('cgroups not writable; posix isolation (accounting only)', { reason: choice.fallbackReason });
       cgroups = choice.isolator;
-      const posix = new PosixContainerizer({ logger, ...(cgroups ? { cgroups } : {}) });
+      const posix = new PosixContainerizer({ logger, stateDir: posixContainersDir(workDir), bootId, ...(cgroups ? { cgroups } : {}) });
       logger.info('posix containerizer', { isolation: posix.isolation });
       members.push(posix);
     } else {
@@ -62,7 +68,10 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
   });
   const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
   // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
-  await agent.recover(await containerizer.recover());
+  const recoveryStarted = clock.monotonic();
+  const recovered = await containerizer.recover();
+  await agent.recover(recovered);
+  logger.info('recovery done', { containers: recovered.length, ms: Math.round(clock.monotonic() - recoveryStarted) });
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
   renewer?.start();

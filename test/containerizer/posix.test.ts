@@ -45,6 +45,14 @@ describe('PosixContainerizer specifics', () => {
     expect(await readFile(path.join(sandbox, 'stdout'), 'utf8')).toBe('inherited\n');
   });
 
+  it("gives the task its PERL* variables without letting them steer the task's supervisor", async () => {
+    // Applied to the supervisor's own perl, PERL5OPT=-MNoSuchModule would stop it before the task starts.
+    const environment = { PERL5OPT: '-MTsmesosNoSuchModule', PERL5LIB: '/nowhere' };
+    const done = await (await containerizer.launch(spec('echo "$PERL5OPT $PERL5LIB"', { command: { shell: true, value: 'echo "$PERL5OPT $PERL5LIB"', arguments: [], environment } }))).termination;
+    expect(done.exitCode).toBe(0);
+    expect(await readFile(path.join(sandbox, 'stdout'), 'utf8')).toBe('-MTsmesosNoSuchModule /nowhere\n');
+  });
+
   it('reports the terminating signal: SIGTERM normally, SIGKILL after the grace period', async () => {
     const polite = await containerizer.launch(spec('sleep 30'));
     await containerizer.kill(polite.containerId, GRACE_MS);

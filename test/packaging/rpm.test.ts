@@ -43,6 +43,8 @@ describe('the rpm package', { timeout: 120_000 }, () => {
     const requires = sh('rpm', ['-qp', '--requires', rpm]).stdout;
     expect(requires).toMatch(/^libstdc\+\+\.so\.6\(GLIBCXX_3\.4\.\d+\)\(64bit\)$/m);
     expect(requires).toMatch(/^libc\.so\.6\(GLIBC_2\.\d+\)\(64bit\)$/m);
+    // the posix containerizer's task supervisor (src/containerizer/posix-shim.ts)
+    expect(requires).toMatch(/^\/usr\/bin\/perl$/m);
   });
 
   it('rpm -qp --scripts: user and directories in %pre/%post, units stopped on erase only', () => {
