@@ -1,6 +1,7 @@
 import type { Resource as DomainResource, Resources } from '../domain/resources.js';
 import { hasCapability, type MasterInfo, type Offer, type Resource } from '../wire/mesos.js';
 import type { MasterContext } from './context.js';
+import { resourceToWire } from '../wire/resource.js';
 import type { FrameworkView, OfferEntry } from './state.js';
 
 // Master objects as typed v1 messages; the wire layer encodes them.
@@ -11,13 +12,11 @@ export function isMultiRole(fw: FrameworkView): boolean {
 
 /**
  * A resource as a framework sees it. RESERVATION_REFINEMENT frameworks get the `reservations`
- * stack (no `role`); others the pre-refinement `role` field ('*' when unreserved), as Mesos.
+ * stack (no `role`); others the pre-refinement `role` field ('*' when unreserved) and
+ * `reservation` for a dynamic one, as Mesos.
  */
 export function resourceMessage(r: DomainResource, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource {
-  const { role, ...rest } = r;
-  const shape = opts.refinement === true
-    ? { ...rest, reservations: role === '*' ? [] : [{ type: 'STATIC' as const, role }] }
-    : { ...rest, role, reservations: [] };
+  const shape = resourceToWire(r, opts.refinement === true ? 'refinement' : 'pre-refinement');
   return { ...shape, ...(opts.allocationRole !== undefined ? { allocation_info: { role: opts.allocationRole } } : {}) };
 }
 
