@@ -12,6 +12,7 @@ import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
 import { Frameworks } from './frameworks.js';
 import { Agents } from './agents.js';
+import { Reservations } from './reservations.js';
 import { Maintenance } from './maintenance.js';
 import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
@@ -43,6 +44,8 @@ export class Master {
   readonly tasks: Tasks;
   readonly frameworks: Frameworks;
   readonly agents: Agents;
+  /** Dynamic reservations (RESERVE / UNRESERVE). */
+  readonly reservations: Reservations;
   /** Maintenance schedules and DOWN machines. */
   readonly maintenance: Maintenance;
   readonly roles: Roles;
@@ -89,7 +92,8 @@ export class Master {
     // Each component gets the slice of state it owns; ctx.state is everyone's read-only view.
     this.roles = new Roles(this.ctx);
     this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters });
-    this.tasks = new Tasks(this.ctx, state.frameworks, this.offers);
+    this.reservations = new Reservations(this.ctx, () => this.agents, this.offers);
+    this.tasks = new Tasks(this.ctx, state.frameworks, this.offers, this.reservations);
     this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
       onRemoved: (fw) => this.tasks.frameworkRemoved(fw),
       onSubscribed: () => undefined,
