@@ -735,6 +735,16 @@ export class Resources {
     return this.#entries.every((r) => r.role === '*');
   }
 
+  /** Some entry is a refined reservation (a stack of more than one layer; Mesos hasRefinedReservations). */
+  hasRefinedReservations(): boolean {
+    return this.#entries.some((r) => (r.reservations?.length ?? 0) > 1);
+  }
+
+  /** Without the refined reservations: what a framework lacking RESERVATION_REFINEMENT may be offered. */
+  withoutRefinedReservations(): Resources {
+    return this.hasRefinedReservations() ? new Resources(this.#entries.filter((r) => (r.reservations?.length ?? 0) <= 1)) : this;
+  }
+
   /**
    * How much of `name` there is over all roles, as Mesos counts quantities: a scalar's value,
    * the number of ports in ranges, the number of items in a set.

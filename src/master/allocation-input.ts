@@ -68,6 +68,7 @@ export function allocationInput(
       allocated: new Map(f.roles.map((r) => [r, byFrameworkRole.get(key(f.id, r))])),
       filters: (filters.get(f.id) ?? []).filter((x) => x.until > now),
       gpuAware: hasCapability(f.info, 'GPU_RESOURCES'),
+      refinementAware: hasCapability(f.info, 'RESERVATION_REFINEMENT'),
       ...(f.info.offer_filters !== undefined ? { minAllocatable: frameworkMinAllocatable(f.info) } : {}),
     });
   }

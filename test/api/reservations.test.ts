@@ -248,6 +248,31 @@ describe('RESERVE and UNRESERVE in a framework\'s ACCEPT', () => {
     expect((await slaveJson(c)).unreserved_resources).toMatchObject({ cpus: 2, mem: 512 });
   });
 
+  it('a RESERVATION_REFINEMENT framework in eng/web refines an eng reservation; frameworks without the capability are not offered it', async () => {
+    const c = await simCluster({ resources: RESOURCES });
+    const agentId = await c.agentId();
+    expect((await operatorCall(c.master, reserveCall(agentId, [dynamic('cpus', 1, 'eng'), dynamic('mem', 128, 'eng')]))).status).toBe(202);
+    const refined = await c.scheduler({ name: 'refined', roles: ['eng/web'], capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }] });
+    const offer = offersOf(await refined.next(isOffers))[0]!;
+    expect(cpusBy(offer)).toEqual({ '*': 1, 'eng+dyn': 1 });
+    const stack = [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }, { type: 'DYNAMIC', role: 'eng/web', principal: 'web-fw' }];
+    expect((await refined.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [
+      { type: 'RESERVE', reserve: { resources: [scalar('cpus', 1, { reservations: stack, allocation_info: { role: 'eng/web' } })] } },
+    ] } })).status).toBe(202);
+    await c.untilSettled('the refined reservation', async () => ((await slaveJson(c)).reserved_resources['eng/web'] !== undefined ? true : undefined));
+    const slave = await slaveJson(c);
+    expect(slave.reserved_resources['eng/web']).toMatchObject({ cpus: 1 });
+    expect(slave.reserved_resources['eng']).toMatchObject({ cpus: 0, mem: 128 });
+    expect(slave.reserved_resources_full['eng/web']).toEqual([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng/web', reservations: stack }]);
+
+    expect((await refined.call({ type: 'TEARDOWN' })).status).toBe(202);
+    const plain = await c.scheduler({ name: 'plain-web', role: 'eng/web' });
+    const plainOffer = offersOf(await plain.next(isOffers))[0]!;
+    // The eng reservation is usable by eng/web; the refined one only by frameworks that can read it.
+    expect(cpusBy(plainOffer)).toEqual({ '*': 1 });
+    expect(offered(plainOffer).filter((x) => x.reservation !== undefined).map((x) => [x.name, x.role])).toEqual([['mem', 'eng']]);
+  });
+
   it('refuses reservations for a role the framework was not offered, and launches on them fail', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const s = await c.scheduler({ name: 'eng', role: 'eng' });
