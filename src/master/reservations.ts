@@ -88,7 +88,15 @@ export class Reservations {
     }
     const next = applyOperation(kind, agent.total, resources);
     if (!next.ok) throw new TsmesosError('INTERNAL', 'a reservation that fits the free resources must fit the total');
-    await this.commit(agentId, dynamicPart(next.total));
+    const before = agent.reservations;
+    const after = dynamicPart(next.total);
+    try {
+      await this.commit(agentId, after);
+    } catch (e) {
+      // Not in the registry: undo it here too, unless something has changed the agent's reservations since.
+      if (this.ctx.state.agents.get(agentId)?.reservations === after) this.agents().setReservations(agentId, before);
+      throw e;
+    }
   }
 
   /**
