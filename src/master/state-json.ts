@@ -17,7 +17,7 @@ import { Resource as WireResource } from '../wire/mesos.js';
  */
 export function legacyReservations(total: Resources): Record<string, unknown> {
   const byRole = [...reservedByRole(total)];
-  const full = (r: Resources): unknown[] => r.toArray().map((x) => encode(WireResource, resourceToWire(x, 'both')));
+  const full = (r: Resources): unknown[] => r.toArray().map((x) => encode(WireResource, resourceToWire(x, 'endpoint')));
   const unreserved = unreservedPart(total);
   return {
     reserved_resources: Object.fromEntries(byRole.map(([role, r]) => [role, r.toLegacyJson()])),

@@ -11,12 +11,13 @@ export function isMultiRole(fw: FrameworkView): boolean {
 }
 
 /**
- * A resource as a framework sees it. RESERVATION_REFINEMENT frameworks get the `reservations`
- * stack (no `role`); others the pre-refinement `role` field ('*' when unreserved) and
- * `reservation` for a dynamic one, as Mesos.
+ * A resource as a framework sees it (`refinement` given): RESERVATION_REFINEMENT frameworks get
+ * the `reservations` stack (no `role`); others the pre-refinement `role` field ('*' when
+ * unreserved) and `reservation` for a dynamic one, as Mesos. Operator views (`refinement` not
+ * given) use Mesos's ENDPOINT format, which has both.
  */
 export function resourceMessage(r: DomainResource, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource {
-  const shape = resourceToWire(r, opts.refinement === true ? 'refinement' : 'pre-refinement');
+  const shape = resourceToWire(r, opts.refinement === undefined ? 'endpoint' : opts.refinement ? 'refinement' : 'pre-refinement');
   return { ...shape, ...(opts.allocationRole !== undefined ? { allocation_info: { role: opts.allocationRole } } : {}) };
 }
 

@@ -24,8 +24,12 @@ export type ReservationFormat =
   | 'pre-refinement'
   /** `reservations` only (frameworks with RESERVATION_REFINEMENT). */
   | 'refinement'
-  /** Both, consistent: what travels between master and agent, so nothing is lost in either reader. */
-  | 'both';
+  /**
+   * Mesos's ENDPOINT format (operator API, /master/state `_full`): `reservations` always, plus the
+   * pre-refinement `role` and `reservation` when there is at most one layer. Either kind of
+   * reader finds what it looks for; it is also what travels between master and agent.
+   */
+  | 'endpoint';
 
 export function resourceToWire(r: DomainResource, format: ReservationFormat): Resource {
   const { role, reservations: _stack, ...value } = r;
@@ -38,7 +42,7 @@ export function resourceToWire(r: DomainResource, format: ReservationFormat): Re
       return { ...value, reservations: stackOf(r) };
     case 'pre-refinement':
       return { ...value, role, ...single, reservations: [] };
-    case 'both':
-      return { ...value, role, reservations: stackOf(r) };
+    case 'endpoint':
+      return (r.reservations?.length ?? 0) > 1 ? { ...value, reservations: stackOf(r) } : { ...value, role, ...single, reservations: stackOf(r) };
   }
 }

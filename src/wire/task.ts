@@ -145,7 +145,7 @@ export function taskSpecToWire(s: TaskSpec): TaskInfo {
     name: s.name,
     task_id: { value: s.taskId },
     agent_id: { value: s.agentId },
-    resources: s.resources.map((r) => resourceToWire(r, 'both')),
+    resources: s.resources.map((r) => resourceToWire(r, 'endpoint')),
     command: commandToWire(s.command),
     ...(s.container !== undefined ? { container: containerToWire(s.container) } : {}),
     kill_policy: gracePolicy(s.killGracePeriodMs),

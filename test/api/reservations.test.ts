@@ -69,8 +69,8 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
     expect(slave.unreserved_resources).toMatchObject({ cpus: 1, mem: 384 });
     expect(slave.resources).toMatchObject({ cpus: 2, mem: 512 });
     expect(slave.reserved_resources_full['eng']).toEqual([
-      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] },
-      { name: 'mem', type: 'SCALAR', scalar: { value: 128 }, role: 'eng', reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] },
+      { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng', reservation: { principal: 'ops' }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] },
+      { name: 'mem', type: 'SCALAR', scalar: { value: 128 }, role: 'eng', reservation: { principal: 'ops' }, reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }] },
     ]);
 
     const other = await c.scheduler({ name: 'other', role: 'ops' });
@@ -263,7 +263,8 @@ describe('RESERVE and UNRESERVE in a framework\'s ACCEPT', () => {
     const slave = await slaveJson(c);
     expect(slave.reserved_resources['eng/web']).toMatchObject({ cpus: 1 });
     expect(slave.reserved_resources['eng']).toMatchObject({ cpus: 0, mem: 128 });
-    expect(slave.reserved_resources_full['eng/web']).toEqual([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'eng/web', reservations: stack }]);
+    // Mesos's ENDPOINT format: a refined reservation is shown as its stack only.
+    expect(slave.reserved_resources_full['eng/web']).toEqual([{ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: stack }]);
 
     expect((await refined.call({ type: 'TEARDOWN' })).status).toBe(202);
     const plain = await c.scheduler({ name: 'plain-web', role: 'eng/web' });

@@ -89,7 +89,7 @@ describe('wire rendering round-trips', () => {
     cpus(3, { role: 'eng', reservations: dyn('eng', 'ops', [{ key: 'k', value: 'v' }, { key: 'bare' }]) }),
     cpus(4, { role: 'eng/web', reservations: [{ type: 'STATIC', role: 'eng' }, { type: 'DYNAMIC', role: 'eng/web' }] }),
   ];
-  it.each(['refinement', 'both'] as const)('%s format reads back to the same resources', (format) => {
+  it.each(['refinement', 'endpoint'] as const)('%s format reads back to the same resources', (format) => {
     const wire = samples.map((r) => decode(WireResource, encode(WireResource, resourceToWire(r, format)), 'r'));
     expect(Resources.of(parseResourceList(wire, 'r')).equals(Resources.of(samples))).toBe(true);
   });
@@ -100,6 +100,15 @@ describe('wire rendering round-trips', () => {
     expect(wire[2]).toMatchObject({ role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'k', value: 'v' }, { key: 'bare' }] } }, reservations: [] });
     expect(wire[1]).not.toHaveProperty('reservation');
     expect(Resources.of(parseResourceList(wire, 'r')).equals(Resources.of(single))).toBe(true);
+  });
+
+  it('endpoint format has both spellings for one layer, the stack alone for a refined one (Mesos ENDPOINT)', () => {
+    expect(resourceToWire(samples[2]!, 'endpoint')).toEqual({
+      name: 'cpus', type: 'SCALAR', scalar: { value: 3 }, role: 'eng', reservation: { principal: 'ops', labels: { labels: [{ key: 'k', value: 'v' }, { key: 'bare' }] } },
+      reservations: [{ type: 'DYNAMIC', role: 'eng', principal: 'ops', labels: { labels: [{ key: 'k', value: 'v' }, { key: 'bare' }] } }],
+    });
+    expect(resourceToWire(samples[3]!, 'endpoint')).toEqual({ name: 'cpus', type: 'SCALAR', scalar: { value: 4 }, reservations: [{ type: 'STATIC', role: 'eng' }, { type: 'DYNAMIC', role: 'eng/web' }] });
+    expect(resourceToWire(samples[0]!, 'endpoint')).toEqual({ name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: '*', reservations: [] });
   });
 
   it('refinement format shows a static reservation as a STATIC layer and no role', () => {
