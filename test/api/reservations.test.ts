@@ -299,5 +299,21 @@ describe('RESERVE and UNRESERVE in a framework\'s ACCEPT', () => {
     const withId = await s.call({ type: 'ACCEPT', accept: { offer_ids: [next.id], operations: [{ type: 'RESERVE', id: { value: 'op1' }, reserve: { resources: [dynamic('cpus', 1, 'eng')] } }] } });
     expect(withId.status).toBe(400);
     expect(withId.text).toContain('operation feedback');
+    // Malformed operations are refused whole (400), before any offer is used.
+    for (const [op, message] of [
+      [{ type: 'RESERVE' }, "Expecting 'reserve' to be present"],
+      [{ type: 'UNRESERVE' }, "Expecting 'unreserve' to be present"],
+      [{ type: 'RESERVE', reserve: { source: [scalar('cpus', 1)], resources: [dynamic('cpus', 1, 'eng')] } }, 'source'],
+      [{ type: 'RESERVE', reserve: { resources: [scalar('cpus', 1, { reservations: [{ type: 'SOMETIMES', role: 'eng' }] })] } }, 'type'],
+      [{ type: 'RESERVE', reserve: { resources: Array.from({ length: 1001 }, () => dynamic('cpus', 0.001, 'eng')) } }, '1000'],
+      [{ type: 'CREATE', create: { volumes: [] } }, 'not supported yet'],
+    ] as const) {
+      const r = await s.call({ type: 'ACCEPT', accept: { offer_ids: [next.id], operations: [op] } });
+      expect({ op: op.type, status: r.status }).toEqual({ op: op.type, status: 400 });
+      expect(r.text).toContain(message);
+    }
+    // The offer was not used by any of them: it can still be accepted.
+    expect((await s.call({ type: 'ACCEPT', accept: { offer_ids: [next.id], operations: [{ type: 'RESERVE', reserve: { resources: [dynamic('cpus', 1, 'eng')] } }] } })).status).toBe(202);
+    await c.untilSettled('the reservation', async () => ((await slaveJson(c)).reserved_resources['eng'] !== undefined ? true : undefined));
   });
 });
