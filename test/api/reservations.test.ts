@@ -53,7 +53,7 @@ async function untilState(s: V1Scheduler, taskId: string, state: string): Promis
 }
 
 describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
-  it('reserves for a role: 202, offered only to that role and its sub-roles, shown in GET_AGENTS and /master/state', async () => {
+  it('reserves for a role: 202, offered only to that role and its sub-roles, shown in GET_AGENTS and /master/state (ReservationEndpointsTest.AvailableResources)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
     const r = await operatorCall(c.master, reserveCall(agentId, [dynamic('cpus', 1, 'eng'), dynamic('mem', 128, 'eng')]));
@@ -81,7 +81,7 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
     expect(offered(webOffer).find((x) => x.name === 'cpus')!.reservations).toEqual([{ type: 'DYNAMIC', role: 'eng', principal: 'ops' }]);
   });
 
-  it('rescinds the offers holding what it needs; refuses (409) what tasks use and what the agent does not have', async () => {
+  it('rescinds the offers holding what it needs; refuses (409) what tasks use and what the agent does not have (ReservationEndpointsTest.ReserveOfferedResources, InsufficientResources)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
     const s = await c.scheduler({ name: 'hog' });
@@ -111,7 +111,7 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
     expect((await slaveJson(c)).reserved_resources['eng']).toMatchObject({ cpus: 1 });
   });
 
-  it('UNRESERVE returns them, in part or whole, to the unreserved pool', async () => {
+  it('UNRESERVE returns them, in part or whole, to the unreserved pool (ReservationTest.ReserveThenUnreserve)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
     expect((await operatorCall(c.master, reserveCall(agentId, [dynamic('cpus', 1.5, 'eng')]))).status).toBe(202);
@@ -126,7 +126,7 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
     expect(cpusBy(offersOf(await plain.next(isOffers))[0]!)).toEqual({ '*': 2 });
   });
 
-  it('keeps reservations across an agent restart and a master restart (registry)', async () => {
+  it('keeps reservations across an agent restart and a master restart (registry) (ReservationTest.MasterFailover)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
     expect((await operatorCall(c.master, reserveCall(agentId, [dynamic('cpus', 1, 'eng'), dynamic('mem', 100, 'eng')]))).status).toBe(202);
@@ -149,7 +149,7 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
     expect((await slaveJson(c)).reserved_resources).toEqual({});
   });
 
-  it('refuses malformed, hostile and oversized requests with 4xx {code, message}', async () => {
+  it('refuses malformed, hostile and oversized requests with 4xx {code, message} (ReservationEndpointsTest.InvalidResource)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
     const cases: [string, unknown, number, string][] = [
@@ -181,7 +181,7 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
 });
 
 describe('legacy /master/reserve and /master/unreserve', () => {
-  it('take form-encoded slaveId and resources JSON: 202, 409, 400, 405', async () => {
+  it('take form-encoded slaveId and resources JSON: 202, 409, 400, 405 (ReservationEndpointsTest.NoSlaveId, NoResources)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
     const res = JSON.stringify([dynamic('cpus', 1, 'eng'), dynamic('mem', 64, 'eng')]);
@@ -222,7 +222,7 @@ describe('legacy /master/reserve and /master/unreserve', () => {
 });
 
 describe('RESERVE and UNRESERVE in a framework\'s ACCEPT', () => {
-  it('RESERVE then LAUNCH on the reserved resources in one call; they come back reserved when the task ends', async () => {
+  it('RESERVE then LAUNCH on the reserved resources in one call; they come back reserved when the task ends (ReservationTest.ReserveAndLaunchThenUnreserve)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const s = await c.scheduler({ name: 'eng', role: 'eng', principal: 'eng-fw' });
     const offer = offersOf(await s.next(isOffers))[0]!;
@@ -274,7 +274,7 @@ describe('RESERVE and UNRESERVE in a framework\'s ACCEPT', () => {
     expect(offered(plainOffer).filter((x) => x.reservation !== undefined).map((x) => [x.name, x.role])).toEqual([['mem', 'eng']]);
   });
 
-  it('refuses reservations for a role the framework was not offered, and launches on them fail', async () => {
+  it('refuses reservations for a role the framework was not offered, and launches on them fail (ReservationTest.DropReserveWithDifferentRole, DropReserveTooLarge)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const s = await c.scheduler({ name: 'eng', role: 'eng' });
     const offer = offersOf(await s.next(isOffers))[0]!;
