@@ -126,6 +126,23 @@ describe('operator RESERVE_RESOURCES / UNRESERVE_RESOURCES', () => {
     expect(cpusBy(offersOf(await plain.next(isOffers))[0]!)).toEqual({ '*': 2 });
   });
 
+  it('refuses (409) to unreserve what a task runs on; once it ends, the same call succeeds', async () => {
+    const c = await simCluster({ resources: RESOURCES });
+    const agentId = await c.agentId();
+    const reserved = [dynamic('cpus', 1, 'eng'), dynamic('mem', 64, 'eng')];
+    expect((await operatorCall(c.master, reserveCall(agentId, reserved))).status).toBe(202);
+    const s = await c.scheduler({ name: 'eng', role: 'eng' });
+    const offer = offersOf(await s.next(isOffers))[0]!;
+    expect((await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [launchOn('on-reserved', agentId, reserved)] } })).status).toBe(202);
+    await untilState(s, 'on-reserved', 'TASK_RUNNING');
+    const busy = await operatorCall(c.master, unreserveCall(agentId, reserved));
+    expect([busy.status, busy.json?.['code']]).toEqual([409, 'CONFLICT']);
+    expect((await s.call({ type: 'KILL', kill: { task_id: { value: 'on-reserved' }, agent_id: { value: agentId } } })).status).toBe(202);
+    await untilState(s, 'on-reserved', 'TASK_KILLED');
+    await c.untilSettled('the unreserve to go through', async () => ((await operatorCall(c.master, unreserveCall(agentId, reserved))).status === 202 ? true : undefined));
+    expect((await slaveJson(c)).reserved_resources).toEqual({});
+  });
+
   it('keeps reservations across an agent restart and a master restart (registry) (ReservationTest.MasterFailover)', async () => {
     const c = await simCluster({ resources: RESOURCES });
     const agentId = await c.agentId();
