@@ -483,7 +483,7 @@ export function parseResourceList(value: unknown, where: string): Resource[] {
 // ---------------------------------------------------------------------------
 // Normalization and arithmetic
 
-type Acc = { name: string; role: string; reservations?: Reservation[]; stackKey: string } & (
+type Acc = { name: string; role: string; reservations?: Reservation[] } & (
   | { type: 'SCALAR'; millis: number }
   | { type: 'RANGES'; ranges: ValueRange[] }
   | { type: 'SET'; items: Set<string> });
@@ -549,7 +549,7 @@ function checkShape(r: Resource): void {
 function accumulate(map: Map<string, Acc>, r: Resource): void {
   const key = keyOf(r);
   const cur = map.get(key);
-  const head = { name: r.name, role: r.role, ...stackPart(r.reservations), stackKey: stackKeyOf(r.reservations) };
+  const head = r.reservations === undefined ? { name: r.name, role: r.role } : { name: r.name, role: r.role, ...stackPart(r.reservations) };
   switch (r.type) {
     case 'SCALAR': {
       const m = toMillis(r.scalar.value);
@@ -571,21 +571,23 @@ function accumulate(map: Map<string, Acc>, r: Resource): void {
 }
 
 function finish(map: Map<string, Acc>): Resource[] {
-  const out: { r: Resource; stackKey: string }[] = [];
+  const out: Resource[] = [];
   for (const a of map.values()) {
-    const stack = stackPart(a.reservations);
+    // Accumulated stacks are already copies (accumulate), so they are shared, not copied again.
+    const stack: Reserved = a.reservations !== undefined ? { reservations: a.reservations } : {};
     if (a.type === 'SCALAR') {
-      if (a.millis > 0) out.push({ r: { name: a.name, type: 'SCALAR', scalar: { value: a.millis / 1000 }, role: a.role, ...stack }, stackKey: a.stackKey });
+      if (a.millis > 0) out.push({ name: a.name, type: 'SCALAR', scalar: { value: a.millis / 1000 }, role: a.role, ...stack });
     } else if (a.type === 'RANGES') {
       const range = coalesceRanges(a.ranges);
-      if (range.length > 0) out.push({ r: { name: a.name, type: 'RANGES', ranges: { range }, role: a.role, ...stack }, stackKey: a.stackKey });
+      if (range.length > 0) out.push({ name: a.name, type: 'RANGES', ranges: { range }, role: a.role, ...stack });
     } else {
       const item = [...a.items].sort(cmp);
-      if (item.length > 0) out.push({ r: { name: a.name, type: 'SET', set: { item }, role: a.role, ...stack }, stackKey: a.stackKey });
+      if (item.length > 0) out.push({ name: a.name, type: 'SET', set: { item }, role: a.role, ...stack });
     }
   }
-  out.sort((x, y) => cmp(x.r.name, y.r.name) || cmp(x.r.role, y.r.role) || cmp(x.r.type, y.r.type) || cmp(x.stackKey, y.stackKey));
-  return out.map((x) => x.r);
+  // The stack decides only between entries of one name, role and type (rare): its key is computed then.
+  out.sort((x, y) => cmp(x.name, y.name) || cmp(x.role, y.role) || cmp(x.type, y.type) || cmp(stackKeyOf(x.reservations), stackKeyOf(y.reservations)));
+  return out;
 }
 
 function normalize(list: readonly Resource[]): Resource[] {

@@ -58,13 +58,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE service_launch_delays (app_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, delay_until INTEGER NOT NULL);
   CREATE TABLE service_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
-  // 10, 11: assigned to other branches; placeholders here until they are merged (each is replaced by its real migration).
+  // 10, 11: assigned to other branches; empty placeholders on this branch, replaced by the real ones when merged.
   '',
   '',
-  // 12: the dynamic reservations the master made on each agent (RESERVE / UNRESERVE), as JSON Resource[].
-  // IF NOT EXISTS: a database migrated by a build that had the placeholders above runs the real 10 and 11 later.
+  // 12: the dynamic reservations the master made on each agent (RESERVE / UNRESERVE), as JSON Resource[]
   `
-  CREATE TABLE IF NOT EXISTS agent_reservations (agent_id TEXT PRIMARY KEY, resources TEXT NOT NULL);
+  CREATE TABLE agent_reservations (agent_id TEXT PRIMARY KEY, resources TEXT NOT NULL);
   `,
 ];
 
