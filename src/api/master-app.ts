@@ -7,6 +7,7 @@ import { agentChannelApp } from './agent-channel.js';
 import { masterLegacyApp, type MasterIdentity } from './master-legacy.js';
 import { masterLegacyOpsApp } from './master-legacy-ops.js';
 import { masterLegacyMaintenanceApp } from './master-legacy-maintenance.js';
+import { masterLegacyReserveApp } from './master-legacy-reserve.js';
 import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
@@ -41,6 +42,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', operatorApp(leadership, self.flags));
   app.route('/', masterLegacyOpsApp(leadership, self.flags));
   app.route('/', masterLegacyMaintenanceApp(leadership));
+  app.route('/', masterLegacyReserveApp(leadership));
   app.route('/', prometheusApp(leadership));
   if (services) app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   for (const e of extra) app.route('/', e);

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
 import type { Leadership } from '../master/leadership.js';
-import { ANY_MASTER_CALLS, callType, localResponse } from '../master/operator-calls.js';
+import { ANY_MASTER_CALLS, callType, isAcceptedCall, localResponse } from '../master/operator-calls.js';
 import { decode, encode } from '../wire/codec.js';
 import { OperatorCall, OperatorResponse } from '../wire/operator.js';
 import { checkV1Headers, readJsonBody, streamContentHeaders } from './http-errors.js';
@@ -12,7 +12,7 @@ export const OPERATOR_MAX_BODY = 1024 * 1024;
 /**
  * `POST /api/v1` (Mesos operator API v1, JSON): decode, gate on leadership (GET_HEALTH,
  * GET_FLAGS, GET_VERSION and GET_LOGGING_LEVEL are answered by any master), hand to the
- * master's operator call surface. Actions answer an empty 200, as in Mesos.
+ * master's operator call surface. Actions answer an empty 200 (RESERVE/UNRESERVE_RESOURCES 202), as in Mesos.
  */
 export function operatorApp(leadership: Leadership, flags: Readonly<Record<string, string>>): Hono {
   const app = new Hono();
@@ -30,7 +30,7 @@ export function operatorApp(leadership: Leadership, flags: Readonly<Record<strin
       return new Response(stream.body, { status: 200, headers: { ...framing, 'Cache-Control': 'no-cache' } });
     }
     const response = await gated.operatorCalls.execute(call, leadership.electedTime());
-    return response === null ? c.body(null, 200) : c.json(encode(OperatorResponse, response));
+    return response === null ? c.body(null, isAcceptedCall(type) ? 202 : 200) : c.json(encode(OperatorResponse, response));
   });
   return app;
 }

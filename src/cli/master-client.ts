@@ -25,10 +25,11 @@ export async function masterPostForm(opts: MasterOptions, path: string, form: Re
 
 /**
  * POST an operator call to the leading master's /api/v1 (actions only: their answer is an empty
- * 200, so no v1 JSON is read here); a 4xx is a CliFailure with the master's message.
+ * 200, or 202 for RESERVE/UNRESERVE_RESOURCES, so no v1 JSON is read here); a 4xx is a
+ * CliFailure with the master's message.
  */
-export async function operatorAction(opts: MasterOptions, call: Record<string, unknown>): Promise<void> {
-  await send(opts, { path: '/api/v1', method: 'POST', body: JSON.stringify(call), headers: { 'Content-Type': 'application/json', Accept: 'application/json' } });
+export async function operatorAction(opts: MasterOptions, call: Record<string, unknown>, status: 200 | 202 = 200): Promise<void> {
+  await send(opts, { path: '/api/v1', method: 'POST', body: JSON.stringify(call), headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, status === 202);
 }
 
 /** A JSON request to the leading master (the /v2 API); any 2xx is success, its JSON body the result. */

@@ -8,6 +8,7 @@ import { registerMasters } from './masters.js';
 import { registerTask } from './tasks.js';
 import { registerAgent } from './agents.js';
 import { registerFramework } from './frameworks.js';
+import { registerReservations } from './reservations.js';
 import { registerApp } from './apps.js';
 import { FlagError } from './flags.js';
 import { registerAdmin } from './admin.js';
@@ -39,6 +40,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerTask(program, setExit);
   registerAgent(program, setExit);
   registerFramework(program, setExit);
+  registerReservations(program, setExit);
   registerApp(program, setExit);
   registerSelfcheck(program);
   try {

@@ -2,13 +2,19 @@
 // immutable normalized value type with the arithmetic the allocator needs.
 //
 // Normal form (what every Resources instance holds):
-//   - one entry per (name, role, type);
+//   - one entry per (name, role, type, reservation stack);
 //   - scalars rounded to 3 decimals (Mesos fixed point), arithmetic done in
 //     integer thousandths so 0.1 + 0.2 == 0.3;
 //   - ranges sorted and coalesced ([1-5,6-10] -> [1-10]);
 //   - set items deduplicated and sorted;
 //   - zero scalars, empty range lists and empty sets dropped;
-//   - entries ordered by name, then role, then type.
+//   - entries ordered by name, then role, then type, then reservation stack.
+//
+// Reservations: `role` is always the role the resource is reserved to ('*' when unreserved).
+// A static reservation (`cpus(eng):2`) is `role` alone. A dynamic one (RESERVE) also carries
+// `reservations`, the Mesos refinement stack bottom to top, whose top layer is DYNAMIC with the
+// same role; a stack that says no more than `role` does (one STATIC layer) is dropped, so a
+// static reservation has one spelling. Entries with different stacks never merge.
 //
 // All parsing is linear in the input: anchored regexes without nested
 // quantifiers, splits on single characters, no backtracking-prone patterns.
@@ -16,10 +22,25 @@ import { TsmesosError } from './errors.js';
 
 export interface ValueRange { begin: number; end: number }
 
+export interface ReservationLabel { key: string; value?: string }
+
+/** One layer of a reservation stack (Mesos Resource.ReservationInfo, post-refinement). */
+export interface Reservation {
+  type: 'STATIC' | 'DYNAMIC';
+  role: string;
+  principal?: string;
+  labels?: ReservationLabel[];
+}
+
+interface Reserved {
+  /** Bottom to top; present only for dynamic reservations (see the header). */
+  reservations?: Reservation[];
+}
+
 export type Resource =
-  | { name: string; type: 'SCALAR'; scalar: { value: number }; role: string }
-  | { name: string; type: 'RANGES'; ranges: { range: ValueRange[] }; role: string }
-  | { name: string; type: 'SET'; set: { item: string[] }; role: string };
+  | ({ name: string; type: 'SCALAR'; scalar: { value: number }; role: string } & Reserved)
+  | ({ name: string; type: 'RANGES'; ranges: { range: ValueRange[] }; role: string } & Reserved)
+  | ({ name: string; type: 'SET'; set: { item: string[] }; role: string } & Reserved);
 
 type ResourceType = Resource['type'];
 
@@ -349,13 +370,111 @@ function parseEntry(item: unknown, at: string, defaultRole: string): Resource {
     bad('.type', 'must be one of SCALAR, RANGES, SET');
   }
   checkWellKnown(res, (reason) => bad('', reason));
-  return res;
+  return withReservations(res, item, rawRole !== undefined && rawRole !== null, bad);
+}
+
+const MAX_RESERVATION_LAYERS = 64;
+const MAX_RESERVATION_LABELS = 256;
+const MAX_PRINCIPAL = 1024;
+const MAX_LABEL_TEXT = 4096;
+
+function parseLabels(value: unknown, field: string, bad: (field: string, reason: string) => never): ReservationLabel[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = isRecord(value) ? value['labels'] ?? [] : undefined;
+  if (!Array.isArray(list)) bad(field, 'must be an object {labels: [{key, value}, ...]}');
+  if (list.length > MAX_RESERVATION_LABELS) bad(field, `at most ${MAX_RESERVATION_LABELS} labels`);
+  const out = list.map((l: unknown, i): ReservationLabel => {
+    const at = `${field}.labels[${i}]`;
+    if (!isRecord(l)) bad(at, 'must be an object {key, value}');
+    const key = l['key'];
+    const val = l['value'];
+    if (typeof key !== 'string' || key.length > MAX_LABEL_TEXT) bad(`${at}.key`, `must be a string of at most ${MAX_LABEL_TEXT} characters`);
+    if (val !== undefined && val !== null && (typeof val !== 'string' || val.length > MAX_LABEL_TEXT)) bad(`${at}.value`, `must be a string of at most ${MAX_LABEL_TEXT} characters`);
+    return typeof val === 'string' ? { key, value: val } : { key };
+  });
+  return out.length > 0 ? out : undefined;
+}
+
+function parsePrincipal(value: unknown, field: string, bad: (field: string, reason: string) => never): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_PRINCIPAL) bad(field, `must be a string of at most ${MAX_PRINCIPAL} characters`);
+  return value;
+}
+
+/**
+ * A JSON resource's reservation, in either Mesos format: pre-refinement `role` (+ `reservation`
+ * for a dynamic one) or the refinement stack `reservations` (validated as Mesos
+ * Resources::validate does: first layer STATIC or DYNAMIC, the rest DYNAMIC, each a strict sub-role).
+ */
+function withReservations(res: Resource, item: Record<string, unknown>, roleGiven: boolean, bad: (field: string, reason: string) => never): Resource {
+  const stackRaw = item['reservations'];
+  const single = item['reservation'];
+  const hasStack = Array.isArray(stackRaw) && stackRaw.length > 0;
+  if (stackRaw !== undefined && stackRaw !== null && !Array.isArray(stackRaw)) bad('.reservations', 'must be an array of ReservationInfo');
+  if (!hasStack) {
+    if (single === undefined || single === null) return res;
+    if (!isRecord(single)) bad('.reservation', 'must be an object {principal, labels}');
+    if (single['type'] !== undefined && single['type'] !== null) bad('.reservation.type', "must not be set for the 'Resource.reservation' field");
+    if (single['role'] !== undefined && single['role'] !== null) bad('.reservation.role', "must not be set for the 'Resource.reservation' field");
+    if (res.role === '*') bad('.reservation', "role '*' cannot be dynamically reserved");
+    return canonicalStack(res, [layer('DYNAMIC', res.role, single, '.reservation', bad)]);
+  }
+  if (stackRaw.length > MAX_RESERVATION_LAYERS) bad('.reservations', `at most ${MAX_RESERVATION_LAYERS} reservations`);
+  const stack = stackRaw.map((raw: unknown, i): Reservation => {
+    const at = `.reservations[${i}]`;
+    if (!isRecord(raw)) bad(at, 'must be an object {type, role, principal, labels}');
+    const type = raw['type'];
+    if (type !== 'STATIC' && type !== 'DYNAMIC') bad(`${at}.type`, 'must be STATIC or DYNAMIC');
+    const role = raw['role'];
+    if (typeof role !== 'string') bad(`${at}.role`, 'must be set');
+    if (role === '*') bad(`${at}.role`, "role '*' cannot be reserved");
+    const why = roleError(role);
+    if (why !== undefined) bad(`${at}.role`, why);
+    return layer(type, role, raw, at, bad);
+  });
+  const why = stackError(stack);
+  if (why !== undefined) bad('.reservations', why);
+  const top = stack[stack.length - 1]!;
+  if (roleGiven && res.role !== top.role) {
+    bad('.role', `'${showText(res.role)}' does not match the role '${showText(top.role)}' in 'reservations'`);
+  }
+  if (single !== undefined && single !== null && (stack.length !== 1 || top.type !== 'DYNAMIC')) {
+    bad('.reservation', "must not be set unless 'reservations' holds exactly one DYNAMIC reservation");
+  }
+  return canonicalStack({ ...res, role: top.role }, stack);
+}
+
+function layer(type: Reservation['type'], role: string, raw: Record<string, unknown>, at: string, bad: (field: string, reason: string) => never): Reservation {
+  const principal = parsePrincipal(raw['principal'], `${at}.principal`, bad);
+  const labels = parseLabels(raw['labels'], `${at}.labels`, bad);
+  return { type, role, ...(principal !== undefined ? { principal } : {}), ...(labels !== undefined ? { labels } : {}) };
+}
+
+/** Why a reservation stack is malformed (Mesos refinement rules), or undefined. */
+function stackError(stack: readonly Reservation[]): string | undefined {
+  for (let i = 0; i < stack.length; i++) {
+    const r = stack[i]!;
+    if (r.role === '*' || roleError(r.role) !== undefined) return `reservation ${i}: role '${showText(String(r.role))}' cannot be reserved`;
+    if (r.type !== 'STATIC' && r.type !== 'DYNAMIC') return `reservation ${i}: type must be STATIC or DYNAMIC`;
+    if (i === 0) continue;
+    if (r.type === 'STATIC') return `reservation ${i}: a refined reservation cannot be STATIC`;
+    const parent = stack[i - 1]!.role;
+    if (!r.role.startsWith(`${parent}/`)) return `reservation ${i}: role '${showText(r.role)}' is not a refinement of '${showText(parent)}'`;
+  }
+  return undefined;
+}
+
+/** Drops a stack that says no more than `role` (one plain STATIC layer), so each reservation has one spelling. */
+function canonicalStack(res: Resource, stack: Reservation[]): Resource {
+  const { reservations: _drop, ...plain } = res;
+  return isTrivialStack(stack) ? plain : { ...plain, reservations: stack };
 }
 
 /**
  * Validate a v1 JSON Resource[] from an HTTP body. `where` names the field in
- * error messages. Missing role means '*'; other fields (allocation_info,
- * reservations, ...) are ignored. Returns the normalized list.
+ * error messages. Missing role means '*'; reservations are read in either format
+ * (`role` + `reservation`, or `reservations`); other fields (allocation_info, ...)
+ * are ignored. Returns the normalized list.
  */
 export function parseResourceList(value: unknown, where: string): Resource[] {
   return normalize(parseList(value, where, '*'));
@@ -364,13 +483,39 @@ export function parseResourceList(value: unknown, where: string): Resource[] {
 // ---------------------------------------------------------------------------
 // Normalization and arithmetic
 
-type Acc =
-  | { name: string; role: string; type: 'SCALAR'; millis: number }
-  | { name: string; role: string; type: 'RANGES'; ranges: ValueRange[] }
-  | { name: string; role: string; type: 'SET'; items: Set<string> };
+type Acc = { name: string; role: string; reservations?: Reservation[] } & (
+  | { type: 'SCALAR'; millis: number }
+  | { type: 'RANGES'; ranges: ValueRange[] }
+  | { type: 'SET'; items: Set<string> });
 
-function keyOf(r: { name: string; role: string; type: ResourceType }): string {
-  return `${r.type}\u0000${r.role}\u0000${r.name}`;
+/** Identity of a reservation stack ('' for static or unreserved): layers, principals and labels in order. */
+function stackKeyOf(stack: readonly Reservation[] | undefined): string {
+  if (stack === undefined || isTrivialStack(stack)) return '';
+  return JSON.stringify(stack.map((l) => [l.type, l.role, l.principal ?? null, (l.labels ?? []).map((x) => [x.key, x.value ?? null])]));
+}
+
+function keyOf(r: { name: string; role: string; type: ResourceType; reservations?: readonly Reservation[] }): string {
+  return `${r.type}\u0000${r.role}\u0000${r.name}\u0000${stackKeyOf(r.reservations)}`;
+}
+
+function cloneStack(stack: readonly Reservation[]): Reservation[] {
+  return stack.map((l) => ({
+    type: l.type, role: l.role,
+    ...(l.principal !== undefined ? { principal: l.principal } : {}),
+    ...(l.labels !== undefined ? { labels: l.labels.map((x) => (x.value !== undefined ? { key: x.key, value: x.value } : { key: x.key })) } : {}),
+  }));
+}
+
+/** `{reservations}` to spread into an entry: nothing for static or unreserved ones. */
+function stackPart(stack: readonly Reservation[] | undefined): Reserved {
+  return stack === undefined || isTrivialStack(stack) ? {} : { reservations: cloneStack(stack) };
+}
+
+/** A stack that says no more than `role` does: none, or one plain STATIC layer. */
+function isTrivialStack(stack: readonly Reservation[] | undefined): boolean {
+  if (stack === undefined || stack.length === 0) return true;
+  const only = stack[0]!;
+  return stack.length === 1 && only.type === 'STATIC' && only.principal === undefined && only.labels === undefined;
 }
 
 function checkShape(r: Resource): void {
@@ -378,6 +523,12 @@ function checkShape(r: Resource): void {
   if (typeof r.name !== 'string' || r.name === '') fail(`invalid ${where}: name must be a non-empty string`);
   if (typeof r.role !== 'string' || roleError(r.role) !== undefined) {
     fail(`invalid ${where}: role must be '*' or a valid role name`);
+  }
+  if (r.reservations !== undefined && r.reservations.length > 0) {
+    if (!Array.isArray(r.reservations) || r.reservations.length > MAX_RESERVATION_LAYERS) fail(`invalid ${where}: reservations must be an array of at most ${MAX_RESERVATION_LAYERS}`);
+    const why = stackError(r.reservations);
+    if (why !== undefined) fail(`invalid ${where}: ${why}`);
+    if (r.reservations[r.reservations.length - 1]!.role !== r.role) fail(`invalid ${where}: role must be the role of its top reservation`);
   }
   if (r.type === 'SCALAR') {
     const v = r.scalar.value;
@@ -398,21 +549,22 @@ function checkShape(r: Resource): void {
 function accumulate(map: Map<string, Acc>, r: Resource): void {
   const key = keyOf(r);
   const cur = map.get(key);
+  const head = r.reservations === undefined ? { name: r.name, role: r.role } : { name: r.name, role: r.role, ...stackPart(r.reservations) };
   switch (r.type) {
     case 'SCALAR': {
       const m = toMillis(r.scalar.value);
       if (cur?.type === 'SCALAR') cur.millis += m;
-      else map.set(key, { name: r.name, role: r.role, type: 'SCALAR', millis: m });
+      else map.set(key, { ...head, type: 'SCALAR', millis: m });
       return;
     }
     case 'RANGES': {
       if (cur?.type === 'RANGES') cur.ranges.push(...r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })));
-      else map.set(key, { name: r.name, role: r.role, type: 'RANGES', ranges: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) });
+      else map.set(key, { ...head, type: 'RANGES', ranges: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) });
       return;
     }
     case 'SET': {
       if (cur?.type === 'SET') for (const s of r.set.item) cur.items.add(s);
-      else map.set(key, { name: r.name, role: r.role, type: 'SET', items: new Set(r.set.item) });
+      else map.set(key, { ...head, type: 'SET', items: new Set(r.set.item) });
       return;
     }
   }
@@ -421,17 +573,20 @@ function accumulate(map: Map<string, Acc>, r: Resource): void {
 function finish(map: Map<string, Acc>): Resource[] {
   const out: Resource[] = [];
   for (const a of map.values()) {
+    // Accumulated stacks are already copies (accumulate), so they are shared, not copied again.
+    const stack: Reserved = a.reservations !== undefined ? { reservations: a.reservations } : {};
     if (a.type === 'SCALAR') {
-      if (a.millis > 0) out.push({ name: a.name, type: 'SCALAR', scalar: { value: a.millis / 1000 }, role: a.role });
+      if (a.millis > 0) out.push({ name: a.name, type: 'SCALAR', scalar: { value: a.millis / 1000 }, role: a.role, ...stack });
     } else if (a.type === 'RANGES') {
       const range = coalesceRanges(a.ranges);
-      if (range.length > 0) out.push({ name: a.name, type: 'RANGES', ranges: { range }, role: a.role });
+      if (range.length > 0) out.push({ name: a.name, type: 'RANGES', ranges: { range }, role: a.role, ...stack });
     } else {
       const item = [...a.items].sort(cmp);
-      if (item.length > 0) out.push({ name: a.name, type: 'SET', set: { item }, role: a.role });
+      if (item.length > 0) out.push({ name: a.name, type: 'SET', set: { item }, role: a.role, ...stack });
     }
   }
-  out.sort((x, y) => cmp(x.name, y.name) || cmp(x.role, y.role) || cmp(x.type, y.type));
+  // The stack decides only between entries of one name, role and type (rare): its key is computed then.
+  out.sort((x, y) => cmp(x.name, y.name) || cmp(x.role, y.role) || cmp(x.type, y.type) || cmp(stackKeyOf(x.reservations), stackKeyOf(y.reservations)));
   return out;
 }
 
@@ -477,11 +632,21 @@ function rangesCover(a: readonly ValueRange[], b: readonly ValueRange[]): boolea
 }
 
 function cloneResource(r: Resource): Resource {
+  const stack = stackPart(r.reservations);
   switch (r.type) {
-    case 'SCALAR': return { name: r.name, type: 'SCALAR', scalar: { value: r.scalar.value }, role: r.role };
-    case 'RANGES': return { name: r.name, type: 'RANGES', ranges: { range: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) }, role: r.role };
-    case 'SET': return { name: r.name, type: 'SET', set: { item: [...r.set.item] }, role: r.role };
+    case 'SCALAR': return { name: r.name, type: 'SCALAR', scalar: { value: r.scalar.value }, role: r.role, ...stack };
+    case 'RANGES': return { name: r.name, type: 'RANGES', ranges: { range: r.ranges.range.map((x) => ({ begin: x.begin, end: x.end })) }, role: r.role, ...stack };
+    case 'SET': return { name: r.name, type: 'SET', set: { item: [...r.set.item] }, role: r.role, ...stack };
   }
+}
+
+/** Mesos's own spelling of a reservation stack (`reservations: [(DYNAMIC,eng,alice)]`), for messages. */
+function formatStack(stack: readonly Reservation[]): string {
+  const one = (l: Reservation): string => {
+    const labels = l.labels !== undefined ? `,{${l.labels.map((x) => (x.value !== undefined ? `${x.key}:${x.value}` : x.key)).join(',')}}` : '';
+    return `(${l.type},${l.role}${l.principal !== undefined ? `,${l.principal}` : ''}${labels})`;
+  };
+  return `reservations: [${stack.map(one).join(',')}]`;
 }
 
 function formatValue(r: Resource, sep: string): string {
@@ -606,6 +771,16 @@ export class Resources {
     return this.#entries.every((r) => r.role === '*');
   }
 
+  /** Some entry is a refined reservation (a stack of more than one layer; Mesos hasRefinedReservations). */
+  hasRefinedReservations(): boolean {
+    return this.#entries.some((r) => (r.reservations?.length ?? 0) > 1);
+  }
+
+  /** Without the refined reservations: what a framework lacking RESERVATION_REFINEMENT may be offered. */
+  withoutRefinedReservations(): Resources {
+    return this.hasRefinedReservations() ? new Resources(this.#entries.filter((r) => (r.reservations?.length ?? 0) <= 1)) : this;
+  }
+
   /**
    * How much of `name` there is over all roles, as Mesos counts quantities: a scalar's value,
    * the number of ports in ranges, the number of items in a set.
@@ -638,7 +813,10 @@ export class Resources {
   toLegacyJson(): Record<string, number | string> {
     const out: Record<string, number | string> = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
     const byName = new Map<string, Acc>();
-    for (const r of this.#entries) accumulate(byName, { ...r, role: '*' });
+    for (const r of this.#entries) {
+      const { reservations: _stack, ...flat } = r;
+      accumulate(byName, { ...flat, role: '*' });
+    }
     for (const r of finish(byName)) {
       // Own-property define: a resource may legally be named e.g. "__proto__".
       Object.defineProperty(out, r.name, {
@@ -649,16 +827,26 @@ export class Resources {
     return out;
   }
 
-  /** Mesos text syntax; parse(toString(x)) equals x. */
+  /**
+   * Mesos text syntax; parse(toString(x)) equals x when nothing is dynamically reserved
+   * (a dynamic reservation prints as Mesos prints it, `cpus(reservations: [(DYNAMIC,eng,alice)]):2`,
+   * which the text syntax does not read back).
+   */
   toString(): string {
     return this.#entries
-      .map((r) => `${r.role === '*' ? r.name : `${r.name}(${r.role})`}:${formatValue(r, ',')}`)
+      .map((r) => {
+        const head = r.reservations !== undefined ? `${r.name}(${formatStack(r.reservations)})` : r.role === '*' ? r.name : `${r.name}(${r.role})`;
+        return `${head}:${formatValue(r, ',')}`;
+      })
       .join(';');
   }
 
   equals(other: Resources): boolean {
     if (other === this) return true;
     if (other.#entries.length !== this.#entries.length) return false;
-    return this.toString() === other.toString();
+    return this.#entries.every((r, i) => {
+      const o = other.#entries[i]!;
+      return keyOf(r) === keyOf(o) && formatValue(r, ',') === formatValue(o, ',');
+    });
   }
 }

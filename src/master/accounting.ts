@@ -9,3 +9,19 @@ export function clusterTotal(state: MasterState): Resources {
   for (const a of state.agents.values()) all.push(...a.total.toArray());
   return all.length === 0 ? Resources.empty() : Resources.of(all);
 }
+
+/** Reserved resources by the role they are reserved to, static and dynamic (Mesos Resources::reservations()). */
+export function reservedByRole(total: Resources): Map<string, Resources> {
+  const lists = new Map<string, ReturnType<Resources['toArray']>>();
+  for (const r of total.toArray()) {
+    if (r.role === '*') continue;
+    const l = lists.get(r.role) ?? [];
+    l.push(r);
+    lists.set(r.role, l);
+  }
+  return new Map([...lists.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([role, l]) => [role, Resources.of(l)]));
+}
+
+export function unreservedPart(total: Resources): Resources {
+  return Resources.of(total.toArray().filter((r) => r.role === '*'));
+}

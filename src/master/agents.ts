@@ -15,6 +15,7 @@ import type { AgentEntry } from './state.js';
 import { masterInfoMessage } from './wire.js';
 import type { Frameworks } from './frameworks.js';
 import { AgentMaintenance } from './agent-maintenance.js';
+import { withReservations } from '../domain/reservations.js';
 
 export interface AgentSubscription {
   agentId?: string;
@@ -47,11 +48,13 @@ export class Agents {
   /** Agents in the registry come back as `recovered` until they reregister. */
   recover(): void {
     const unreachable = this.ctx.registry.unreachableAgents();
+    const reserved = this.ctx.registry.agentReservations();
     for (const record of this.ctx.registry.agents()) {
       if (this.own.has(record.id)) continue;
       const since = unreachable.get(record.id) ?? null;
+      const reservations = Resources.of(reserved.get(record.id) ?? []);
       this.own.set(record.id, {
-        record, total: Resources.of(record.resources), connection: null, recovered: since === null,
+        record, total: this.totalOf(record, reservations), reservations, connection: null, recovered: since === null,
         registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since, deactivated: false,
         drain: null, drainStartedAt: null,
       });
@@ -96,7 +99,7 @@ export class Agents {
       this.dropConnection(known);
       entry = known;
       entry.record = record;
-      entry.total = Resources.of(record.resources);
+      entry.total = this.totalOf(record, entry.reservations);
       entry.recovered = false;
       entry.reregisteredTime = now;
       this.ctx.logger.info('agent reregistered', { agent: record.id, hostname: record.hostname });
@@ -104,7 +107,7 @@ export class Agents {
       // Unknown ids (e.g. removed agents) are admitted afresh: the agent must start over under the new id.
       const record: AgentRecord = { id: this.ctx.ids.agent(), hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes, registeredAt: now };
       await this.ctx.log.propose({ type: 'ADMIT_AGENT', agent: record });
-      entry = { record, total: Resources.of(record.resources), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null, deactivated: false, drain: null, drainStartedAt: null };
+      entry = { record, total: Resources.of(record.resources), reservations: Resources.empty(), connection: null, recovered: false, registeredTime: now, reregisteredTime: null, lastSeen: 0, unreachableSince: null, deactivated: false, drain: null, drainStartedAt: null };
       this.own.set(record.id, entry);
       this.ctx.logger.info('agent admitted', { agent: record.id, hostname: record.hostname, resources: entry.total.toString() });
     }
@@ -129,6 +132,26 @@ export class Agents {
     }
     this.ctx.requestAllocation();
     return stream;
+  }
+
+  /**
+   * RESERVE / UNRESERVE changed the agent's dynamic reservations (Reservations owns the value;
+   * the entry is ours): its total follows at once, so no allocation in between offers the old one.
+   */
+  setReservations(agentId: string, reservations: Resources): void {
+    const a = this.own.get(agentId);
+    if (!a) return;
+    a.reservations = reservations;
+    a.total = this.totalOf(a.record, reservations);
+  }
+
+  /** The advertised resources with the reservations laid over them; one the agent no longer has is left out, and said so. */
+  private totalOf(record: AgentRecord, reservations: Resources): Resources {
+    const { total, skipped } = withReservations(Resources.of(record.resources), reservations);
+    if (!skipped.isEmpty()) {
+      this.ctx.logger.warn('agent no longer advertises what some of its reservations hold; they are kept and return with the resources', { agent: record.id, reservations: skipped.toString() });
+    }
+    return total;
   }
 
   /** An agent's HEARTBEAT call: proof that the agent can still reach us. */

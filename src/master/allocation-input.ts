@@ -51,6 +51,7 @@ export function allocationInput(
       filters: (filters.get(f.id) ?? []).filter((x) => x.until > now),
       gpuAware: hasCapability(f.info, 'GPU_RESOURCES'),
       regionAware: hasCapability(f.info, 'REGION_AWARE'),
+      refinementAware: hasCapability(f.info, 'RESERVATION_REFINEMENT'),
       ...(f.info.offer_filters !== undefined ? { minAllocatable: frameworkMinAllocatable(f.info) } : {}),
     });
   }

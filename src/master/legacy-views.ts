@@ -2,6 +2,7 @@ import { attributesToLegacyJson } from '../domain/attributes.js';
 import { Resources } from '../domain/resources.js';
 import { isTerminal, TASK_STATES, type TaskState } from '../domain/task-state.js';
 import { MESOS_COMPAT_VERSION } from '../domain/version.js';
+import { clusterTotal, reservedByRole, unreservedPart } from './accounting.js';
 import type { MasterContext } from './context.js';
 import { byId, type TaskView } from './state.js';
 import { legacyTask } from './state-json.js';
@@ -36,7 +37,8 @@ export function legacyStateSummary(ctx: MasterContext): Record<string, unknown> 
       return {
         id: r.id, pid: `slave(1)@${r.ip}:${r.port}`, hostname: r.hostname, registered_time: a.registeredTime / 1000,
         resources: a.total.toLegacyJson(), used_resources: ctx.ledger.usedOnAgent(r.id).toLegacyJson(),
-        offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(), reserved_resources: {}, unreserved_resources: a.total.toLegacyJson(),
+        offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(),
+        reserved_resources: Object.fromEntries([...reservedByRole(a.total)].map(([role, x]) => [role, x.toLegacyJson()])), unreserved_resources: unreservedPart(a.total).toLegacyJson(),
         attributes: attributesToLegacyJson(r.attributes), active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
         ...stateCounts(mine), framework_ids: [...new Set(mine.filter((t) => !isTerminal(t.state)).map((t) => t.frameworkId))].sort(),
       };
@@ -74,6 +76,7 @@ export function legacyTasks(ctx: MasterContext, q: TaskQuery): Record<string, un
 
 /** `/master/roles`: roles with frameworks or a weight, with their weights and quotas. */
 export function legacyRoles(ctx: MasterContext): Record<string, unknown> {
+  const reserved = reservedByRole(clusterTotal(ctx.state));
   return {
     roles: getRoles(ctx, ctx.roleSettings.weights()).map((r) => {
       let offered = Resources.empty();
@@ -82,7 +85,7 @@ export function legacyRoles(ctx: MasterContext): Record<string, unknown> {
       for (const fw of ctx.state.frameworks.values()) for (const t of fw.tasks.values()) if (t.role === r.name && !isTerminal(t.state)) used = used.add(t.resources);
       return {
         name: r.name, weight: r.weight, frameworks: r.frameworks.map((f) => f.value),
-        resources: used.toLegacyJson(), allocated: used.toLegacyJson(), offered: offered.toLegacyJson(), reserved: {},
+        resources: used.toLegacyJson(), allocated: used.toLegacyJson(), offered: offered.toLegacyJson(), reserved: (reserved.get(r.name) ?? Resources.empty()).toLegacyJson(),
         quota: { role: r.name, guarantee: {}, limit: {}, consumed: {} },
       };
     }),

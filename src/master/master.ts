@@ -15,6 +15,7 @@ import { OfferBook } from './offers.js';
 import { Tasks } from './tasks.js';
 import { Frameworks } from './frameworks.js';
 import { Agents } from './agents.js';
+import { Reservations } from './reservations.js';
 import { Maintenance } from './maintenance.js';
 import { SchedulerCalls } from './scheduler-calls.js';
 import { AgentCalls } from './agent-calls.js';
@@ -50,6 +51,8 @@ export class Master {
   readonly tasks: Tasks;
   readonly frameworks: Frameworks;
   readonly agents: Agents;
+  /** Dynamic reservations (RESERVE / UNRESERVE). */
+  readonly reservations: Reservations;
   /** Maintenance schedules and DOWN machines. */
   readonly maintenance: Maintenance;
   /** Inverse offers to frameworks on agents in a maintenance window. */
@@ -107,7 +110,8 @@ export class Master {
     };
     this.offers = new OfferBook(this.ctx, { offers: state.offers, filters: state.offerFilters, ledger }, unavailabilityOf);
     this.inverseOffers = new InverseOffers(this.ctx, unavailabilityOf);
-    this.tasks = new Tasks(this.ctx, { frameworks: state.frameworks, ledger }, this.offers);
+    this.reservations = new Reservations(this.ctx, () => this.agents, this.offers);
+    this.tasks = new Tasks(this.ctx, { frameworks: state.frameworks, ledger }, this.offers, this.reservations);
     this.frameworks = new Frameworks(this.ctx, { frameworks: state.frameworks, completed: state.completedFrameworks }, this.offers, {
       onRemoved: (fw) => {
         this.inverseOffers.forgetFramework(fw.id);

@@ -21,6 +21,10 @@ export const ANY_MASTER_CALLS: ReadonlySet<OperatorCallType> = new Set(['GET_HEA
 const ACTION_CALLS: ReadonlySet<OperatorCallType> = new Set(['TEARDOWN', 'MARK_AGENT_GONE', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT']);
 export const isActionCall = (type: OperatorCallType): boolean => ACTION_CALLS.has(type);
 
+/** Calls Mesos answers with an empty 202 Accepted (the operation is applied, as in Mesos's _operation). */
+const ACCEPTED_CALLS: ReadonlySet<OperatorCallType> = new Set(['RESERVE_RESOURCES', 'UNRESERVE_RESOURCES']);
+export const isAcceptedCall = (type: OperatorCallType): boolean => ACCEPTED_CALLS.has(type);
+
 const notYet = (type: string, why: string): never => {
   throw new TsmesosError('BAD_REQUEST', `${type} is not implemented yet: ${why}`);
 };
@@ -152,13 +156,22 @@ export class OperatorCalls {
       case 'LIST_FILES':
       case 'READ_FILE':
         return notYet(type, "read sandboxes through the agent's /files API");
-      case 'RESERVE_RESOURCES':
-      case 'UNRESERVE_RESOURCES':
+      case 'RESERVE_RESOURCES': {
+        const r = call.reserve_resources ?? missing('reserve_resources');
+        if (r.source.length > 0) notYet(type, "changing an existing reservation ('source') is not supported; UNRESERVE, then RESERVE");
+        await this.master.reservations.operate('RESERVE', r.agent_id.value, r.resources);
+        return null;
+      }
+      case 'UNRESERVE_RESOURCES': {
+        const r = call.unreserve_resources ?? missing('unreserve_resources');
+        await this.master.reservations.operate('UNRESERVE', r.agent_id.value, r.resources);
+        return null;
+      }
       case 'CREATE_VOLUMES':
       case 'DESTROY_VOLUMES':
       case 'GROW_VOLUME':
       case 'SHRINK_VOLUME':
-        return notYet(type, 'reservations and persistent volumes are not supported yet');
+        return notYet(type, 'persistent volumes are not supported yet');
       case 'UPDATE_MAINTENANCE_SCHEDULE':
         await this.master.maintenance.updateSchedule((call.update_maintenance_schedule ?? missing('update_maintenance_schedule')).schedule.windows);
         return null;

@@ -6,6 +6,7 @@ import type {
   AgentEntryMessage, FrameworkEntryMessage, GetAgents, GetExecutors, GetFrameworks, GetState, GetTasks, Role, Task,
 } from '../wire/operator-objects.js';
 import { taskSpecToWire } from '../wire/task.js';
+import { clusterTotal, reservedByRole } from './accounting.js';
 import type { MasterContext } from './context.js';
 import { byId, type AgentView, type FrameworkView, type TaskView } from './state.js';
 import { offerMessage, resourceMessages } from './wire.js';
@@ -126,7 +127,9 @@ export function getState(ctx: MasterContext): GetState {
 
 /** Roles with frameworks subscribed to them or a weight configured, with their weights and what they use. */
 export function getRoles(ctx: MasterContext, weights: ReadonlyMap<string, number> = new Map()): Role[] {
-  const roles = new Map<string, { frameworks: Set<string> }>([...weights.keys()].map((r) => [r, { frameworks: new Set<string>() }]));
+  // Known roles, as Mesos lists them: with a weight, a framework, or a reservation.
+  const reservedRoles = [...reservedByRole(clusterTotal(ctx.state)).keys()];
+  const roles = new Map<string, { frameworks: Set<string> }>([...weights.keys(), ...reservedRoles].map((r) => [r, { frameworks: new Set<string>() }]));
   for (const fw of ctx.state.frameworks.values()) {
     for (const r of fw.roles) {
       const e = roles.get(r) ?? { frameworks: new Set<string>() };

@@ -6,6 +6,7 @@ import type { SchedulerStream } from '../wire/streams.js';
 import type { Master } from './master.js';
 import type { FrameworkEntry } from './state.js';
 import { validateFrameworkInfo } from './framework-info.js';
+import type { AcceptOperation } from './tasks.js';
 
 // The master's scheduler-API call surface: the HTTP edge decodes a Call once and hands it
 // here; every state change a scheduler call causes starts in this file.
@@ -64,17 +65,29 @@ export class SchedulerCalls {
       }
       case 'ACCEPT': {
         const accept = payload(call, 'accept');
-        const launches: { info: NonNullable<NonNullable<Call['accept']>['operations'][number]['launch']>['task_infos'][number]; where: string }[] = [];
-        accept.operations.forEach((op, i) => {
+        const operations = accept.operations.map((op, i): AcceptOperation => {
           const where = `accept.operations[${i}]`;
           if (op.type === undefined || op.type === 'UNKNOWN') bad(`${where}.type: required`);
-          if (op.type !== 'LAUNCH') bad(`${where}: operation ${op.type} is not supported yet`);
-          const launch = op.launch ?? bad(`${where}: Expecting 'launch' to be present`);
-          launch.task_infos.forEach((info, j) => launches.push({ info, where: `${where}.launch.task_infos[${j}]` }));
+          switch (op.type) {
+            case 'LAUNCH': {
+              const launch = op.launch ?? bad(`${where}: Expecting 'launch' to be present`);
+              return { type: 'LAUNCH', launches: launch.task_infos.map((info, j) => ({ info, where: `${where}.launch.task_infos[${j}]` })) };
+            }
+            case 'RESERVE':
+            case 'UNRESERVE': {
+              // Mesos answers an operation id with UPDATE_OPERATION_STATUS events, which tsmesos does not send yet.
+              if (op.id !== undefined) bad(`${where}.id: operation feedback is not supported yet; send ${op.type} without an id`);
+              const body = op.type === 'RESERVE' ? op.reserve ?? bad(`${where}: Expecting 'reserve' to be present`) : op.unreserve ?? bad(`${where}: Expecting 'unreserve' to be present`);
+              if (op.type === 'RESERVE' && (op.reserve?.source.length ?? 0) > 0) bad(`${where}.reserve.source: changing an existing reservation is not supported yet`);
+              return { type: op.type, resources: body.resources, where };
+            }
+            default:
+              return bad(`${where}: operation ${op.type} is not supported yet`);
+          }
         });
         master.tasks.accept(fw, {
           offerIds: accept.offer_ids.map((o) => o.value),
-          launches,
+          operations,
           refuseSeconds: this.refuseSeconds(accept.filters?.refuse_seconds),
         });
         return;

@@ -5,7 +5,27 @@ import { isTerminal, TASK_STATES } from '../domain/task-state.js';
 import type { MasterContext } from './context.js';
 import type { FrameworkView, TaskView } from './state.js';
 import { byId } from './state.js';
-import { clusterTotal } from './accounting.js';
+import { clusterTotal, reservedByRole, unreservedPart } from './accounting.js';
+import type { Resources } from '../domain/resources.js';
+import { resourceToWire } from '../wire/resource.js';
+import { encode } from '../wire/codec.js';
+import { Resource as WireResource } from '../wire/mesos.js';
+
+/**
+ * An agent's reservations as Mesos's agent JSON shows them: flat maps per role and for the
+ * unreserved rest, and the `_full` lists in both reservation formats (what /master/unreserve takes).
+ */
+export function legacyReservations(total: Resources): Record<string, unknown> {
+  const byRole = [...reservedByRole(total)];
+  const full = (r: Resources): unknown[] => r.toArray().map((x) => encode(WireResource, resourceToWire(x, 'endpoint')));
+  const unreserved = unreservedPart(total);
+  return {
+    reserved_resources: Object.fromEntries(byRole.map(([role, r]) => [role, r.toLegacyJson()])),
+    unreserved_resources: unreserved.toLegacyJson(),
+    reserved_resources_full: Object.fromEntries(byRole.map(([role, r]) => [role, full(r)])),
+    unreserved_resources_full: full(unreserved),
+  };
+}
 import { isMultiRole } from './wire.js';
 
 // Legacy (v0) JSON: flat resource maps, `slave_*` names, seconds as floats.
@@ -58,8 +78,8 @@ export function legacyAgents(ctx: MasterContext): { active: Record<string, unkno
       ...(a.domain ? { domain: a.domain } : {}),
       ...(a.reregisteredTime !== null ? { reregistered_time: a.reregisteredTime / 1000 } : {}),
       resources: a.total.toLegacyJson(), used_resources: used.toLegacyJson(),
-      offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(), reserved_resources: {},
-      unreserved_resources: a.total.toLegacyJson(), active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
+      offered_resources: ctx.ledger.offeredOnAgent(r.id).toLegacyJson(), ...legacyReservations(a.total),
+      active: a.connection !== null, deactivated: a.deactivated, version: MESOS_COMPAT_VERSION,
       capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'TASK_KILLING_STATE'],
       ...(a.drain !== null ? { drain_info: drainInfoMessage(a.drain) } : {}),
       ...(a.drainStartedAt !== null ? { estimated_drain_start_time_seconds: Math.floor(a.drainStartedAt / 1000) } : {}),

@@ -23,9 +23,15 @@ export interface OfferFilter {
 
 export interface AgentEntry {
   record: AgentRecord;
+  /**
+   * What the agent offers: its advertised resources (record.resources) with the master's dynamic
+   * reservations laid over them (domain/reservations.ts withReservations).
+   */
   total: Resources;
   /** Its fault domain, as it said when it (re)registered (not in the registry: only connected agents are offered). */
   domain?: DomainInfo;
+  /** The dynamic reservations on this agent (RESERVE / UNRESERVE), kept in the registry; owned by Reservations. */
+  reservations: Resources;
   /** Event stream to the agent while connected. */
   connection: AgentStream | null;
   /** Loaded from the registry after a restart or failover, not yet reregistered. */

@@ -1,6 +1,7 @@
 import { Resources } from '../domain/resources.js';
 import type { ResourceLedger } from './ledger.js';
-import type { TaskInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
+import type { Resource as WireResource, TaskInfo, TaskStatus, TaskStatusReason } from '../wire/mesos.js';
+import { applyOperation, operationResources, type ReservationKind, type Reservations } from './reservations.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import { gracePolicy, taskSpecFromWire, taskSpecToWire } from '../wire/task.js';
 import { isTerminal, stateForFramework, type TaskState } from '../domain/task-state.js';
@@ -10,10 +11,15 @@ import type { FrameworkEntry, TaskEntry } from './state.js';
 import { sendToAgent } from './agent-channel.js';
 import { forRole } from './allocator/allocate.js';
 
+/** One operation of an ACCEPT, decoded; `where` names it (or each task) in messages. */
+export type AcceptOperation =
+  | { type: 'LAUNCH'; launches: { info: TaskInfo; where: string }[] }
+  | { type: ReservationKind; resources: readonly WireResource[]; where: string };
+
 export interface AcceptRequest {
   offerIds: string[];
-  /** Decoded task_infos of LAUNCH operations, in operation order; `where` names each in messages. */
-  launches: { info: TaskInfo; where: string }[];
+  /** Applied in order, as Mesos does: a RESERVE's resources can be launched on by a later LAUNCH. */
+  operations: AcceptOperation[];
   refuseSeconds: number;
 }
 
@@ -24,6 +30,7 @@ export class Tasks {
     private readonly ctx: MasterContext,
     own: { frameworks: ReadonlyMap<string, FrameworkEntry>; ledger: ResourceLedger },
     private readonly offers: OfferBook,
+    private readonly reservations: Reservations,
   ) {
     this.frameworks = own.frameworks;
     this.ledger = own.ledger;
@@ -53,31 +60,58 @@ export class Tasks {
     for (const o of offers) this.offers.take(o.id);
     if (invalid === null) this.ctx.events.emit({ type: 'OFFERS_ACCEPTED', frameworkId: fw.id, offerIds: offers.map((o) => o.id) });
     if (invalid !== null) {
-      for (const l of req.launches) this.sendMasterStatus(fw, l.info.task_id.value, l.info.agent_id.value, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
+      for (const l of req.operations.flatMap((op) => (op.type === 'LAUNCH' ? op.launches : []))) this.sendMasterStatus(fw, l.info.task_id.value, l.info.agent_id.value, fw.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', invalid);
       for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
       return;
     }
     const agentId = offers[0]!.agentId;
     const role = offers[0]!.role;
     let remaining = offers.reduce((acc, o) => acc.add(o.resources), Resources.empty());
-    for (const l of req.launches) {
-      let info: TaskSpec;
-      try {
-        info = taskSpecFromWire(l.info, l.where);
-      } catch (e) {
-        this.sendMasterStatus(fw, l.info.task_id.value, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
-        continue;
-      }
-      const problem = this.validateTask(fw, info, agentId, remaining, role);
-      if (problem !== null) {
-        this.sendMasterStatus(fw, l.info.task_id.value, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
-        continue;
-      }
-      const resources = Resources.of(info.resources);
-      remaining = remaining.subtract(resources);
-      this.launch(fw, info, resources, role);
+    for (const op of req.operations) {
+      if (op.type === 'LAUNCH') for (const l of op.launches) remaining = this.launchFromOffer(fw, l, agentId, role, remaining);
+      else remaining = this.reserveFromOffer(fw, op, agentId, role, remaining);
     }
     this.offers.decline(fw.id, agentId, remaining, req.refuseSeconds);
+  }
+
+  /**
+   * RESERVE / UNRESERVE inside an ACCEPT, on the offer's resources. An invalid one is dropped
+   * and the others go on, as Mesos does (it logs; operation feedback is not supported here).
+   */
+  private reserveFromOffer(fw: FrameworkEntry, op: { type: ReservationKind; resources: readonly WireResource[]; where: string }, agentId: string, role: string, remaining: Resources): Resources {
+    let resources: Resources;
+    try {
+      resources = operationResources(op.type, op.resources, `${op.where}.${op.type === 'RESERVE' ? 'reserve' : 'unreserve'}.resources`, role);
+    } catch (e) {
+      this.ctx.logger.warn('dropping an invalid operation of ACCEPT', { framework: fw.id, operation: op.type, error: e instanceof Error ? e.message : String(e) });
+      return remaining;
+    }
+    const outcome = applyOperation(op.type, remaining, resources);
+    if (!outcome.ok) {
+      this.ctx.logger.warn('dropping an operation of ACCEPT: the offer does not hold its resources', { framework: fw.id, operation: op.type, missing: outcome.missing.toString() });
+      return remaining;
+    }
+    this.reservations.fromOffer(agentId, op.type, resources);
+    return outcome.total;
+  }
+
+  /** One task of a LAUNCH: launched on the offer's resources, or refused with TASK_ERROR. Returns what is left. */
+  private launchFromOffer(fw: FrameworkEntry, l: { info: TaskInfo; where: string }, agentId: string, role: string, remaining: Resources): Resources {
+    let info: TaskSpec;
+    try {
+      info = taskSpecFromWire(l.info, l.where);
+    } catch (e) {
+      this.sendMasterStatus(fw, l.info.task_id.value, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', e instanceof Error ? e.message : String(e));
+      return remaining;
+    }
+    const problem = this.validateTask(fw, info, agentId, remaining, role);
+    if (problem !== null) {
+      this.sendMasterStatus(fw, l.info.task_id.value, agentId, 'TASK_ERROR', 'REASON_TASK_INVALID', problem);
+      return remaining;
+    }
+    const resources = Resources.of(info.resources);
+    this.launch(fw, info, resources, role);
+    return remaining.subtract(resources);
   }
 
   private validateTask(fw: FrameworkEntry, info: TaskSpec, agentId: string, remaining: Resources, role: string): string | null {

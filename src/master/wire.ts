@@ -2,6 +2,7 @@ import type { Resource as DomainResource, Resources } from '../domain/resources.
 import { hasCapability, type InverseOffer, type MasterInfo, type Offer, type Resource } from '../wire/mesos.js';
 import type { MasterContext } from './context.js';
 import type { InverseOfferEntry, Unavailability } from './inverse-offers.js';
+import { resourceToWire } from '../wire/resource.js';
 import type { FrameworkView, OfferEntry } from './state.js';
 
 // Master objects as typed v1 messages; the wire layer encodes them.
@@ -11,14 +12,13 @@ export function isMultiRole(fw: FrameworkView): boolean {
 }
 
 /**
- * A resource as a framework sees it. RESERVATION_REFINEMENT frameworks get the `reservations`
- * stack (no `role`); others the pre-refinement `role` field ('*' when unreserved), as Mesos.
+ * A resource as a framework sees it (`refinement` given): RESERVATION_REFINEMENT frameworks get
+ * the `reservations` stack (no `role`); others the pre-refinement `role` field ('*' when
+ * unreserved) and `reservation` for a dynamic one, as Mesos. Operator views (`refinement` not
+ * given) use Mesos's ENDPOINT format, which has both.
  */
 export function resourceMessage(r: DomainResource, opts: { allocationRole?: string; refinement?: boolean } = {}): Resource {
-  const { role, ...rest } = r;
-  const shape = opts.refinement === true
-    ? { ...rest, reservations: role === '*' ? [] : [{ type: 'STATIC' as const, role }] }
-    : { ...rest, role, reservations: [] };
+  const shape = resourceToWire(r, opts.refinement === undefined ? 'endpoint' : opts.refinement ? 'refinement' : 'pre-refinement');
   return { ...shape, ...(opts.allocationRole !== undefined ? { allocation_info: { role: opts.allocationRole } } : {}) };
 }
 

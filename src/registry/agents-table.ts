@@ -4,6 +4,7 @@ import type { Attribute } from '../domain/attributes.js';
 import type { ReplicatedModule } from './replicated-module.js';
 import { unreachableTable } from './unreachable-table.js';
 import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
+import { reservationsTable } from './reservations-table.js';
 
 // One module per table: the only code that reads or writes `agents`, and the replicated
 // module of the admitted and unreachable agents (Mesos registry `slaves` and `unreachable`).
@@ -73,6 +74,7 @@ export const agentsModule: ReplicatedModule<AgentCommand> = {
       agentsTable.remove(db, cmd.agentId);
       unreachableTable.clear(db, cmd.agentId);
       agentMaintenanceTable.clear(db, cmd.agentId);
+      reservationsTable.clear(db, cmd.agentId);
     },
     MARK_AGENT_UNREACHABLE: (db, cmd) => {
       if (agentsTable.get(db, cmd.agentId)) unreachableTable.mark(db, cmd.agentId, cmd.at);

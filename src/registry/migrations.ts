@@ -58,6 +58,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE service_launch_delays (app_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, delay_until INTEGER NOT NULL);
   CREATE TABLE service_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 10, 11: assigned to other branches; empty placeholders on this branch, replaced by the real ones when merged.
+  '',
+  '',
+  // 12: the dynamic reservations the master made on each agent (RESERVE / UNRESERVE), as JSON Resource[]
+  `
+  CREATE TABLE agent_reservations (agent_id TEXT PRIMARY KEY, resources TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

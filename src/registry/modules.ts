@@ -7,10 +7,11 @@ import { rolesModule } from './roles-table.js';
 import { maintenanceModule } from './maintenance-table.js';
 import { securityModule } from './security-table.js';
 import { servicesModule } from './services-table.js';
+import { reservationsModule } from './reservations-table.js';
 import type { ModuleCommand, SnapshotTable } from './replicated-module.js';
 import type Database from 'better-sqlite3';
 
-export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, maintenanceModule, securityModule, servicesModule, metaModule] as const;
+export const REGISTRY_MODULES = [agentsModule, frameworksModule, rolesModule, maintenanceModule, securityModule, servicesModule, reservationsModule, metaModule] as const;
 
 export type RegistryCommand = ModuleCommand<(typeof REGISTRY_MODULES)[number]>;
 

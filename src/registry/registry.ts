@@ -15,6 +15,8 @@ import { maintenanceTable, type MaintenanceRecord } from './maintenance-table.js
 import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
 import { securityTable, type ClusterCaRecord, type JoinTokenRow } from './security-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
+import { reservationsTable } from './reservations-table.js';
+import type { Resource } from '../domain/resources.js';
 
 /** The replicated state machine (SQLite, WAL). Reads are local; writes arrive only through `apply`. */
 export class Registry implements StateMachine {
@@ -69,6 +71,11 @@ export class Registry implements StateMachine {
   /** Agents the operator deactivated or drains (DEACTIVATE_AGENT, DRAIN_AGENT). */
   agentMaintenance(): Map<string, AgentMaintenanceRecord> {
     return agentMaintenanceTable.list(this.db);
+  }
+
+  /** Per agent, the dynamic reservations the master made on it (RESERVE / UNRESERVE). */
+  agentReservations(): Map<string, Resource[]> {
+    return reservationsTable.list(this.db);
   }
 
   /** The maintenance schedule and the DOWN machines. */

@@ -5,7 +5,8 @@
 import { TsmesosError } from '../domain/errors.js';
 import { parseResourceList, Resources } from '../domain/resources.js';
 import { DEFAULT_KILL_GRACE_MS, type CommandSpec, type ContainerSpec, type TaskSpec } from '../domain/task-spec.js';
-import type { CommandInfo, ContainerInfo, KillPolicy, Resource, TaskInfo } from './mesos.js';
+import type { CommandInfo, ContainerInfo, KillPolicy, TaskInfo } from './mesos.js';
+import { resourceToWire } from './resource.js';
 import { healthCheckSpec, healthCheckToWire, maxCompletionTimeMs, uriSpec, uriToWire } from './task-extras.js';
 
 const bad = (message: string): never => {
@@ -117,7 +118,7 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
   if (t.executor !== undefined) bad(`${where}.executor: custom executors are not supported yet; use 'command'`);
   if (t.command === undefined) bad(`${where}: exactly one of 'executor' or 'command' must be set`);
   const container = t.container !== undefined ? containerSpec(t.container, `${where}.container`) : undefined;
-  const resources = parseResourceList(t.resources.map(reservationRole), `${where}.resources`);
+  const resources = parseResourceList(t.resources, `${where}.resources`);
   if (Resources.of(resources).isEmpty()) bad(`${where}.resources: a task must use some resources`);
   const command = commandSpec(t.command!, `${where}.command`, container?.type === 'DOCKER');
   // Mesos ignores a health check command's own uris; so do we (they are never fetched).
@@ -139,21 +140,12 @@ export function taskSpecFromWire(t: TaskInfo, where: string): TaskSpec {
   };
 }
 
-/**
- * The role a resource is reserved to, in either Mesos format: `reservations` (frameworks with
- * RESERVATION_REFINEMENT; the last one is the innermost) or the older `role` field.
- */
-export function reservationRole(r: Resource): Resource {
-  const inner = r.reservations.at(-1)?.role;
-  return inner !== undefined ? { ...r, role: inner } : r;
-}
-
 export function taskSpecToWire(s: TaskSpec): TaskInfo {
   return {
     name: s.name,
     task_id: { value: s.taskId },
     agent_id: { value: s.agentId },
-    resources: s.resources.map((r) => ({ ...r, reservations: [] })),
+    resources: s.resources.map((r) => resourceToWire(r, 'endpoint')),
     command: commandToWire(s.command),
     ...(s.container !== undefined ? { container: containerToWire(s.container) } : {}),
     kill_policy: gracePolicy(s.killGracePeriodMs),

@@ -145,7 +145,8 @@ describe('the deb package', { timeout: 180_000 }, () => {
       const script = `source /usr/share/bash-completion/completions/tsmesos; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _tsmesos; echo "\${COMPREPLY[*]}"`;
       return sh('bash', ['-c', script]).stdout.trim().split(' ');
     };
-    expect(complete('tsmesos u')).toEqual(['up']);
+    expect(complete('tsmesos u').sort()).toEqual(['unreserve', 'up']);
+    expect(complete('tsmesos up')).toEqual(['up']);
     expect(complete('tsmesos up --ro')).toEqual(['--role']);
     expect(complete('tsmesos up --role a')).toEqual(['agent', 'all']);
   });

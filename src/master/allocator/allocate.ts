@@ -40,6 +40,8 @@ export interface AllocFramework {
   regionAware?: boolean;
   /** Per role, the framework's own minimum (offer_filters), replacing the master's for that role. */
   minAllocatable?: ReadonlyMap<string, readonly ResourceQuantities[]>;
+  /** Has RESERVATION_REFINEMENT: only such frameworks are offered refined reservations (Mesos). */
+  refinementAware?: boolean;
 }
 
 export interface AllocationInput {
@@ -103,8 +105,8 @@ export function allocate(input: AllocationInput): OfferDecision[] {
       walked.walk(
         (role) => (ownMinimum.has(role) ? !candidateFor(role).isEmpty() : isAllocatable(candidateFor(role), globalMin)),
         ({ role, frameworkId }) => {
-          const candidate = candidateFor(role);
           const fw = frameworks.get(frameworkId)!;
+          const candidate = fw.refinementAware === true ? candidateFor(role) : candidateFor(role).withoutRefinedReservations();
           if (!isAllocatable(candidate, fw.minAllocatable?.get(role) ?? globalMin)) return false;
           // GPU agents are kept for frameworks that can use GPUs, so GPU-less work does not strand them.
           if (agent.hasGpus === true && fw.gpuAware !== true) return false;
