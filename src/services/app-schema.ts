@@ -2,6 +2,7 @@
 // with Marathon's defaults. Unknown fields are refused rather than silently dropped, so a field
 // this scheduler does not implement yet is a 422 naming it, never a quiet misconfiguration.
 import { z } from 'zod';
+import { uriSpec } from '../wire/task-extras.js';
 
 const SEGMENT = /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
 const MAX_ID = 200;
@@ -95,6 +96,48 @@ const Container = z.strictObject({
   if (c.type === 'MESOS' && c.docker !== undefined) ctx.addIssue({ code: 'custom', message: 'MESOS containers with a docker image are not supported yet', path: ['docker'] });
 });
 
+/** Why the master would refuse this fetcher URI (the same check it runs on CommandInfo.uris), or undefined. */
+function uriProblem(value: string, destPath?: string): string | undefined {
+  try {
+    uriSpec({ value, ...(destPath !== undefined ? { output_file: destPath } : {}) }, 'uri');
+    return undefined;
+  } catch (e) {
+    return (e instanceof Error ? e.message : String(e)).replace(/^uri\.(value|output_file): /, '');
+  }
+}
+
+const Uri = text(1024).min(1).superRefine((v, ctx) => {
+  const why = uriProblem(v);
+  if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+});
+
+/** Marathon's Artifact (types/artifact.raml): note extract defaults to true, as in Mesos. */
+const Artifact = z.strictObject({
+  uri: Uri,
+  extract: z.boolean().default(true),
+  executable: z.boolean().default(false),
+  cache: z.boolean().default(false),
+  destPath: text(1024).min(1).optional(),
+}).superRefine((a, ctx) => {
+  const why = a.destPath !== undefined ? uriProblem(a.uri, a.destPath) : undefined;
+  if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, path: ['destPath'] });
+});
+export type Artifact = z.output<typeof Artifact>;
+
+/** The archive suffixes Marathon extracts when converting legacy `uris` (state/FetchUri.scala supportedFileTypes). */
+const EXTRACTABLE = ['.tar', '.tar.gz', '.tar.bz2', '.tar.xz', '.gz', '.tgz', '.tbz2', '.txz', '.zip'];
+
+/** A legacy `uris` entry as an artifact: extracted only when its path ends like an archive (Marathon's rule). */
+export function artifactOfUri(uri: string): Artifact {
+  let p = uri;
+  try {
+    if (!uri.startsWith('/')) p = new URL(uri).pathname;
+  } catch {
+    // validated before; keep the raw text
+  }
+  return { uri, extract: EXTRACTABLE.some((x) => p.endsWith(x)), executable: false, cache: false };
+}
+
 const UpgradeStrategy = z.strictObject({
   minimumHealthCapacity: z.number().min(0).max(1).default(1),
   maximumOverCapacity: z.number().min(0).max(1).default(1),
@@ -109,8 +152,6 @@ const UnreachableStrategy = z.union([
 /** Fields Marathon prints on reads; a client PUTting back what it GETs sends them, so they are accepted and dropped. */
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure'] as const;
 const readOnly = Object.fromEntries(READ_ONLY.map((k) => [k, z.unknown().optional()])) as Record<(typeof READ_ONLY)[number], z.ZodOptional<z.ZodUnknown>>;
-
-const unsupported = (what: string) => z.array(z.unknown()).max(0, `${what} is not supported yet`).optional();
 
 export const AppSchema = z.strictObject({
   id: appId,
@@ -141,8 +182,9 @@ export const AppSchema = z.strictObject({
   unreachableStrategy: UnreachableStrategy.prefault({}),
   dependencies: z.array(appId).max(100).default([]),
   role: text(256).min(1).optional(),
-  fetch: unsupported('fetch (the fetcher)'),
-  uris: unsupported('uris (the fetcher)'),
+  fetch: z.array(Artifact).max(256).optional(),
+  /** Deprecated in Marathon for `fetch`; stored as `fetch`. */
+  uris: z.array(Uri).max(256).optional(),
   secrets: z.record(z.string(), z.unknown()).refine((m) => Object.keys(m).length === 0, 'secrets are not supported yet').optional(),
   ...readOnly,
 }).superRefine((a, ctx) => {
@@ -150,6 +192,7 @@ export const AppSchema = z.strictObject({
   if (a.cmd === undefined && a.args === undefined && a.container === undefined) {
     ctx.addIssue({ code: 'custom', message: "an app needs 'cmd', 'args' or a 'container'", path: ['cmd'] });
   }
+  if ((a.uris ?? []).length > 0 && (a.fetch ?? []).length > 0) ctx.addIssue({ code: 'custom', message: "may not be set in conjunction with 'fetch'", path: ['uris'] });
   if (a.ports !== undefined && a.portDefinitions !== undefined) ctx.addIssue({ code: 'custom', message: "give 'portDefinitions' or the deprecated 'ports', not both", path: ['ports'] });
   const { minimumHealthCapacity: m, maximumOverCapacity: o } = a.upgradeStrategy;
   if (m === 1 && o === 0) ctx.addIssue({ code: 'custom', message: 'minimumHealthCapacity 1 with maximumOverCapacity 0 leaves a rolling upgrade no room to proceed', path: ['upgradeStrategy'] });
@@ -167,6 +210,8 @@ export type PortDefinitionOut = z.output<typeof PortDefinition>;
 /** A validated app with defaults filled in, ports as portDefinitions, and no read-only fields. */
 export type AppDefinition = Omit<ParsedApp, (typeof READ_ONLY)[number] | 'ports' | 'portDefinitions' | 'fetch' | 'uris' | 'secrets'> & {
   portDefinitions: PortDefinitionOut[];
+  /** `fetch`, or the legacy `uris` converted; absent from records written before fetching was supported. */
+  fetch?: Artifact[];
 };
 
 /** What Marathon answers a rejected definition with: 422 `{message, details: [{path, errors}]}`. */
@@ -198,15 +243,17 @@ export type AppParse = { ok: true; app: AppDefinition } | { ok: false; failure: 
 export function parseApp(json: unknown): AppParse {
   const r = AppSchema.safeParse(json);
   if (!r.success) return { ok: false, failure: validationFailure(r.error) };
-  const { ports, portDefinitions, fetch: _f, uris: _u, secrets: _s, ...rest } = r.data;
+  const { ports, portDefinitions, fetch, uris, secrets: _s, ...rest } = r.data;
   for (const k of READ_ONLY) delete (rest as Record<string, unknown>)[k];
   const defs: PortDefinitionOut[] = portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const }));
-  return { ok: true, app: { ...(rest as Omit<AppDefinition, 'portDefinitions'>), portDefinitions: defs } };
+  const artifacts = (fetch ?? []).length > 0 ? fetch! : (uris ?? []).map(artifactOfUri);
+  return { ok: true, app: { ...(rest as Omit<AppDefinition, 'portDefinitions' | 'fetch'>), portDefinitions: defs, fetch: artifacts } };
 }
 
 /** True when `next` differs from `prev` in more than the instance count (Marathon restarts tasks only then). */
 export function isConfigChange(prev: AppDefinition, next: AppDefinition): boolean {
-  const { instances: _a, ...p } = prev;
-  const { instances: _b, ...n } = next;
-  return JSON.stringify(p) !== JSON.stringify(n);
+  // A record from before `fetch` existed has none: the same as an empty list.
+  const { instances: _a, fetch: pf, ...p } = prev;
+  const { instances: _b, fetch: nf, ...n } = next;
+  return JSON.stringify(p) !== JSON.stringify(n) || JSON.stringify(pf ?? []) !== JSON.stringify(nf ?? []);
 }

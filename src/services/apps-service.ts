@@ -75,6 +75,8 @@ export class AppsService {
       const prev = this.store.app(id);
       const base: Record<string, unknown> = prev && opts.partial ? { ...prev.app } : {};
       if (body['ports'] !== undefined) delete base['portDefinitions'];
+      // Legacy `uris` replace the stored artifacts (kept as `fetch`) rather than conflicting with them.
+      if (body['uris'] !== undefined) delete base['fetch'];
       const app = this.parse({ ...base, ...body, id });
       if (!prev) return this.write(id, app, null, 'StartApplication', opts.force);
       const action: DeploymentAction = isConfigChange(prev.app, app) ? 'RestartApplication' : 'ScaleApplication';

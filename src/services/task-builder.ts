@@ -1,6 +1,7 @@
 // Pure: the v1 TaskInfo of one instance, with Marathon's environment (PORT0.., PORTS, HOST,
 // MARATHON_APP_*) so tutorials' `python3 -m http.server $PORT0` work unchanged.
 import type { TaskInfo } from '../scheduler-client/client.js';
+import type { CommandInfo } from '../wire/mesos.js';
 import type { AppDefinition } from './app-schema.js';
 import type { PlannedTask } from './offer-match.js';
 
@@ -40,11 +41,12 @@ export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId
   const { app } = plan;
   const environment = { variables: Object.entries(taskEnvironment(app, opts.version, opts.hostname, plan.hostPorts)).map(([name, value]) => ({ name, value })) };
   const user = app.user !== undefined ? { user: app.user } : {};
+  const uris = commandUris(app);
   const command = app.cmd !== undefined
-    ? { shell: true, value: app.cmd, arguments: [], uris: [], environment, ...user }
+    ? { shell: true, value: app.cmd, arguments: [], uris, environment, ...user }
     : app.args !== undefined && app.args.length > 0
-      ? { shell: false, value: app.args[0]!, arguments: app.args, uris: [], environment, ...user }
-      : { shell: false, arguments: [], uris: [], environment, ...user };
+      ? { shell: false, value: app.args[0]!, arguments: app.args, uris, environment, ...user }
+      : { shell: false, arguments: [], uris, environment, ...user };
   const docker = app.container?.type === 'DOCKER' ? app.container.docker : undefined;
   return {
     name: app.id.slice(1).split('/').reverse().join('.'),
@@ -66,6 +68,13 @@ export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId
     ...(app.taskKillGracePeriodSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: app.taskKillGracePeriodSeconds * 1e9 } } } : {}),
     ...(Object.keys(app.labels).length > 0 ? { labels: { labels: Object.entries(app.labels).map(([key, value]) => ({ key, value })) } } : {}),
   };
+}
+
+/** The app's `fetch` artifacts as CommandInfo.uris (the agent's fetcher puts them in the sandbox). */
+export function commandUris(app: AppDefinition): CommandInfo['uris'] {
+  return (app.fetch ?? []).map((a) => ({
+    value: a.uri, extract: a.extract, executable: a.executable, cache: a.cache, ...(a.destPath !== undefined ? { output_file: a.destPath } : {}),
+  }));
 }
 
 /**

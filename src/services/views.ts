@@ -30,6 +30,7 @@ export function appJson(rec: AppRecord, instances: readonly LiveInstance[], depl
   const withChecks = rec.app.healthChecks.length > 0;
   return {
     ...rec.app,
+    fetch: rec.app.fetch ?? [],
     version: rec.version,
     versionInfo: rec.versionInfo,
     tasksStaged: instances.filter((i) => i.state === 'PENDING' || i.state === 'STAGING' || i.state === 'STARTING').length,

@@ -87,7 +87,7 @@ describe('/v2/apps POST: validation in Marathon shape', () => {
     await rejects({ ...ok, args: ['x'] }, '/cmd');
     await rejects({ id: '/input/none' }, '/cmd');
     await rejects({ ...ok, ports: [0], portDefinitions: [{ port: 0 }] }, '/ports');
-    await rejects({ ...ok, fetch: [{ uri: 'http://example.com/x' }] }, '/fetch');
+    await rejects({ ...ok, secrets: { s: { source: 'x' } } }, '/secrets');
     await rejects({ ...ok, env: { A: { secret: 's' } } }, '/env/A');
     await rejects({ ...ok, healthChecks: [{ protocol: 'COMMAND' }] }, '/healthChecks(0)/command');
     await rejects({ ...ok, healthChecks: [{ protocol: 'HTTP', portIndex: 3 }] }, '/healthChecks(0)/portIndex');
@@ -105,6 +105,29 @@ describe('/v2/apps POST: validation in Marathon shape', () => {
     const again = await send('POST', '/v2/apps', { id: '/input/defaults', cmd: 'x' });
     expect(again.status).toBe(409);
     expect(String(again.json['message'])).toContain('/input/defaults');
+  });
+});
+
+describe('/v2/apps fetch and uris: hostile artifacts', () => {
+  it('bad schemes, relative paths, escaping destPaths, conflicts, unknown fields and oversized lists are 422 naming the field', async () => {
+    await rejects({ ...ok, fetch: [{ uri: 'ftp://127.0.0.1/x.tgz' }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: 'relative/x.tgz' }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: '' }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: `http://127.0.0.1/${'x'.repeat(1100)}` }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/a\u0000b' }] }, '/fetch(0)/uri');
+    expect((await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', destPath: '../../etc/cron.d/x' }] }, '/fetch(0)/destPath')).join()).toContain('..');
+    await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', destPath: '/etc/passwd' }] }, '/fetch(0)/destPath');
+    await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', extract: 'yes' }] }, '/fetch(0)/extract');
+    expect((await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', mode: 777 }] }, '/fetch(0)')).join()).toContain('mode');
+    await rejects({ ...ok, fetch: 'http://127.0.0.1/x' }, '/fetch');
+    await rejects({ ...ok, fetch: Array.from({ length: 257 }, (_, i) => ({ uri: `http://127.0.0.1/${i}` })) }, '/fetch');
+    await rejects({ ...ok, uris: ['http://127.0.0.1/x'], fetch: [{ uri: 'http://127.0.0.1/y' }] }, '/uris');
+    await rejects({ ...ok, uris: ['javascript:alert(1)'] }, '/uris(0)');
+    await rejects({ ...ok, uris: [{ uri: 'http://127.0.0.1/x' }] }, '/uris(0)');
+    // Empty lists are no conflict.
+    const r = await send('POST', '/v2/apps', { ...ok, id: '/input/fetch-empty', instances: 0, uris: [], fetch: [] });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    expect(r.json['fetch']).toEqual([]);
   });
 });
 
@@ -265,4 +288,5 @@ describe('the other endpoints', () => {
 });
 
 const FIELDS = ['id', 'cmd', 'args', 'instances', 'cpus', 'mem', 'disk', 'gpus', 'constraints', 'env', 'labels', 'portDefinitions', 'ports', 'port', 'protocol',
-  'upgradeStrategy', 'minimumHealthCapacity', 'healthChecks', 'container', 'docker', 'image', 'requirePorts', 'backoffSeconds', 'unreachableStrategy', 'user'] as const;
+  'upgradeStrategy', 'minimumHealthCapacity', 'healthChecks', 'container', 'docker', 'image', 'requirePorts', 'backoffSeconds', 'unreachableStrategy', 'user',
+  'fetch', 'uris', 'uri', 'destPath', 'extract', 'executable'] as const;
