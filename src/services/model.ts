@@ -41,6 +41,11 @@ export interface InstanceRecord {
   hostPorts: number[];
   /** Wall-clock ms (Marathon's stagedAt). */
   launchedAt: number;
+  /**
+   * The task was launched with a health check: it counts as healthy only once one reports so.
+   * Absent in records from before readiness was tracked (counted as before: healthy unless reported not).
+   */
+  healthChecked?: boolean;
 }
 
 /** Read-side helpers over the registry's service tables. */

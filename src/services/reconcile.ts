@@ -21,6 +21,8 @@ export interface ObservedInstance {
   state: InstanceState;
   /** TaskStatus.healthy when the task has health checks; undefined when nothing was reported. */
   healthy?: boolean;
+  /** The task runs a health check: until it reports healthy, the instance is not (Marathon's readiness for deployments). */
+  healthChecked?: boolean;
   /** A kill was sent and the task has not ended yet. */
   killRequested: boolean;
   /** Wall-clock ms since the instance is TASK_UNREACHABLE. */
@@ -55,10 +57,12 @@ export interface ReconcileResult {
 }
 
 /**
- * Healthy for capacity: RUNNING and not reported unhealthy. An instance whose checks have not
- * reported counts as healthy, so a missing health checker cannot stall a deployment forever.
+ * Healthy for capacity: RUNNING and, when it runs a health check, reported healthy (Marathon: a
+ * new instance with checks counts only after its first passing check). An instance without a
+ * check counts unless something reported it unhealthy.
  */
-export const isHealthy = (i: ObservedInstance): boolean => i.state === 'RUNNING' && i.healthy !== false;
+export const isHealthy = (i: Pick<ObservedInstance, 'state' | 'healthy' | 'healthChecked'>): boolean =>
+  i.state === 'RUNNING' && (i.healthChecked === true ? i.healthy === true : i.healthy !== false);
 
 const notRunningFirst = (a: ObservedInstance, b: ObservedInstance): number => Number(isHealthy(a)) - Number(isHealthy(b));
 

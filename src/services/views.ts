@@ -3,7 +3,15 @@ import type { AppRecord, DeploymentPlan, InstanceRecord } from './model.js';
 import { isHealthy, type InstanceState } from './reconcile.js';
 import type { TaskFailure } from './driver.js';
 
-export type LiveInstance = InstanceRecord & { state: InstanceState; healthy?: boolean; startedAt?: number };
+export type LiveInstance = InstanceRecord & { state: InstanceState; healthy?: boolean; startedAt?: number; health?: HealthRecord };
+
+/** What the instance's health reports said (Marathon's healthCheckResults entry). */
+export interface HealthRecord {
+  consecutiveFailures: number;
+  lastSuccess?: number;
+  lastFailure?: number;
+  lastFailureCause?: string;
+}
 
 const MARATHON_STATE: Record<InstanceState, string> = {
   PENDING: 'TASK_STAGING', STAGING: 'TASK_STAGING', STARTING: 'TASK_STARTING', RUNNING: 'TASK_RUNNING', KILLING: 'TASK_KILLING', UNREACHABLE: 'TASK_UNREACHABLE',
@@ -21,7 +29,17 @@ export function taskJson(i: LiveInstance): Record<string, unknown> {
     ...(i.startedAt !== undefined ? { startedAt: new Date(i.startedAt).toISOString() } : {}),
     version: i.version,
     state: MARATHON_STATE[i.state],
-    ...(i.healthy !== undefined ? { healthCheckResults: [{ alive: i.healthy, taskId: i.taskId }] } : { healthCheckResults: [] }),
+    healthCheckResults: i.healthy !== undefined ? [healthResultJson(i, i.healthy)] : [],
+  };
+}
+
+const iso = (ms: number | undefined): string | null => (ms !== undefined ? new Date(ms).toISOString() : null);
+
+function healthResultJson(i: LiveInstance, alive: boolean): Record<string, unknown> {
+  const h = i.health;
+  return {
+    alive, consecutiveFailures: h?.consecutiveFailures ?? 0, firstSuccess: null, lastSuccess: iso(h?.lastSuccess), lastFailure: iso(h?.lastFailure),
+    lastFailureCause: h?.lastFailureCause ?? null, taskId: i.taskId, instanceId: i.taskId,
   };
 }
 
@@ -35,7 +53,7 @@ export function appJson(rec: AppRecord, instances: readonly LiveInstance[], depl
     versionInfo: rec.versionInfo,
     tasksStaged: instances.filter((i) => i.state === 'PENDING' || i.state === 'STAGING' || i.state === 'STARTING').length,
     tasksRunning: running.length,
-    tasksHealthy: withChecks ? running.filter((i) => isHealthy({ ...i, configVersion: '', killRequested: false })).length : 0,
+    tasksHealthy: withChecks ? running.filter((i) => isHealthy(i)).length : 0,
     tasksUnhealthy: withChecks ? running.filter((i) => i.healthy === false).length : 0,
     deployments: deployments.map((d) => ({ id: d.id })),
     ...(opts.embedTasks ? { tasks: instances.map(taskJson) } : {}),
