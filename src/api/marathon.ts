@@ -1,5 +1,5 @@
 // Marathon's REST API (docs/docs/rest-api/public/api/v2) on the master port: /v2/apps,
-// /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
+// /v2/groups, /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
 // (`{message, details?}`), never `{code, message}`: this surface speaks Marathon's dialect.
 // Everything but /ping, /v2/leader and /v2/info needs the leader's scheduler; a follower
 // proxies those requests to the leader (as Marathon does), so clients that do not follow
@@ -183,15 +183,38 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
     id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
-  })));
-  route('GET', '/v2/groups', (c, s) => c.json(groups(s)));
-  app.get('/v2/groups/*', guarded(log, async (c) => {
+  })), s.apps.store.groups());
+  // /v2/groups[/{id...}]: GET the tree, POST creates, PUT updates (scaleBy, dryRun), DELETE removes.
+  app.on(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], ['/v2/groups', '/v2/groups/*'], guarded(log, async (c) => {
     const s = await leaderServices(c);
     if (s instanceof Response) return s;
-    const raw = c.req.path.slice('/v2/groups/'.length).replace(/\/$/, '');
+    const raw = c.req.path.replace(/^\/v2\/groups\/?/, '').replace(/\/$/, '');
     const id = raw === '' ? '/' : pathAppId(raw);
-    const g = findGroup(groups(s), id);
-    return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+    switch (c.req.method) {
+      case 'GET': {
+        const g = findGroup(groups(s), id);
+        return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+      }
+      case 'POST': {
+        const r = await s.groups.create(await body(c), id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        c.header('Location', `/v2/groups${r.groupId === '/' ? '' : r.groupId}`);
+        return c.json({ deploymentId: r.deploymentId, version: r.version }, 201);
+      }
+      case 'PUT': {
+        const r = await s.groups.update(await body(c), id, { force: flag(c, 'force'), dryRun: flag(c, 'dryRun') });
+        if ('steps' in r) return c.json({ steps: r.steps });
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      case 'DELETE': {
+        const r = await s.groups.remove(id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      default:
+        return marathonError(c, 405, { message: `${c.req.method} is not supported on /v2/groups` });
+    }
   }));
 
   route('GET', '/v2/tasks', (c, s) => {

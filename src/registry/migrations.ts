@@ -58,6 +58,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE service_launch_delays (app_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, delay_until INTEGER NOT NULL);
   CREATE TABLE service_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 10: services groups made explicitly (POST/PUT /v2/groups): they exist without apps and carry
+  // dependencies; groups implied by app ids need no row. The definition is JSON the services layer owns.
+  `
+  CREATE TABLE service_groups (id TEXT PRIMARY KEY, definition TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

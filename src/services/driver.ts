@@ -13,7 +13,7 @@ import type { Event } from '../wire/scheduler.js';
 import { SchedulerClient } from '../scheduler-client/client.js';
 import type { SchedulerTransport } from '../scheduler-client/transport.js';
 import { isTerminal } from '../domain/task-state.js';
-import { ServicesStore, type AppRecord, type InstanceRecord } from './model.js';
+import { ServicesStore, affectedApps, type AppRecord, type InstanceRecord } from './model.js';
 import { launchDelayMs, reconcile, type DesiredApp, type InstanceState, type ObservedInstance } from './reconcile.js';
 import { matchOffer, offerAttributes, type Demand } from './offer-match.js';
 import { buildTaskInfo, taskIdFor } from './task-builder.js';
@@ -390,16 +390,19 @@ export class ServicesDriver {
 
   private finishDeployments(apps: AppRecord[], converged: Set<string>, withInstances: Set<string>): void {
     const exists = new Set(apps.map((a) => a.app.id));
+    // Done when every app it changes runs as desired, or (removed) has no instance left.
+    const settled = (id: string): boolean => (exists.has(id) ? converged.has(id) : !withInstances.has(id));
     const done = this.store.deployments()
       .filter((d) => !this.doneProposed.has(d.id))
-      .filter((d) => (exists.has(d.appId) ? converged.has(d.appId) : !withInstances.has(d.appId)));
+      .filter((d) => affectedApps(d).every(settled));
     if (done.length === 0) return;
     for (const d of done) this.doneProposed.add(d.id);
     const ids = done.map((d) => d.id);
     this.opts.log.propose({ type: 'SERVICES_DEPLOYMENTS_DONE', ids }).then(() => {
       for (const d of done) {
         this.events.emit('deployment_success', { id: d.id, plan: deploymentJson(d) });
-        if (d.action === 'StopApplication') this.events.emit('app_terminated_event', { appId: d.appId });
+        const stopped = d.apps !== undefined ? d.apps.filter((a) => a.action === 'StopApplication').map((a) => a.appId) : d.action === 'StopApplication' ? [d.appId] : [];
+        for (const appId of stopped) this.events.emit('app_terminated_event', { appId });
       }
     }, (e: unknown) => this.opts.logger.warn('services: registry write failed', { command: 'SERVICES_DEPLOYMENTS_DONE', error: e instanceof Error ? e.message : String(e) }));
   }

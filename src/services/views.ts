@@ -1,5 +1,5 @@
 // Marathon's JSON shapes of apps, tasks and deployments (apps.raml, tasks.raml, deployments.raml).
-import type { AppRecord, DeploymentPlan, InstanceRecord } from './model.js';
+import type { AppRecord, DeploymentPlan, GroupRecord, InstanceRecord } from './model.js';
 import { isHealthy, type InstanceState } from './reconcile.js';
 import type { TaskFailure } from './driver.js';
 
@@ -62,16 +62,16 @@ export function appJson(rec: AppRecord, instances: readonly LiveInstance[], depl
 }
 
 export function deploymentJson(d: DeploymentPlan): Record<string, unknown> {
-  const action = { action: d.action, app: d.appId };
+  const actions = d.apps !== undefined ? d.apps.map((a) => ({ action: a.action, app: a.appId })) : [{ action: d.action, app: d.appId }];
   return {
     id: d.id,
     version: d.version,
-    affectedApps: [d.appId],
+    affectedApps: actions.map((a) => a.app),
     affectedPods: [],
-    steps: [{ actions: [action] }],
-    currentActions: [{ ...action, readinessCheckResults: [] }],
-    currentStep: 1,
-    totalSteps: 1,
+    steps: actions.length > 0 ? [{ actions }] : [],
+    currentActions: actions.map((a) => ({ ...a, readinessCheckResults: [] })),
+    currentStep: actions.length > 0 ? 1 : 0,
+    totalSteps: actions.length > 0 ? 1 : 0,
   };
 }
 
@@ -84,8 +84,8 @@ export interface GroupJson {
   version?: string;
 }
 
-/** Marathon's group tree, derived from the app ids (`/prod/web` lives in group `/prod`). */
-export function groupTree(apps: readonly { id: string; json: Record<string, unknown>; version: string }[]): GroupJson {
+/** Marathon's group tree: the explicit groups, and those the app ids imply (`/prod/web` lives in group `/prod`). */
+export function groupTree(apps: readonly { id: string; json: Record<string, unknown>; version: string }[], explicit: readonly GroupRecord[] = []): GroupJson {
   const root: GroupJson = { id: '/', apps: [], groups: [], pods: [], dependencies: [] };
   const byId = new Map<string, GroupJson>([['/', root]]);
   const groupOf = (id: string): GroupJson => {
@@ -97,6 +97,11 @@ export function groupTree(apps: readonly { id: string; json: Record<string, unkn
     groupOf(parentId).groups.push(g);
     return g;
   };
+  for (const e of [...explicit].sort((x, y) => x.id.localeCompare(y.id))) {
+    const g = groupOf(e.id);
+    g.dependencies = e.dependencies;
+    g.version = e.version;
+  }
   for (const a of [...apps].sort((x, y) => x.id.localeCompare(y.id))) {
     const g = groupOf(a.id.slice(0, a.id.lastIndexOf('/')) || '/');
     g.apps.push(a.json);
@@ -106,6 +111,11 @@ export function groupTree(apps: readonly { id: string; json: Record<string, unkn
       if (gg.version === undefined || gg.version < a.version) gg.version = a.version;
     }
   }
+  const sortGroups = (g: GroupJson): void => {
+    g.groups.sort((x, y) => x.id.localeCompare(y.id));
+    g.groups.forEach(sortGroups);
+  };
+  sortGroups(root);
   return root;
 }
 
