@@ -79,9 +79,23 @@ const HealthCheck = z.strictObject({
 });
 export type HealthCheck = z.output<typeof HealthCheck>;
 
+/** Marathon's ContainerPortMapping (appContainer.raml): containerPort 0 means "the host port"; hostPort 0 is one from the offer. */
+const PortMapping = z.strictObject({
+  containerPort: int(0, 65535).default(0),
+  hostPort: int(0, 65535).optional(),
+  servicePort: int(0, 65535).default(0),
+  protocol: z.enum(['tcp', 'udp', 'udp,tcp']).default('tcp'),
+  name: text(63).regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and hyphens').optional(),
+  labels: stringMap.optional(),
+});
+export type PortMapping = z.output<typeof PortMapping>;
+
 const Docker = z.strictObject({
   image: text(4096).min(1),
-  network: z.enum(['HOST', 'NONE']).default('HOST'),
+  /** Before Marathon 1.5; `networks` says it now. Absent: from `networks` (default HOST). */
+  network: z.enum(['HOST', 'BRIDGE', 'NONE']).optional(),
+  /** Before Marathon 1.5; `container.portMappings` now. */
+  portMappings: z.array(PortMapping).max(100).optional(),
   forcePullImage: z.boolean().default(false),
   privileged: z.boolean().default(false),
   parameters: z.array(z.strictObject({ key: text(1024).min(1), value: text(64 * 1024) })).max(256).default([]),
@@ -91,7 +105,9 @@ const Container = z.strictObject({
   type: z.enum(['DOCKER', 'MESOS']).default('DOCKER'),
   docker: Docker.optional(),
   volumes: z.array(z.never()).max(0, 'volumes are not supported yet').default([]),
+  portMappings: z.array(PortMapping).max(100).optional(),
 }).superRefine((c, ctx) => {
+  if (c.portMappings !== undefined && c.docker?.portMappings !== undefined) ctx.addIssue({ code: 'custom', message: "give 'container.portMappings' or the deprecated 'container.docker.portMappings', not both", path: ['docker', 'portMappings'] });
   if (c.type === 'DOCKER' && c.docker === undefined) ctx.addIssue({ code: 'custom', message: 'a DOCKER container needs docker.image', path: ['docker'] });
   if (c.type === 'MESOS' && c.docker !== undefined) ctx.addIssue({ code: 'custom', message: 'MESOS containers with a docker image are not supported yet', path: ['docker'] });
 });
@@ -153,6 +169,16 @@ const UnreachableStrategy = z.union([
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure'] as const;
 const readOnly = Object.fromEntries(READ_ONLY.map((k) => [k, z.unknown().optional()])) as Record<(typeof READ_ONLY)[number], z.ZodOptional<z.ZodUnknown>>;
 
+/** Marathon 1.5+ `networks`: one host or bridge network (named container networks are not supported yet). */
+const Network = z.strictObject({
+  mode: z.enum(['host', 'container/bridge', 'container']).default('host'),
+  name: text(256).optional(),
+  labels: stringMap.optional(),
+}).superRefine((n, ctx) => {
+  if (n.mode === 'container') ctx.addIssue({ code: 'custom', message: 'named container networks (USER) are not supported yet; use host or container/bridge', path: ['mode'] });
+  if (n.mode !== 'container' && n.name !== undefined) ctx.addIssue({ code: 'custom', message: `a ${n.mode} network takes no name`, path: ['name'] });
+});
+
 export const AppSchema = z.strictObject({
   id: appId,
   cmd: text(256 * 1024).min(1).optional(),
@@ -182,6 +208,7 @@ export const AppSchema = z.strictObject({
   unreachableStrategy: UnreachableStrategy.prefault({}),
   dependencies: z.array(appId).max(100).default([]),
   role: text(256).min(1).optional(),
+  networks: z.array(Network).max(1, 'one network per app (host or container/bridge)').optional(),
   fetch: z.array(Artifact).max(256).optional(),
   /** Deprecated in Marathon for `fetch`; stored as `fetch`. */
   uris: z.array(Uri).max(256).optional(),
@@ -192,6 +219,16 @@ export const AppSchema = z.strictObject({
   if (a.cmd === undefined && a.args === undefined && a.container === undefined) {
     ctx.addIssue({ code: 'custom', message: "an app needs 'cmd', 'args' or a 'container'", path: ['cmd'] });
   }
+  const mode = networkModeOf(a);
+  if (mode === 'conflict') ctx.addIssue({ code: 'custom', message: "'networks' and the deprecated 'container.docker.network' disagree", path: ['networks'] });
+  if ((mode === 'BRIDGE' || mode === 'NONE') && a.container?.type !== 'DOCKER') ctx.addIssue({ code: 'custom', message: 'bridge networking needs a DOCKER container', path: ['networks'] });
+  const mappings = a.container?.portMappings ?? a.container?.docker?.portMappings;
+  if (mappings !== undefined && mappings.length > 0 && mode !== 'BRIDGE') ctx.addIssue({ code: 'custom', message: 'portMappings need bridge networking (networks: [{mode: container/bridge}]); use portDefinitions on host networking', path: ['container', 'portMappings'] });
+  if (mode === 'BRIDGE' && ((a.portDefinitions ?? []).length > 0 || (a.ports ?? []).length > 0)) ctx.addIssue({ code: 'custom', message: 'portDefinitions are for host networking; bridge networking uses container.portMappings', path: ['portDefinitions'] });
+  const mappingNames = (mappings ?? []).map((p) => p.name).filter((n) => n !== undefined);
+  if (new Set(mappingNames).size !== mappingNames.length) ctx.addIssue({ code: 'custom', message: 'port names must be unique', path: ['container', 'portMappings'] });
+  const fixed = (mappings ?? []).map((p) => p.hostPort ?? 0).filter((p) => p !== 0);
+  if (new Set(fixed).size !== fixed.length) ctx.addIssue({ code: 'custom', message: 'a host port can be mapped once', path: ['container', 'portMappings'] });
   if ((a.uris ?? []).length > 0 && (a.fetch ?? []).length > 0) ctx.addIssue({ code: 'custom', message: "may not be set in conjunction with 'fetch'", path: ['uris'] });
   if (a.ports !== undefined && a.portDefinitions !== undefined) ctx.addIssue({ code: 'custom', message: "give 'portDefinitions' or the deprecated 'ports', not both", path: ['ports'] });
   const { minimumHealthCapacity: m, maximumOverCapacity: o } = a.upgradeStrategy;
@@ -199,16 +236,26 @@ export const AppSchema = z.strictObject({
   const names = (a.portDefinitions ?? []).map((p) => p.name).filter((n) => n !== undefined);
   if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'port names must be unique', path: ['portDefinitions'] });
   (a.healthChecks).forEach((h, i) => {
-    const ports = (a.portDefinitions ?? a.ports ?? [0]).length;
+    const ports = mode === 'BRIDGE' ? (mappings ?? []).length : (a.portDefinitions ?? a.ports ?? [0]).length;
     if (h.portIndex !== undefined && h.portIndex >= ports) ctx.addIssue({ code: 'custom', message: `portIndex ${h.portIndex} has no port (the app has ${ports})`, path: ['healthChecks', i, 'portIndex'] });
   });
 });
+
+/** The network an app's instances join, from `networks` or the deprecated docker.network. */
+function networkModeOf(a: { networks?: { mode: string }[] | undefined; container?: { docker?: { network?: 'HOST' | 'BRIDGE' | 'NONE' | undefined } | undefined } | undefined }): 'HOST' | 'BRIDGE' | 'NONE' | 'conflict' {
+  const fromNetworks = a.networks?.[0] === undefined ? undefined : a.networks[0].mode === 'container/bridge' ? 'BRIDGE' : 'HOST';
+  const legacy = a.container?.docker?.network;
+  if (fromNetworks !== undefined && legacy !== undefined && legacy !== fromNetworks) return 'conflict';
+  return fromNetworks ?? legacy ?? 'HOST';
+}
 
 type ParsedApp = z.output<typeof AppSchema>;
 export type PortDefinitionOut = z.output<typeof PortDefinition>;
 
 /** A validated app with defaults filled in, ports as portDefinitions, and no read-only fields. */
-export type AppDefinition = Omit<ParsedApp, (typeof READ_ONLY)[number] | 'ports' | 'portDefinitions' | 'fetch' | 'uris' | 'secrets'> & {
+export type AppDefinition = Omit<ParsedApp, (typeof READ_ONLY)[number] | 'ports' | 'portDefinitions' | 'fetch' | 'uris' | 'secrets' | 'networks'> & {
+  /** Normalized (absent in records from before it was): one host or container/bridge network. */
+  networks?: { mode: 'host' | 'container/bridge' }[];
   portDefinitions: PortDefinitionOut[];
   /** `fetch`, or the legacy `uris` converted; absent from records written before fetching was supported. */
   fetch?: Artifact[];
@@ -243,17 +290,27 @@ export type AppParse = { ok: true; app: AppDefinition } | { ok: false; failure: 
 export function parseApp(json: unknown): AppParse {
   const r = AppSchema.safeParse(json);
   if (!r.success) return { ok: false, failure: validationFailure(r.error) };
-  const { ports, portDefinitions, fetch, uris, secrets: _s, ...rest } = r.data;
+  const { ports, portDefinitions, fetch, uris, secrets: _s, networks: _n, ...rest } = r.data;
   for (const k of READ_ONLY) delete (rest as Record<string, unknown>)[k];
-  const defs: PortDefinitionOut[] = portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const }));
+  const mode = networkModeOf(r.data) as 'HOST' | 'BRIDGE' | 'NONE';
+  // Bridge apps publish their portMappings instead; a host app without ports gets Marathon's one dynamic port.
+  const defs: PortDefinitionOut[] = mode === 'BRIDGE' ? [] : portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const }));
   const artifacts = (fetch ?? []).length > 0 ? fetch! : (uris ?? []).map(artifactOfUri);
-  return { ok: true, app: { ...(rest as Omit<AppDefinition, 'portDefinitions' | 'fetch'>), portDefinitions: defs, fetch: artifacts } };
+  const app = { ...(rest as Omit<AppDefinition, 'portDefinitions' | 'fetch' | 'networks'>), portDefinitions: defs, fetch: artifacts };
+  if (app.container?.docker !== undefined) {
+    // One shape stored: networks, container.portMappings (bridge: hostPort 0 unless given), docker.network.
+    const { portMappings: legacyMappings, ...docker } = app.container.docker;
+    const mappings = (app.container.portMappings ?? legacyMappings ?? []).map((p) => ({ ...p, hostPort: p.hostPort ?? 0 }));
+    app.container = { ...app.container, docker: { ...docker, network: mode }, ...(mode === 'BRIDGE' ? { portMappings: mappings } : {}) };
+  }
+  return { ok: true, app: { ...app, networks: [{ mode: mode === 'BRIDGE' ? 'container/bridge' : 'host' }] } };
 }
 
 /** True when `next` differs from `prev` in more than the instance count (Marathon restarts tasks only then). */
 export function isConfigChange(prev: AppDefinition, next: AppDefinition): boolean {
-  // A record from before `fetch` existed has none: the same as an empty list.
-  const { instances: _a, fetch: pf, ...p } = prev;
-  const { instances: _b, fetch: nf, ...n } = next;
-  return JSON.stringify(p) !== JSON.stringify(n) || JSON.stringify(pf ?? []) !== JSON.stringify(nf ?? []);
+  // Records from before `fetch` and `networks` were stored have neither: the same as the defaults.
+  const { instances: _a, fetch: pf, networks: pn, ...p } = prev;
+  const { instances: _b, fetch: nf, networks: nn, ...n } = next;
+  const host = [{ mode: 'host' }];
+  return JSON.stringify(p) !== JSON.stringify(n) || JSON.stringify(pf ?? []) !== JSON.stringify(nf ?? []) || JSON.stringify(pn ?? host) !== JSON.stringify(nn ?? host);
 }

@@ -80,6 +80,15 @@ export class AppsService {
       if (body['ports'] !== undefined) delete base['portDefinitions'];
       // Legacy `uris` replace the stored artifacts (kept as `fetch`) rather than conflicting with them.
       if (body['uris'] !== undefined) delete base['fetch'];
+      // The network is said once: a body's `networks` or its container's docker.network replaces the stored one.
+      const docker = (base['container'] as { docker?: Record<string, unknown> } | undefined)?.docker;
+      if (body['networks'] !== undefined && body['container'] === undefined && docker !== undefined) {
+        const { network: _n, ...rest } = docker;
+        base['container'] = { ...(base['container'] as object), docker: rest };
+      }
+      if (body['container'] !== undefined && body['networks'] === undefined) delete base['networks'];
+      // Switching networks re-derives the ports (host: portDefinitions, bridge: none) unless the body gives them.
+      if (body['networks'] !== undefined && body['portDefinitions'] === undefined && body['ports'] === undefined) delete base['portDefinitions'];
       const app = this.parse({ ...base, ...body, id });
       if (!prev) return this.write(id, app, null, 'StartApplication', opts.force);
       const action: DeploymentAction = isConfigChange(prev.app, app) ? 'RestartApplication' : 'ScaleApplication';

@@ -131,6 +131,40 @@ describe('/v2/apps fetch and uris: hostile artifacts', () => {
   });
 });
 
+describe('/v2/apps networks and portMappings: hostile shapes', () => {
+  it('unsupported modes, conflicts, mappings without bridge, out-of-range and duplicate ports are 422 naming the field', async () => {
+    const docker = { type: 'DOCKER', docker: { image: 'tsmesos/busybox:test' } };
+    const bridge = [{ mode: 'container/bridge' }];
+    await rejects({ ...ok, networks: [{ mode: 'container', name: 'overlay' }], container: docker }, '/networks(0)/mode');
+    await rejects({ ...ok, networks: [{ mode: 'mesh' }], container: docker }, '/networks(0)/mode');
+    await rejects({ ...ok, networks: 'bridge', container: docker }, '/networks');
+    await rejects({ ...ok, networks: [...bridge, ...bridge], container: docker }, '/networks');
+    await rejects({ ...ok, networks: bridge }, '/networks');
+    await rejects({ ...ok, networks: [{ mode: 'host' }], container: { ...docker, docker: { ...docker.docker, network: 'BRIDGE' } } }, '/networks');
+    await rejects({ ...ok, container: { ...docker, docker: { ...docker.docker, network: 'USER' } } }, '/container/docker/network');
+    await rejects({ ...ok, container: { ...docker, portMappings: [{ containerPort: 80 }] } }, '/container/portMappings');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: [{ containerPort: -1 }] } }, '/container/portMappings(0)/containerPort');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: [{ hostPort: 65536 }] } }, '/container/portMappings(0)/hostPort');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: [{ hostPort: 31000 }, { hostPort: 31000 }] } }, '/container/portMappings');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: Array.from({ length: 101 }, () => ({})) } }, '/container/portMappings');
+    await rejects({ ...ok, networks: bridge, container: docker, portDefinitions: [{ port: 0 }] }, '/portDefinitions');
+  });
+
+  it('a partial update switches networks: the stored network and ports give way to the new ones', async () => {
+    const docker = { type: 'DOCKER', docker: { image: 'tsmesos/busybox:test' } };
+    expect((await send('POST', '/v2/apps', { ...ok, id: '/input/netswitch', instances: 0, container: docker })).status).toBe(201);
+    const toBridge = await send('PUT', '/v2/apps/input/netswitch?force=true', { networks: [{ mode: 'container/bridge' }] });
+    expect(toBridge.status, JSON.stringify(toBridge.json)).toBe(200);
+    let app = (await send('GET', '/v2/apps/input/netswitch')).json['app'] as { networks: unknown; portDefinitions: unknown[]; container: { docker: { network: string } } };
+    expect([app.networks, app.portDefinitions, app.container.docker.network]).toEqual([[{ mode: 'container/bridge' }], [], 'BRIDGE']);
+    const back = await send('PUT', '/v2/apps/input/netswitch?force=true', { container: { ...docker, docker: { ...docker.docker, network: 'HOST' } } });
+    expect(back.status, JSON.stringify(back.json)).toBe(200);
+    app = (await send('GET', '/v2/apps/input/netswitch')).json['app'] as typeof app;
+    expect([app.networks, app.container.docker.network]).toEqual([[{ mode: 'host' }], 'HOST']);
+    expect((await send('DELETE', '/v2/apps/input/netswitch?force=true')).status).toBe(200);
+  });
+});
+
 describe('/v2/apps/{id}: 404, 409 locks, force', () => {
   it('unknown apps are 404 on every verb; malformed path ids 422', async () => {
     for (const [m, p] of [['GET', '/v2/apps/input/missing'], ['DELETE', '/v2/apps/input/missing'], ['POST', '/v2/apps/input/missing/restart'],
@@ -289,4 +323,4 @@ describe('the other endpoints', () => {
 
 const FIELDS = ['id', 'cmd', 'args', 'instances', 'cpus', 'mem', 'disk', 'gpus', 'constraints', 'env', 'labels', 'portDefinitions', 'ports', 'port', 'protocol',
   'upgradeStrategy', 'minimumHealthCapacity', 'healthChecks', 'container', 'docker', 'image', 'requirePorts', 'backoffSeconds', 'unreachableStrategy', 'user',
-  'fetch', 'uris', 'uri', 'destPath', 'extract', 'executable'] as const;
+  'fetch', 'uris', 'uri', 'destPath', 'extract', 'executable', 'networks', 'mode', 'portMappings', 'containerPort', 'hostPort', 'servicePort', 'network'] as const;
