@@ -20,10 +20,11 @@ export function appIdProblem(raw: string): string | undefined {
 /** `prod/web/` -> `/prod/web`. Only call on ids appIdProblem accepts. */
 export const canonicalAppId = (raw: string): string => `/${raw.replace(/^\//, '').replace(/\/$/, '')}`;
 
-const appId = z.string().superRefine((v, ctx) => {
+const appIdText = z.string().superRefine((v, ctx) => {
   const why = appIdProblem(v);
   if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
-}).transform(canonicalAppId);
+});
+const appId = appIdText.transform(canonicalAppId);
 
 const int = (min: number, max: number) => z.number().int('expected an integer').min(min).max(max);
 const text = (max = 4096) => z.string().max(max);
@@ -206,7 +207,8 @@ export const AppSchema = z.strictObject({
   container: Container.optional(),
   taskKillGracePeriodSeconds: int(0, 86_400 * 30).optional(),
   unreachableStrategy: UnreachableStrategy.prefault({}),
-  dependencies: z.array(appId).max(100).default([]),
+  /** Relative ids name siblings (resolved against the app's group in parseApp). */
+  dependencies: z.array(appIdText).max(100).default([]),
   role: text(256).min(1).optional(),
   networks: z.array(Network).max(1, 'one network per app (host or container/bridge)').optional(),
   fetch: z.array(Artifact).max(256).optional(),
@@ -296,7 +298,9 @@ export function parseApp(json: unknown): AppParse {
   // Bridge apps publish their portMappings instead; a host app without ports gets Marathon's one dynamic port.
   const defs: PortDefinitionOut[] = mode === 'BRIDGE' ? [] : portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const }));
   const artifacts = (fetch ?? []).length > 0 ? fetch! : (uris ?? []).map(artifactOfUri);
-  const app = { ...(rest as Omit<AppDefinition, 'portDefinitions' | 'fetch' | 'networks'>), portDefinitions: defs, fetch: artifacts };
+  const group = rest.id.slice(0, rest.id.lastIndexOf('/'));
+  const dependencies = rest.dependencies.map((d) => canonicalAppId(d.startsWith('/') ? d : `${group}/${d}`));
+  const app = { ...(rest as Omit<AppDefinition, 'portDefinitions' | 'fetch' | 'networks'>), dependencies, portDefinitions: defs, fetch: artifacts };
   if (app.container?.docker !== undefined) {
     // One shape stored: networks, container.portMappings (bridge: hostPort 0 unless given), docker.network.
     const { portMappings: legacyMappings, ...docker } = app.container.docker;

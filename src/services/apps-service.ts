@@ -158,7 +158,7 @@ export class AppsService {
    * for all of it in one registry command. Apps locked by other deployments refuse it (409)
    * unless forced, which supersedes those deployments.
    */
-  async writeGroup(group: string, changes: PlannedAppChange[], rows: GroupRow[], removeGroups: string[], force: boolean): Promise<DeploymentResult> {
+  async writeGroup(group: string, changes: PlannedAppChange[], rows: GroupRow[], removeGroups: string[], force: boolean, steps: string[][] = []): Promise<DeploymentResult> {
     const ids = new Set(changes.map((c) => c.appId));
     const locking = this.store.deployments().filter((d) => affectedApps(d).some((a) => ids.has(a)));
     if (locking.length > 0 && !force) throw this.locked(locking);
@@ -175,6 +175,7 @@ export class AppsService {
     const deployment: DeploymentPlan = {
       id: this.opts.rng.uuid(), appId: changes[0]?.appId ?? group, version, action: changes[0]?.action ?? 'ScaleApplication',
       group, apps: apps.map((a) => ({ appId: a.change.appId, action: a.change.action, previous: a.prev })),
+      ...(steps.length > 1 ? { steps } : {}),
     };
     await this.opts.log.propose({
       type: 'SERVICES_DEPLOY_GROUP',

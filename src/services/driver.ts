@@ -14,7 +14,7 @@ import { SchedulerClient } from '../scheduler-client/client.js';
 import type { SchedulerTransport } from '../scheduler-client/transport.js';
 import { isTerminal } from '../domain/task-state.js';
 import { ServicesStore, affectedApps, type AppRecord, type InstanceRecord } from './model.js';
-import { launchDelayMs, reconcile, type DesiredApp, type InstanceState, type ObservedInstance } from './reconcile.js';
+import { heldApps, launchDelayMs, reconcile, type DesiredApp, type InstanceState, type ObservedInstance } from './reconcile.js';
 import { matchOffer, offerAttributes, type Demand } from './offer-match.js';
 import { buildTaskInfo, taskIdFor } from './task-builder.js';
 import { ServicesEvents } from './events.js';
@@ -342,7 +342,11 @@ export class ServicesDriver {
     const demand = new Map<string, number>();
     const waiting = new Map<string, { missing: number; until: number }>();
     let nextWake = Infinity;
+    const exists = new Set(apps.map((a) => a.app.id));
+    const settled = (id: string): boolean => (exists.has(id) ? result.converged.has(id) : !result.withInstances.has(id));
+    const held = heldApps(this.store.deployments().flatMap((d) => (d.steps !== undefined ? [d.steps] : [])), settled);
     for (const a of result.actions) {
+      if (held.has(a.appId) && !(a.type === 'kill' && a.reason === 'app-removed')) continue;
       if (a.type === 'kill') {
         const l = this.live.get(a.taskId);
         if (l) this.sendKill(l);

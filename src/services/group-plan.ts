@@ -26,6 +26,11 @@ export interface PlannedAppChange {
 
 export interface GroupPlan {
   changes: PlannedAppChange[];
+  /**
+   * The started, restarted and scaled apps in dependency order: an app's step comes after the steps
+   * of the apps it depends on (directly, or through its groups' dependencies). Stops are not ordered.
+   */
+  steps: string[][];
   /** Group rows written (created or updated). */
   groups: GroupRow[];
   removeGroups: string[];
@@ -98,7 +103,49 @@ export function planStructure(state: ServicesState, spec: GroupSpec): GroupPlanR
   const finalGroups = knownGroups(finalApps, finalRows);
   const clash = [...finalApps].find((id) => finalGroups.has(id));
   if (clash !== undefined) return { ok: false, path: '/', error: `Groups and Applications may not have the same identifier: ${clash}` };
-  return { ok: true, plan: { changes: [...changes.values()], groups: [...rows.values()], removeGroups: [...removeGroups] } };
+  const appDefs = new Map([...state.apps].filter(([id]) => finalApps.has(id)));
+  for (const c of changes.values()) if (c.app !== null) appDefs.set(c.appId, c.app);
+  const groupDeps = new Map<string, string[]>([...state.groups].filter(([id]) => !removeGroups.has(id)).map(([id, g]) => [id, g.dependencies]));
+  for (const r of rows.values()) groupDeps.set(r.id, r.dependencies);
+  const steps = dependencySteps([...changes.values()], appDefs, groupDeps);
+  if (steps === null) return { ok: false, path: '/', error: 'Dependency graph has cyclic dependencies.' };
+  return { ok: true, plan: { changes: [...changes.values()], steps, groups: [...rows.values()], removeGroups: [...removeGroups] } };
+}
+
+/**
+ * Orders the changed apps (stops aside) into steps by their dependencies, which name apps or
+ * groups (every app below them), declared on the app or on any group above it. Null: a cycle.
+ */
+export function dependencySteps(changes: readonly PlannedAppChange[], apps: ReadonlyMap<string, AppDefinition>, groupDeps: ReadonlyMap<string, readonly string[]>): string[][] | null {
+  const moving = changes.filter((c) => c.app !== null).map((c) => c.appId);
+  const inPlan = new Set(moving);
+  const depsOf = (id: string): string[] => {
+    const named = [...(apps.get(id)?.dependencies ?? []), ...ancestors(id).flatMap((g) => groupDeps.get(g) ?? [])];
+    const out = new Set<string>();
+    for (const d of named) for (const a of inPlan) if (a !== id && (a === d || under(a, d)) && !(d !== '/' && under(id, d))) out.add(a);
+    return [...out];
+  };
+  const level = new Map<string, number>();
+  const visiting = new Set<string>();
+  const visit = (id: string): number | null => {
+    const known = level.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return null;
+    visiting.add(id);
+    let l = 0;
+    for (const d of depsOf(id)) {
+      const dl = visit(d);
+      if (dl === null) return null;
+      l = Math.max(l, dl + 1);
+    }
+    visiting.delete(id);
+    level.set(id, l);
+    return l;
+  };
+  for (const id of moving) if (visit(id) === null) return null;
+  const steps: string[][] = [];
+  for (const id of [...moving].sort()) (steps[level.get(id)!] ??= []).push(id);
+  return steps.filter((s) => s.length > 0);
 }
 
 export function planScale(state: ServicesState, group: string, scaleBy: number): GroupPlanResult {
@@ -109,11 +156,13 @@ export function planScale(state: ServicesState, group: string, scaleBy: number):
     if (instances > MAX_INSTANCES) return { ok: false, path: '/scaleBy', error: `${id} would have ${instances} instances (at most ${MAX_INSTANCES})` };
     if (instances !== app.instances) changes.push({ appId: id, app: { ...app, instances }, action: 'ScaleApplication' });
   }
-  return { ok: true, plan: { changes, groups: [], removeGroups: [] } };
+  const steps = dependencySteps(changes, state.apps, new Map([...state.groups].map(([id, g]) => [id, g.dependencies])));
+  if (steps === null) return { ok: false, path: '/', error: 'Dependency graph has cyclic dependencies.' };
+  return { ok: true, plan: { changes, steps, groups: [], removeGroups: [] } };
 }
 
 export function planDelete(state: ServicesState, group: string): GroupPlan {
   const changes: PlannedAppChange[] = [...state.apps.keys()].filter((id) => under(id, group)).map((id) => ({ appId: id, app: null, action: 'StopApplication' as const }));
   const removeGroups = [...state.groups.keys()].filter((id) => id === group || under(id, group));
-  return { changes, groups: [], removeGroups };
+  return { changes, steps: [], groups: [], removeGroups };
 }

@@ -8,6 +8,13 @@ import { parseGroupUpdate, type GroupUpdate } from './group-update.js';
 
 export type GroupWrite = (DeploymentResult & { groupId: string }) | { groupId: string; steps: { actions: { action: string; app: string }[] }[] };
 
+/** Marathon's DeploymentSteps: the ordered steps, then the stops. */
+function stepsJson(plan: GroupPlan): { actions: { action: string; app: string }[] }[] {
+  const byId = new Map(plan.changes.map((c) => [c.appId, c]));
+  const stops = plan.changes.filter((c) => c.app === null).map((c) => c.appId);
+  return [...plan.steps, ...(stops.length > 0 ? [stops] : [])].map((step) => ({ actions: step.map((app) => ({ action: byId.get(app)!.action, app })) }));
+}
+
 export class GroupsService {
   constructor(private readonly apps: AppsService) {}
 
@@ -20,7 +27,7 @@ export class GroupsService {
       if (groupExists(state, id)) throw new ServiceError(409, { message: `Group ${id} is already created. Use PUT to change this group.` });
       if (state.apps.has(id)) throw new ServiceError(409, { message: `An app with the path ${id} already exists.` });
       const plan = this.planned(planStructure(state, update.group));
-      return { ...(await this.apps.writeGroup(id, plan.changes, plan.groups, plan.removeGroups, force)), groupId: id };
+      return { ...(await this.apps.writeGroup(id, plan.changes, plan.groups, plan.removeGroups, force, plan.steps)), groupId: id };
     });
   }
 
@@ -35,8 +42,8 @@ export class GroupsService {
         if (!groupExists(state, id)) throw new ServiceError(404, { message: `Group '${id}' does not exist` });
         plan = this.planned(planScale(state, id, update.scaleBy));
       } else plan = this.planned(planStructure(state, update.group));
-      if (opts.dryRun) return { groupId: id, steps: plan.changes.length > 0 ? [{ actions: plan.changes.map((c) => ({ action: c.action, app: c.appId })) }] : [] };
-      return { ...(await this.apps.writeGroup(id, plan.changes, plan.groups, plan.removeGroups, opts.force)), groupId: id };
+      if (opts.dryRun) return { groupId: id, steps: stepsJson(plan) };
+      return { ...(await this.apps.writeGroup(id, plan.changes, plan.groups, plan.removeGroups, opts.force, plan.steps)), groupId: id };
     });
   }
 

@@ -29,6 +29,8 @@ export interface DeploymentPlan {
   /** A group deployment (`appId` is then its first app, or the group): the group written and every app it changes. */
   group?: string;
   apps?: { appId: string; action: DeploymentAction; previous: AppRecord | null }[];
+  /** Apps in dependency order: an app of a later step waits until those of the earlier steps run as desired. */
+  steps?: string[][];
 }
 
 /** The apps a deployment changes. */

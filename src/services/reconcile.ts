@@ -137,6 +137,22 @@ export function reconcile(apps: readonly DesiredApp[], instances: readonly Obser
   return { actions, converged, withInstances };
 }
 
+/**
+ * Apps whose turn has not come in ordered deployments (Marathon's dependency steps): while an app
+ * of a step is not settled, every app of the later steps is held (no launches, no kills).
+ */
+export function heldApps(plans: readonly (readonly (readonly string[])[])[], settled: (appId: string) => boolean): Set<string> {
+  const held = new Set<string>();
+  for (const steps of plans) {
+    let blocked = false;
+    for (const step of steps) {
+      if (blocked) for (const a of step) held.add(a);
+      else if (!step.every(settled)) blocked = true;
+    }
+  }
+  return held;
+}
+
 /** Marathon's launch backoff: backoffSeconds * backoffFactor^(failures-1), capped at maxLaunchDelaySeconds (in ms). */
 export function launchDelayMs(failures: number, app: { backoffSeconds: number; backoffFactor: number; maxLaunchDelaySeconds: number }): number {
   if (failures <= 0) return 0;

@@ -63,15 +63,19 @@ export function appJson(rec: AppRecord, instances: readonly LiveInstance[], depl
 
 export function deploymentJson(d: DeploymentPlan): Record<string, unknown> {
   const actions = d.apps !== undefined ? d.apps.map((a) => ({ action: a.action, app: a.appId })) : [{ action: d.action, app: d.appId }];
+  // Ordered group deployments list their steps; the apps no step names (stops) come last.
+  const ordered = new Set((d.steps ?? []).flat());
+  const rest = actions.filter((a) => !ordered.has(a.app));
+  const steps = [...(d.steps ?? []).map((step) => actions.filter((a) => step.includes(a.app))), ...(rest.length > 0 ? [rest] : [])].map((a) => ({ actions: a }));
   return {
     id: d.id,
     version: d.version,
     affectedApps: actions.map((a) => a.app),
     affectedPods: [],
-    steps: actions.length > 0 ? [{ actions }] : [],
+    steps,
     currentActions: actions.map((a) => ({ ...a, readinessCheckResults: [] })),
-    currentStep: actions.length > 0 ? 1 : 0,
-    totalSteps: actions.length > 0 ? 1 : 0,
+    currentStep: steps.length > 0 ? 1 : 0,
+    totalSteps: steps.length,
   };
 }
 

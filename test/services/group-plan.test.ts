@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseApp, type AppDefinition } from '../../src/services/app-schema.js';
-import { groupExists, planDelete, planScale, planStructure, type ServicesState } from '../../src/services/group-plan.js';
+import { dependencySteps, groupExists, planDelete, planScale, planStructure, type ServicesState } from '../../src/services/group-plan.js';
+import { heldApps } from '../../src/services/reconcile.js';
 import { MAX_GROUP_DEPTH, parseGroupUpdate, type GroupSpec } from '../../src/services/group-update.js';
 
 // Pure: GroupUpdate parsing (ids, Marathon paths) and what a group write changes.
@@ -107,5 +108,34 @@ describe('group plans', () => {
     expect(planScale(state([app('/g/a', { instances: 100_000 })]), '/g', 2)).toMatchObject({ ok: false, path: '/scaleBy' });
     expect(planDelete(s, '/g').changes.map((c) => c.appId)).toEqual(['/g/a', '/g/sub/b']);
     expect(planDelete(s, '/').changes).toHaveLength(3);
+  });
+});
+
+describe('dependency order', () => {
+  it('orders started apps after what they depend on, through app and group dependencies; stops are not ordered', () => {
+    const r = planStructure(state([app('/shop/old')]), structure({
+      id: '/shop', dependencies: [],
+      apps: [{ id: 'web', cmd: 'x', dependencies: ['api'] }, { id: 'api', cmd: 'x', dependencies: ['/shop/data'] }],
+      groups: [{ id: 'data', apps: [{ id: 'pg', cmd: 'x' }, { id: 'cache', cmd: 'x' }] }, { id: 'tools', dependencies: ['/shop/web'], apps: [{ id: 'cron', cmd: 'x' }] }],
+    }));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.plan.steps).toEqual([['/shop/data/cache', '/shop/data/pg'], ['/shop/api'], ['/shop/web'], ['/shop/tools/cron']]);
+    expect(r.plan.changes.find((c) => c.appId === '/shop/old')?.action).toBe('StopApplication');
+    // Apps that do not change are no step, even when depended on.
+    const scaled = planScale(state([app('/g/a', { dependencies: ['/g/b'] }), app('/g/b')]), '/g', 2);
+    expect(scaled.ok && scaled.plan.steps).toEqual([['/g/b'], ['/g/a']]);
+  });
+
+  it('refuses a cycle', () => {
+    const r = planStructure(state([]), structure({ id: '/c', apps: [{ id: 'a', cmd: 'x', dependencies: ['b'] }, { id: 'b', cmd: 'x', dependencies: ['a'] }] }));
+    expect(r).toMatchObject({ ok: false, error: 'Dependency graph has cyclic dependencies.' });
+    expect(dependencySteps([{ appId: '/x', app: app('/x', { dependencies: ['/x'] }), action: 'StartApplication' }], new Map(), new Map())).toEqual([['/x']]);
+  });
+
+  it('holds every later step while an app of an earlier one is unsettled', () => {
+    const steps = [['/a', '/b'], ['/c'], ['/d']];
+    expect([...heldApps([steps], (id) => id !== '/b')]).toEqual(['/c', '/d']);
+    expect([...heldApps([steps], (id) => id !== '/c')]).toEqual(['/d']);
+    expect(heldApps([steps], () => true).size).toBe(0);
   });
 });

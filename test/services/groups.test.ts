@@ -1,9 +1,11 @@
 // Group writes on a real master + agent: POST /v2/groups starts a tree of apps as one deployment,
 // PUT scales it (scaleBy), replaces its apps and subgroups, dry-runs; DELETE removes it and
 // every task; locks, rollback, and hostile bodies on every group endpoint.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessCluster } from '../helpers/in-process.js';
-import { waitFor } from '../helpers/process.js';
+import { tempDir, waitFor } from '../helpers/process.js';
 import { seededRng } from '../../src/lib/rng.js';
 
 let cluster: Awaited<ReturnType<typeof inProcessCluster>> | null = null;
@@ -81,7 +83,8 @@ describe('/v2/groups writes', () => {
   it('PUT scaleBy scales every app below the group (dryRun only plans it)', async () => {
     const dry = await send('PUT', '/v2/groups/shop?dryRun=true', { scaleBy: 2 });
     expect(dry.status).toBe(200);
-    expect((dry.json['steps'] as { actions: { action: string; app: string }[] }[])[0]?.actions.map((a) => a.app).sort()).toEqual(['/shop/db/pg', '/shop/web']);
+    // /shop depends on /shop/db: its apps scale first.
+    expect((dry.json['steps'] as { actions: { action: string; app: string }[] }[]).map((st) => st.actions.map((a) => `${a.action} ${a.app}`))).toEqual([['ScaleApplication /shop/db/pg'], ['ScaleApplication /shop/web']]);
     expect((await deployments()).filter((x) => x.affectedApps.includes('/shop/web'))).toEqual([]);
     const scaled = await send('PUT', '/v2/groups/shop', { scaleBy: 2 });
     expect(scaled.status, JSON.stringify(scaled.json)).toBe(200);
@@ -143,6 +146,46 @@ describe('/v2/groups writes', () => {
     // The root: DELETE /v2/groups removes everything that is left.
     expect((await send('DELETE', '/v2/groups')).status).toBe(200);
     expect(((await send('GET', '/v2/groups')).json as unknown as G).groups).toEqual([]);
+  });
+});
+
+describe('/v2/groups: dependency order', () => {
+  it('an app starts only once the apps it depends on run healthy', async () => {
+    // /health is 503 until /ready; /probes counts the checks.
+    const gate = path.join(tempDir('tsmesos-group-gate-'), 'gate.js');
+    fs.writeFileSync(gate, `let ready = false, probes = 0;
+require('http').createServer((q, s) => {
+  if (q.url === '/health') { probes++; s.statusCode = ready ? 200 : 503; return s.end(); }
+  if (q.url === '/ready') ready = true;
+  s.end(String(probes));
+}).listen(+process.env.PORT0, '127.0.0.1');
+`);
+    const created = await send('POST', '/v2/groups', {
+      id: '/ordered',
+      apps: [
+        { ...sleeper('web'), dependencies: ['db'] },
+        { id: 'db', cmd: `exec ${process.execPath} ${gate}`, cpus: 0.05, mem: 32, healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 3600, intervalSeconds: 1, delaySeconds: 0, timeoutSeconds: 2 }] },
+      ],
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const id = created.json['deploymentId'] as string;
+    const plan = (await deployments()).find((d) => d.id === id)!;
+    expect(plan.steps.map((st) => st.actions.map((a) => `${a.action} ${a.app}`))).toEqual([['StartApplication /ordered/db'], ['StartApplication /ordered/web']]);
+    const db = await waitFor('db running', async () => ((await send('GET', '/v2/apps/ordered/db/tasks')).json['tasks'] as { state: string; ports: number[] }[]).find((t) => t.state === 'TASK_RUNNING'), 30_000, 100);
+    const probes = async (): Promise<number> => Number(await (await fetch(`http://127.0.0.1:${db.ports[0]}/probes`)).text());
+    await waitFor('two probes of db', async () => ((await probes().catch(() => 0)) >= 2 ? true : undefined), 30_000, 100);
+    // db runs but has not passed a check: web has not been launched.
+    expect((await send('GET', '/v2/apps/ordered/web/tasks')).json['tasks']).toEqual([]);
+    await fetch(`http://127.0.0.1:${db.ports[0]}/ready`);
+    await running('/ordered/web', 1);
+    await settled(id);
+    expect((await send('DELETE', '/v2/groups/ordered?force=true')).status).toBe(200);
+  });
+
+  it('a dependency cycle is refused', async () => {
+    const r = await send('POST', '/v2/groups', { id: '/cyc', apps: [{ ...sleeper('a'), dependencies: ['b'] }, { ...sleeper('b'), dependencies: ['/cyc/a'] }] });
+    expect(r.status).toBe(422);
+    expect(JSON.stringify(r.json)).toContain('cyclic');
   });
 });
 
