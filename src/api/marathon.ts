@@ -13,7 +13,8 @@ import type { Leadership } from '../master/leadership.js';
 import { readBodyText, readJsonBody } from '../lib/http-body.js';
 import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
-import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson } from '../services/views.js';
+import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson, type LiveInstance } from '../services/views.js';
+import { servicePortsOf } from '../services/service-ports.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { leaderOrRedirect } from './leader-gate.js';
 
@@ -107,6 +108,12 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const failure = s.driver.lastFailures.get(id);
     return appJson(rec, s.driver.instancesOf(id), s.apps.deploymentsOf(id), { embedTasks, ...(failure ? { lastTaskFailure: failure } : {}) });
   };
+
+  /** Tasks as Marathon shows them, with their app's service ports. */
+  const tasksJson = (s: RunningServices, list: readonly LiveInstance[]): Record<string, unknown>[] => list.map((i) => {
+    const rec = s.apps.store.app(i.appId);
+    return taskJson(i, rec ? servicePortsOf(rec.app) : []);
+  });
 
   app.get('/ping', (c) => c.text('pong'));
 
@@ -219,7 +226,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   route('GET', '/v2/tasks', (c, s) => {
     const status = c.req.query('status');
-    const tasks = s.driver.instancesOf().map(taskJson).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
+    const tasks = tasksJson(s, s.driver.instancesOf()).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
     return c.json({ tasks });
   });
 
@@ -275,7 +282,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       }
       if (sub === 'tasks' && method === 'GET' && arg === undefined) {
         s.apps.existing(id);
-        return c.json({ tasks: s.driver.instancesOf(id).map(taskJson) });
+        return c.json({ tasks: tasksJson(s, s.driver.instancesOf(id)) });
       }
       if (sub === 'tasks' && method === 'DELETE') {
         s.apps.existing(id);
@@ -289,7 +296,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
           return c.json({ deploymentId: r.deploymentId, version: r.version });
         }
         s.driver.killTasks(victims.map((v) => v.taskId));
-        return c.json(arg === undefined ? { tasks: victims.map(taskJson) } : { task: taskJson(victims[0]!) });
+        return c.json(arg === undefined ? { tasks: tasksJson(s, victims) } : { task: tasksJson(s, victims.slice(0, 1))[0] });
       }
       return marathonError(c, 405, { message: `${method} is not supported on ${c.req.path.slice(0, 300)}` });
     }

@@ -8,6 +8,7 @@ import type { CommandLog } from '../registry/command-log.js';
 import { appIdProblem, canonicalAppId, isConfigChange, parseApp, type AppDefinition, type ValidationFailure } from './app-schema.js';
 import { affectedApps, type AppRecord, type DeploymentAction, type DeploymentPlan, type ServicesStore } from './model.js';
 import { knownGroups, type GroupRow, type PlannedAppChange } from './group-plan.js';
+import { SERVICE_PORT_MAX, SERVICE_PORT_MIN, withServicePorts } from './service-ports.js';
 import type { ServicesEvents } from './events.js';
 import { deploymentJson } from './views.js';
 
@@ -163,8 +164,13 @@ export class AppsService {
     const locking = this.store.deployments().filter((d) => affectedApps(d).some((a) => ids.has(a)));
     if (locking.length > 0 && !force) throw this.locked(locking);
     const version = this.nextVersion();
+    const assignedSoFar: AppDefinition[] = [];
     const apps = changes.map((c) => {
       const prev = this.store.app(c.appId) ?? null;
+      if (c.app !== null) {
+        c = { ...c, app: this.servicePorts(c.app, assignedSoFar) };
+        assignedSoFar.push(c.app!);
+      }
       const configChange = prev === null || c.action === 'RestartApplication' || c.action === 'StartApplication';
       const record: AppRecord | null = c.app && {
         app: c.app, version,
@@ -203,6 +209,13 @@ export class AppsService {
     return this.writeGroup(d.group ?? '/', changes, [], [], true);
   }
 
+  /** The app with its servicePorts 0 assigned, unique among the stored apps and `alsoUsed` (apps of the same write). */
+  private servicePorts(app: AppDefinition, alsoUsed: readonly AppDefinition[]): AppDefinition {
+    const out = withServicePorts(app, [...this.store.apps().map((r) => r.app), ...alsoUsed]);
+    if (out === null) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/container/portMappings', errors: [`no free service port left in ${SERVICE_PORT_MIN}-${SERVICE_PORT_MAX}`] }] });
+    return out;
+  }
+
   /** An app may not take the id of a group (Marathon: groups and apps may not share an identifier). */
   private refuseGroupId(id: string): void {
     if (knownGroups(this.store.apps().map((a) => a.app.id), this.store.groups().map((g) => g.id)).has(id)) {
@@ -235,7 +248,7 @@ export class AppsService {
     const version = this.nextVersion();
     const configChange = restart || prev === null || action === 'RestartApplication';
     const record: AppRecord | null = app && {
-      app,
+      app: this.servicePorts(app, []),
       version,
       versionInfo: {
         lastConfigChangeAt: configChange ? version : prev.versionInfo.lastConfigChangeAt,

@@ -2,6 +2,7 @@
 import type { AppRecord, DeploymentPlan, GroupRecord, InstanceRecord } from './model.js';
 import { isHealthy, type InstanceState } from './reconcile.js';
 import type { TaskFailure } from './driver.js';
+import { servicePortsOf } from './service-ports.js';
 
 export type LiveInstance = InstanceRecord & { state: InstanceState; healthy?: boolean; startedAt?: number; health?: HealthRecord };
 
@@ -17,14 +18,14 @@ const MARATHON_STATE: Record<InstanceState, string> = {
   PENDING: 'TASK_STAGING', STAGING: 'TASK_STAGING', STARTING: 'TASK_STARTING', RUNNING: 'TASK_RUNNING', KILLING: 'TASK_KILLING', UNREACHABLE: 'TASK_UNREACHABLE',
 };
 
-export function taskJson(i: LiveInstance): Record<string, unknown> {
+export function taskJson(i: LiveInstance, servicePorts: readonly number[] = []): Record<string, unknown> {
   return {
     id: i.taskId,
     appId: i.appId,
     host: i.hostname,
     slaveId: i.agentId,
     ports: i.hostPorts,
-    servicePorts: [],
+    servicePorts,
     stagedAt: new Date(i.launchedAt).toISOString(),
     ...(i.startedAt !== undefined ? { startedAt: new Date(i.startedAt).toISOString() } : {}),
     version: i.version,
@@ -56,7 +57,7 @@ export function appJson(rec: AppRecord, instances: readonly LiveInstance[], depl
     tasksHealthy: withChecks ? running.filter((i) => isHealthy(i)).length : 0,
     tasksUnhealthy: withChecks ? running.filter((i) => i.healthy === false).length : 0,
     deployments: deployments.map((d) => ({ id: d.id })),
-    ...(opts.embedTasks ? { tasks: instances.map(taskJson) } : {}),
+    ...(opts.embedTasks ? { tasks: instances.map((i) => taskJson(i, servicePortsOf(rec.app))) } : {}),
     ...(opts.lastTaskFailure ? { lastTaskFailure: opts.lastTaskFailure } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseApp, type AppDefinition } from '../../src/services/app-schema.js';
 import { matchOffer } from '../../src/services/offer-match.js';
 import { buildTaskInfo } from '../../src/services/task-builder.js';
+import { servicePortsOf, withServicePorts } from '../../src/services/service-ports.js';
 import { decode } from '../../src/wire/codec.js';
 import { TaskInfo, type Offer } from '../../src/wire/mesos.js';
 import { taskSpecFromWire } from '../../src/wire/task.js';
@@ -85,5 +86,19 @@ describe('docker BRIDGE apps', () => {
     expect(spec.container?.docker?.portMappings).toHaveLength(4);
     // A fixed host port the offer lacks: no fit.
     expect(matchOffer(offer([[31000, 31004]]), [{ app, count: 1, placed: [] }])).toEqual([]);
+  });
+});
+
+describe('service ports', () => {
+  it('servicePort 0 gets the lowest free port from 10000 across apps; given ones stay', () => {
+    const a = appOf({ ...bridge, id: '/a' });
+    const b = appOf({ ...bridge, id: '/b' });
+    const first = withServicePorts(a, [])!;
+    expect(servicePortsOf(first)).toEqual([10000, 10001, 10002]);
+    const second = withServicePorts(b, [first])!;
+    expect(servicePortsOf(second)).toEqual([10003, 10001, 10004]);
+    // Its own old assignment does not count as taken (an update of the same app).
+    expect(servicePortsOf(withServicePorts(a, [first])!)).toEqual([10000, 10001, 10002]);
+    expect(withServicePorts(appOf({ cmd: 'x' }), [first])).toEqual(appOf({ cmd: 'x' }));
   });
 });

@@ -58,7 +58,8 @@ describe('a docker app', () => {
     expect(post.status).toBe(201);
     const shown = (await post.json()) as { networks: unknown; container: { portMappings: unknown[] } };
     expect(shown.networks).toEqual([{ mode: 'container/bridge' }]);
-    expect(shown.container.portMappings).toEqual([{ containerPort: 8080, hostPort: 0, servicePort: 0, protocol: 'tcp', name: 'http' }]);
+    // servicePort 0 got Marathon's first service port.
+    expect(shown.container.portMappings).toEqual([{ containerPort: 8080, hostPort: 0, servicePort: 10000, protocol: 'tcp', name: 'http' }]);
     const hasBridge = await docker.getNetwork('bridge').inspect().then(() => true, () => false);
     if (!hasBridge) {
       const failure = await waitFor('the refusal', async () => {
