@@ -27,7 +27,7 @@ beforeAll(async () => {
   for (const a of AGENTS) {
     const config = resolveUpConfig({
       role: 'agent', ip: a.ip, port: String(await freePort()), hostname: a.hostname, master: `${MASTER_IP}:${port}`,
-      dataDir: path.join(root, a.hostname), resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', attributes: `rack:${a.rack}`,
+      dataDir: path.join(root, a.hostname), resources: 'cpus:2;mem:1024;disk:1024;ports:[31400-31410]', attributes: `rack:${a.rack}`,
     }, {});
     const agent = await startAgent(config, silentLogger);
     stopAtEnd(() => agent.stop());
@@ -39,7 +39,9 @@ beforeAll(async () => {
   }, 30_000, 100);
 }, 60_000);
 afterAll(async () => {
-  await fetch(`${master}/v2/groups?force=true`, { method: 'DELETE' }).catch(() => undefined);
+  // Every task gone before the agents stop, so none is still dying while they do.
+  await fetch(`${master}/v2/groups?force=true`, { method: 'DELETE' });
+  await waitFor('no tasks', async () => (((await (await fetch(`${master}/v2/tasks`)).json()) as { tasks: unknown[] }).tasks.length === 0 ? true : undefined), 30_000, 100);
 });
 
 interface TaskJson { id: string; host: string; state: string }

@@ -33,7 +33,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  cluster = await inProcessCluster();
+  // A port range of its own: instances of other test files' clusters listen on loopback too.
+  cluster = await inProcessCluster({ resources: 'cpus:2;mem:1024;disk:1024;ports:[31100-31110]' });
 });
 afterAll(async () => {
   await cluster?.stop();

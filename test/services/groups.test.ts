@@ -10,7 +10,8 @@ import { seededRng } from '../../src/lib/rng.js';
 
 let cluster: Awaited<ReturnType<typeof inProcessCluster>> | null = null;
 beforeAll(async () => {
-  cluster = await inProcessCluster({ resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31030]' });
+  // A port range of its own: instances of other test files' clusters listen on loopback too.
+  cluster = await inProcessCluster({ resources: 'cpus:2;mem:1024;disk:1024;ports:[31300-31330]' });
   await waitFor('the services API', async () => ((await fetch(`${cluster!.master}/v2/groups`)).status === 200 ? true : undefined));
 });
 afterAll(() => cluster?.stop());
@@ -247,5 +248,7 @@ describe('/v2/groups: hostile input', () => {
     }
     expect(seen.has(422)).toBe(true);
     await send('DELETE', '/v2/groups?force=true');
+    // End with every task gone, so none is still dying while the cluster stops.
+    await waitFor('no tasks', async () => (((await send('GET', '/v2/tasks')).json['tasks'] as unknown[]).length === 0 ? true : undefined), 30_000, 100);
   });
 });

@@ -23,7 +23,8 @@ require('http').createServer((q, s) => {
   s.end(String(probes));
 }).listen(+process.env.PORT0, '127.0.0.1');
 `);
-  cluster = await inProcessCluster();
+  // A port range of its own: instances of other test files' clusters listen on loopback too.
+  cluster = await inProcessCluster({ resources: 'cpus:2;mem:1024;disk:1024;ports:[31200-31210]' });
 });
 afterAll(() => cluster?.stop());
 
@@ -81,5 +82,6 @@ describe('health checks drive deployments and replacement', () => {
     expect(replaced.tasksHealthy).toBe(0);
     events.close();
     expect((await fetch(`${appUrl()}?force=true`, { method: 'DELETE' })).status).toBe(200);
+    await waitFor('no tasks', async () => (((await (await fetch(`${cluster!.master}/v2/tasks`)).json()) as { tasks: unknown[] }).tasks.length === 0 ? true : undefined), 30_000, 100);
   });
 });
