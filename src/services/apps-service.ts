@@ -165,18 +165,16 @@ export class AppsService {
     if (locking.length > 0 && !force) throw this.locked(locking);
     const version = this.nextVersion();
     const assignedSoFar: AppDefinition[] = [];
-    const apps = changes.map((c) => {
-      const prev = this.store.app(c.appId) ?? null;
-      if (c.app !== null) {
-        c = { ...c, app: this.servicePorts(c.app, assignedSoFar) };
-        assignedSoFar.push(c.app!);
-      }
-      const configChange = prev === null || c.action === 'RestartApplication' || c.action === 'StartApplication';
-      const record: AppRecord | null = c.app && {
-        app: c.app, version,
+    const apps = changes.map((change) => {
+      const prev = this.store.app(change.appId) ?? null;
+      const app = change.app && this.servicePorts(change.app, assignedSoFar);
+      if (app) assignedSoFar.push(app);
+      const configChange = prev === null || change.action === 'RestartApplication' || change.action === 'StartApplication';
+      const record: AppRecord | null = app && {
+        app, version,
         versionInfo: { lastConfigChangeAt: prev === null || configChange ? version : prev.versionInfo.lastConfigChangeAt, lastScalingAt: version },
       };
-      return { change: c, prev, record, configChange };
+      return { change, prev, record, configChange };
     });
     const deployment: DeploymentPlan = {
       id: this.opts.rng.uuid(), appId: changes[0]?.appId ?? group, version, action: changes[0]?.action ?? 'ScaleApplication',
@@ -264,7 +262,7 @@ export class AppsService {
       resetDelay: configChange,
     });
     this.opts.changed();
-    if (app) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...app, version } });
+    if (record) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...record.app, version } });
     this.opts.events.emit('deployment_info', { plan: deploymentJson(deployment), currentStep: { actions: [{ action, app: id }] } });
     return { deploymentId: deployment.id, version, record, created: prev === null && app !== null };
   }
