@@ -1,5 +1,5 @@
 // Marathon's REST API (docs/docs/rest-api/public/api/v2) on the master port: /v2/apps,
-// /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
+// /v2/groups, /v2/deployments, /v2/tasks, /v2/info, /v2/leader, /ping. Errors in Marathon's shape
 // (`{message, details?}`), never `{code, message}`: this surface speaks Marathon's dialect.
 // Everything but /ping, /v2/leader and /v2/info needs the leader's scheduler; a follower
 // proxies those requests to the leader (as Marathon does), so clients that do not follow
@@ -13,7 +13,8 @@ import type { Leadership } from '../master/leadership.js';
 import { readBodyText, readJsonBody } from '../lib/http-body.js';
 import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
-import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson } from '../services/views.js';
+import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson, type LiveInstance } from '../services/views.js';
+import { servicePortsOf } from '../services/service-ports.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { leaderOrRedirect } from './leader-gate.js';
 
@@ -108,6 +109,12 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     return appJson(rec, s.driver.instancesOf(id), s.apps.deploymentsOf(id), { embedTasks, ...(failure ? { lastTaskFailure: failure } : {}) });
   };
 
+  /** Tasks as Marathon shows them, with their app's service ports. */
+  const tasksJson = (s: RunningServices, list: readonly LiveInstance[]): Record<string, unknown>[] => list.map((i) => {
+    const rec = s.apps.store.app(i.appId);
+    return taskJson(i, rec ? servicePortsOf(rec.app) : []);
+  });
+
   app.get('/ping', (c) => c.text('pong'));
 
   app.get('/v2/leader', guarded(log, (c) => {
@@ -183,20 +190,43 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
     id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
-  })));
-  route('GET', '/v2/groups', (c, s) => c.json(groups(s)));
-  app.get('/v2/groups/*', guarded(log, async (c) => {
+  })), s.apps.store.groups());
+  // /v2/groups[/{id...}]: GET the tree, POST creates, PUT updates (scaleBy, dryRun), DELETE removes.
+  app.on(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], ['/v2/groups', '/v2/groups/*'], guarded(log, async (c) => {
     const s = await leaderServices(c);
     if (s instanceof Response) return s;
-    const raw = c.req.path.slice('/v2/groups/'.length).replace(/\/$/, '');
+    const raw = c.req.path.replace(/^\/v2\/groups\/?/, '').replace(/\/$/, '');
     const id = raw === '' ? '/' : pathAppId(raw);
-    const g = findGroup(groups(s), id);
-    return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+    switch (c.req.method) {
+      case 'GET': {
+        const g = findGroup(groups(s), id);
+        return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+      }
+      case 'POST': {
+        const r = await s.groups.create(await body(c), id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        c.header('Location', `/v2/groups${r.groupId === '/' ? '' : r.groupId}`);
+        return c.json({ deploymentId: r.deploymentId, version: r.version }, 201);
+      }
+      case 'PUT': {
+        const r = await s.groups.update(await body(c), id, { force: flag(c, 'force'), dryRun: flag(c, 'dryRun') });
+        if ('steps' in r) return c.json({ steps: r.steps });
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      case 'DELETE': {
+        const r = await s.groups.remove(id, flag(c, 'force'));
+        deploymentHeaders(c, r);
+        return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      default:
+        return marathonError(c, 405, { message: `${c.req.method} is not supported on /v2/groups` });
+    }
   }));
 
   route('GET', '/v2/tasks', (c, s) => {
     const status = c.req.query('status');
-    const tasks = s.driver.instancesOf().map(taskJson).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
+    const tasks = tasksJson(s, s.driver.instancesOf()).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
     return c.json({ tasks });
   });
 
@@ -252,7 +282,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       }
       if (sub === 'tasks' && method === 'GET' && arg === undefined) {
         s.apps.existing(id);
-        return c.json({ tasks: s.driver.instancesOf(id).map(taskJson) });
+        return c.json({ tasks: tasksJson(s, s.driver.instancesOf(id)) });
       }
       if (sub === 'tasks' && method === 'DELETE') {
         s.apps.existing(id);
@@ -266,7 +296,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
           return c.json({ deploymentId: r.deploymentId, version: r.version });
         }
         s.driver.killTasks(victims.map((v) => v.taskId));
-        return c.json(arg === undefined ? { tasks: victims.map(taskJson) } : { task: taskJson(victims[0]!) });
+        return c.json(arg === undefined ? { tasks: tasksJson(s, victims) } : { task: tasksJson(s, victims.slice(0, 1))[0] });
       }
       return marathonError(c, 405, { message: `${method} is not supported on ${c.req.path.slice(0, 300)}` });
     }

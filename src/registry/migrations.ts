@@ -58,8 +58,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE service_launch_delays (app_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, delay_until INTEGER NOT NULL);
   CREATE TABLE service_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
-  // 10, 11: assigned to other branches; empty placeholders on this branch, replaced by the real ones when merged.
-  '',
+  // 10: services groups made explicitly (POST/PUT /v2/groups): they exist without apps and carry
+  // dependencies; groups implied by app ids need no row. The definition is JSON the services layer owns.
+  `
+  CREATE TABLE service_groups (id TEXT PRIMARY KEY, definition TEXT NOT NULL);
+  `,
+  // 11: assigned to the security branch; an empty placeholder until it lands (a no-op step).
   '',
   // 12: the dynamic reservations the master made on each agent (RESERVE / UNRESERVE), as JSON Resource[]
   `

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ReplicatedModule } from './replicated-module.js';
 
-// The built-in services scheduler's replicated state (migration 6). Definitions, deployment
+// The built-in services scheduler's replicated state (migrations 9 and 10). Definitions, deployment
 // plans and instance records are JSON owned by src/services; this module only stores them, so
 // a new leader continues exactly where the old one stopped.
 
@@ -33,6 +33,18 @@ export interface StoredLaunchDelay {
   delayUntil: number;
 }
 
+export interface StoredGroup {
+  id: string;
+  definition: unknown;
+}
+
+/** One app's part of a SERVICES_DEPLOY_GROUP: as SERVICES_DEPLOY without the deployment. */
+export interface AppChange {
+  appId: string;
+  app: { version: string; definition: unknown } | null;
+  resetDelay: boolean;
+}
+
 export type ServicesCommand =
   | { type: 'SERVICES_FRAMEWORK_ID'; frameworkId: string }
   /**
@@ -40,6 +52,11 @@ export type ServicesCommand =
    * versions and launch delay); `removeDeployments` are the ones a forced change supersedes.
    */
   | { type: 'SERVICES_DEPLOY'; appId: string; app: { version: string; definition: unknown } | null; deployment: StoredDeployment | null; removeDeployments: string[]; resetDelay: boolean }
+  /**
+   * A group change (migration 10), atomically: every app it touches, one deployment for them all,
+   * the superseded deployments, and the explicit group rows written (`groups`) or removed.
+   */
+  | { type: 'SERVICES_DEPLOY_GROUP'; apps: AppChange[]; deployment: StoredDeployment; removeDeployments: string[]; groups: StoredGroup[]; removeGroups: string[] }
   | { type: 'SERVICES_DEPLOYMENTS_DONE'; ids: string[] }
   | { type: 'SERVICES_INSTANCES_LAUNCHED'; instances: StoredInstance[] }
   | { type: 'SERVICES_INSTANCES_REMOVED'; taskIds: string[] }
@@ -77,11 +94,31 @@ export const servicesTable = {
     const rows = db.prepare('SELECT task_id, app_id, record FROM service_instances ORDER BY task_id').all() as { task_id: string; app_id: string; record: string }[];
     return rows.map((r) => ({ taskId: r.task_id, appId: r.app_id, record: parse(r.record) }));
   },
+  groups(db: Database.Database): StoredGroup[] {
+    const rows = db.prepare('SELECT id, definition FROM service_groups ORDER BY id').all() as { id: string; definition: string }[];
+    return rows.map((r) => ({ id: r.id, definition: parse(r.definition) }));
+  },
   launchDelays(db: Database.Database): StoredLaunchDelay[] {
     const rows = db.prepare('SELECT app_id, failures, delay_until FROM service_launch_delays').all() as { app_id: string; failures: number; delay_until: number }[];
     return rows.map((r) => ({ appId: r.app_id, failures: r.failures, delayUntil: r.delay_until }));
   },
 };
+
+function applyAppChange(db: Database.Database, cmd: AppChange): void {
+  if (cmd.app === null) {
+    db.prepare('DELETE FROM service_apps WHERE id = ?').run(cmd.appId);
+    db.prepare('DELETE FROM service_app_versions WHERE id = ?').run(cmd.appId);
+    db.prepare('DELETE FROM service_launch_delays WHERE app_id = ?').run(cmd.appId);
+  } else {
+    const definition = JSON.stringify(cmd.app.definition);
+    db.prepare('INSERT INTO service_apps (id, version, definition) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET version=excluded.version, definition=excluded.definition')
+      .run(cmd.appId, cmd.app.version, definition);
+    db.prepare('INSERT OR REPLACE INTO service_app_versions (id, version, definition) VALUES (?, ?, ?)').run(cmd.appId, cmd.app.version, definition);
+    db.prepare('DELETE FROM service_app_versions WHERE id = ? AND version NOT IN (SELECT version FROM service_app_versions WHERE id = ? ORDER BY version DESC LIMIT ?)')
+      .run(cmd.appId, cmd.appId, MAX_APP_VERSIONS);
+    if (cmd.resetDelay) db.prepare('DELETE FROM service_launch_delays WHERE app_id = ?').run(cmd.appId);
+  }
+}
 
 export const servicesModule: ReplicatedModule<ServicesCommand> = {
   name: 'services',
@@ -91,22 +128,19 @@ export const servicesModule: ReplicatedModule<ServicesCommand> = {
     },
     SERVICES_DEPLOY: (db, cmd) => {
       for (const id of cmd.removeDeployments) db.prepare('DELETE FROM service_deployments WHERE id = ?').run(id);
-      if (cmd.app === null) {
-        db.prepare('DELETE FROM service_apps WHERE id = ?').run(cmd.appId);
-        db.prepare('DELETE FROM service_app_versions WHERE id = ?').run(cmd.appId);
-        db.prepare('DELETE FROM service_launch_delays WHERE app_id = ?').run(cmd.appId);
-      } else {
-        const definition = JSON.stringify(cmd.app.definition);
-        db.prepare('INSERT INTO service_apps (id, version, definition) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET version=excluded.version, definition=excluded.definition')
-          .run(cmd.appId, cmd.app.version, definition);
-        db.prepare('INSERT OR REPLACE INTO service_app_versions (id, version, definition) VALUES (?, ?, ?)').run(cmd.appId, cmd.app.version, definition);
-        db.prepare('DELETE FROM service_app_versions WHERE id = ? AND version NOT IN (SELECT version FROM service_app_versions WHERE id = ? ORDER BY version DESC LIMIT ?)')
-          .run(cmd.appId, cmd.appId, MAX_APP_VERSIONS);
-        if (cmd.resetDelay) db.prepare('DELETE FROM service_launch_delays WHERE app_id = ?').run(cmd.appId);
-      }
+      applyAppChange(db, cmd);
       if (cmd.deployment !== null) {
         db.prepare('INSERT OR REPLACE INTO service_deployments (id, app_id, plan) VALUES (?, ?, ?)').run(cmd.deployment.id, cmd.deployment.appId, JSON.stringify(cmd.deployment.plan));
       }
+    },
+    SERVICES_DEPLOY_GROUP: (db, cmd) => {
+      for (const id of cmd.removeDeployments) db.prepare('DELETE FROM service_deployments WHERE id = ?').run(id);
+      for (const change of cmd.apps) applyAppChange(db, change);
+      for (const id of cmd.removeGroups) db.prepare('DELETE FROM service_groups WHERE id = ?').run(id);
+      for (const g of cmd.groups) {
+        db.prepare('INSERT INTO service_groups (id, definition) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET definition=excluded.definition').run(g.id, JSON.stringify(g.definition));
+      }
+      db.prepare('INSERT OR REPLACE INTO service_deployments (id, app_id, plan) VALUES (?, ?, ?)').run(cmd.deployment.id, cmd.deployment.appId, JSON.stringify(cmd.deployment.plan));
     },
     SERVICES_DEPLOYMENTS_DONE: (db, cmd) => {
       for (const id of cmd.ids) db.prepare('DELETE FROM service_deployments WHERE id = ?').run(id);
@@ -129,6 +163,6 @@ export const servicesModule: ReplicatedModule<ServicesCommand> = {
   },
   tables: [
     { name: 'service_meta' }, { name: 'service_apps' }, { name: 'service_app_versions' }, { name: 'service_deployments' },
-    { name: 'service_instances' }, { name: 'service_launch_delays' },
+    { name: 'service_instances' }, { name: 'service_launch_delays' }, { name: 'service_groups' },
   ],
 };

@@ -2,6 +2,7 @@
 // with Marathon's defaults. Unknown fields are refused rather than silently dropped, so a field
 // this scheduler does not implement yet is a 422 naming it, never a quiet misconfiguration.
 import { z } from 'zod';
+import { uriSpec } from '../wire/task-extras.js';
 
 const SEGMENT = /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
 const MAX_ID = 200;
@@ -19,10 +20,11 @@ export function appIdProblem(raw: string): string | undefined {
 /** `prod/web/` -> `/prod/web`. Only call on ids appIdProblem accepts. */
 export const canonicalAppId = (raw: string): string => `/${raw.replace(/^\//, '').replace(/\/$/, '')}`;
 
-const appId = z.string().superRefine((v, ctx) => {
+const appIdText = z.string().superRefine((v, ctx) => {
   const why = appIdProblem(v);
   if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
-}).transform(canonicalAppId);
+});
+const appId = appIdText.transform(canonicalAppId);
 
 const int = (min: number, max: number) => z.number().int('expected an integer').min(min).max(max);
 const text = (max = 4096) => z.string().max(max);
@@ -78,9 +80,23 @@ const HealthCheck = z.strictObject({
 });
 export type HealthCheck = z.output<typeof HealthCheck>;
 
+/** Marathon's ContainerPortMapping (appContainer.raml): containerPort 0 means "the host port"; hostPort 0 is one from the offer. */
+const PortMapping = z.strictObject({
+  containerPort: int(0, 65535).default(0),
+  hostPort: int(0, 65535).optional(),
+  servicePort: int(0, 65535).default(0),
+  protocol: z.enum(['tcp', 'udp', 'udp,tcp']).default('tcp'),
+  name: text(63).regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and hyphens').optional(),
+  labels: stringMap.optional(),
+});
+export type PortMapping = z.output<typeof PortMapping>;
+
 const Docker = z.strictObject({
   image: text(4096).min(1),
-  network: z.enum(['HOST', 'NONE']).default('HOST'),
+  /** Before Marathon 1.5; `networks` says it now. Absent: from `networks` (default HOST). */
+  network: z.enum(['HOST', 'BRIDGE', 'NONE']).optional(),
+  /** Before Marathon 1.5; `container.portMappings` now. */
+  portMappings: z.array(PortMapping).max(100).optional(),
   forcePullImage: z.boolean().default(false),
   privileged: z.boolean().default(false),
   parameters: z.array(z.strictObject({ key: text(1024).min(1), value: text(64 * 1024) })).max(256).default([]),
@@ -90,10 +106,54 @@ const Container = z.strictObject({
   type: z.enum(['DOCKER', 'MESOS']).default('DOCKER'),
   docker: Docker.optional(),
   volumes: z.array(z.never()).max(0, 'volumes are not supported yet').default([]),
+  portMappings: z.array(PortMapping).max(100).optional(),
 }).superRefine((c, ctx) => {
+  if (c.portMappings !== undefined && c.docker?.portMappings !== undefined) ctx.addIssue({ code: 'custom', message: "give 'container.portMappings' or the deprecated 'container.docker.portMappings', not both", path: ['docker', 'portMappings'] });
   if (c.type === 'DOCKER' && c.docker === undefined) ctx.addIssue({ code: 'custom', message: 'a DOCKER container needs docker.image', path: ['docker'] });
   if (c.type === 'MESOS' && c.docker !== undefined) ctx.addIssue({ code: 'custom', message: 'MESOS containers with a docker image are not supported yet', path: ['docker'] });
 });
+
+/** Why the master would refuse this fetcher URI (the same check it runs on CommandInfo.uris), or undefined. */
+function uriProblem(value: string, destPath?: string): string | undefined {
+  try {
+    uriSpec({ value, ...(destPath !== undefined ? { output_file: destPath } : {}) }, 'uri');
+    return undefined;
+  } catch (e) {
+    return (e instanceof Error ? e.message : String(e)).replace(/^uri\.(value|output_file): /, '');
+  }
+}
+
+const Uri = text(1024).min(1).superRefine((v, ctx) => {
+  const why = uriProblem(v);
+  if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+});
+
+/** Marathon's Artifact (types/artifact.raml): note extract defaults to true, as in Mesos. */
+const Artifact = z.strictObject({
+  uri: Uri,
+  extract: z.boolean().default(true),
+  executable: z.boolean().default(false),
+  cache: z.boolean().default(false),
+  destPath: text(1024).min(1).optional(),
+}).superRefine((a, ctx) => {
+  const why = a.destPath !== undefined ? uriProblem(a.uri, a.destPath) : undefined;
+  if (why !== undefined) ctx.addIssue({ code: 'custom', message: why, path: ['destPath'] });
+});
+export type Artifact = z.output<typeof Artifact>;
+
+/** The archive suffixes Marathon extracts when converting legacy `uris` (state/FetchUri.scala supportedFileTypes). */
+const EXTRACTABLE = ['.tar', '.tar.gz', '.tar.bz2', '.tar.xz', '.gz', '.tgz', '.tbz2', '.txz', '.zip'];
+
+/** A legacy `uris` entry as an artifact: extracted only when its path ends like an archive (Marathon's rule). */
+export function artifactOfUri(uri: string): Artifact {
+  let p = uri;
+  try {
+    if (!uri.startsWith('/')) p = new URL(uri).pathname;
+  } catch {
+    // validated before; keep the raw text
+  }
+  return { uri, extract: EXTRACTABLE.some((x) => p.endsWith(x)), executable: false, cache: false };
+}
 
 const UpgradeStrategy = z.strictObject({
   minimumHealthCapacity: z.number().min(0).max(1).default(1),
@@ -110,7 +170,15 @@ const UnreachableStrategy = z.union([
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure'] as const;
 const readOnly = Object.fromEntries(READ_ONLY.map((k) => [k, z.unknown().optional()])) as Record<(typeof READ_ONLY)[number], z.ZodOptional<z.ZodUnknown>>;
 
-const unsupported = (what: string) => z.array(z.unknown()).max(0, `${what} is not supported yet`).optional();
+/** Marathon 1.5+ `networks`: one host or bridge network (named container networks are not supported yet). */
+const Network = z.strictObject({
+  mode: z.enum(['host', 'container/bridge', 'container']).default('host'),
+  name: text(256).optional(),
+  labels: stringMap.optional(),
+}).superRefine((n, ctx) => {
+  if (n.mode === 'container') ctx.addIssue({ code: 'custom', message: 'named container networks (USER) are not supported yet; use host or container/bridge', path: ['mode'] });
+  if (n.mode !== 'container' && n.name !== undefined) ctx.addIssue({ code: 'custom', message: `a ${n.mode} network takes no name`, path: ['name'] });
+});
 
 export const AppSchema = z.strictObject({
   id: appId,
@@ -139,10 +207,13 @@ export const AppSchema = z.strictObject({
   container: Container.optional(),
   taskKillGracePeriodSeconds: int(0, 86_400 * 30).optional(),
   unreachableStrategy: UnreachableStrategy.prefault({}),
-  dependencies: z.array(appId).max(100).default([]),
+  /** Relative ids name siblings (resolved against the app's group in parseApp). */
+  dependencies: z.array(appIdText).max(100).default([]),
   role: text(256).min(1).optional(),
-  fetch: unsupported('fetch (the fetcher)'),
-  uris: unsupported('uris (the fetcher)'),
+  networks: z.array(Network).max(1, 'one network per app (host or container/bridge)').optional(),
+  fetch: z.array(Artifact).max(256).optional(),
+  /** Deprecated in Marathon for `fetch`; stored as `fetch`. */
+  uris: z.array(Uri).max(256).optional(),
   secrets: z.record(z.string(), z.unknown()).refine((m) => Object.keys(m).length === 0, 'secrets are not supported yet').optional(),
   ...readOnly,
 }).superRefine((a, ctx) => {
@@ -150,23 +221,46 @@ export const AppSchema = z.strictObject({
   if (a.cmd === undefined && a.args === undefined && a.container === undefined) {
     ctx.addIssue({ code: 'custom', message: "an app needs 'cmd', 'args' or a 'container'", path: ['cmd'] });
   }
+  const mode = networkModeOf(a);
+  if (mode === 'conflict') ctx.addIssue({ code: 'custom', message: "'networks' and the deprecated 'container.docker.network' disagree", path: ['networks'] });
+  if ((mode === 'BRIDGE' || mode === 'NONE') && a.container?.type !== 'DOCKER') ctx.addIssue({ code: 'custom', message: 'bridge networking needs a DOCKER container', path: ['networks'] });
+  const mappings = a.container?.portMappings ?? a.container?.docker?.portMappings;
+  if (mappings !== undefined && mappings.length > 0 && mode !== 'BRIDGE') ctx.addIssue({ code: 'custom', message: 'portMappings need bridge networking (networks: [{mode: container/bridge}]); use portDefinitions on host networking', path: ['container', 'portMappings'] });
+  if (mode === 'BRIDGE' && ((a.portDefinitions ?? []).length > 0 || (a.ports ?? []).length > 0)) ctx.addIssue({ code: 'custom', message: 'portDefinitions are for host networking; bridge networking uses container.portMappings', path: ['portDefinitions'] });
+  const mappingNames = (mappings ?? []).map((p) => p.name).filter((n) => n !== undefined);
+  if (new Set(mappingNames).size !== mappingNames.length) ctx.addIssue({ code: 'custom', message: 'port names must be unique', path: ['container', 'portMappings'] });
+  const fixed = (mappings ?? []).map((p) => p.hostPort ?? 0).filter((p) => p !== 0);
+  if (new Set(fixed).size !== fixed.length) ctx.addIssue({ code: 'custom', message: 'a host port can be mapped once', path: ['container', 'portMappings'] });
+  if ((a.uris ?? []).length > 0 && (a.fetch ?? []).length > 0) ctx.addIssue({ code: 'custom', message: "may not be set in conjunction with 'fetch'", path: ['uris'] });
   if (a.ports !== undefined && a.portDefinitions !== undefined) ctx.addIssue({ code: 'custom', message: "give 'portDefinitions' or the deprecated 'ports', not both", path: ['ports'] });
   const { minimumHealthCapacity: m, maximumOverCapacity: o } = a.upgradeStrategy;
   if (m === 1 && o === 0) ctx.addIssue({ code: 'custom', message: 'minimumHealthCapacity 1 with maximumOverCapacity 0 leaves a rolling upgrade no room to proceed', path: ['upgradeStrategy'] });
   const names = (a.portDefinitions ?? []).map((p) => p.name).filter((n) => n !== undefined);
   if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'port names must be unique', path: ['portDefinitions'] });
   (a.healthChecks).forEach((h, i) => {
-    const ports = (a.portDefinitions ?? a.ports ?? [0]).length;
+    const ports = mode === 'BRIDGE' ? (mappings ?? []).length : (a.portDefinitions ?? a.ports ?? [0]).length;
     if (h.portIndex !== undefined && h.portIndex >= ports) ctx.addIssue({ code: 'custom', message: `portIndex ${h.portIndex} has no port (the app has ${ports})`, path: ['healthChecks', i, 'portIndex'] });
   });
 });
+
+/** The network an app's instances join, from `networks` or the deprecated docker.network. */
+function networkModeOf(a: { networks?: { mode: string }[] | undefined; container?: { docker?: { network?: 'HOST' | 'BRIDGE' | 'NONE' | undefined } | undefined } | undefined }): 'HOST' | 'BRIDGE' | 'NONE' | 'conflict' {
+  const fromNetworks = a.networks?.[0] === undefined ? undefined : a.networks[0].mode === 'container/bridge' ? 'BRIDGE' : 'HOST';
+  const legacy = a.container?.docker?.network;
+  if (fromNetworks !== undefined && legacy !== undefined && legacy !== fromNetworks) return 'conflict';
+  return fromNetworks ?? legacy ?? 'HOST';
+}
 
 type ParsedApp = z.output<typeof AppSchema>;
 export type PortDefinitionOut = z.output<typeof PortDefinition>;
 
 /** A validated app with defaults filled in, ports as portDefinitions, and no read-only fields. */
-export type AppDefinition = Omit<ParsedApp, (typeof READ_ONLY)[number] | 'ports' | 'portDefinitions' | 'fetch' | 'uris' | 'secrets'> & {
+export type AppDefinition = Omit<ParsedApp, (typeof READ_ONLY)[number] | 'ports' | 'portDefinitions' | 'fetch' | 'uris' | 'secrets' | 'networks'> & {
+  /** Normalized (absent in records from before it was): one host or container/bridge network. */
+  networks?: { mode: 'host' | 'container/bridge' }[];
   portDefinitions: PortDefinitionOut[];
+  /** `fetch`, or the legacy `uris` converted; absent from records written before fetching was supported. */
+  fetch?: Artifact[];
 };
 
 /** What Marathon answers a rejected definition with: 422 `{message, details: [{path, errors}]}`. */
@@ -198,15 +292,29 @@ export type AppParse = { ok: true; app: AppDefinition } | { ok: false; failure: 
 export function parseApp(json: unknown): AppParse {
   const r = AppSchema.safeParse(json);
   if (!r.success) return { ok: false, failure: validationFailure(r.error) };
-  const { ports, portDefinitions, fetch: _f, uris: _u, secrets: _s, ...rest } = r.data;
+  const { ports, portDefinitions, fetch, uris, secrets: _s, networks: _n, ...rest } = r.data;
   for (const k of READ_ONLY) delete (rest as Record<string, unknown>)[k];
-  const defs: PortDefinitionOut[] = portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const }));
-  return { ok: true, app: { ...(rest as Omit<AppDefinition, 'portDefinitions'>), portDefinitions: defs } };
+  const mode = networkModeOf(r.data) as 'HOST' | 'BRIDGE' | 'NONE';
+  // Bridge apps publish their portMappings instead; a host app without ports gets Marathon's one dynamic port.
+  const defs: PortDefinitionOut[] = mode === 'BRIDGE' ? [] : portDefinitions ?? (ports ?? [0]).map((port) => ({ port, protocol: 'tcp' as const }));
+  const artifacts = (fetch ?? []).length > 0 ? fetch! : (uris ?? []).map(artifactOfUri);
+  const group = rest.id.slice(0, rest.id.lastIndexOf('/'));
+  const dependencies = rest.dependencies.map((d) => canonicalAppId(d.startsWith('/') ? d : `${group}/${d}`));
+  const app = { ...(rest as Omit<AppDefinition, 'portDefinitions' | 'fetch' | 'networks'>), dependencies, portDefinitions: defs, fetch: artifacts };
+  if (app.container?.docker !== undefined) {
+    // One shape stored: networks, container.portMappings (bridge: hostPort 0 unless given), docker.network.
+    const { portMappings: legacyMappings, ...docker } = app.container.docker;
+    const mappings = (app.container.portMappings ?? legacyMappings ?? []).map((p) => ({ ...p, hostPort: p.hostPort ?? 0 }));
+    app.container = { ...app.container, docker: { ...docker, network: mode }, ...(mode === 'BRIDGE' ? { portMappings: mappings } : {}) };
+  }
+  return { ok: true, app: { ...app, networks: [{ mode: mode === 'BRIDGE' ? 'container/bridge' : 'host' }] } };
 }
 
 /** True when `next` differs from `prev` in more than the instance count (Marathon restarts tasks only then). */
 export function isConfigChange(prev: AppDefinition, next: AppDefinition): boolean {
-  const { instances: _a, ...p } = prev;
-  const { instances: _b, ...n } = next;
-  return JSON.stringify(p) !== JSON.stringify(n);
+  // Records from before `fetch` and `networks` were stored have neither: the same as the defaults.
+  const { instances: _a, fetch: pf, networks: pn, ...p } = prev;
+  const { instances: _b, fetch: nf, networks: nn, ...n } = next;
+  const host = [{ mode: 'host' }];
+  return JSON.stringify(p) !== JSON.stringify(n) || JSON.stringify(pf ?? []) !== JSON.stringify(nf ?? []) || JSON.stringify(pn ?? host) !== JSON.stringify(nn ?? host);
 }

@@ -6,7 +6,9 @@ import type { Clock } from '../lib/clock.js';
 import type { Rng } from '../lib/rng.js';
 import type { CommandLog } from '../registry/command-log.js';
 import { appIdProblem, canonicalAppId, isConfigChange, parseApp, type AppDefinition, type ValidationFailure } from './app-schema.js';
-import type { AppRecord, DeploymentAction, DeploymentPlan, ServicesStore } from './model.js';
+import { affectedApps, type AppRecord, type DeploymentAction, type DeploymentPlan, type ServicesStore } from './model.js';
+import { knownGroups, type GroupRow, type PlannedAppChange } from './group-plan.js';
+import { SERVICE_PORT_MAX, SERVICE_PORT_MIN, withServicePorts } from './service-ports.js';
 import type { ServicesEvents } from './events.js';
 import { deploymentJson } from './views.js';
 
@@ -58,6 +60,7 @@ export class AppsService {
     return this.serial(async () => {
       const app = this.parse(json);
       if (this.store.app(app.id)) throw new ServiceError(409, { message: `An app with id [${app.id}] already exists.` });
+      this.refuseGroupId(app.id);
       return this.write(app.id, app, null, 'StartApplication', force);
     });
   }
@@ -73,8 +76,20 @@ export class AppsService {
         throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/id', errors: [`the app id in the body must be the one in the path (${id})`] }] });
       }
       const prev = this.store.app(id);
+      if (!prev) this.refuseGroupId(id);
       const base: Record<string, unknown> = prev && opts.partial ? { ...prev.app } : {};
       if (body['ports'] !== undefined) delete base['portDefinitions'];
+      // Legacy `uris` replace the stored artifacts (kept as `fetch`) rather than conflicting with them.
+      if (body['uris'] !== undefined) delete base['fetch'];
+      // The network is said once: a body's `networks` or its container's docker.network replaces the stored one.
+      const docker = (base['container'] as { docker?: Record<string, unknown> } | undefined)?.docker;
+      if (body['networks'] !== undefined && body['container'] === undefined && docker !== undefined) {
+        const { network: _n, ...rest } = docker;
+        base['container'] = { ...(base['container'] as object), docker: rest };
+      }
+      if (body['container'] !== undefined && body['networks'] === undefined) delete base['networks'];
+      // Switching networks re-derives the ports (host: portDefinitions, bridge: none) unless the body gives them.
+      if (body['networks'] !== undefined && body['portDefinitions'] === undefined && body['ports'] === undefined) delete base['portDefinitions'];
       const app = this.parse({ ...base, ...body, id });
       if (!prev) return this.write(id, app, null, 'StartApplication', opts.force);
       const action: DeploymentAction = isConfigChange(prev.app, app) ? 'RestartApplication' : 'ScaleApplication';
@@ -115,6 +130,7 @@ export class AppsService {
         this.opts.changed();
         return null;
       }
+      if (d.apps !== undefined) return this.rollBackGroup(d);
       const before = d.previous ?? null;
       const current = this.store.app(d.appId) ?? null;
       if (before === null) return this.write(d.appId, null, null, 'StopApplication', true);
@@ -130,7 +146,86 @@ export class AppsService {
   }
 
   deploymentsOf(id: string): DeploymentPlan[] {
-    return this.store.deployments().filter((d) => d.appId === id);
+    return this.store.deployments().filter((d) => affectedApps(d).includes(id));
+  }
+
+  /** Runs `f` alone among this service's writes (group writes plan on a state no other write changes meanwhile). */
+  exclusive<T>(f: () => Promise<T>): Promise<T> {
+    return this.serial(f);
+  }
+
+  /**
+   * A group write (call inside exclusive()): every app change, the group rows and one deployment
+   * for all of it in one registry command. Apps locked by other deployments refuse it (409)
+   * unless forced, which supersedes those deployments.
+   */
+  async writeGroup(group: string, changes: PlannedAppChange[], rows: GroupRow[], removeGroups: string[], force: boolean, steps: string[][] = []): Promise<DeploymentResult> {
+    const ids = new Set(changes.map((c) => c.appId));
+    const locking = this.store.deployments().filter((d) => affectedApps(d).some((a) => ids.has(a)));
+    if (locking.length > 0 && !force) throw this.locked(locking);
+    const version = this.nextVersion();
+    const assignedSoFar: AppDefinition[] = [];
+    const apps = changes.map((change) => {
+      const prev = this.store.app(change.appId) ?? null;
+      const app = change.app && this.servicePorts(change.app, assignedSoFar);
+      if (app) assignedSoFar.push(app);
+      const configChange = prev === null || change.action === 'RestartApplication' || change.action === 'StartApplication';
+      const record: AppRecord | null = app && {
+        app, version,
+        versionInfo: { lastConfigChangeAt: prev === null || configChange ? version : prev.versionInfo.lastConfigChangeAt, lastScalingAt: version },
+      };
+      return { change, prev, record, configChange };
+    });
+    const deployment: DeploymentPlan = {
+      id: this.opts.rng.uuid(), appId: changes[0]?.appId ?? group, version, action: changes[0]?.action ?? 'ScaleApplication',
+      group, apps: apps.map((a) => ({ appId: a.change.appId, action: a.change.action, previous: a.prev })),
+      ...(steps.length > 1 ? { steps } : {}),
+    };
+    await this.opts.log.propose({
+      type: 'SERVICES_DEPLOY_GROUP',
+      apps: apps.map((a) => ({ appId: a.change.appId, app: a.record && { version, definition: a.record }, resetDelay: a.configChange })),
+      deployment: { id: deployment.id, appId: deployment.appId, plan: deployment },
+      removeDeployments: locking.map((d) => d.id),
+      groups: rows.map((r) => ({ id: r.id, definition: { ...r, version } })),
+      removeGroups,
+    });
+    this.opts.changed();
+    for (const a of apps) if (a.record) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/groups${group === '/' ? '' : group}`, appDefinition: { ...a.record.app, version } });
+    this.opts.events.emit('group_change_success', { groupId: group, version });
+    this.opts.events.emit('deployment_info', { plan: deploymentJson(deployment), currentStep: { actions: apps.map((a) => ({ action: a.change.action, app: a.change.appId })) } });
+    return { deploymentId: deployment.id, version, record: null, created: false };
+  }
+
+  /** Rolling back a group deployment restores each of its apps as it was before (the group rows stay). */
+  private rollBackGroup(d: DeploymentPlan): Promise<DeploymentResult> {
+    const changes: PlannedAppChange[] = (d.apps ?? []).flatMap((a): PlannedAppChange[] => {
+      const current = this.store.app(a.appId) ?? null;
+      if (a.previous === null) return current === null ? [] : [{ appId: a.appId, app: null, action: 'StopApplication' }];
+      const action: DeploymentAction = current === null ? 'StartApplication' : isConfigChange(current.app, a.previous.app) ? 'RestartApplication' : 'ScaleApplication';
+      return [{ appId: a.appId, app: a.previous.app, action }];
+    });
+    return this.writeGroup(d.group ?? '/', changes, [], [], true);
+  }
+
+  /** The app with its servicePorts 0 assigned, unique among the stored apps and `alsoUsed` (apps of the same write). */
+  private servicePorts(app: AppDefinition, alsoUsed: readonly AppDefinition[]): AppDefinition {
+    const out = withServicePorts(app, [...this.store.apps().map((r) => r.app), ...alsoUsed]);
+    if (out === null) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/container/portMappings', errors: [`no free service port left in ${SERVICE_PORT_MIN}-${SERVICE_PORT_MAX}`] }] });
+    return out;
+  }
+
+  /** An app may not take the id of a group (Marathon: groups and apps may not share an identifier). */
+  private refuseGroupId(id: string): void {
+    if (knownGroups(this.store.apps().map((a) => a.app.id), this.store.groups().map((g) => g.id)).has(id)) {
+      throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/id', errors: [`${id} is a group: groups and apps may not share an id`] }] });
+    }
+  }
+
+  private locked(locking: DeploymentPlan[]): ServiceError {
+    return new ServiceError(409, {
+      message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${locking[0]!.id}'.`,
+      deployments: locking.map((d) => ({ id: d.id })),
+    });
   }
 
   private parse(json: unknown): AppDefinition {
@@ -147,16 +242,11 @@ export class AppsService {
 
   private async write(id: string, app: AppDefinition | null, prev: AppRecord | null, action: DeploymentAction, force: boolean, restart = false): Promise<DeploymentResult> {
     const locking = this.deploymentsOf(id);
-    if (locking.length > 0 && !force) {
-      throw new ServiceError(409, {
-        message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${locking[0]!.id}'.`,
-        deployments: locking.map((d) => ({ id: d.id })),
-      });
-    }
+    if (locking.length > 0 && !force) throw this.locked(locking);
     const version = this.nextVersion();
     const configChange = restart || prev === null || action === 'RestartApplication';
     const record: AppRecord | null = app && {
-      app,
+      app: this.servicePorts(app, []),
       version,
       versionInfo: {
         lastConfigChangeAt: configChange ? version : prev.versionInfo.lastConfigChangeAt,
@@ -172,7 +262,7 @@ export class AppsService {
       resetDelay: configChange,
     });
     this.opts.changed();
-    if (app) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...app, version } });
+    if (record) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...record.app, version } });
     this.opts.events.emit('deployment_info', { plan: deploymentJson(deployment), currentStep: { actions: [{ action, app: id }] } });
     return { deploymentId: deployment.id, version, record, created: prev === null && app !== null };
   }

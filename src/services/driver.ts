@@ -13,12 +13,13 @@ import type { Event } from '../wire/scheduler.js';
 import { SchedulerClient } from '../scheduler-client/client.js';
 import type { SchedulerTransport } from '../scheduler-client/transport.js';
 import { isTerminal } from '../domain/task-state.js';
-import { ServicesStore, type AppRecord, type InstanceRecord } from './model.js';
-import { launchDelayMs, reconcile, type DesiredApp, type InstanceState, type ObservedInstance } from './reconcile.js';
+import { ServicesStore, affectedApps, type AppRecord, type InstanceRecord } from './model.js';
+import { heldApps, launchDelayMs, reconcile, type DesiredApp, type InstanceState, type ObservedInstance } from './reconcile.js';
 import { matchOffer, offerAttributes, type Demand } from './offer-match.js';
 import { buildTaskInfo, taskIdFor } from './task-builder.js';
 import { ServicesEvents } from './events.js';
-import { deploymentJson } from './views.js';
+import { deploymentJson, type HealthRecord, type LiveInstance } from './views.js';
+import { afterHealthReport, killForHealth } from './health.js';
 
 export interface ServicesDriverOptions {
   registry: Registry;
@@ -47,8 +48,11 @@ interface Live {
   record: InstanceRecord;
   state: InstanceState;
   healthy?: boolean;
+  health: HealthRecord;
   startedAt?: number;
   killRequested: boolean;
+  /** Killed by this scheduler for failing its health checks: its end is a failure of the app. */
+  killedUnhealthy?: boolean;
   killSentAt: number;
   /** Got a status since the last subscription. */
   reconciled: boolean;
@@ -95,7 +99,7 @@ export class ServicesDriver {
   start(): void {
     this.running = true;
     this.live.clear();
-    for (const r of this.store.instances()) this.live.set(r.taskId, { record: r, state: 'PENDING', killRequested: false, killSentAt: 0, reconciled: false });
+    for (const r of this.store.instances()) this.live.set(r.taskId, { record: r, state: 'PENDING', health: { consecutiveFailures: 0 }, killRequested: false, killSentAt: 0, reconciled: false });
     this.delays = this.store.launchDelays();
     // A cluster that never used services shows no services framework: subscribe once there is work.
     if (this.store.frameworkId() !== null || this.live.size > 0 || this.store.apps().length > 0) this.subscribe();
@@ -129,10 +133,13 @@ export class ServicesDriver {
   }
 
   /** Live view of an app's instances (for the API). */
-  instancesOf(appId?: string): (InstanceRecord & { state: InstanceState; healthy?: boolean; startedAt?: number })[] {
+  instancesOf(appId?: string): LiveInstance[] {
     return [...this.live.values()]
       .filter((l) => appId === undefined || l.record.appId === appId)
-      .map((l) => ({ ...l.record, state: l.state, ...(l.healthy !== undefined ? { healthy: l.healthy } : {}), ...(l.startedAt !== undefined ? { startedAt: l.startedAt } : {}) }));
+      .map((l) => ({
+        ...l.record, state: l.state, health: l.health,
+        ...(l.healthy !== undefined ? { healthy: l.healthy } : {}), ...(l.startedAt !== undefined ? { startedAt: l.startedAt } : {}),
+      }));
   }
 
   launchDelay(appId: string): { failures: number; delayUntil: number } | undefined {
@@ -253,12 +260,15 @@ export class ServicesDriver {
     if (status.healthy !== undefined && status.healthy !== l.healthy) {
       this.events.emit('health_status_changed_event', { appId: r.appId, taskId: id, instanceId: id, version: r.version, alive: status.healthy });
     }
-    if (status.healthy !== undefined) l.healthy = status.healthy;
+    if (status.healthy !== undefined) {
+      l.healthy = status.healthy;
+      if (!isTerminal(state)) this.onHealthReport(l, status.healthy, status.message ?? '');
+    }
     if (isTerminal(state) || state === 'TASK_UNKNOWN') {
       this.live.delete(id);
       this.propose({ type: 'SERVICES_INSTANCES_REMOVED', taskIds: [id] });
       const app = this.store.app(l.record.appId);
-      if (!l.killRequested && app) this.recordFailure(app, l, status);
+      if ((!l.killRequested || l.killedUnhealthy === true) && app) this.recordFailure(app, l, status);
     } else {
       l.state = state === 'TASK_RUNNING' ? 'RUNNING' : state === 'TASK_KILLING' ? 'KILLING' : state === 'TASK_UNREACHABLE' ? 'UNREACHABLE' : state === 'TASK_STARTING' ? 'STARTING' : 'STAGING';
       if (l.state === 'RUNNING') l.startedAt ??= this.opts.clock.now();
@@ -268,6 +278,18 @@ export class ServicesDriver {
       } else delete l.unreachableSince;
     }
     this.requestTick();
+  }
+
+  private onHealthReport(l: Live, healthy: boolean, message: string): void {
+    l.health = afterHealthReport(l.health, healthy, this.opts.clock.now(), message);
+    const app = this.store.app(l.record.appId);
+    if (healthy || l.killRequested || !app || !killForHealth(app.app, l.health)) return;
+    this.opts.logger.info('killing a service instance that failed its health checks', { appId: l.record.appId, taskId: l.record.taskId, failures: l.health.consecutiveFailures });
+    this.events.emit('unhealthy_instance_kill_event', {
+      appId: l.record.appId, taskId: l.record.taskId, instanceId: l.record.taskId, version: l.record.version, reason: message, host: l.record.hostname, slaveId: l.record.agentId,
+    });
+    l.killedUnhealthy = true;
+    this.sendKill(l);
   }
 
   private recordFailure(app: AppRecord, l: Live, status: TaskStatus): void {
@@ -297,6 +319,7 @@ export class ServicesDriver {
     return [...this.live.values()].map((l) => ({
       taskId: l.record.taskId, appId: l.record.appId, agentId: l.record.agentId, configVersion: l.record.configVersion,
       launchedAt: l.record.launchedAt, state: l.state, killRequested: l.killRequested, ...(l.healthy !== undefined ? { healthy: l.healthy } : {}),
+      ...(l.record.healthChecked !== undefined ? { healthChecked: l.record.healthChecked } : {}),
       ...(l.unreachableSince !== undefined ? { unreachableSince: l.unreachableSince } : {}),
     }));
   }
@@ -319,7 +342,11 @@ export class ServicesDriver {
     const demand = new Map<string, number>();
     const waiting = new Map<string, { missing: number; until: number }>();
     let nextWake = Infinity;
+    const exists = new Set(apps.map((a) => a.app.id));
+    const settled = (id: string): boolean => (exists.has(id) ? result.converged.has(id) : !result.withInstances.has(id));
+    const held = heldApps(this.store.deployments().flatMap((d) => (d.steps !== undefined ? [d.steps] : [])), settled);
     for (const a of result.actions) {
+      if (held.has(a.appId) && !(a.type === 'kill' && a.reason === 'app-removed')) continue;
       if (a.type === 'kill') {
         const l = this.live.get(a.taskId);
         if (l) this.sendKill(l);
@@ -367,16 +394,19 @@ export class ServicesDriver {
 
   private finishDeployments(apps: AppRecord[], converged: Set<string>, withInstances: Set<string>): void {
     const exists = new Set(apps.map((a) => a.app.id));
+    // Done when every app it changes runs as desired, or (removed) has no instance left.
+    const settled = (id: string): boolean => (exists.has(id) ? converged.has(id) : !withInstances.has(id));
     const done = this.store.deployments()
       .filter((d) => !this.doneProposed.has(d.id))
-      .filter((d) => (exists.has(d.appId) ? converged.has(d.appId) : !withInstances.has(d.appId)));
+      .filter((d) => affectedApps(d).every(settled));
     if (done.length === 0) return;
     for (const d of done) this.doneProposed.add(d.id);
     const ids = done.map((d) => d.id);
     this.opts.log.propose({ type: 'SERVICES_DEPLOYMENTS_DONE', ids }).then(() => {
       for (const d of done) {
         this.events.emit('deployment_success', { id: d.id, plan: deploymentJson(d) });
-        if (d.action === 'StopApplication') this.events.emit('app_terminated_event', { appId: d.appId });
+        const stopped = d.apps !== undefined ? d.apps.filter((a) => a.action === 'StopApplication').map((a) => a.appId) : d.action === 'StopApplication' ? [d.appId] : [];
+        for (const appId of stopped) this.events.emit('app_terminated_event', { appId });
       }
     }, (e: unknown) => this.opts.logger.warn('services: registry write failed', { command: 'SERVICES_DEPLOYMENTS_DONE', error: e instanceof Error ? e.message : String(e) }));
   }
@@ -411,19 +441,22 @@ export class ServicesDriver {
       const attributes = offerAttributes(offer);
       const launches = planned.map((p) => {
         const rec = apps.get(p.app.id)!;
+        const taskId = taskIdFor(p.app.id, this.opts.rng.uuid());
+        const info = buildTaskInfo(p, { taskId, agentId: offer.agent_id.value, hostname: offer.hostname, version: rec.version });
         const record: InstanceRecord = {
-          taskId: taskIdFor(p.app.id, this.opts.rng.uuid()), appId: p.app.id, agentId: offer.agent_id.value, hostname: offer.hostname,
+          taskId, appId: p.app.id, agentId: offer.agent_id.value, hostname: offer.hostname,
           attributes,
           configVersion: rec.versionInfo.lastConfigChangeAt, version: rec.version, hostPorts: p.hostPorts, launchedAt: now,
+          healthChecked: info.health_check !== undefined,
         };
-        return { record, info: buildTaskInfo(p, { taskId: record.taskId, agentId: record.agentId, hostname: offer.hostname, version: rec.version }) };
+        return { record, info };
       });
       for (const d of demands) {
         const n = planned.filter((p) => p.app.id === d.app.id).length;
         d.count -= n;
         this.demand.set(d.app.id, (this.demand.get(d.app.id) ?? 0) - n);
       }
-      for (const { record } of launches) this.live.set(record.taskId, { record, state: 'PENDING', killRequested: false, killSentAt: 0, reconciled: true });
+      for (const { record } of launches) this.live.set(record.taskId, { record, state: 'PENDING', health: { consecutiveFailures: 0 }, killRequested: false, killSentAt: 0, reconciled: true });
       const instances = launches.map(({ record }) => ({ taskId: record.taskId, appId: record.appId, record }));
       // Write-ahead: the records commit before the launch, so no leader can forget a task it started.
       this.opts.log.propose({ type: 'SERVICES_INSTANCES_LAUNCHED', instances })

@@ -3,9 +3,11 @@
 // The handle tells the API whether this master runs it right now.
 import { AppsService } from './apps-service.js';
 import { ServicesDriver, type ServicesDriverOptions } from './driver.js';
+import { GroupsService } from './groups-service.js';
 
 export interface RunningServices {
   apps: AppsService;
+  groups: GroupsService;
   driver: ServicesDriver;
 }
 
@@ -29,7 +31,7 @@ export function servicesLeaderService(opts: ServicesDriverOptions, handle: Servi
       const driver = new ServicesDriver(opts);
       const apps = new AppsService({ store: driver.store, log: opts.log, clock: opts.clock, rng: opts.rng, changed: () => driver.requestTick(), events: driver.events });
       driver.start();
-      running = { apps, driver };
+      running = { apps, groups: new GroupsService(apps), driver };
       handle.set(running);
     },
     stop: () => {

@@ -26,6 +26,21 @@ export interface DeploymentPlan {
   action: DeploymentAction;
   /** The app as it was before (null: it did not exist): what a rollback restores. */
   previous?: AppRecord | null;
+  /** A group deployment (`appId` is then its first app, or the group): the group written and every app it changes. */
+  group?: string;
+  apps?: { appId: string; action: DeploymentAction; previous: AppRecord | null }[];
+  /** Apps in dependency order: an app of a later step waits until those of the earlier steps run as desired. */
+  steps?: string[][];
+}
+
+/** The apps a deployment changes. */
+export const affectedApps = (d: DeploymentPlan): string[] => (d.apps !== undefined ? d.apps.map((a) => a.appId) : [d.appId]);
+
+/** An explicit group (POST/PUT /v2/groups): it exists without apps and keeps its dependencies. */
+export interface GroupRecord {
+  id: string;
+  dependencies: string[];
+  version: string;
 }
 
 export interface InstanceRecord {
@@ -41,6 +56,11 @@ export interface InstanceRecord {
   hostPorts: number[];
   /** Wall-clock ms (Marathon's stagedAt). */
   launchedAt: number;
+  /**
+   * The task was launched with a health check: it counts as healthy only once one reports so.
+   * Absent in records from before readiness was tracked (counted as before: healthy unless reported not).
+   */
+  healthChecked?: boolean;
 }
 
 /** Read-side helpers over the registry's service tables. */
@@ -73,6 +93,10 @@ export class ServicesStore {
 
   instances(): InstanceRecord[] {
     return servicesTable.instances(this.registry.db).map((i) => i.record as InstanceRecord);
+  }
+
+  groups(): GroupRecord[] {
+    return servicesTable.groups(this.registry.db).map((g) => g.definition as GroupRecord);
   }
 
   launchDelays(): Map<string, { failures: number; delayUntil: number }> {

@@ -71,16 +71,26 @@ function takeScalar(pool: Pool, name: string, amount: number): Resource[] | null
   return out;
 }
 
-/** Host ports for the app's port definitions: a fixed port when requirePorts, else any free one. */
+/**
+ * The host ports an instance needs, in order: one per port definition on host networking (the
+ * definition's port itself when requirePorts), one per port mapping on bridge networking (its
+ * hostPort itself unless 0).
+ */
+export function portRequests(app: AppDefinition): { fixed: number | null }[] {
+  if (app.container?.docker?.network === 'BRIDGE') return (app.container.portMappings ?? []).map((m) => ({ fixed: m.hostPort !== undefined && m.hostPort !== 0 ? m.hostPort : null }));
+  return app.portDefinitions.map((d) => ({ fixed: app.requirePorts && d.port !== 0 ? d.port : null }));
+}
+
+/** Host ports for the app's port requests from the offered ranges, or null when they do not fit. */
 function takePorts(pool: Pool, app: AppDefinition): { resources: Resource[]; ports: number[] } | null {
   const chosen: { entryIndex: number; port: number }[] = [];
   const taken = new Set<string>();
-  for (const def of app.portDefinitions) {
+  for (const req of portRequests(app)) {
     let found: { entryIndex: number; port: number } | null = null;
     pool.ports.forEach((p, entryIndex) => {
       if (found) return;
-      const port = app.requirePorts && def.port !== 0
-        ? p.free.find((x) => x === def.port && !taken.has(`${entryIndex}:${x}`))
+      const port = req.fixed !== null
+        ? p.free.find((x) => x === req.fixed && !taken.has(`${entryIndex}:${x}`))
         : p.free.find((x) => !taken.has(`${entryIndex}:${x}`));
       if (port !== undefined) found = { entryIndex, port };
     });

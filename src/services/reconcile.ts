@@ -21,6 +21,8 @@ export interface ObservedInstance {
   state: InstanceState;
   /** TaskStatus.healthy when the task has health checks; undefined when nothing was reported. */
   healthy?: boolean;
+  /** The task runs a health check: until it reports healthy, the instance is not (Marathon's readiness for deployments). */
+  healthChecked?: boolean;
   /** A kill was sent and the task has not ended yet. */
   killRequested: boolean;
   /** Wall-clock ms since the instance is TASK_UNREACHABLE. */
@@ -55,10 +57,12 @@ export interface ReconcileResult {
 }
 
 /**
- * Healthy for capacity: RUNNING and not reported unhealthy. An instance whose checks have not
- * reported counts as healthy, so a missing health checker cannot stall a deployment forever.
+ * Healthy for capacity: RUNNING and, when it runs a health check, reported healthy (Marathon: a
+ * new instance with checks counts only after its first passing check). An instance without a
+ * check counts unless something reported it unhealthy.
  */
-export const isHealthy = (i: ObservedInstance): boolean => i.state === 'RUNNING' && i.healthy !== false;
+export const isHealthy = (i: Pick<ObservedInstance, 'state' | 'healthy' | 'healthChecked'>): boolean =>
+  i.state === 'RUNNING' && (i.healthChecked === true ? i.healthy === true : i.healthy !== false);
 
 const notRunningFirst = (a: ObservedInstance, b: ObservedInstance): number => Number(isHealthy(a)) - Number(isHealthy(b));
 
@@ -131,6 +135,22 @@ export function reconcile(apps: readonly DesiredApp[], instances: readonly Obser
     if (old.length === 0 && current.length === n && current.every(isHealthy) && !dying) converged.add(app.id);
   }
   return { actions, converged, withInstances };
+}
+
+/**
+ * Apps whose turn has not come in ordered deployments (Marathon's dependency steps): while an app
+ * of a step is not settled, every app of the later steps is held (no launches, no kills).
+ */
+export function heldApps(plans: readonly (readonly (readonly string[])[])[], settled: (appId: string) => boolean): Set<string> {
+  const held = new Set<string>();
+  for (const steps of plans) {
+    let blocked = false;
+    for (const step of steps) {
+      if (blocked) for (const a of step) held.add(a);
+      else if (!step.every(settled)) blocked = true;
+    }
+  }
+  return held;
 }
 
 /** Marathon's launch backoff: backoffSeconds * backoffFactor^(failures-1), capped at maxLaunchDelaySeconds (in ms). */

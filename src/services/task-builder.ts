@@ -1,6 +1,7 @@
 // Pure: the v1 TaskInfo of one instance, with Marathon's environment (PORT0.., PORTS, HOST,
 // MARATHON_APP_*) so tutorials' `python3 -m http.server $PORT0` work unchanged.
 import type { TaskInfo } from '../scheduler-client/client.js';
+import type { CommandInfo } from '../wire/mesos.js';
 import type { AppDefinition } from './app-schema.js';
 import type { PlannedTask } from './offer-match.js';
 
@@ -15,9 +16,10 @@ export function appIdOfTask(taskId: string): string | null {
 
 export function taskEnvironment(app: AppDefinition, version: string, hostname: string, hostPorts: readonly number[]): Record<string, string> {
   const env: Record<string, string> = { ...app.env };
+  const bridge = app.container?.docker?.network === 'BRIDGE';
   hostPorts.forEach((p, i) => {
     env[`PORT${i}`] = String(p);
-    const name = app.portDefinitions[i]?.name;
+    const name = bridge ? app.container?.portMappings?.[i]?.name : app.portDefinitions[i]?.name;
     if (name !== undefined) env[`PORT_${name.toUpperCase().replace(/-/g, '_')}`] = String(p);
   });
   if (hostPorts.length > 0) {
@@ -40,11 +42,12 @@ export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId
   const { app } = plan;
   const environment = { variables: Object.entries(taskEnvironment(app, opts.version, opts.hostname, plan.hostPorts)).map(([name, value]) => ({ name, value })) };
   const user = app.user !== undefined ? { user: app.user } : {};
+  const uris = commandUris(app);
   const command = app.cmd !== undefined
-    ? { shell: true, value: app.cmd, arguments: [], uris: [], environment, ...user }
+    ? { shell: true, value: app.cmd, arguments: [], uris, environment, ...user }
     : app.args !== undefined && app.args.length > 0
-      ? { shell: false, value: app.args[0]!, arguments: app.args, uris: [], environment, ...user }
-      : { shell: false, arguments: [], uris: [], environment, ...user };
+      ? { shell: false, value: app.args[0]!, arguments: app.args, uris, environment, ...user }
+      : { shell: false, arguments: [], uris, environment, ...user };
   const docker = app.container?.type === 'DOCKER' ? app.container.docker : undefined;
   return {
     name: app.id.slice(1).split('/').reverse().join('.'),
@@ -57,7 +60,7 @@ export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId
         type: 'DOCKER' as const,
         volumes: [],
         docker: {
-          image: docker.image, network: docker.network, port_mappings: [], privileged: docker.privileged,
+          image: docker.image, network: docker.network ?? 'HOST', port_mappings: portMappingsOf(app, plan.hostPorts), privileged: docker.privileged,
           parameters: docker.parameters, force_pull_image: docker.forcePullImage,
         },
       },
@@ -66,6 +69,24 @@ export function buildTaskInfo(plan: PlannedTask, opts: { taskId: string; agentId
     ...(app.taskKillGracePeriodSeconds !== undefined ? { kill_policy: { grace_period: { nanoseconds: app.taskKillGracePeriodSeconds * 1e9 } } } : {}),
     ...(Object.keys(app.labels).length > 0 ? { labels: { labels: Object.entries(app.labels).map(([key, value]) => ({ key, value })) } } : {}),
   };
+}
+
+/** Bridge networking: each mapping publishes its container port (0: the same as the host port) on the assigned host port. */
+export function portMappingsOf(app: AppDefinition, hostPorts: readonly number[]): { host_port: number; container_port: number; protocol: string }[] {
+  if (app.container?.docker?.network !== 'BRIDGE') return [];
+  return (app.container.portMappings ?? []).flatMap((m, i) => {
+    const host = hostPorts[i];
+    if (host === undefined) return [];
+    // Mesos maps one protocol per entry: 'udp,tcp' publishes both.
+    return m.protocol.split(',').map((protocol) => ({ host_port: host, container_port: m.containerPort === 0 ? host : m.containerPort, protocol }));
+  });
+}
+
+/** The app's `fetch` artifacts as CommandInfo.uris (the agent's fetcher puts them in the sandbox). */
+export function commandUris(app: AppDefinition): CommandInfo['uris'] {
+  return (app.fetch ?? []).map((a) => ({
+    value: a.uri, extract: a.extract, executable: a.executable, cache: a.cache, ...(a.destPath !== undefined ? { output_file: a.destPath } : {}),
+  }));
 }
 
 /**

@@ -3,7 +3,7 @@ import { Registry } from '../../src/registry/registry.js';
 import { MAX_APP_VERSIONS, servicesTable } from '../../src/registry/services-table.js';
 import { tempDir } from '../helpers/process.js';
 
-// The services scheduler's tables (migration 6): what each command leaves behind, and that a
+// The services scheduler's tables (migrations 9 and 10): what each command leaves behind, and that a
 // snapshot carries all of it to another master.
 
 describe('services registry module', () => {
@@ -42,6 +42,30 @@ describe('services registry module', () => {
     expect(servicesTable.versions(b.db, '/web')).toEqual([]);
     b.apply(++i, { type: 'SERVICES_DEPLOYMENTS_DONE', ids: ['stop', `d${MAX_APP_VERSIONS + 4}`] });
     expect(servicesTable.deployments(b.db)).toEqual([]);
+    a.close();
+    b.close();
+  });
+
+  it('a group deploy writes its apps, group rows and one deployment atomically, and travels in a snapshot', () => {
+    const a = Registry.open(tempDir());
+    a.apply(1, { type: 'SERVICES_DEPLOY', appId: '/g/old', app: { version: 'v0', definition: { n: 0 } }, deployment: { id: 'd0', appId: '/g/old', plan: {} }, removeDeployments: [], resetDelay: false });
+    a.apply(2, { type: 'SERVICES_LAUNCH_DELAY', appId: '/g/old', failures: 1, delayUntil: 5 });
+    a.apply(3, {
+      type: 'SERVICES_DEPLOY_GROUP',
+      apps: [{ appId: '/g/a', app: { version: 'v1', definition: { n: 1 } }, resetDelay: true }, { appId: '/g/old', app: null, resetDelay: false }],
+      deployment: { id: 'd1', appId: '/g/a', plan: { group: '/g' } }, removeDeployments: ['d0'],
+      groups: [{ id: '/g', definition: { id: '/g', dependencies: ['/x'], version: 'v1' } }, { id: '/g/empty', definition: { id: '/g/empty' } }], removeGroups: [],
+    });
+    a.apply(4, { type: 'SERVICES_DEPLOY_GROUP', apps: [], deployment: { id: 'd2', appId: '/g', plan: {} }, removeDeployments: [], groups: [], removeGroups: ['/g/empty'] });
+    const b = Registry.open(tempDir());
+    b.restore(a.snapshot(), a.appliedIndex());
+    for (const r of [a, b]) {
+      expect(servicesTable.apps(r.db).map((x) => x.id)).toEqual(['/g/a']);
+      expect(servicesTable.versions(r.db, '/g/old')).toEqual([]);
+      expect(servicesTable.launchDelays(r.db)).toEqual([]);
+      expect(servicesTable.deployments(r.db).map((d) => d.id)).toEqual(['d1', 'd2']);
+      expect(servicesTable.groups(r.db)).toEqual([{ id: '/g', definition: { id: '/g', dependencies: ['/x'], version: 'v1' } }]);
+    }
     a.close();
     b.close();
   });

@@ -87,7 +87,7 @@ describe('/v2/apps POST: validation in Marathon shape', () => {
     await rejects({ ...ok, args: ['x'] }, '/cmd');
     await rejects({ id: '/input/none' }, '/cmd');
     await rejects({ ...ok, ports: [0], portDefinitions: [{ port: 0 }] }, '/ports');
-    await rejects({ ...ok, fetch: [{ uri: 'http://example.com/x' }] }, '/fetch');
+    await rejects({ ...ok, secrets: { s: { source: 'x' } } }, '/secrets');
     await rejects({ ...ok, env: { A: { secret: 's' } } }, '/env/A');
     await rejects({ ...ok, healthChecks: [{ protocol: 'COMMAND' }] }, '/healthChecks(0)/command');
     await rejects({ ...ok, healthChecks: [{ protocol: 'HTTP', portIndex: 3 }] }, '/healthChecks(0)/portIndex');
@@ -105,6 +105,63 @@ describe('/v2/apps POST: validation in Marathon shape', () => {
     const again = await send('POST', '/v2/apps', { id: '/input/defaults', cmd: 'x' });
     expect(again.status).toBe(409);
     expect(String(again.json['message'])).toContain('/input/defaults');
+  });
+});
+
+describe('/v2/apps fetch and uris: hostile artifacts', () => {
+  it('bad schemes, relative paths, escaping destPaths, conflicts, unknown fields and oversized lists are 422 naming the field', async () => {
+    await rejects({ ...ok, fetch: [{ uri: 'ftp://127.0.0.1/x.tgz' }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: 'relative/x.tgz' }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: '' }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: `http://127.0.0.1/${'x'.repeat(1100)}` }] }, '/fetch(0)/uri');
+    await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/a\u0000b' }] }, '/fetch(0)/uri');
+    expect((await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', destPath: '../../etc/cron.d/x' }] }, '/fetch(0)/destPath')).join()).toContain('..');
+    await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', destPath: '/etc/passwd' }] }, '/fetch(0)/destPath');
+    await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', extract: 'yes' }] }, '/fetch(0)/extract');
+    expect((await rejects({ ...ok, fetch: [{ uri: 'http://127.0.0.1/x', mode: 777 }] }, '/fetch(0)')).join()).toContain('mode');
+    await rejects({ ...ok, fetch: 'http://127.0.0.1/x' }, '/fetch');
+    await rejects({ ...ok, fetch: Array.from({ length: 257 }, (_, i) => ({ uri: `http://127.0.0.1/${i}` })) }, '/fetch');
+    await rejects({ ...ok, uris: ['http://127.0.0.1/x'], fetch: [{ uri: 'http://127.0.0.1/y' }] }, '/uris');
+    await rejects({ ...ok, uris: ['javascript:alert(1)'] }, '/uris(0)');
+    await rejects({ ...ok, uris: [{ uri: 'http://127.0.0.1/x' }] }, '/uris(0)');
+    // Empty lists are no conflict.
+    const r = await send('POST', '/v2/apps', { ...ok, id: '/input/fetch-empty', instances: 0, uris: [], fetch: [] });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    expect(r.json['fetch']).toEqual([]);
+  });
+});
+
+describe('/v2/apps networks and portMappings: hostile shapes', () => {
+  it('unsupported modes, conflicts, mappings without bridge, out-of-range and duplicate ports are 422 naming the field', async () => {
+    const docker = { type: 'DOCKER', docker: { image: 'tsmesos/busybox:test' } };
+    const bridge = [{ mode: 'container/bridge' }];
+    await rejects({ ...ok, networks: [{ mode: 'container', name: 'overlay' }], container: docker }, '/networks(0)/mode');
+    await rejects({ ...ok, networks: [{ mode: 'mesh' }], container: docker }, '/networks(0)/mode');
+    await rejects({ ...ok, networks: 'bridge', container: docker }, '/networks');
+    await rejects({ ...ok, networks: [...bridge, ...bridge], container: docker }, '/networks');
+    await rejects({ ...ok, networks: bridge }, '/networks');
+    await rejects({ ...ok, networks: [{ mode: 'host' }], container: { ...docker, docker: { ...docker.docker, network: 'BRIDGE' } } }, '/networks');
+    await rejects({ ...ok, container: { ...docker, docker: { ...docker.docker, network: 'USER' } } }, '/container/docker/network');
+    await rejects({ ...ok, container: { ...docker, portMappings: [{ containerPort: 80 }] } }, '/container/portMappings');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: [{ containerPort: -1 }] } }, '/container/portMappings(0)/containerPort');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: [{ hostPort: 65536 }] } }, '/container/portMappings(0)/hostPort');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: [{ hostPort: 31000 }, { hostPort: 31000 }] } }, '/container/portMappings');
+    await rejects({ ...ok, networks: bridge, container: { ...docker, portMappings: Array.from({ length: 101 }, () => ({})) } }, '/container/portMappings');
+    await rejects({ ...ok, networks: bridge, container: docker, portDefinitions: [{ port: 0 }] }, '/portDefinitions');
+  });
+
+  it('a partial update switches networks: the stored network and ports give way to the new ones', async () => {
+    const docker = { type: 'DOCKER', docker: { image: 'tsmesos/busybox:test' } };
+    expect((await send('POST', '/v2/apps', { ...ok, id: '/input/netswitch', instances: 0, container: docker })).status).toBe(201);
+    const toBridge = await send('PUT', '/v2/apps/input/netswitch?force=true', { networks: [{ mode: 'container/bridge' }] });
+    expect(toBridge.status, JSON.stringify(toBridge.json)).toBe(200);
+    let app = (await send('GET', '/v2/apps/input/netswitch')).json['app'] as { networks: unknown; portDefinitions: unknown[]; container: { docker: { network: string } } };
+    expect([app.networks, app.portDefinitions, app.container.docker.network]).toEqual([[{ mode: 'container/bridge' }], [], 'BRIDGE']);
+    const back = await send('PUT', '/v2/apps/input/netswitch?force=true', { container: { ...docker, docker: { ...docker.docker, network: 'HOST' } } });
+    expect(back.status, JSON.stringify(back.json)).toBe(200);
+    app = (await send('GET', '/v2/apps/input/netswitch')).json['app'] as typeof app;
+    expect([app.networks, app.container.docker.network]).toEqual([[{ mode: 'host' }], 'HOST']);
+    expect((await send('DELETE', '/v2/apps/input/netswitch?force=true')).status).toBe(200);
   });
 });
 
@@ -265,4 +322,5 @@ describe('the other endpoints', () => {
 });
 
 const FIELDS = ['id', 'cmd', 'args', 'instances', 'cpus', 'mem', 'disk', 'gpus', 'constraints', 'env', 'labels', 'portDefinitions', 'ports', 'port', 'protocol',
-  'upgradeStrategy', 'minimumHealthCapacity', 'healthChecks', 'container', 'docker', 'image', 'requirePorts', 'backoffSeconds', 'unreachableStrategy', 'user'] as const;
+  'upgradeStrategy', 'minimumHealthCapacity', 'healthChecks', 'container', 'docker', 'image', 'requirePorts', 'backoffSeconds', 'unreachableStrategy', 'user',
+  'fetch', 'uris', 'uri', 'destPath', 'extract', 'executable', 'networks', 'mode', 'portMappings', 'containerPort', 'hostPort', 'servicePort', 'network'] as const;

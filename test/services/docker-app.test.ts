@@ -44,4 +44,43 @@ describe('a docker app', () => {
     expect((await fetch(`${cluster!.master}/v2/apps/docker/web`, { method: 'DELETE' })).status).toBe(200);
     await waitFor('the containers gone', async () => ((await ours()).length === 0 ? true : undefined), 30_000, 250);
   });
+
+  it('BRIDGE with portMappings: published on host ports from the offer, or refused clearly by an engine without a bridge (dockerd --bridge=none)', async () => {
+    const post = await fetch(`${cluster!.master}/v2/apps`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        id: '/docker/bridge', cpus: 0.1, mem: 32, instances: 1, backoffSeconds: 600,
+        cmd: 'mkdir -p /tmp/www && echo bridged > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www',
+        networks: [{ mode: 'container/bridge' }],
+        container: { type: 'DOCKER', docker: { image: TEST_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, name: 'http' }] },
+      }),
+    });
+    expect(post.status).toBe(201);
+    const shown = (await post.json()) as { networks: unknown; container: { portMappings: unknown[] } };
+    expect(shown.networks).toEqual([{ mode: 'container/bridge' }]);
+    // servicePort 0 got Marathon's first service port.
+    expect(shown.container.portMappings).toEqual([{ containerPort: 8080, hostPort: 0, servicePort: 10000, protocol: 'tcp', name: 'http' }]);
+    const hasBridge = await docker.getNetwork('bridge').inspect().then(() => true, () => false);
+    if (!hasBridge) {
+      const failure = await waitFor('the refusal', async () => {
+        const r = await fetch(`${cluster!.master}/v2/apps/docker/bridge`);
+        return ((await r.json()) as { app: { lastTaskFailure?: { state: string; message: string } } }).app.lastTaskFailure;
+      }, 60_000, 250);
+      expect(failure.state).toBe('TASK_FAILED');
+      expect(failure.message).toMatch(/network BRIDGE: the Docker engine has no bridge network/);
+    } else {
+      const [task] = await waitFor('1 running', async () => {
+        const r = await fetch(`${cluster!.master}/v2/apps/docker/bridge/tasks`);
+        const t = ((await r.json()) as { tasks: { state: string; ports: number[] }[] }).tasks;
+        return t.length === 1 && t[0]!.state === 'TASK_RUNNING' ? t : undefined;
+      }, 60_000, 250);
+      expect(task!.ports[0]).toBeGreaterThanOrEqual(31000);
+      const body = await waitFor('HTTP through the mapping', async () => {
+        const r = await fetch(`http://127.0.0.1:${task!.ports[0]}/`).catch(() => undefined);
+        return r?.ok === true ? r.text() : undefined;
+      }, 15_000, 200);
+      expect(body.trim()).toBe('bridged');
+    }
+    expect((await fetch(`${cluster!.master}/v2/apps/docker/bridge?force=true`, { method: 'DELETE' })).status).toBe(200);
+  });
 });

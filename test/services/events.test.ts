@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessCluster } from '../helpers/in-process.js';
 import { waitFor } from '../helpers/process.js';
+import { subscribeEvents } from './sse.js';
 
 let cluster: Awaited<ReturnType<typeof inProcessCluster>> | null = null;
 beforeAll(async () => {
@@ -10,44 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-interface Sse { eventType: string; [k: string]: unknown }
-
-/** Opens the stream and collects parsed events until closed. */
-async function subscribe(query = ''): Promise<{ events: Sse[]; mislabelled: string[]; close(): void }> {
-  const ac = new AbortController();
-  const res = await fetch(`${cluster!.master}/v2/events${query}`, { headers: { Accept: 'text/event-stream' }, signal: ac.signal });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toBe('text/event-stream');
-  const events: Sse[] = [];
-  const mislabelled: string[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
-        if (chunk.done || chunk.value === undefined) return;
-        buffer += decoder.decode(chunk.value, { stream: true });
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const name = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (data !== undefined) {
-            const e = JSON.parse(data) as Sse;
-            if (e.eventType !== name) mislabelled.push(block);
-            events.push(e);
-          }
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { events, mislabelled, close: () => ac.abort() };
-}
+const subscribe = (query = ''): ReturnType<typeof subscribeEvents> => subscribeEvents(cluster!.master, query);
 
 const post = (path: string, method: string, body?: unknown): Promise<Response> =>
   fetch(`${cluster!.master}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) });

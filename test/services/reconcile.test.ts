@@ -119,6 +119,29 @@ describe('reconcile: rolling upgrades keep capacity', () => {
   });
 });
 
+describe('reconcile: readiness of health-checked instances', () => {
+  it('an instance with a health check and no report yet is not healthy: the app has not converged', () => {
+    const r = reconcile([app({ instances: 1 })], [inst({ healthChecked: true })], new Map(), 0);
+    expect(r.converged.has('/web')).toBe(false);
+    expect(r.actions).toEqual([]);
+    expect(reconcile([app({ instances: 1 })], [inst({ healthChecked: true, healthy: true })], new Map(), 0).converged.has('/web')).toBe(true);
+    // Without a check (or a record from before checks were tracked) no report is needed.
+    expect(reconcile([app({ instances: 1 })], [inst({ healthChecked: false })], new Map(), 0).converged.has('/web')).toBe(true);
+    expect(reconcile([app({ instances: 1 })], [inst()], new Map(), 0).converged.has('/web')).toBe(true);
+  });
+
+  it('a rolling upgrade keeps the old healthy instances until new ones report healthy', () => {
+    const desired = app({ instances: 2, configVersion: 'v2', minimumHealthCapacity: 1, maximumOverCapacity: 1 });
+    const old = [inst({ configVersion: 'v1', healthChecked: true, healthy: true }), inst({ configVersion: 'v1', healthChecked: true, healthy: true })];
+    const fresh = [inst({ configVersion: 'v2', healthChecked: true }), inst({ configVersion: 'v2', healthChecked: true })];
+    expect(kills(reconcile([desired], [...old, ...fresh], new Map(), 0))).toEqual([]);
+    const oneReady = [{ ...fresh[0]!, healthy: true }, fresh[1]!];
+    expect(kills(reconcile([desired], [...old, ...oneReady], new Map(), 0))).toHaveLength(1);
+    const ready = fresh.map((f) => ({ ...f, healthy: true }));
+    expect(kills(reconcile([desired], [...old, ...ready], new Map(), 0)).sort()).toEqual(old.map((o) => o.taskId).sort());
+  });
+});
+
 describe('reconcile: unreachableStrategy', () => {
   const strategy = { inactiveAfterMs: 60_000, expungeAfterMs: 600_000 };
   it('waits for an unreachable instance while disabled', () => {
