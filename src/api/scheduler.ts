@@ -6,6 +6,7 @@ import { Call } from '../wire/scheduler.js';
 import { schedulerStream } from '../wire/streams.js';
 import { checkV1Headers, readJsonBody, streamContentHeaders } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
+import { principalOf } from './http-auth.js';
 
 export const SCHEDULER_MAX_BODY = 4 * 1024 * 1024;
 
@@ -22,6 +23,16 @@ export function schedulerApp(leadership: Leadership): Hono {
     const streamHeader = c.req.header('mesos-stream-id');
     if (call.type === 'SUBSCRIBE') {
       if (streamHeader !== undefined) throw new TsmesosError('BAD_REQUEST', 'SUBSCRIBE must not carry a Mesos-Stream-Id header');
+      // Mesos: an authenticated framework's FrameworkInfo.principal, when set, is the principal it
+      // authenticated as; when not set, it becomes that principal.
+      const principal = principalOf(c);
+      const info = call.subscribe?.framework_info;
+      if (principal !== undefined && info) {
+        if (info.principal !== undefined && info.principal !== principal) {
+          throw new TsmesosError('BAD_REQUEST', `Failed to validate scheduler::Call: Authenticated principal '${principal}' does not match principal '${info.principal.slice(0, 200)}' set in \`FrameworkInfo\``);
+        }
+        info.principal ??= principal;
+      }
       const framing = streamContentHeaders(c.req.header('accept'), c.req.header('message-accept'));
       const outcome = await calls.subscribe(call);
       if (!outcome.ok) {

@@ -12,19 +12,19 @@ import { TOKEN_ROLES, type TokenRole } from '../security/join-token.js';
 // into its data dir (`--data-dir`, same default as `up`), or `--master URL` + TSMESOS_TOKEN.
 // With the data dir's CA at hand they speak TLS to the master, pinned to that CA.
 
-interface AdminOptions {
+export interface AdminOptions {
   master?: string;
   dataDir?: string;
 }
 
-interface AdminTarget {
+export interface AdminTarget {
   host: string;
   port: number;
   token: string;
   http: HttpClient;
 }
 
-function resolveAdmin(opts: AdminOptions, env: NodeJS.ProcessEnv = process.env): AdminTarget {
+export function resolveAdmin(opts: AdminOptions, env: NodeJS.ProcessEnv = process.env): AdminTarget {
   const dataDir = path.resolve(opts.dataDir ?? env['TSMESOS_DATA_DIR'] ?? defaultDataDir(env));
   const fromEnv = env['TSMESOS_TOKEN'];
   let file;

@@ -6,7 +6,7 @@ import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
-import { CONTAINERIZERS, ROLES, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
+import { AGENT_TLS_MODES, CONTAINERIZERS, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -70,6 +70,10 @@ export function port(flag: string) {
   };
 }
 
+export function boolFlag(flag: string) {
+  return (raw: string): boolean => (raw === 'true' ? true : raw === 'false' ? false : fail(flag, raw, 'expected true or false'));
+}
+
 /** Mesos durations: 100ms, 1secs, 2mins... (also s, m, h). */
 export function duration(flag: string) {
   return (raw: string): number => {
@@ -124,6 +128,18 @@ export const FLAGS = {
       const why = roleError(raw);
       return why === undefined ? raw : fail('services-role', raw, why);
     },
+  },
+  authenticateFrameworks: {
+    name: 'authenticate-frameworks', placeholder: 'BOOL', help: 'true: the scheduler API takes only authenticated frameworks (HTTP Basic or Bearer of a principal; Mesos --authenticate_frameworks; default false)',
+    parse: boolFlag('authenticate-frameworks'),
+  },
+  authenticateHttpReadwrite: {
+    name: 'authenticate-http-readwrite', placeholder: 'BOOL', help: 'true: requests that can change state (operator API, legacy and Marathon writes) need a principal\'s credentials (Mesos --authenticate_http_readwrite; default false)',
+    parse: boolFlag('authenticate-http-readwrite'),
+  },
+  agentTls: {
+    name: 'agent-tls', placeholder: 'MODE', help: "required (default): once the cluster has a CA, agents register only over mutual TLS (joined with a token); optional: plain-HTTP agents (`up --role agent --master`) are let in too",
+    parse: (raw: string): AgentTlsMode => ((AGENT_TLS_MODES as readonly string[]).includes(raw) ? (raw as AgentTlsMode) : fail('agent-tls', raw, 'expected required or optional')),
   },
   electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },

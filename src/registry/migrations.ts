@@ -58,6 +58,12 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE service_launch_delays (app_id TEXT PRIMARY KEY, failures INTEGER NOT NULL, delay_until INTEGER NOT NULL);
   CREATE TABLE service_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 10: assigned to another branch; this placeholder is replaced by its migration when merged.
+  `SELECT 1;`,
+  // 11: principals (frameworks and operators) with their secrets hashed (scrypt, salted)
+  `
+  CREATE TABLE principals (name TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
