@@ -101,7 +101,7 @@ export const FLAGS = {
     },
   },
   peers: {
-    name: 'peers', placeholder: 'IP:PORT,...', help: 'masters of a new cluster, self included (a master not listed joins later with `tsmesos masters add`); none: a one-member cluster',
+    name: 'peers', placeholder: 'IP:PORT,...', help: 'masters of a new cluster, self included (they bootstrap over plain HTTP, then speak mutual TLS; a later master joins with `tsmesos join --role master <token>`); none: a one-member cluster',
     parse: (raw: string): string[] => {
       const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       const parsed = list.map((s) => parseHostPort(s) ?? fail('peers', raw, 'expected IP:PORT[,IP:PORT...]'));

@@ -75,7 +75,7 @@ export function formatMasters(rows: MasterRow[]): string[] {
 export function registerMasters(program: Command, setExit: (code: number) => void): void {
   program
     .command('masters')
-    .description('list the masters (Raft members), or change membership: add ADDR (joins as a learner, promoted once caught up) | remove ADDR')
+    .description('list the masters (Raft members), or change membership: add ADDR (a master holding a certificate of this cluster; new masters join with `tsmesos join --role master <token>`, which adds them) | remove ADDR (admin credential)')
     .argument('[action]', 'list (default), add or remove')
     .argument('[address]', 'IP:PORT of the master to add or remove')
     .option('--master <URL>', 'master to ask (default http://127.0.0.1:5050, or TSMESOS_MASTER)')
@@ -127,7 +127,7 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
         const { forceNewCluster } = await import('../ha/recover.js');
         const r = forceNewCluster(dataDir, id);
         process.stdout.write(`recovered ${r.id}: new one-member cluster at index ${r.index}, term ${r.term} (previous voters: ${r.previousVoters.join(',') || 'unknown'})\n` +
-          'start it with `tsmesos up --role master` and grow it with `tsmesos masters add`\n');
+          'start it with `tsmesos up --role master` and grow it with `tsmesos token create --role master` + `tsmesos join --role master`\n');
       } catch (e) {
         process.stderr.write(`tsmesos recover: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(1);

@@ -50,7 +50,7 @@ export interface RunningMaster extends RunningRole {
 /**
  * Composition root of a master: registry + Raft driver + leadership-gated master services
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
- * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
+ * --peers it is a one-member cluster that grows as masters join with tokens (`tsmesos join --role master`).
  */
 export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningMaster> {
   const clock = deps.clock ?? systemClock;
@@ -84,7 +84,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       onRemoved: ({ confIndex }) => {
         // Serving 503 forever helps nobody: stop and exit 0 (a supervisor should not restart it).
-        logger.info('this master was removed from the cluster; exiting. To rejoin, empty its data directory and add it again with `tsmesos masters add`', { index: confIndex, dataDir: config.dataDir });
+        logger.info('this master was removed from the cluster; exiting. To rejoin, empty its data directory and join it again with `tsmesos join --role master <token>`', { index: confIndex, dataDir: config.dataDir });
         setTimeout(() => process.exit(1), 5000).unref(); // the stop hung
         (stopRole ?? (() => Promise.resolve()))().then(() => process.exit(0), () => process.exit(1));
       },
