@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
 import type { PrincipalAuthenticator } from '../security/principals.js';
+import { isAllowed, type AclAction, type Acls } from '../security/acls.js';
 
 // HTTP authentication of a master's APIs, with Mesos's switches and realms:
 //   --authenticate-frameworks     the scheduler API (/api/v1/scheduler), realm mesos-master-scheduler
@@ -15,12 +16,29 @@ export interface HttpAuthOptions {
   authenticateFrameworks: boolean;
   authenticateReadwrite: boolean;
   authenticator: PrincipalAuthenticator;
+  /** --acls: what principals may do (deny-by-default once given); null: everything is allowed. */
+  acls?: Acls | null;
 }
 
 export const SCHEDULER_REALM = 'mesos-master-scheduler';
 export const READWRITE_REALM = 'mesos-master-readwrite';
 
 const authenticated = new WeakMap<Request, string>();
+const aclsOf = new WeakMap<Request, Acls>();
+
+/**
+ * 403 unless this request's principal may do `action` on `object` (undefined: an object that
+ * names nobody, e.g. a framework without a principal). Requests the process makes to itself,
+ * and every request of a master without --acls, are allowed.
+ */
+export function requireAllowed(c: Context, action: AclAction, object: string | undefined, what: string): void {
+  const acls = aclsOf.get(c.req.raw);
+  if (!acls) return;
+  const principal = authenticated.get(c.req.raw);
+  if (!isAllowed(acls, action, principal, object)) {
+    throw new TsmesosError('FORBIDDEN', `${principal !== undefined ? `principal '${principal}'` : 'an unauthenticated request'} is not authorized to ${what} (ACL ${action})`);
+  }
+}
 
 /** The principal a request authenticated as, if it did (the scheduler API checks FrameworkInfo.principal against it). */
 export function principalOf(c: Context): string | undefined {
@@ -44,7 +62,9 @@ function inProcess(env: unknown): boolean {
 
 export function httpAuthentication(opts: HttpAuthOptions): MiddlewareHandler {
   return async (c, next) => {
-    const realm = inProcess(c.env) ? null : realmOf(c.req.method, c.req.path, opts);
+    const fromNetwork = !inProcess(c.env);
+    if (fromNetwork && opts.acls) aclsOf.set(c.req.raw, opts.acls);
+    const realm = fromNetwork ? realmOf(c.req.method, c.req.path, opts) : null;
     const header = c.req.header('authorization');
     if (realm === null) {
       // Not required here; credentials sent anyway name the principal when they check out.

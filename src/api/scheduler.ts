@@ -6,7 +6,8 @@ import { Call } from '../wire/scheduler.js';
 import { schedulerStream } from '../wire/streams.js';
 import { checkV1Headers, readJsonBody, streamContentHeaders } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
-import { principalOf } from './http-auth.js';
+import { principalOf, requireAllowed } from './http-auth.js';
+import { frameworkRoles } from '../master/framework-info.js';
 
 export const SCHEDULER_MAX_BODY = 4 * 1024 * 1024;
 
@@ -33,6 +34,7 @@ export function schedulerApp(leadership: Leadership): Hono {
         }
         info.principal ??= principal;
       }
+      if (info) for (const role of frameworkRoles(info)) requireAllowed(c, 'register_frameworks', role, `register a framework with role '${role.slice(0, 256)}'`);
       const framing = streamContentHeaders(c.req.header('accept'), c.req.header('message-accept'));
       const outcome = await calls.subscribe(call);
       if (!outcome.ok) {
@@ -48,6 +50,16 @@ export function schedulerApp(leadership: Leadership): Hono {
       });
     }
     const fw = calls.authorize(call, streamHeader);
+    if (call.type === 'ACCEPT') {
+      // run_tasks: the user each task runs as (its command's, else its framework's).
+      const frameworkUser = fw.info.user ?? '';
+      for (const op of call.accept?.operations ?? []) {
+        for (const task of [...(op.launch?.task_infos ?? []), ...(op.launch_group?.task_group.tasks ?? [])]) {
+          const user = task.command?.user ?? frameworkUser;
+          requireAllowed(c, 'run_tasks', user, `run tasks as user '${user.slice(0, 256)}'`);
+        }
+      }
+    }
     await calls.execute(fw, call);
     // UPDATE_FRAMEWORK is synchronous in Mesos (200 once applied); the rest are 202.
     return c.body(null, call.type === 'UPDATE_FRAMEWORK' ? 200 : 202);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Resources, roleError } from '../domain/resources.js';
@@ -5,6 +6,7 @@ import { parseAttributes, type Attribute } from '../domain/attributes.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
+import { parseAcls, type Acls } from '../security/acls.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
 import { AGENT_TLS_MODES, CONTAINERIZERS, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
@@ -137,6 +139,10 @@ export const FLAGS = {
     name: 'authenticate-http-readwrite', placeholder: 'BOOL', help: 'true: requests that can change state (operator API, legacy and Marathon writes) need a principal\'s credentials (Mesos --authenticate_http_readwrite; default false)',
     parse: boolFlag('authenticate-http-readwrite'),
   },
+  acls: {
+    name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
+    parse: (raw: string): Acls => wrap('acls', raw, () => parseAcls(JSON.parse(raw.trimStart().startsWith('{') ? raw : readAclsFile(raw)) as unknown)),
+  },
   agentTls: {
     name: 'agent-tls', placeholder: 'MODE', help: "required (default): once the cluster has a CA, agents register only over mutual TLS (joined with a token); optional: plain-HTTP agents (`up --role agent --master`) are let in too",
     parse: (raw: string): AgentTlsMode => ((AGENT_TLS_MODES as readonly string[]).includes(raw) ? (raw as AgentTlsMode) : fail('agent-tls', raw, 'expected required or optional')),
@@ -162,6 +168,15 @@ export const FLAGS = {
   },
   logLevel: { name: 'log-level', placeholder: 'LEVEL', help: 'debug, info, warn or error (default info)', parse: (raw: string): LogLevel => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : fail('log-level', raw, 'expected one of debug, info, warn, error')) },
 } as const;
+
+const MAX_ACLS_FILE = 1 << 20;
+
+function readAclsFile(file: string): string {
+  const st = fs.statSync(file);
+  if (!st.isFile()) throw new Error(`${file.slice(0, 200)} is not a regular file`);
+  if (st.size > MAX_ACLS_FILE) throw new Error(`${file.slice(0, 200)} is larger than ${MAX_ACLS_FILE} bytes`);
+  return fs.readFileSync(file, 'utf8');
+}
 
 function wrap<T>(flag: string, raw: string, f: () => T): T {
   try {

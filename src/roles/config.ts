@@ -4,6 +4,7 @@ import type { Resources } from '../domain/resources.js';
 import type { Attribute } from '../domain/attributes.js';
 import type { LogLevel } from '../lib/log.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
+import type { Acls } from '../security/acls.js';
 
 export const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -47,6 +48,8 @@ export interface RoleConfig {
   /** --authenticate-frameworks / --authenticate-http-readwrite (master/all); absent: false. */
   authenticateFrameworks?: boolean;
   authenticateHttpReadwrite?: boolean;
+  /** --acls (master/all); absent: everything allowed. */
+  acls?: Acls | null;
   /** --agent-tls (master/all); absent: required. */
   agentTls?: AgentTlsMode;
   /** --marathon-port: the Marathon API on a port of its own too; 0: off. */

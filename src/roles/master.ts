@@ -72,7 +72,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     addMaster: (node) => driver.proposeConfChange({ type: 'addLearner', node }),
   });
   const principals = new PrincipalAuthenticator({ principal: (n) => registry.principal(n), isAdminToken: (t) => joins.isAdmin(`Bearer ${t}`) });
-  const httpAuth = { authenticateFrameworks: config.authenticateFrameworks ?? false, authenticateReadwrite: config.authenticateHttpReadwrite ?? false, authenticator: principals };
+  const httpAuth = { authenticateFrameworks: config.authenticateFrameworks ?? false, authenticateReadwrite: config.authenticateHttpReadwrite ?? false, authenticator: principals, acls: config.acls ?? null };
   const peerAuth = masterPeerAuth({ secured: () => creds !== null || registry.clusterCa() !== undefined, isAdmin: (h) => joins.isAdmin(h) });
   let stopRole: (() => Promise<void>) | null = null;
   let driver: RaftDriver;
