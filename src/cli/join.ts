@@ -54,29 +54,38 @@ export function registerJoin(program: Command, setExit: (code: number) => void):
   addUpFlags(join, ['master', 'peers', 'agent-port']);
   join.action(async (tokenArg: string | undefined, opts: Record<string, unknown>) => {
     const { tokenFile, ...upOpts } = opts as { tokenFile?: string } & Record<string, unknown>;
-    const token = parseTokenText(tokenText(tokenArg, tokenFile));
-    const role = (upOpts['role'] as string | undefined) ?? 'agent';
-    if (role !== 'agent' && role !== 'master') throw new FlagError(`invalid --role '${role.slice(0, 40)}'`, 'join takes agent or master');
-    const masters = token.masters.map((m) => `${m.host}:${m.port}`).join(',');
-    // A joining master lists the token's masters as its peers: it is not among them, so it
-    // bootstraps no configuration of its own.
-    const base = resolveUpConfig({ ...upOpts, role, ...(role === 'agent' ? { master: masters } : { peers: masters }) });
-    const port = role === 'agent' ? base.agentPort : base.masterPort;
-    const roleDir = path.join(base.dataDir, role);
-    let tls = readNodeTls(roleDir);
-    const check = tls !== null ? checkNodeCertificate(tls.certPem, tls.caPem, Date.now()) : null;
-    const reusable = tls !== null && certificateFingerprint(tls.caPem) === token.caHash && check?.ok === true && check.role === role && check.name === `${base.ip}:${port}`;
-    if (!reusable) {
-      try {
-        tls = await joinCluster(token, { role, ip: base.ip, port, now: () => Date.now() });
-      } catch (e) {
-        if (!(e instanceof JoinFailure)) throw e;
-        process.stderr.write(`tsmesos join: ${e.message}\n`);
-        setExit(1);
-        return;
-      }
-      writeNodeTls(roleDir, tls);
-    }
-    await runRole(role === 'agent' ? { ...base, nodeTls: tls! } : base, setExit);
+    await joinAndRun(tokenText(tokenArg, tokenFile), upOpts, setExit);
   });
+}
+
+/**
+ * Joins the cluster of the token (unless the data dir already holds a valid certificate of it
+ * for this node) and runs the role: `tsmesos join`, and `tsmesos up --token-file` (how a
+ * packaged agent unit joins).
+ */
+export async function joinAndRun(text: string, upOpts: Record<string, unknown>, setExit: (code: number) => void): Promise<void> {
+  const token = parseTokenText(text);
+  const role = (upOpts['role'] as string | undefined) ?? 'agent';
+  if (role !== 'agent' && role !== 'master') throw new FlagError(`invalid --role '${role.slice(0, 40)}'`, 'join takes agent or master');
+  const masters = token.masters.map((m) => `${m.host}:${m.port}`).join(',');
+  // A joining master lists the token's masters as its peers: it is not among them, so it
+  // bootstraps no configuration of its own.
+  const base = resolveUpConfig({ ...upOpts, role, ...(role === 'agent' ? { master: masters } : { peers: masters }) });
+  const port = role === 'agent' ? base.agentPort : base.masterPort;
+  const roleDir = path.join(base.dataDir, role);
+  let tls = readNodeTls(roleDir);
+  const check = tls !== null ? checkNodeCertificate(tls.certPem, tls.caPem, Date.now()) : null;
+  const reusable = tls !== null && certificateFingerprint(tls.caPem) === token.caHash && check?.ok === true && check.role === role && check.name === `${base.ip}:${port}`;
+  if (!reusable) {
+    try {
+      tls = await joinCluster(token, { role, ip: base.ip, port, now: () => Date.now() });
+    } catch (e) {
+      if (!(e instanceof JoinFailure)) throw e;
+      process.stderr.write(`tsmesos join: ${e.message}\n`);
+      setExit(1);
+      return;
+    }
+    writeNodeTls(roleDir, tls);
+  }
+  await runRole(role === 'agent' ? { ...base, nodeTls: tls! } : base, setExit);
 }

@@ -246,6 +246,23 @@ describe('join tokens (real processes on loopback)', () => {
     expect(((await getJson(`${masterUrl}/master/state`)).body as { slaves: unknown[] }).slaves).toHaveLength(before);
   });
 
+  it('up --role agent with TSMESOS_TOKEN_FILE joins first (how a packaged agent unit joins), then runs over mutual TLS', async () => {
+    const token = await createToken('--uses', '1');
+    const file = path.join(tempDir(), 'token');
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    const ip = '127.0.1.45';
+    const agent = tsmesos(['up', '--role', 'agent', '--ip', ip, '--port', String(await freePort(ip)), '--data-dir', tempDir()], { env: { ...process.env, TSMESOS_TOKEN_FILE: file } });
+    await waitFor('the agent joined with the token file', async () => {
+      const s = (await getJson(`${masterUrl}/master/state`)).body as { slaves: { pid: string; active: boolean }[] };
+      return s.slaves.some((a) => a.active && a.pid.includes(`@${ip}:`)) ? true : undefined;
+    }, 30_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${agent.output()}`);
+    });
+    expect(agent.output()).toContain('"masterChannel":"mutual TLS"');
+    agent.kill('SIGTERM');
+    await agent.exited;
+  });
+
   it('--token-file keeps the secret off the command line (not in /proc/PID/cmdline); bad token files get one line and exit 1', async () => {
     const token = await createToken('--uses', '1');
     const dir = tempDir();
