@@ -28,11 +28,16 @@ export interface MasterLinkOptions {
  * Keeps the agent subscribed to the leading master: tries each known master,
  * follows 307s to the leader, reconnects with backoff, and watches heartbeats.
  */
+/** The master answered the subscription with 401/403: it will not take this agent as it is. */
+class SubscriptionRefused extends Error {}
+
 export class MasterLink {
   private current: HttpTarget | null = null;
   private activeReq: http.ClientRequest | null = null;
   private stopped = false;
   private attempt = 0;
+  /** The last refusal logged (each distinct one is logged once). */
+  private lastRefusal: string | null = null;
   private nextMaster = 0;
   private retryTimer: { cancel(): void } | null = null;
   private readonly http: HttpClient;
@@ -77,7 +82,12 @@ export class MasterLink {
     this.subscribe({ host: m.host, port: m.port, path: AGENT_CHANNEL_PATH }, 0).then(
       () => this.scheduleRetry(),
       (e: unknown) => {
-        this.opts.logger.debug('master subscription ended', { error: e instanceof Error ? e.message : String(e) });
+        const error = e instanceof Error ? e.message : String(e);
+        // A refusal (e.g. a plain-HTTP agent where the cluster requires mutual TLS) is the
+        // operator's to fix: said once at error level, not on every retry.
+        if (e instanceof SubscriptionRefused && error !== this.lastRefusal) this.opts.logger.error('the master refused this agent', { error });
+        else this.opts.logger.debug('master subscription ended', { error });
+        if (e instanceof SubscriptionRefused) this.lastRefusal = error;
         this.scheduleRetry();
       },
     );
@@ -114,9 +124,11 @@ export class MasterLink {
     if (res.statusCode !== 200) {
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
-      throw new Error(`master ${target.host}:${target.port} refused subscription: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`);
+      const text = `master ${target.host}:${target.port} refused subscription: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 400)}`;
+      throw res.statusCode === 401 || res.statusCode === 403 ? new SubscriptionRefused(text) : new Error(text);
     }
     this.current = target;
+    this.lastRefusal = null;
     const decoder = new RecordDecoder();
     const silence = this.opts.silenceTimeoutMs ?? 20_000;
     let watchdog = this.opts.clock.setTimeout(() => req.destroy(new Error('master went silent')), silence);

@@ -13,6 +13,7 @@ import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
+import { httpAuthentication, type HttpAuthOptions } from './http-auth.js';
 import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
 import { marathonApp } from './marathon.js';
 import type { ServicesHandle } from '../services/leader-service.js';
@@ -22,19 +23,28 @@ import type { HttpClient } from '../lib/http-client.js';
 const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
 
 /** The Marathon API alone (`--marathon-port`): what Marathon's users reach on its own port. */
-export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }): Hono {
+export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  if (security.http) app.use('*', httpAuthentication(security.http));
   app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   return app;
 }
 
 /** Every HTTP surface of a master, mounted on one hono app. */
-export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }): Hono {
+export interface MasterAppSecurity {
+  /** Refuse agents over plain HTTP (the cluster has a CA and --agent-tls is required). Default: let them in. */
+  refusePlainAgents?: () => boolean;
+  /** HTTP authentication of the APIs (--authenticate-frameworks, --authenticate-http-readwrite). Default: none. */
+  http?: HttpAuthOptions;
+}
+
+export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
-  app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls());
+  if (security.http) app.use('*', httpAuthentication(security.http));
+  app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));
   app.route('/', uiApp());
   app.route('/', masterLegacyApp(leadership, self));
   app.route('/', schedulerApp(leadership));

@@ -4,6 +4,7 @@ import type { Leadership } from '../master/leadership.js';
 import type { MasterContext } from '../master/context.js';
 import { legacyRoles, legacyStateSummary, legacyTasks, type TaskQuery } from '../master/legacy-views.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
+import { requireAllowed } from './http-auth.js';
 import { withJsonp } from './master-legacy.js';
 
 /** Mesos `/master/tasks` paging: limit defaults to 100, offset to 0, order to `desc`. */
@@ -55,7 +56,9 @@ export function masterLegacyOpsApp(leadership: Leadership, flags: Readonly<Recor
       const form = new URLSearchParams(await c.req.text());
       const id = form.get('frameworkId') ?? c.req.query('frameworkId');
       if (id === undefined || id === null || id === '') throw new TsmesosError('BAD_REQUEST', "Missing 'frameworkId' query parameter in the request body");
-      if (!gated.ctx.state.frameworks.has(id)) throw new TsmesosError('BAD_REQUEST', `No framework found with specified ID ${id.slice(0, 255)}`);
+      const fw = gated.ctx.state.frameworks.get(id);
+      if (!fw) throw new TsmesosError('BAD_REQUEST', `No framework found with specified ID ${id.slice(0, 255)}`);
+      requireAllowed(c, 'teardown_frameworks', fw.info.principal, `tear down framework ${fw.id}`);
       await gated.frameworks.remove(id);
       return c.body(null, 200);
     });

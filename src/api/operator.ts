@@ -6,6 +6,7 @@ import { decode, encode } from '../wire/codec.js';
 import { OperatorCall, OperatorResponse } from '../wire/operator.js';
 import { checkV1Headers, readJsonBody, streamContentHeaders } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
+import { requireAllowed } from './http-auth.js';
 
 export const OPERATOR_MAX_BODY = 1024 * 1024;
 
@@ -28,6 +29,11 @@ export function operatorApp(leadership: Leadership, flags: Readonly<Record<strin
     if (framing !== null) {
       const stream = gated.operatorCalls.subscribe();
       return new Response(stream.body, { status: 200, headers: { ...framing, 'Cache-Control': 'no-cache' } });
+    }
+    if (type === 'TEARDOWN') {
+      const id = call.teardown?.framework_id.value;
+      const fw = id !== undefined ? gated.ctx.state.frameworks.get(id) : undefined;
+      if (fw) requireAllowed(c, 'teardown_frameworks', fw.info.principal, `tear down framework ${fw.id}`);
     }
     const response = await gated.operatorCalls.execute(call, leadership.electedTime());
     return response === null ? c.body(null, isAcceptedCall(type) ? 202 : 200) : c.json(encode(OperatorResponse, response));

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { HttpClient, type HttpResponse } from '../lib/http-client.js';
@@ -5,26 +6,27 @@ import { FlagError, defaultDataDir, duration } from './flags.js';
 import { CliFailure, runCommand, table } from './master-client.js';
 import { masterTarget } from './status.js';
 import { FILES, readAdminFile, readIfExists, tlsDir } from '../security/files.js';
-import { CA_PATH, TOKENS_PATH } from '../security/paths.js';
+import { CA_PATH, PRINCIPALS_PATH, TOKENS_PATH } from '../security/paths.js';
+import { PRINCIPAL_NAME } from '../security/principals.js';
 import { TOKEN_ROLES, type TokenRole } from '../security/join-token.js';
 
 // Admin commands (`token`, `ca`): authenticated with the admin credential a master writes
 // into its data dir (`--data-dir`, same default as `up`), or `--master URL` + TSMESOS_TOKEN.
 // With the data dir's CA at hand they speak TLS to the master, pinned to that CA.
 
-interface AdminOptions {
+export interface AdminOptions {
   master?: string;
   dataDir?: string;
 }
 
-interface AdminTarget {
+export interface AdminTarget {
   host: string;
   port: number;
   token: string;
   http: HttpClient;
 }
 
-function resolveAdmin(opts: AdminOptions, env: NodeJS.ProcessEnv = process.env): AdminTarget {
+export function resolveAdmin(opts: AdminOptions, env: NodeJS.ProcessEnv = process.env): AdminTarget {
   const dataDir = path.resolve(opts.dataDir ?? env['TSMESOS_DATA_DIR'] ?? defaultDataDir(env));
   const fromEnv = env['TSMESOS_TOKEN'];
   let file;
@@ -120,6 +122,44 @@ export function registerAdmin(program: Command, setExit: (code: number) => void)
       if (!/^[0-9a-f]{16}$/.test(id)) throw new FlagError(`invalid token id '${id.slice(0, 40)}'`, 'expected 16 hex digits (see `tsmesos token ls`)');
       await adminCall(resolveAdmin(opts), 'DELETE', `${TOKENS_PATH}/${id}`);
       process.stdout.write(`revoked ${id}\n`);
+    }));
+
+  const principal = program.command('principal').description('principals of frameworks and operators: add, ls, rm');
+  addAdminOptions(principal.command('add').description('add a principal (or replace its secret); prints its secret and Bearer token once').argument('<name>', 'the principal (FrameworkInfo.principal of a framework)'))
+    .option('--secret-file <FILE>', 'its secret, read from FILE (default: a generated one); never on the command line')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: AdminOptions & { secretFile?: string; json?: boolean }) => runCommand('principal add', setExit, async () => {
+      if (!PRINCIPAL_NAME.test(name)) throw new FlagError(`invalid principal '${name.slice(0, 40)}'`, 'expected 1-128 of A-Z a-z 0-9 . _ @ -');
+      let secret: string | undefined;
+      if (opts.secretFile !== undefined) {
+        let text: string;
+        try {
+          if (fs.statSync(opts.secretFile).size > 4096) throw new FlagError(`--secret-file ${opts.secretFile.slice(0, 200)} is larger than a secret may be`);
+          text = fs.readFileSync(opts.secretFile, 'utf8');
+        } catch (e) {
+          if (e instanceof FlagError) throw e;
+          throw new FlagError(`cannot read --secret-file ${opts.secretFile.slice(0, 200)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+        secret = text.replace(/\r?\n$/, '');
+      }
+      const r = await adminCall(resolveAdmin(opts), 'POST', PRINCIPALS_PATH, { name, ...(secret !== undefined ? { secret } : {}) }) as { name: string; secret: string; bearer: string };
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(r) + '\n');
+        return;
+      }
+      process.stdout.write(`principal ${r.name}\n${secret === undefined ? `secret ${r.secret}\n` : ''}bearer ${r.bearer}\n`);
+    }));
+  addAdminOptions(principal.command('ls').description('list principals (never their secrets)'))
+    .option('--json', 'print JSON')
+    .action((opts: AdminOptions & { json?: boolean }) => runCommand('principal ls', setExit, async () => {
+      const r = await adminCall(resolveAdmin(opts), 'GET', PRINCIPALS_PATH) as { principals: { name: string; createdAt: number }[] };
+      process.stdout.write(opts.json ? JSON.stringify(r.principals) + '\n' : table(['PRINCIPAL', 'CREATED'], r.principals.map((p) => [p.name, new Date(p.createdAt).toISOString()])));
+    }));
+  addAdminOptions(principal.command('rm').description('remove a principal').argument('<name>', 'the principal'))
+    .action((name: string, opts: AdminOptions) => runCommand('principal rm', setExit, async () => {
+      if (!PRINCIPAL_NAME.test(name)) throw new FlagError(`invalid principal '${name.slice(0, 40)}'`, 'expected 1-128 of A-Z a-z 0-9 . _ @ -');
+      await adminCall(resolveAdmin(opts), 'DELETE', `${PRINCIPALS_PATH}/${name}`);
+      process.stdout.write(`removed ${name}\n`);
     }));
 
   const ca = program.command('ca').description('the cluster certificate authority');

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Resources, roleError } from '../domain/resources.js';
@@ -6,8 +7,9 @@ import { parseDomain, type DomainInfo } from '../roles/config.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
+import { parseAcls, type Acls } from '../security/acls.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
-import { CONTAINERIZERS, ROLES, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
+import { AGENT_TLS_MODES, CONTAINERIZERS, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -71,6 +73,10 @@ export function port(flag: string) {
   };
 }
 
+export function boolFlag(flag: string) {
+  return (raw: string): boolean => (raw === 'true' ? true : raw === 'false' ? false : fail(flag, raw, 'expected true or false'));
+}
+
 /** Mesos durations: 100ms, 1secs, 2mins... (also s, m, h). */
 export function duration(flag: string) {
   return (raw: string): number => {
@@ -98,7 +104,7 @@ export const FLAGS = {
     },
   },
   peers: {
-    name: 'peers', placeholder: 'IP:PORT,...', help: 'masters of a new cluster, self included (a master not listed joins later with `tsmesos masters add`); none: a one-member cluster',
+    name: 'peers', placeholder: 'IP:PORT,...', help: 'masters of a new cluster, self included (they bootstrap over plain HTTP, then speak mutual TLS; a later master joins with `tsmesos join --role master <token>`); none: a one-member cluster',
     parse: (raw: string): string[] => {
       const list = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       const parsed = list.map((s) => parseHostPort(s) ?? fail('peers', raw, 'expected IP:PORT[,IP:PORT...]'));
@@ -126,6 +132,22 @@ export const FLAGS = {
       return why === undefined ? raw : fail('services-role', raw, why);
     },
   },
+  authenticateFrameworks: {
+    name: 'authenticate-frameworks', placeholder: 'BOOL', help: 'true: the scheduler API takes only authenticated frameworks (HTTP Basic or Bearer of a principal; Mesos --authenticate_frameworks; default false)',
+    parse: boolFlag('authenticate-frameworks'),
+  },
+  authenticateHttpReadwrite: {
+    name: 'authenticate-http-readwrite', placeholder: 'BOOL', help: 'true: requests that can change state (operator API, legacy and Marathon writes) need a principal\'s credentials (Mesos --authenticate_http_readwrite; default false)',
+    parse: boolFlag('authenticate-http-readwrite'),
+  },
+  acls: {
+    name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
+    parse: (raw: string): Acls => wrap('acls', raw, () => parseAcls(JSON.parse(raw.trimStart().startsWith('{') ? raw : readAclsFile(raw)) as unknown)),
+  },
+  agentTls: {
+    name: 'agent-tls', placeholder: 'MODE', help: "required (default): once the cluster has a CA, agents register only over mutual TLS (joined with a token); optional: plain-HTTP agents (`up --role agent --master`) are let in too",
+    parse: (raw: string): AgentTlsMode => ((AGENT_TLS_MODES as readonly string[]).includes(raw) ? (raw as AgentTlsMode) : fail('agent-tls', raw, 'expected required or optional')),
+  },
   electionTimeout: { name: 'election-timeout', placeholder: 'DURATION', help: 'Raft election timeout: a follower campaigns after 1-2x this without a leader (default 1secs)', parse: duration('election-timeout') },
   resources: { name: 'resources', placeholder: 'SPEC', help: "agent resources, Mesos syntax: 'cpus:2;mem:1024;ports:[31000-32000]' (the rest is detected)", parse: (raw: string): Resources => wrap('resources', raw, () => Resources.parse(raw)) },
   domain: {
@@ -151,6 +173,15 @@ export const FLAGS = {
   },
   logLevel: { name: 'log-level', placeholder: 'LEVEL', help: 'debug, info, warn or error (default info)', parse: (raw: string): LogLevel => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : fail('log-level', raw, 'expected one of debug, info, warn, error')) },
 } as const;
+
+const MAX_ACLS_FILE = 1 << 20;
+
+function readAclsFile(file: string): string {
+  const st = fs.statSync(file);
+  if (!st.isFile()) throw new Error(`${file.slice(0, 200)} is not a regular file`);
+  if (st.size > MAX_ACLS_FILE) throw new Error(`${file.slice(0, 200)} is larger than ${MAX_ACLS_FILE} bytes`);
+  return fs.readFileSync(file, 'utf8');
+}
 
 function wrap<T>(flag: string, raw: string, f: () => T): T {
   try {

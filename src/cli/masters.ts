@@ -5,6 +5,8 @@ import { defaultDataDir } from './flags.js';
 import { masterTarget } from './status.js';
 import type { DriverStatus } from '../consensus/driver.js';
 import path from 'node:path';
+import { resolveAdmin } from './admin.js';
+import { CliFailure } from './master-client.js';
 
 const RAFT = '/tsmesos/raft/v1';
 
@@ -18,11 +20,15 @@ export interface MasterRow {
   error?: string;
 }
 
-/** GET/POST to the leader (Mesos-style redirects followed). */
-function call(target: { host: string; port: number }, p: string, body?: string): Promise<HttpResponse> {
-  return http.requestFollowingRedirects({
-    ...target, path: p, timeoutMs: 5000,
-    ...(body !== undefined ? { method: 'POST', body, headers: { 'Content-Type': 'application/json' } } : {}),
+/**
+ * A membership change, sent to the leader (Mesos-style redirects followed) with the admin
+ * credential (the data dir's, or TSMESOS_TOKEN), over TLS pinned to the data dir's CA when there.
+ */
+function changeMembers(opts: { master?: string; dataDir?: string }, body: string): Promise<HttpResponse> {
+  const admin = resolveAdmin(opts);
+  return admin.http.requestFollowingRedirects({
+    host: admin.host, port: admin.port, path: `${RAFT}/members`, timeoutMs: 5000, method: 'POST', body,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${admin.token}` },
   });
 }
 
@@ -69,12 +75,13 @@ export function formatMasters(rows: MasterRow[]): string[] {
 export function registerMasters(program: Command, setExit: (code: number) => void): void {
   program
     .command('masters')
-    .description('list the masters (Raft members), or change membership: add ADDR (joins as a learner, promoted once caught up) | remove ADDR')
+    .description('list the masters (Raft members), or change membership: add ADDR (a master holding a certificate of this cluster; new masters join with `tsmesos join --role master <token>`, which adds them) | remove ADDR (admin credential)')
     .argument('[action]', 'list (default), add or remove')
     .argument('[address]', 'IP:PORT of the master to add or remove')
     .option('--master <URL>', 'master to ask (default http://127.0.0.1:5050, or TSMESOS_MASTER)')
+    .option('--data-dir <DIR>', 'a master\'s data dir, for the admin credential add and remove need (default: as `up`; or TSMESOS_TOKEN)')
     .option('--json', 'print JSON')
-    .action(async (action: string | undefined, address: string | undefined, opts: { master?: string; json?: boolean }) => {
+    .action(async (action: string | undefined, address: string | undefined, opts: { master?: string; dataDir?: string; json?: boolean }) => {
       const target = masterTarget(opts.master);
       const act = action ?? 'list';
       if (!['list', 'add', 'remove'].includes(act)) throw new FlagError(`unknown masters action '${act.slice(0, 40)}': expected list, add or remove`);
@@ -85,7 +92,7 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
           return;
         }
         if (address === undefined || !/^[^:]+:\d+$/.test(address)) throw new FlagError(`masters ${act}: expected IP:PORT of a master`);
-        const res = await call(target, `${RAFT}/members`, JSON.stringify({ action: act, address }));
+        const res = await changeMembers(opts, JSON.stringify({ action: act, address }));
         if (res.status !== 200) {
           process.stderr.write(`tsmesos masters ${act}: ${res.status} ${res.body.slice(0, 300)}\n`);
           setExit(1);
@@ -95,6 +102,11 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
         process.stdout.write(opts.json ? res.body + '\n' : `voters: ${r.voters.join(',')}\nlearners: ${r.learners.join(',') || '(none)'}\n`);
       } catch (e) {
         if (e instanceof FlagError) throw e;
+        if (e instanceof CliFailure) {
+          process.stderr.write(`tsmesos masters: ${e.message}\n`);
+          setExit(1);
+          return;
+        }
         process.stderr.write(`tsmesos masters: cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(1);
       }
@@ -115,7 +127,7 @@ export function registerMasters(program: Command, setExit: (code: number) => voi
         const { forceNewCluster } = await import('../ha/recover.js');
         const r = forceNewCluster(dataDir, id);
         process.stdout.write(`recovered ${r.id}: new one-member cluster at index ${r.index}, term ${r.term} (previous voters: ${r.previousVoters.join(',') || 'unknown'})\n` +
-          'start it with `tsmesos up --role master` and grow it with `tsmesos masters add`\n');
+          'start it with `tsmesos up --role master` and grow it with `tsmesos token create --role master` + `tsmesos join --role master`\n');
       } catch (e) {
         process.stderr.write(`tsmesos recover: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(1);

@@ -101,7 +101,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
   // Master-only flags on an agent's command line are a mistake; from the environment or a shared config
   // file (one file for a host's master and agent) they are ignored.
-  for (const k of ['offerTimeout', 'minAllocatableResources', 'marathonPort'] as const) {
+  for (const k of ['offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'acls'] as const) {
     if (role === 'agent' && raw[k] !== undefined && source[k] === 'from the command line') throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
   }
   if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
@@ -126,6 +126,10 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     servicesRole: get('servicesRole') ?? '*',
     marathonPort,
     marathonPortRequired: raw.marathonPort !== undefined,
+    agentTls: role === 'agent' ? 'required' : get('agentTls') ?? 'required',
+    authenticateFrameworks: role !== 'agent' && (get('authenticateFrameworks') ?? false),
+    acls: role === 'agent' ? null : get('acls') ?? null,
+    authenticateHttpReadwrite: role !== 'agent' && (get('authenticateHttpReadwrite') ?? false),
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     domain: get('domain') ?? null,

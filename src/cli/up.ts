@@ -18,7 +18,16 @@ export function addUpFlags(cmd: Command, except: readonly string[] = []): void {
 export function registerUp(program: Command, setExit: (code: number) => void): void {
   const up = program.command('up').description('run a master, an agent, or both (--role all)');
   addUpFlags(up);
-  up.action((opts: Record<string, unknown>) => runRole(resolveUpConfig(opts), setExit));
+  up.option('--token-file <FILE>', 'join the cluster of the join token in FILE first (or TSMESOS_TOKEN_FILE), as `tsmesos join --token-file` does: how a packaged agent joins');
+  up.action(async (opts: Record<string, unknown>) => {
+    const { tokenFile, ...upOpts } = opts as { tokenFile?: string } & Record<string, unknown>;
+    const file = tokenFile ?? process.env['TSMESOS_TOKEN_FILE'];
+    if (file === undefined || file === '') return runRole(resolveUpConfig(upOpts), setExit);
+    // Loaded here: join.ts builds on this module.
+    const { joinAndRun, tokenText } = await import('./join.js');
+    const role = (upOpts['role'] as string | undefined) ?? process.env['TSMESOS_ROLE'];
+    return joinAndRun(tokenText(undefined, file), { ...upOpts, ...(role !== undefined ? { role } : {}) }, setExit);
+  });
 }
 
 /** Starts the configured role and runs it until SIGTERM/SIGINT. */

@@ -10,6 +10,7 @@
 import { Hono, type Context } from 'hono';
 import { readJsonBody } from '../lib/http-body.js';
 import { redirectToLeader } from '../lib/leader-redirect.js';
+import { tlsSocketOf } from '../lib/http-server.js';
 import { TsmesosError } from '../domain/errors.js';
 import { parseHostPort } from '../lib/http-client.js';
 import type { RaftDriver } from './driver.js';
@@ -36,10 +37,12 @@ export function raftApp(driver: RaftDriver, opts: RaftApiOptions = {}): Hono {
   const app = new Hono();
   const auth = opts.auth ?? NO_PEER_AUTH;
   const checkAuth = (c: Context, from: string): void => {
-    if (!auth.verify(c.req.header(), from)) throw new TsmesosError('UNAUTHORIZED', 'peer authentication failed');
+    const why = auth.refusal({ headers: c.req.header(), from, socket: tlsSocketOf(c.env) });
+    if (why !== null) throw new TsmesosError('UNAUTHORIZED', `peer authentication failed: ${why}`);
   };
 
   app.post(`${RAFT_PREFIX}/messages`, async (c) => {
+    checkAuth(c, ''); // the channel first: no body is read from a refused sender
     const body = bodyObject(await readJsonBody(c, MAX_BATCH_BODY));
     const from = typeof body['from'] === 'string' ? body['from'] : '';
     checkAuth(c, from);

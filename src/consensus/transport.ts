@@ -99,18 +99,20 @@ interface Peer {
   draining: boolean;
   /** Until then (monotonic ms) the peer gets one POST per batch. */
   legacyUntil: number;
+  /** A refusal (401) of this peer was logged; reset once it accepts a stream. */
+  refusedLogged: boolean;
 }
 
 export class HttpTransport implements Transport {
   private readonly peers = new Map<NodeId, Peer>();
-  private readonly agent: http.Agent;
+  /** One pool per scheme: a master switches from plain HTTP to TLS once it holds its certificate. */
+  private readonly agents = new Map<'http' | 'https', http.Agent>();
   private closed = false;
   private readonly auth: PeerAuthenticator;
   private watchdog: { cancel(): void } | null = null;
   stats = { sent: 0, dropped: 0, failedBatches: 0, streams: 0 };
 
   constructor(private readonly opts: HttpTransportOptions) {
-    this.agent = opts.http.keepAliveAgent(1);
     this.auth = opts.auth ?? NO_PEER_AUTH;
   }
 
@@ -180,14 +182,14 @@ export class HttpTransport implements Transport {
       p.stream?.req.destroy();
       p.stream = null;
     }
-    this.agent.destroy();
+    for (const a of this.agents.values()) a.destroy();
   }
 
   private enqueue(m: Message, pump = true): void {
     if (this.closed) return;
     let p = this.peers.get(m.to);
     if (!p) {
-      p = { queue: [], inflight: false, failures: 0, retryTimer: null, stream: null, draining: false, legacyUntil: 0 };
+      p = { queue: [], inflight: false, failures: 0, retryTimer: null, stream: null, draining: false, legacyUntil: 0, refusedLogged: false };
       this.peers.set(m.to, p);
     }
     p.queue.push(m);
@@ -280,11 +282,27 @@ export class HttpTransport implements Transport {
         p.failures = 0;
         return;
       }
+      if (res.statusCode === 401) {
+        // Refused (e.g. plain HTTP to a cluster that requires mutual TLS): say why, once per peer.
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          if (text.length < 600) text += d;
+        });
+        res.on('end', () => {
+          if (!p.refusedLogged) this.opts.logger.warn('a peer refused this master', { peer: to, answer: text.slice(0, 600) });
+          p.refusedLogged = true;
+          fail('peer answered 401');
+        });
+        res.on('error', (e) => fail(e.message));
+        return;
+      }
       if (res.statusCode !== 200) {
         res.resume();
         fail(`peer answered ${res.statusCode}`);
         return;
       }
+      p.refusedLogged = false;
       res.on('data', () => {
         s.unackedSince = null;
         p.failures = 0;
@@ -356,10 +374,20 @@ export class HttpTransport implements Transport {
     });
   }
 
+  private agent(): http.Agent {
+    const scheme = this.opts.http.scheme;
+    let a = this.agents.get(scheme);
+    if (!a) {
+      a = this.opts.http.keepAliveAgent(1);
+      this.agents.set(scheme, a);
+    }
+    return a;
+  }
+
   private post(host: string, port: number, body: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const req = this.opts.http.createRequest({
-        host, port, path: MESSAGES_PATH, method: 'POST', agent: this.agent,
+        host, port, path: MESSAGES_PATH, method: 'POST', agent: this.agent(),
         headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...this.auth.outgoingHeaders() },
       });
       req.setTimeout(this.opts.timeoutMs ?? 1000, () => req.destroy(new Error(`peer ${host}:${port} timed out`)));

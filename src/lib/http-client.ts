@@ -15,9 +15,10 @@ export interface HttpClientOptions {
   /**
    * Speak TLS to every target, trusting only the cluster CA (and presenting this node's
    * certificate). A function is asked for each new connection: a renewed certificate is used
-   * without rebuilding the client.
+   * without rebuilding the client. A function returning undefined means plain HTTP for now
+   * (a master before it holds its certificate).
    */
-  tls?: ClientTls | (() => ClientTls);
+  tls?: ClientTls | (() => ClientTls | undefined);
 }
 
 export interface ClientTls {
@@ -122,7 +123,7 @@ export class HttpClient {
 
   /** Whether requests go over TLS (for URLs in messages). */
   get scheme(): 'https' | 'http' {
-    return this.options.tls ? 'https' : 'http';
+    return this.currentTls() ? 'https' : 'http';
   }
 
   private currentTls(): ClientTls | undefined {
@@ -136,7 +137,7 @@ export class HttpClient {
    * new connections.
    */
   keepAliveAgent(maxSockets: number): http.Agent {
-    return this.options.tls ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+    return this.currentTls() ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   /** Opens a request and resolves with the response head; the caller consumes the stream. */

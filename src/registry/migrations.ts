@@ -63,8 +63,10 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE service_groups (id TEXT PRIMARY KEY, definition TEXT NOT NULL);
   `,
-  // 11: assigned to the security branch; an empty placeholder until it lands (a no-op step).
-  '',
+  // 11: principals (frameworks and operators) with their secrets hashed (scrypt, salted)
+  `
+  CREATE TABLE principals (name TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, created_at INTEGER NOT NULL);
+  `,
   // 12: the dynamic reservations the master made on each agent (RESERVE / UNRESERVE), as JSON Resource[]
   `
   CREATE TABLE agent_reservations (agent_id TEXT PRIMARY KEY, resources TEXT NOT NULL);

@@ -13,7 +13,7 @@ import { metaTable } from './meta-table.js';
 import { unreachableTable } from './unreachable-table.js';
 import { maintenanceTable, type MaintenanceRecord } from './maintenance-table.js';
 import { agentMaintenanceTable, type AgentMaintenanceRecord } from './agent-maintenance-table.js';
-import { securityTable, type ClusterCaRecord, type JoinTokenRow } from './security-table.js';
+import { securityTable, type ClusterCaRecord, type JoinTokenRow, type PrincipalRow } from './security-table.js';
 import { restoreRegistry, snapshotRegistry } from './snapshot.js';
 import { reservationsTable } from './reservations-table.js';
 import type { Resource } from '../domain/resources.js';
@@ -105,6 +105,14 @@ export class Registry implements StateMachine {
 
   joinTokens(): JoinTokenRow[] {
     return securityTable.joinTokens(this.db);
+  }
+
+  principal(name: string): PrincipalRow | undefined {
+    return securityTable.principal(this.db, name);
+  }
+
+  principals(): PrincipalRow[] {
+    return securityTable.principals(this.db);
   }
 
   isFrameworkRemoved(id: string): boolean {

@@ -28,7 +28,17 @@ export type SecurityCommand =
   | { type: 'CREATE_JOIN_TOKEN'; token: Omit<JoinTokenRow, 'uses' | 'revokedAt'> }
   /** Counts one use, only while the token is usable at `at` (so two racing joins cannot overdraw it). */
   | { type: 'USE_JOIN_TOKEN'; id: string; at: number }
-  | { type: 'REVOKE_JOIN_TOKEN'; id: string; at: number };
+  | { type: 'REVOKE_JOIN_TOKEN'; id: string; at: number }
+  /** Adds a principal, or replaces its secret. */
+  | { type: 'SET_PRINCIPAL'; name: string; secretHash: string; at: number }
+  | { type: 'REMOVE_PRINCIPAL'; name: string };
+
+export interface PrincipalRow {
+  name: string;
+  /** `scrypt$<salt b64url>$<hash b64url>`: never the secret. */
+  secretHash: string;
+  createdAt: number;
+}
 
 interface TokenSqlRow {
   id: string; secret_hash: string; role: string; created_at: number; expires_at: number;
@@ -48,6 +58,14 @@ export const securityTable = {
   joinToken(db: Database.Database, id: string): JoinTokenRow | undefined {
     const r = db.prepare('SELECT * FROM join_tokens WHERE id = ?').get(id) as TokenSqlRow | undefined;
     return r && fromRow(r);
+  },
+  principal(db: Database.Database, name: string): PrincipalRow | undefined {
+    const r = db.prepare('SELECT name, secret_hash, created_at FROM principals WHERE name = ?').get(name) as { name: string; secret_hash: string; created_at: number } | undefined;
+    return r && { name: r.name, secretHash: r.secret_hash, createdAt: r.created_at };
+  },
+  principals(db: Database.Database): PrincipalRow[] {
+    return (db.prepare('SELECT name, secret_hash, created_at FROM principals ORDER BY name').all() as { name: string; secret_hash: string; created_at: number }[])
+      .map((r) => ({ name: r.name, secretHash: r.secret_hash, createdAt: r.created_at }));
   },
   joinTokens(db: Database.Database): JoinTokenRow[] {
     return (db.prepare('SELECT * FROM join_tokens ORDER BY created_at, id').all() as TokenSqlRow[]).map(fromRow);
@@ -70,6 +88,13 @@ export const securityModule: ReplicatedModule<SecurityCommand> = {
     REVOKE_JOIN_TOKEN: (db, cmd) => {
       db.prepare('UPDATE join_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(cmd.at, cmd.id);
     },
+    SET_PRINCIPAL: (db, cmd) => {
+      db.prepare('INSERT INTO principals (name, secret_hash, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET secret_hash = excluded.secret_hash')
+        .run(cmd.name, cmd.secretHash, cmd.at);
+    },
+    REMOVE_PRINCIPAL: (db, cmd) => {
+      db.prepare('DELETE FROM principals WHERE name = ?').run(cmd.name);
+    },
   },
-  tables: [{ name: 'cluster_ca' }, { name: 'join_tokens' }],
+  tables: [{ name: 'cluster_ca' }, { name: 'join_tokens' }, { name: 'principals' }],
 };

@@ -5,9 +5,14 @@ import type { Attribute } from '../domain/attributes.js';
 import type { DomainInfo } from '../wire/fault-domain.js';
 import type { LogLevel } from '../lib/log.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
+import type { Acls } from '../security/acls.js';
 
 export const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** --agent-tls: whether a master with a CA refuses plain-HTTP agents. */
+export const AGENT_TLS_MODES = ['required', 'optional'] as const;
+export type AgentTlsMode = (typeof AGENT_TLS_MODES)[number];
 
 export const CONTAINERIZERS = ['posix', 'docker'] as const;
 export type ContainerizerName = (typeof CONTAINERIZERS)[number];
@@ -41,6 +46,13 @@ export interface RoleConfig {
   minAllocatableResources: readonly ResourceQuantities[] | null;
   /** --services-role: the role the built-in services scheduler registers with. */
   servicesRole: string;
+  /** --authenticate-frameworks / --authenticate-http-readwrite (master/all); absent: false. */
+  authenticateFrameworks?: boolean;
+  authenticateHttpReadwrite?: boolean;
+  /** --acls (master/all); absent: everything allowed. */
+  acls?: Acls | null;
+  /** --agent-tls (master/all); absent: required. */
+  agentTls?: AgentTlsMode;
   /** --marathon-port: the Marathon API on a port of its own too; 0: off. */
   marathonPort: number;
   /** The port was asked for (fail if taken); by default a taken port is only a warning. */

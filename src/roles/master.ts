@@ -7,13 +7,17 @@ import { listen, type RunningServer } from '../lib/http-server.js';
 import { HttpClient } from '../lib/http-client.js';
 import { Registry } from '../registry/registry.js';
 import { Master } from '../master/master.js';
-import { RaftDriver } from '../consensus/driver.js';
+import { RaftDriver, type DriverStatus } from '../consensus/driver.js';
 import { RaftLog } from '../ha/raft-command-log.js';
 import { RaftLeadership } from '../ha/raft-leadership.js';
 import { HttpTransport, faultsFromEnv } from '../consensus/transport.js';
 import { raftApp } from '../consensus/http-api.js';
-import { NO_PEER_AUTH } from '../consensus/peer-auth.js';
-import { ClusterIdentity } from '../security/cluster-identity.js';
+import { ClusterIdentity, type ServerCredentials } from '../security/cluster-identity.js';
+import { masterPeerAuth } from '../security/master-peer-auth.js';
+import { PrincipalAuthenticator } from '../security/principals.js';
+import { principalsApp } from '../api/principals-api.js';
+import { checkNodeCertificate, keyMatchesCertificate } from '../security/ca.js';
+import { readNodeTls } from '../security/files.js';
 import { JoinService } from '../security/join-service.js';
 import { joinApp } from '../api/join-api.js';
 import { renewApp } from '../api/renew-api.js';
@@ -46,7 +50,7 @@ export interface RunningMaster extends RunningRole {
 /**
  * Composition root of a master: registry + Raft driver + leadership-gated master services
  * + HTTP. Wiring only. Every master (also `--role all`) runs on the Raft log; without
- * --peers it is a one-member cluster that can grow with `tsmesos masters add`.
+ * --peers it is a one-member cluster that grows as masters join with tokens (`tsmesos join --role master`).
  */
 export async function startMaster(config: RoleConfig, logger: Logger, deps: RoleDeps = {}): Promise<RunningMaster> {
   const clock = deps.clock ?? systemClock;
@@ -57,17 +61,30 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   // Listed (or no list): a founding member. Not listed: joins an existing cluster when added.
   const bootstrapVoters = peers.length === 0 ? [id] : peers.includes(id) ? peers : [];
   const raftLogger = logger.child('raft');
+  const masterDir = path.join(config.dataDir, 'master');
+  // This master's TLS credentials: from its data dir (a restart, or a master that joined with a
+  // token), else once the cluster identity issues them. Raft goes over mutual TLS from then on.
+  let creds: ServerCredentials | null = usableMasterTls(readNodeTls(masterDir), id, clock.now());
+  const peerHttp = new HttpClient({ localAddress: config.ip, tls: () => (creds ? { ...creds, serverRole: 'master' } : undefined) });
+  const joins = new JoinService({
+    registry, clock, rng, masters: () => [...driver.status().voters],
+    // A master that joins with a token enters as a learner (promoted once caught up).
+    addMaster: (node) => driver.proposeConfChange({ type: 'addLearner', node }),
+  });
+  const principals = new PrincipalAuthenticator({ principal: (n) => registry.principal(n), isAdminToken: (t) => joins.isAdmin(`Bearer ${t}`) });
+  const httpAuth = { authenticateFrameworks: config.authenticateFrameworks ?? false, authenticateReadwrite: config.authenticateHttpReadwrite ?? false, authenticator: principals, acls: config.acls ?? null };
+  const peerAuth = masterPeerAuth({ secured: () => creds !== null || registry.clusterCa() !== undefined, isAdmin: (h) => joins.isAdmin(h) });
   let stopRole: (() => Promise<void>) | null = null;
   let driver: RaftDriver;
   try {
     driver = new RaftDriver({
       id, stateMachine: registry, bootstrapVoters,
-      transport: new HttpTransport({ self: id, http: new HttpClient({ localAddress: config.ip }), clock, rng, logger: raftLogger, auth: NO_PEER_AUTH, ...optionalFaults() }),
+      transport: new HttpTransport({ self: id, http: peerHttp, clock, rng, logger: raftLogger, auth: peerAuth, ...optionalFaults() }),
       clock, rng, logger: raftLogger,
       heartbeatIntervalMs: config.heartbeatIntervalMs, electionTimeoutMs: config.electionTimeoutMs,
       onRemoved: ({ confIndex }) => {
         // Serving 503 forever helps nobody: stop and exit 0 (a supervisor should not restart it).
-        logger.info('this master was removed from the cluster; exiting. To rejoin, empty its data directory and add it again with `tsmesos masters add`', { index: confIndex, dataDir: config.dataDir });
+        logger.info('this master was removed from the cluster; exiting. To rejoin, empty its data directory and join it again with `tsmesos join --role master <token>`', { index: confIndex, dataDir: config.dataDir });
         setTimeout(() => process.exit(1), 5000).unref(); // the stop hung
         (stopRole ?? (() => Promise.resolve()))().then(() => process.exit(0), () => process.exit(1));
       },
@@ -83,8 +100,11 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const raftLog = new RaftLog(driver);
   let server: RunningServer | null = null;
   const identity = new ClusterIdentity({
-    registry, dir: path.join(config.dataDir, 'master'), self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
-    onServerCredentials: (creds) => server?.setTlsCredentials(creds),
+    registry, dir: masterDir, self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
+    onServerCredentials: (issued) => {
+      creds = issued;
+      server?.setTlsCredentials(issued);
+    },
   });
   const leadership = new RaftLeadership({
     driver, self: { hostname: config.hostname, ip: config.ip, port: config.masterPort }, clock, logger: logger.child('leadership'),
@@ -99,8 +119,8 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
       // The first leader of a cluster creates its CA (a no-op once the registry has one).
       master.services.register({
         name: 'cluster-ca',
-        start: () => identity.bootstrap(raftLog),
-        stop: () => undefined,
+        start: () => identity.bootstrap(raftLog, () => everyVoterFollows(driver.status())),
+        stop: () => identity.cancelBootstrap(),
       });
       // The built-in services scheduler: a framework of this master, through its own HTTP app.
       master.services.register(servicesLeaderService({
@@ -110,21 +130,22 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
       return master;
     },
   });
-  const joins = new JoinService({ registry, clock, rng, masters: () => [...driver.status().voters] });
   const services = new ServicesHandle();
   const bench = process.env['TSMESOS_RAFT_BENCH'] === '1';
-  const raftHttp = raftApp(driver, { auth: NO_PEER_AUTH, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
+  const raftHttp = raftApp(driver, { auth: peerAuth, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
   const servicesApi = { handle: services, http: new HttpClient({ localAddress: config.ip }) };
   const app = masterApp(
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
-    [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock })],
+    [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() })],
     servicesApi,
+    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth },
   );
   let running: RunningServer;
   let marathon: RunningServer | null = null;
   try {
     running = await listen(app, config.ip, config.masterPort, { tls: true });
     server = running;
+    if (creds) running.setTlsCredentials(creds);
   } catch (e) {
     driver.stop();
     registry.close();
@@ -132,7 +153,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   }
   if (config.marathonPort !== 0) {
     try {
-      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi), config.ip, config.marathonPort);
+      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth }), config.ip, config.marathonPort);
       logger.info('Marathon API listening', { address: `http://${config.ip}:${config.marathonPort}` });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
@@ -174,6 +195,18 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   identity.start();
   logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
   return role;
+}
+
+/** The master certificate in the data dir, if it is this master's and valid now (else the identity issues one). */
+function usableMasterTls(files: ServerCredentials | null, id: string, now: number): ServerCredentials | null {
+  if (!files) return null;
+  const check = checkNodeCertificate(files.certPem, files.caPem, now);
+  return check.ok && check.role === 'master' && check.name === id && keyMatchesCertificate(files.keyPem, files.certPem) ? files : null;
+}
+
+/** Leader only: every other voter has acknowledged this leader's log (so a founding master is up and following). */
+function everyVoterFollows(s: DriverStatus): boolean {
+  return s.voters.every((v) => v === s.id || (s.progress?.find((p) => p.id === v)?.match ?? 0) > 0);
 }
 
 function optionalFaults(): { faults?: ReturnType<typeof faultsFromEnv> } {

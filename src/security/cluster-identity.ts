@@ -36,6 +36,9 @@ export function needsRenewal(certPem: string, now: number): boolean {
   return now >= notBefore + ((notAfter - notBefore) * 2) / 3;
 }
 
+/** How long a new cluster's first leader waits for its founding masters before creating the CA. */
+export const FOUNDERS_WAIT_MS = 30_000;
+
 export class ClusterIdentity {
   private installedCa: string | null = null;
   private own: KeyAndCert | null = null;
@@ -43,6 +46,7 @@ export class ClusterIdentity {
   private syncing: Promise<void> | null = null;
   private bootstrapping: Promise<void> | null = null;
   private stopped = false;
+  private bootstrapGeneration = 0;
 
   constructor(private readonly opts: ClusterIdentityOptions) {}
 
@@ -65,11 +69,21 @@ export class ClusterIdentity {
 
   /**
    * On the leader: creates the cluster CA when the registry has none (the first master of a
-   * cluster). A failure (leadership lost mid-way) is logged; the next leader tries again.
+   * cluster). It waits (at most FOUNDERS_WAIT_MS) until `foundersReady` says every founding
+   * master follows this leader: the CA entry then reaches them all over the plain HTTP of the
+   * bootstrap, after which masters speak mutual TLS only (a founder that missed it must join
+   * with a token). A failure (leadership lost mid-way) is logged; the next leader tries again.
    */
-  bootstrap(log: CommandLog): void {
+  bootstrap(log: CommandLog, foundersReady: () => boolean = () => true): void {
     if (this.ca() || this.bootstrapping || this.stopped) return;
+    const generation = ++this.bootstrapGeneration;
     this.bootstrapping = (async () => {
+      const since = this.opts.clock.monotonic();
+      while (!foundersReady() && this.opts.clock.monotonic() - since < FOUNDERS_WAIT_MS) {
+        await new Promise<void>((resolve) => this.opts.clock.setTimeout(resolve, 100));
+        if (this.stopped || generation !== this.bootstrapGeneration || this.ca()) return;
+      }
+      if (!foundersReady()) this.opts.logger.warn(`not every founding master followed within ${FOUNDERS_WAIT_MS} ms; creating the cluster CA anyway (a master that missed it joins with a token)`);
       const now = this.opts.clock.now();
       const ca = await createClusterCa(now);
       await log.propose({ type: 'SET_CLUSTER_CA', certPem: ca.certPem, keyPem: ca.keyPem, at: now });
@@ -80,6 +94,11 @@ export class ClusterIdentity {
     }).finally(() => {
       this.bootstrapping = null;
     });
+  }
+
+  /** Leadership lost: a bootstrap still waiting for the founders gives up. */
+  cancelBootstrap(): void {
+    this.bootstrapGeneration++;
   }
 
   /** Mirrors the replicated CA to disk and (re)issues this master's certificate when needed. Never throws. */

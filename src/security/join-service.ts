@@ -17,6 +17,8 @@ export interface JoinServiceOptions {
   rng: Rng;
   /** The masters a token lists (`ip:port`), e.g. the Raft voters. */
   masters: () => string[];
+  /** Adds a joining master to the Raft configuration (as a learner); resolves once applied. */
+  addMaster: (node: string) => Promise<unknown>;
 }
 
 export interface JoinRequest {
@@ -90,7 +92,8 @@ export class JoinService {
     const now = this.opts.clock.now();
     const why = tokenRefusal(before, req.secret, req.role, now);
     if (why !== null) refuse(why);
-    if (req.role === 'master') throw new TsmesosError('UNPROCESSABLE', 'joining as a master is not implemented yet; use `tsmesos masters add`');
+    const node = `${req.ip}:${req.port}`;
+    if (req.role === 'master' && this.opts.masters().includes(node)) throw new TsmesosError('CONFLICT', `${node} is already a master of this cluster`);
     let publicKey;
     try {
       publicKey = await verifiedCsrPublicKey(req.csrPem);
@@ -102,7 +105,10 @@ export class JoinService {
     // The apply case counts a use only while the token is usable: confirm ours was counted.
     const after = this.opts.registry.joinToken(req.tokenId);
     if (!after || after.uses !== before!.uses + 1) refuse(tokenRefusal(after, req.secret, req.role, now) ?? 'exhausted');
-    const certPem = await issueNodeCertificate({ ca, publicKey, role: req.role, name: `${req.ip}:${req.port}`, ips: [req.ip], now });
+    const certPem = await issueNodeCertificate({ ca, publicKey, role: req.role, name: node, ips: [req.ip], now });
+    // The leader replicates to the new master as soon as it is configured: over mutual TLS with
+    // the certificate it gets now (an unreachable learner only costs retries until it starts).
+    if (req.role === 'master') await this.opts.addMaster(node);
     return { certPem, caPem: ca.certPem };
   }
 }

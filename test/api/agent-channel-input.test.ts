@@ -5,7 +5,8 @@ import { inProcessCluster } from '../helpers/in-process.js';
 
 let cluster: Awaited<ReturnType<typeof inProcessCluster>>;
 beforeAll(async () => {
-  cluster = await inProcessCluster();
+  // Plain-HTTP agent calls reach the channel's validation (its TLS gate is tested in test/security/join.test.ts).
+  cluster = await inProcessCluster({ agentTls: 'optional' });
 });
 afterAll(async () => {
   await cluster.stop();

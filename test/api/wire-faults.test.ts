@@ -27,7 +27,8 @@ const kills: { containerId: string; graceMs: number }[] = [];
 const url = (): string => `http://127.0.0.1:${port}`;
 
 async function startTheMaster(): Promise<void> {
-  const config = resolveUpConfig({ role: 'master', dataDir, port: String(port), marathonPort: '0' }, {});
+  // Its agent connects over plain HTTP (this file is about faults on the agent's wire, not its transport security).
+  const config = resolveUpConfig({ role: 'master', dataDir, port: String(port), marathonPort: '0', agentTls: 'optional' }, {});
   const running = await startMaster(config, silentLogger);
   master = running;
   stopAtEnd(() => running.stop());

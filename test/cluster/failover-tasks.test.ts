@@ -16,7 +16,7 @@ const MASTER_IPS = ['127.0.3.1', '127.0.3.2', '127.0.3.3'];
 const AGENT_IP = '127.0.3.9';
 const ELECTION_BOUND_MS = 8000;
 const servingLeader = (nodes: MasterNode[], timeoutMs = ELECTION_BOUND_MS): Promise<MasterNode> => servingLeaderWithin(nodes, timeoutMs);
-const MASTER_ARGS = ['--heartbeat-interval', '100ms', '--election-timeout', '1secs']; // 1-2 s randomized election timeout + vote rounds + slack on 2 shared cores
+const MASTER_ARGS = ['--heartbeat-interval', '100ms', '--election-timeout', '1secs', '--agent-tls', 'optional']; // 1-2 s randomized election timeout + vote rounds + slack on 2 shared cores
 const FRAMEWORK_INFO = {
   user: 'root', name: 'failover-tasks', checkpoint: true, failover_timeout: 3600, capabilities: [{ type: 'PARTITION_AWARE' }],
 };

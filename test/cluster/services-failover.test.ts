@@ -20,7 +20,7 @@ describe('services across a master failover', () => {
   beforeAll(async () => {
     const port = await freePort();
     masters = MASTER_IPS.map((ip) => new MasterNode(ip, port));
-    for (const m of masters) m.start(peers(), ['--heartbeat-interval', '100ms', '--election-timeout', '1secs']);
+    for (const m of masters) m.start(peers(), ['--heartbeat-interval', '100ms', '--election-timeout', '1secs', '--agent-tls', 'optional']);
   });
   afterAll(async () => {
     agent?.kill('SIGKILL');

@@ -1,5 +1,8 @@
-import http from 'node:http';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueNodeKeyAndCertificate, type KeyAndCert } from '../../src/security/ca.js';
 import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { startMaster, type RunningRole } from '../../src/roles/master.js';
 import { silentLogger } from '../../src/lib/log.js';
@@ -7,24 +10,71 @@ import { freePort, tempDir, waitFor } from '../helpers/process.js';
 
 // Raft's HTTP surface (/tsmesos/raft/v1/*) under malformed, oversized and hostile input:
 // a 4xx with {code, message} (or a dropped peer stream), never a crash, and the node keeps leading.
+// The input is sent by a peer that passes authentication (mutual TLS with a master certificate
+// of the cluster, named after the sender it claims): what a buggy or compromised master could
+// send. Plain HTTP is refused before any body is read.
 
+const PEER = '127.0.0.9:1';
 let master: RunningRole;
 let base = '';
+let port = 0;
+let caPem = '';
+let peer: KeyAndCert;
 beforeAll(async () => {
-  const port = await freePort();
+  port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  master = await startMaster(resolveUpConfig({ role: 'master', dataDir: tempDir(), port: String(port), marathonPort: '0' }, {}), silentLogger);
+  const dataDir = tempDir();
+  master = await startMaster(resolveUpConfig({ role: 'master', dataDir, port: String(port), marathonPort: '0' }, {}), silentLogger);
   await waitFor('leadership', async () => ((await (await fetch(`${base}/tsmesos/raft/v1/status`)).json()) as { role: string }).role === 'leader' || undefined);
+  const tls = path.join(dataDir, 'master', 'tls');
+  await waitFor('the cluster CA', () => (fs.existsSync(path.join(tls, 'admin.json')) ? true : undefined));
+  caPem = fs.readFileSync(path.join(tls, 'ca.crt'), 'utf8');
+  peer = await issueNodeKeyAndCertificate({ ca: { certPem: caPem, keyPem: fs.readFileSync(path.join(tls, 'ca.key'), 'utf8') }, role: 'master', name: PEER, ips: ['127.0.0.9'], now: Date.now() });
 });
 afterAll(async () => {
   await master.stop();
 });
 
-async function post(path: string, body: string | Uint8Array): Promise<{ status: number; code?: string; message?: string }> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-  const json = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-  return { status: res.status, ...json };
+interface Answer { status: number; code?: string; message?: string }
+
+/** A POST over mutual TLS as the master PEER (the body written in one piece or as `chunks`). */
+function post(p: string, body: string | Uint8Array | string[], headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port, path: p, method: 'POST', ca: caPem, cert: peer.certPem, key: peer.keyPem, checkServerIdentity: () => undefined,
+      headers: { 'Content-Type': 'application/json', ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0 }));
+      res.on('end', () => {
+        let json: { code?: string; message?: string } = {};
+        try {
+          json = JSON.parse(text) as typeof json;
+        } catch {
+          json = {};
+        }
+        resolve({ status: res.statusCode ?? 0, ...json });
+      });
+    });
+    req.on('error', reject);
+    if (Array.isArray(body)) {
+      for (const c of body.slice(0, -1)) req.write(c);
+      req.end(body.at(-1));
+    } else {
+      req.end(body);
+    }
+  });
 }
+
+describe('raft endpoints refuse plain HTTP once the cluster has a CA', () => {
+  it.each(['/tsmesos/raft/v1/messages', '/tsmesos/raft/v1/stream', '/tsmesos/raft/v1/members'])('%s over plain HTTP -> 401', async (p) => {
+    const res = await fetch(`${base}${p}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Tsmesos-Raft-From': PEER }, body: '{"from":"127.0.0.9:1","messages":[]}' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ code: 'UNAUTHORIZED', message: expect.stringContaining('mutual TLS') as unknown });
+  });
+});
 
 /** One snapshotChunk message from a stranger, with `chunk` as given (JSON text). */
 const chunkBatch = (chunk: string): string =>
@@ -67,21 +117,13 @@ describe('raft endpoints reject bad input', () => {
   it('a peer stream without its sender header is refused; garbage on a stream only drops that stream', async () => {
     const noHeader = await post('/tsmesos/raft/v1/stream', 'x\n');
     expect(noHeader.status).toBe(400);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(`${base}/tsmesos/raft/v1/stream`, { method: 'POST', headers: { 'X-Tsmesos-Raft-From': '127.0.0.9:1' } }, (res) => {
-        res.resume();
-        res.on('close', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.write('{"this is":"not a raft message"}\n');
-      req.end('\u0000\u0001 binary garbage \n');
-    });
-    expect([200, 400, 401]).toContain(status);
+    const r = await post('/tsmesos/raft/v1/stream', ['{"this is":"not a raft message"}\n', '\u0000\u0001 binary garbage \n'], { 'X-Tsmesos-Raft-From': PEER });
+    expect([200, 400]).toContain(r.status);
   });
 
   it('forged messages from a non-member at a higher term do not depose the leader', async () => {
     const forged = { from: '127.0.0.9:1', messages: [{ type: 'heartbeat', from: '127.0.0.9:1', to: 'x', term: 999, logTerm: 0, index: 0, commit: 0, entries: [], reject: false, rejectHint: 0, context: '' }] };
-    const r = await fetch(`${base}/tsmesos/raft/v1/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(forged) });
+    const r = await post('/tsmesos/raft/v1/messages', JSON.stringify(forged));
     expect(r.status).toBeLessThan(500);
     await new Promise((res) => setTimeout(res, 300));
     const s = (await (await fetch(`${base}/tsmesos/raft/v1/status`)).json()) as { role: string };

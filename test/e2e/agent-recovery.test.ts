@@ -39,7 +39,7 @@ describe('agent recovery: kill -9 the agent, tasks of checkpointing frameworks s
     agentPort = await freePort();
     masterUrl = `http://127.0.0.1:${masterPort}`;
     agentUrl = `http://127.0.0.1:${agentPort}`;
-    master = tsmesos(['up', '--role', 'master', '--data-dir', path.join(dataDir, 'm'), '--port', String(masterPort)]);
+    master = tsmesos(['up', '--role', 'master', '--data-dir', path.join(dataDir, 'm'), '--port', String(masterPort), '--agent-tls', 'optional']);
     agent = startAgent();
     await waitForActiveAgent(masterUrl, 30_000);
   });

@@ -77,7 +77,8 @@ export class SimCluster {
       const agentPort = String(await freePort());
       const flags = {
         role: 'all', dataDir: c.dataDir, port, agentPort, resources: opts.resources ?? 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]',
-        marathonPort: '0', ...opts.flags,
+        // Its agent connects over plain HTTP (these tests are about the master's logic, not the agent's transport).
+        marathonPort: '0', agentTls: 'optional', ...opts.flags,
       };
       c.config = resolveUpConfig(flags, {});
       c.agentConfig = opts.agentFlags ? resolveUpConfig({ ...flags, ...opts.agentFlags }, {}) : c.config;

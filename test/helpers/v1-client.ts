@@ -25,7 +25,8 @@ export class V1Scheduler {
    * `timeoutMs` is how long `next` waits by default (wall clock: it only turns a hang into a failure).
    */
   /** `checkWire: false` skips the canonical-encoding check of each event (benchmarks only: it costs CPU the load generator shares with the master). */
-  constructor(public master: string, private readonly opts: { timeoutMs?: number; checkWire?: boolean } = {}) {}
+  /** `headers` go with every request (e.g. Authorization). */
+  constructor(public master: string, private readonly opts: { timeoutMs?: number; checkWire?: boolean; headers?: Record<string, string> } = {}) {}
 
   /** SUBSCRIBE; with `followRedirects` > 0, a 307 from a non-leading master is followed to its Location. */
   async subscribe(frameworkInfo: Record<string, unknown>, opts: { followRedirects?: number } = {}): Promise<Event> {
@@ -46,7 +47,7 @@ export class V1Scheduler {
   private open(frameworkInfo: Record<string, unknown>, follow: boolean): Promise<string | null> {
     const url = new URL('/api/v1/scheduler', this.master);
     return new Promise<string | null>((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }, (res) => {
+      const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...this.opts.headers } }, (res) => {
         if (res.statusCode === 307 && follow && res.headers.location) {
           res.resume();
           resolve(res.headers.location);
@@ -125,7 +126,7 @@ export class V1Scheduler {
   async call(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const res = await fetch(new URL('/api/v1/scheduler', this.master), {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': this.streamId, ...headers },
+      headers: { 'Content-Type': 'application/json', 'Mesos-Stream-Id': this.streamId, ...this.opts.headers, ...headers },
       body: JSON.stringify({ framework_id: { value: this.frameworkId }, ...body }),
     });
     return { status: res.status, text: await res.text() };

@@ -74,7 +74,8 @@ describe('upgrade N -> N+1 with the deb', { timeout: 240_000 }, () => {
 
     const [masterPort, agentPort] = [await freePort(), await freePort()];
     const master = `http://127.0.0.1:${masterPort}`;
-    const masterEnv = { ...unitEnv('/lib/systemd/system/tsmesos.service'), TSMESOS_PORT: String(masterPort), TSMESOS_LOG_LEVEL: 'info' };
+    // The packaged agent unit registers over plain HTTP (TSMESOS_MASTER, no join token): the master lets it in.
+    const masterEnv = { ...unitEnv('/lib/systemd/system/tsmesos.service'), TSMESOS_PORT: String(masterPort), TSMESOS_LOG_LEVEL: 'info', TSMESOS_AGENT_TLS: 'optional' };
     const startMaster = (): Proc => {
       const p = run(['--reuid', 'tsmesos', '--regid', 'tsmesos', '--clear-groups', '/usr/bin/tsmesos', 'up'], { cmd: 'setpriv', cwd: '/', env: masterEnv });
       procs.push(p);

@@ -229,8 +229,78 @@ describe('join tokens (real processes on loopback)', () => {
       expect(res.status, res.body).toBe(401);
       expect((JSON.parse(res.body) as { message: string }).message).toMatch(/agent channel over TLS needs this cluster's agent certificate/);
     }
-    // Plain-HTTP agents (`up --role agent --master`, no token) still get in for now.
-    expect((await getJson(`${masterUrl}/health`)).status).toBe(200);
+  });
+
+  it('refuses plain-HTTP agents by default (--agent-tls required): on the wire, and an agent started without a token says why', async () => {
+    const plain = await new HttpClient().request({ host: MASTER_IP, port: masterPort, path: '/tsmesos/v1/agent', method: 'POST', body: JSON.stringify({ type: 'SUBSCRIBE', subscribe: {} }), headers: { 'Content-Type': 'application/json' } });
+    expect(plain.status).toBe(401);
+    expect(JSON.parse(plain.body)).toEqual({ code: 'UNAUTHORIZED', message: expect.stringMatching(/^this cluster requires agents to connect over mutual TLS/) as unknown });
+    const before = ((await getJson(`${masterUrl}/master/state`)).body as { slaves: unknown[] }).slaves.length;
+    const ip = '127.0.1.47';
+    const agent = tsmesos(['up', '--role', 'agent', '--ip', ip, '--port', String(await freePort(ip)), '--master', `${MASTER_IP}:${masterPort}`, '--data-dir', tempDir()]);
+    await waitFor('the agent to report the refusal', () => (agent.output().includes('requires agents to connect over mutual TLS') ? true : undefined), 30_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${agent.output()}`);
+    });
+    agent.kill('SIGTERM');
+    await agent.exited;
+    expect(((await getJson(`${masterUrl}/master/state`)).body as { slaves: unknown[] }).slaves).toHaveLength(before);
+  });
+
+  it('up --role agent with TSMESOS_TOKEN_FILE joins first (how a packaged agent unit joins), then runs over mutual TLS', async () => {
+    const token = await createToken('--uses', '1');
+    const file = path.join(tempDir(), 'token');
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    const ip = '127.0.1.45';
+    const agent = tsmesos(['up', '--role', 'agent', '--ip', ip, '--port', String(await freePort(ip)), '--data-dir', tempDir()], { env: { ...process.env, TSMESOS_TOKEN_FILE: file } });
+    await waitFor('the agent joined with the token file', async () => {
+      const s = (await getJson(`${masterUrl}/master/state`)).body as { slaves: { pid: string; active: boolean }[] };
+      return s.slaves.some((a) => a.active && a.pid.includes(`@${ip}:`)) ? true : undefined;
+    }, 30_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${agent.output()}`);
+    });
+    expect(agent.output()).toContain('"masterChannel":"mutual TLS"');
+    agent.kill('SIGTERM');
+    await agent.exited;
+  });
+
+  it('--token-file keeps the secret off the command line (not in /proc/PID/cmdline); bad token files get one line and exit 1', async () => {
+    const token = await createToken('--uses', '1');
+    const dir = tempDir();
+    const file = path.join(dir, 'token');
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    const ip = '127.0.1.46';
+    const agent = tsmesos(['join', '--token-file', file, '--data-dir', tempDir(), '--ip', ip, '--port', String(await freePort(ip))]);
+    const id = await waitFor('the joined agent', async () => {
+      const s = (await getJson(`${masterUrl}/master/state`)).body as { slaves: { id: string; hostname: string; pid: string }[] };
+      return s.slaves.find((a) => a.pid.includes(`@${ip}:`))?.id;
+    }, 30_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${agent.output()}`);
+    });
+    expect(id).toBeTruthy();
+    const secret = parseJoinToken(token).secret;
+    const cmdline = fs.readFileSync(`/proc/${agent.child.pid!}/cmdline`, 'utf8');
+    expect(cmdline).not.toContain(secret);
+    expect(agent.output()).not.toContain(secret);
+    agent.kill('SIGTERM');
+    await agent.exited;
+
+    const big = path.join(dir, 'big');
+    fs.writeFileSync(big, 'x'.repeat(64 * 1024));
+    const garbage = path.join(dir, 'garbage');
+    fs.writeFileSync(garbage, 'TSM1.nothex\n');
+    const cases: [string[], RegExp][] = [
+      [['--token-file', path.join(dir, 'missing')], /^tsmesos: cannot read --token-file .*missing: ENOENT/],
+      [['--token-file', dir], /is not a regular file/],
+      [['--token-file', big], /is 65536 bytes: not a join token/],
+      [['--token-file', garbage], /^tsmesos: /],
+      [[token, '--token-file', file], /give the token once/],
+      [[], /missing the join token/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await cli(['join', ...args, '--data-dir', tempDir(), '--ip', ip, '--port', '1']);
+      expect(r.code, r.out).not.toBe(0);
+      expect(r.out.trim().split('\n')[0]).toMatch(expected);
+    }
   });
 });
 

@@ -15,7 +15,7 @@ interface AppJson { id: string; instances: number; tasksRunning: number; deploym
 
 /** A master and an agent on fixed ports and data dir; the master restarts alone (its agent and tasks keep running). */
 async function node(dataDir: string, port: string, agentPort: string): Promise<{ master: string; restartMaster(): Promise<void> }> {
-  const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:2048;disk:1024;ports:[31000-31020]', marathonPort: '0' }, {});
+  const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:2048;disk:1024;ports:[31000-31020]', marathonPort: '0', agentTls: 'optional' }, {}); // the agent connects over plain HTTP
   let master = await startMaster(config, silentLogger);
   const agent = await startAgent({ ...config, masters: [{ host: config.ip, port: config.masterPort }] }, silentLogger);
   stopAtEnd(async () => {

@@ -15,6 +15,7 @@ const SLOW = { timeout: 15_000 };
 
 describe('web UI', () => {
   let cluster: Awaited<ReturnType<typeof startAllInOne>>;
+  const clusterDir = tempDir();
   let browser: BrowserContext;
   let page: Page;
   let errors: string[];
@@ -26,7 +27,7 @@ describe('web UI', () => {
   let setupError: Error | null = null;
   beforeAll(async () => {
     try {
-      [cluster, browser] = await Promise.all([startAllInOne(tempDir()), launchBrowser()]);
+      [cluster, browser] = await Promise.all([startAllInOne(clusterDir), launchBrowser()]);
       page = await browser.newPage();
       errors = watchErrors(page);
     } catch (e) {
@@ -297,11 +298,13 @@ describe('web UI', () => {
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       const id = `127.0.0.1:${port}`;
-      followers.push(tsmesos(['up', '--role', 'master', '--port', String(port), '--data-dir', tempDir(), '--peers', `127.0.0.1:${cluster.masterPort}`]));
+      // A new master joins with a token: the join adds it as a learner (over mutual TLS from then on).
+      const created = await cli(['token', 'create', '--role', 'master', '--uses', '1', '--data-dir', clusterDir]);
+      expect(created.code, created.out).toBe(0);
+      const token = created.out.split('\n').find((l) => l.startsWith('TSM1.'))!;
+      followers.push(tsmesos(['join', '-', '--role', 'master', '--port', String(port), '--data-dir', tempDir()], { env: { ...process.env, TSMESOS_JOIN_TOKEN: token } }));
       followerIds.push(id);
       await waitFor('the new master listening', async () => ((await getJson(`http://${id}/health`)).status === 200 ? true : undefined));
-      const added = await cli(['masters', 'add', id, '--master', cluster.master]);
-      expect(added.code, added.out).toBe(0);
       // Added as a learner; promoted to a voter (a follower) once it has caught up.
       await waitFor('the new master promoted to follower', async () => {
         const leader = (await getJson(`${cluster.master}/tsmesos/raft/v1/status`)).body as { voters: string[] };
