@@ -11,7 +11,8 @@ import { V1Scheduler, isOffers, offersOf } from '../helpers/v1-client.js';
 
 const MASTER_IPS = ['127.0.12.1', '127.0.12.2', '127.0.12.3'];
 const AGENT_IP = '127.0.12.9';
-const MASTER_ARGS = ['--heartbeat-interval', '100ms', '--election-timeout', '1secs'];
+// Its agent connects over plain HTTP (the test is about the reservations, not the agent's transport).
+const MASTER_ARGS = ['--heartbeat-interval', '100ms', '--election-timeout', '1secs', '--agent-tls', 'optional'];
 
 interface SlaveJson { id: string; active: boolean; reserved_resources: Record<string, Record<string, number>>; unreserved_resources: Record<string, number> }
 const slaves = async (m: MasterNode): Promise<SlaveJson[]> => {

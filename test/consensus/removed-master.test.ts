@@ -30,13 +30,13 @@ describe('a removed master (multi-process)', () => {
     await benchWrite(leader);
     const [follower, other] = nodes.filter((n) => n !== leader) as [MasterNode, MasterNode];
 
-    const r = await cli(['masters', 'remove', follower.id, '--master', leader.url]);
+    const r = await cli(['masters', 'remove', follower.id, '--master', leader.url, '--data-dir', leader.dataDir]);
     expect(r.code, r.out).toBe(0);
     expect(await exitOf(follower), follower.output()).toEqual({ code: 0, signal: null });
     expect(follower.output()).toContain(REMOVED);
 
     // The leader removes itself: it exits 0 and the last member leads alone.
-    await cli(['masters', 'remove', leader.id, '--master', leader.url]);
+    await cli(['masters', 'remove', leader.id, '--master', leader.url, '--data-dir', leader.dataDir]);
     expect(await exitOf(leader), leader.output()).toEqual({ code: 0, signal: null });
     expect(leader.output()).toContain(REMOVED);
     const last = await servingLeader([other], 30_000);

@@ -114,7 +114,8 @@ describe.each([
     masterPort = await freePort();
     agentPort = await freePort();
     masterUrl = `http://127.0.0.1:${masterPort}`;
-    master = tsmesos(['up', '--role', 'master', '--data-dir', path.join(dataDir, 'm'), '--port', String(masterPort)]);
+    // Its agent connects over plain HTTP (the test is about the agent's recovery, not its transport).
+    master = tsmesos(['up', '--role', 'master', '--data-dir', path.join(dataDir, 'm'), '--port', String(masterPort), '--agent-tls', 'optional']);
     agent = startAgent();
     await waitForActiveAgent(masterUrl, 30_000);
     fw = new V1Scheduler(masterUrl);

@@ -22,7 +22,7 @@ let master = '';
 beforeAll(async () => {
   const root = tempDir('tsmesos-constraints-');
   const port = String(await freePort());
-  const m = await startMaster(resolveUpConfig({ role: 'master', ip: MASTER_IP, port, dataDir: path.join(root, 'master'), marathonPort: '0' }, {}), silentLogger);
+  const m = await startMaster(resolveUpConfig({ role: 'master', ip: MASTER_IP, port, dataDir: path.join(root, 'master'), marathonPort: '0', agentTls: 'optional' }, {}), silentLogger);
   stopAtEnd(() => m.stop());
   for (const a of AGENTS) {
     const config = resolveUpConfig({
