@@ -87,7 +87,8 @@ export class DrfSorter {
         if (compare(this.order[mid]!, c) < 0) to = mid + 1;
         else hi = mid;
       }
-      this.order.copyWithin(from, from + 1, to);
+      // A plain loop: Array.prototype.copyWithin takes V8's generic path on ordinary arrays (10x slower).
+      for (let i = from; i < to - 1; i++) this.order[i] = this.order[i + 1]!;
       this.order[to - 1] = c;
       return;
     }
