@@ -51,7 +51,8 @@ const recoveryMs = (p: Proc): number | undefined => {
 };
 
 try {
-  const master = tsmesos(['up', '--role', 'master', '--data-dir', path.join(dir, 'm'), '--port', String(masterPort)]);
+  // The agent connects over plain HTTP (--agent-tls optional): the figure is the agent's recovery, not a join.
+  const master = tsmesos(['up', '--role', 'master', '--data-dir', path.join(dir, 'm'), '--port', String(masterPort), '--agent-tls', 'optional']);
   procs.push(master);
   await until('the master serving', async () => (await state().catch(() => undefined)) !== undefined, 60_000);
   const cold0 = performance.now();

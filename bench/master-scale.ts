@@ -18,7 +18,8 @@ const env = (k: string, d: number): number => Number(process.env[k] ?? d);
 async function startMasterProcess(): Promise<{ proc: Proc; url: string; port: number; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsmesos-bench-scale-'));
   const port = await freePort();
-  const args = ['up', '--role', 'master', '--data-dir', dir, '--port', String(port), '--log-level', 'warn'];
+  // The simulated agents speak plain HTTP: let them in (--agent-tls optional).
+  const args = ['up', '--role', 'master', '--data-dir', dir, '--port', String(port), '--log-level', 'warn', '--agent-tls', 'optional'];
   // BENCH_PROFILE_DIR: run the master from source with --cpu-prof, to see where its time goes.
   const profileDir = process.env['BENCH_PROFILE_DIR'];
   const proc = profileDir !== undefined
