@@ -27,7 +27,13 @@ describe('web UI', () => {
   let setupError: Error | null = null;
   beforeAll(async () => {
     try {
-      [cluster, browser] = await Promise.all([startAllInOne(clusterDir), launchBrowser()]);
+      // Both settle before a failure is raised: a cluster still starting when the browser fails
+      // would otherwise finish after the file's cleanup and leave its processes and data dir behind.
+      const [c, b] = await Promise.allSettled([startAllInOne(clusterDir), launchBrowser()]);
+      if (c.status === 'fulfilled') cluster = c.value;
+      if (b.status === 'fulfilled') browser = b.value;
+      if (c.status === 'rejected') throw c.reason;
+      if (b.status === 'rejected') throw b.reason;
       page = await browser.newPage();
       errors = watchErrors(page);
     } catch (e) {
