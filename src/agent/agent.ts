@@ -89,7 +89,7 @@ export class Agent {
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
     this.agentId = loadAgentId(opts.workDir);
-    this.journal = new StatusUpdateJournal(updateJournalDir(opts.workDir));
+    this.journal = new StatusUpdateJournal(updateJournalDir(opts.workDir), opts.workDir);
     this.updates = new StatusUpdateManager(
       { send: (fid, status, latest) => this.sendUpdate(fid, status, latest), streamEnded: (fid, taskId) => this.onStreamEnded(fid, taskId) },
       opts.clock, opts.logger, opts.statusRetryBaseMs, undefined, this.journal,

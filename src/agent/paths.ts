@@ -14,6 +14,7 @@
 // Ids come from frameworks, so every id is validated before it becomes a path segment.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TsmesosError } from '../domain/errors.js';
 import { idProblem } from '../domain/ids.js';
@@ -40,6 +41,17 @@ export function assertSafePathId(kind: string, id: string): void {
 function assertLinkSiblingId(kind: string, id: string): void {
   assertSafePathId(kind, id);
   if (id === LATEST) throw new TsmesosError('BAD_REQUEST', `Invalid ${kind} "${LATEST}": reserved for the latest symlink`);
+}
+
+/**
+ * mkdir -p of `dir` below `root`, unless `root` itself is gone: a late write (a task's checkpoint
+ * or update as the agent stops) must not bring back a work directory someone removed. Returns
+ * whether `dir` exists now.
+ */
+export function ensureDirBelow(root: string, dir: string): boolean {
+  if (!existsSync(root)) return false;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return true;
 }
 
 export function metaDir(workDir: string): string {

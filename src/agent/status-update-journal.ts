@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureDirBelow } from './paths.js';
 import type { TaskStatus } from '../wire/mesos.js';
 
 type Record = { type: 'update'; frameworkId: string; status: TaskStatus } | { type: 'ack'; uuid: string };
@@ -22,7 +23,8 @@ export interface JournaledStream {
 }
 
 export class StatusUpdateJournal {
-  constructor(private readonly dir: string) {}
+  /** `root`: the agent's work dir; once it is gone nothing is appended (see ensureDirBelow). */
+  constructor(private readonly dir: string, private readonly root: string) {}
 
   appendUpdate(frameworkId: string, status: TaskStatus): void {
     this.append(frameworkId, status.task_id.value, { type: 'update', frameworkId, status });
@@ -58,7 +60,7 @@ export class StatusUpdateJournal {
   }
 
   private append(frameworkId: string, taskId: string, record: Record): void {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (!ensureDirBelow(this.root, this.dir)) return;
     fs.appendFileSync(this.fileOf(frameworkId, taskId), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   }
 

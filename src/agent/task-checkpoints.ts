@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameworkInfo, TaskInfo } from '../wire/mesos.js';
 import type { TaskState } from '../domain/task-state.js';
-import { taskCheckpointsDir } from './paths.js';
+import { taskCheckpointsDir, ensureDirBelow } from './paths.js';
 
 export interface TaskCheckpoint {
   frameworkId: string;
@@ -23,7 +23,7 @@ const tasksDir = taskCheckpointsDir;
 
 export function saveTaskCheckpoint(workDir: string, c: TaskCheckpoint): void {
   const dir = tasksDir(workDir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!ensureDirBelow(workDir, dir)) return; // the work dir was removed: nothing to keep a checkpoint in
   const file = path.join(dir, `${c.containerId}.json`);
   const tmp = `${file}.${process.pid}.tmp`;
   // Not fsynced: an agent crash keeps the page cache, and a power loss is a reboot, after which

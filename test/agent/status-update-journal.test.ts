@@ -18,7 +18,7 @@ function manager(dir: string, accept = true) {
   const clock = new FakeClock();
   const sent: string[] = [];
   const ended: string[] = [];
-  const journal = new StatusUpdateJournal(dir);
+  const journal = new StatusUpdateJournal(dir, path.dirname(dir));
   const m = new StatusUpdateManager({
     send: (_fw, s) => {
       sent.push(s.uuid!);
@@ -132,5 +132,16 @@ describe('checkpointed status update streams', () => {
     expect(damaged.stream?.pending.map((p) => p.uuid)).toEqual(['1']);
     expect(damaged.error).toMatch(/line 2/);
     expect(replay(`${u('1')}\n${ack('other')}\n`).stream?.pending).toHaveLength(1); // an ack of another update removes nothing
+  });
+
+  it('does not bring back a removed work dir: an update after it is gone is not written', () => {
+    const root = tempDir();
+    const dir = path.join(root, 'meta', 'updates');
+    const journal = new StatusUpdateJournal(dir, root);
+    journal.appendUpdate('fw', status('t', 'TASK_RUNNING', '1'));
+    expect(fs.readdirSync(dir)).toHaveLength(1);
+    fs.rmSync(root, { recursive: true, force: true });
+    journal.appendUpdate('fw', status('t', 'TASK_FINISHED', '2'));
+    expect(fs.existsSync(root)).toBe(false);
   });
 });

@@ -29,6 +29,11 @@ export default function setup(): () => void {
     if (saved === undefined) delete process.env['TMPDIR'];
     else process.env['TMPDIR'] = saved;
     const left = fs.readdirSync(root).filter((n) => n.startsWith('tsmesos-'));
+    // What a leftover holds names the code that wrote it after its test's cleanup.
+    for (const n of left) {
+      const inside = (fs.readdirSync(path.join(root, n), { recursive: true }) as string[]).slice(0, 20);
+      process.stdout.write(`left behind: ${n}: ${inside.join(', ')}\n`);
+    }
     fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     const after = count(outer);
     process.stdout.write(`temp dirs: ${left.length} left by test files in this run's TMPDIR; ${outer}/tsmesos-* ${before} before, ${after} after (other runs share ${outer})\n`);
