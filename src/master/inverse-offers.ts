@@ -35,10 +35,13 @@ interface AgentMaintenance {
   filters: Map<string, number>;
 }
 
+const pairKey = (frameworkId: string, agentId: string): string => `${frameworkId}\u0000${agentId}`;
 const same = (a: Unavailability, b: Unavailability): boolean => a.startNs === b.startNs && a.durationNs === b.durationNs;
 
 export class InverseOffers {
   private readonly outstanding = new Map<string, InverseOfferEntry>();
+  /** The outstanding one per framework and agent (a run asks for each pair). */
+  private readonly byPair = new Map<string, InverseOfferEntry>();
   private readonly agents = new Map<string, AgentMaintenance>();
 
   constructor(
@@ -69,10 +72,11 @@ export class InverseOffers {
       for (const frameworkId of this.ctx.ledger.frameworksOnAgent(agentId)) {
         const fw = this.ctx.state.frameworks.get(frameworkId);
         if (!fw || !fw.active || fw.stream === null) continue;
-        if (this.outstandingFor(frameworkId, agentId) !== undefined) continue;
+        if (this.byPair.has(pairKey(frameworkId, agentId))) continue;
         if ((m.filters.get(frameworkId) ?? -Infinity) > now) continue;
         const io: InverseOfferEntry = { id: this.ctx.ids.offer(), frameworkId, agentId, unavailability: u };
         this.outstanding.set(io.id, io);
+        this.byPair.set(pairKey(frameworkId, agentId), io);
         const list = made.get(frameworkId) ?? [];
         list.push(io);
         made.set(frameworkId, list);
@@ -92,7 +96,7 @@ export class InverseOffers {
     for (const id of ids) {
       const io = this.outstanding.get(id);
       if (!io || io.frameworkId !== fw.id) continue;
-      this.outstanding.delete(id);
+      this.drop(io);
       const m = this.agents.get(io.agentId);
       if (!m) continue;
       m.statuses.set(fw.id, { status, frameworkId: fw.id, at: this.ctx.clock.now() / 1000 });
@@ -103,7 +107,7 @@ export class InverseOffers {
 
   /** A framework left or subscribed again: its outstanding inverse offers are void (Mesos tells it nothing). */
   forgetFramework(frameworkId: string): void {
-    for (const [id, io] of this.outstanding) if (io.frameworkId === frameworkId) this.outstanding.delete(id);
+    for (const io of [...this.outstanding.values()]) if (io.frameworkId === frameworkId) this.drop(io);
   }
 
   /** Answers recorded for the agent's current window (GET_MAINTENANCE_STATUS). */
@@ -111,18 +115,14 @@ export class InverseOffers {
     return [...(this.agents.get(agentId)?.statuses.values() ?? [])].sort((a, b) => (a.frameworkId < b.frameworkId ? -1 : 1));
   }
 
-  outstandingOf(frameworkId: string): InverseOfferEntry[] {
-    return [...this.outstanding.values()].filter((io) => io.frameworkId === frameworkId);
-  }
-
-  private outstandingFor(frameworkId: string, agentId: string): InverseOfferEntry | undefined {
-    for (const io of this.outstanding.values()) if (io.frameworkId === frameworkId && io.agentId === agentId) return io;
-    return undefined;
+  private drop(io: InverseOfferEntry): void {
+    this.outstanding.delete(io.id);
+    this.byPair.delete(pairKey(io.frameworkId, io.agentId));
   }
 
   private rescindWhere(pred: (io: InverseOfferEntry) => boolean): void {
     for (const io of [...this.outstanding.values()].filter(pred).sort((a, b) => (a.id < b.id ? -1 : 1))) {
-      this.outstanding.delete(io.id);
+      this.drop(io);
       this.ctx.events.emit({ type: 'INVERSE_OFFER_RESCINDED', frameworkId: io.frameworkId, inverseOfferId: io.id });
     }
   }
