@@ -5,6 +5,7 @@
 //   scale: N agents and T long-running tasks, then the master's RSS and the time of
 //     GET /master/state and of the operator GET_STATE (targets < 1 GB and < 1 s at 10,000 x 100,000).
 //   npm run build && npm run bench:scale
+//   BENCH_ONLY=scale BENCH_MASTER_NODE_FLAGS=--heapsnapshot-signal=SIGUSR2 BENCH_HOLD_SECONDS=60 npm run bench:scale
 //   BENCH_AGENTS=1000 BENCH_FRAMEWORKS=4 BENCH_SECONDS=20 BENCH_SCALE_AGENTS=10000 BENCH_SCALE_TASKS=100000 npm run bench:scale
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,10 +21,15 @@ async function startMasterProcess(): Promise<{ proc: Proc; url: string; port: nu
   const port = await freePort();
   // The simulated agents speak plain HTTP: let them in (--agent-tls optional).
   const args = ['up', '--role', 'master', '--data-dir', dir, '--port', String(port), '--log-level', 'warn', '--agent-tls', 'optional'];
-  // BENCH_PROFILE_DIR: run the master from source with --cpu-prof, to see where its time goes.
+  // BENCH_PROFILE_DIR: run the master from source with --cpu-prof, to see where its time goes;
+  // BENCH_MASTER_NODE_FLAGS: from source with these Node flags (e.g. --heapsnapshot-signal=SIGUSR2).
   const profileDir = process.env['BENCH_PROFILE_DIR'];
-  const proc = profileDir !== undefined
-    ? run(['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', path.join(REPO, 'src', 'main.ts'), ...args], { cmd: process.execPath })
+  const nodeFlags = [
+    ...(profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ...(process.env['BENCH_MASTER_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
+  ];
+  const proc = nodeFlags.length > 0
+    ? run([...nodeFlags, '--import', 'tsx', path.join(REPO, 'src', 'main.ts'), ...args], { cmd: process.execPath })
     : tsmesos(args);
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -63,6 +69,7 @@ async function runFramework(url: string, name: string, until: () => boolean, lim
   await s.subscribe({ user: 'root', name });
   let launched = 0;
   let finished = 0;
+  let unexpected = 0;
   let n = 0;
   const held: Offer[] = [];
   const useHeld = (): void => {
@@ -94,6 +101,9 @@ async function runFramework(url: string, name: string, until: () => boolean, lim
       } else if (e.type === 'UPDATE') {
         const u = updateOf(e);
         if (u.state === 'TASK_FINISHED') finished++;
+        else if (u.state !== 'TASK_RUNNING' && unexpected++ < 3) {
+          process.stdout.write(`${name}: ${u.task_id.value} ${u.state} ${u.reason ?? ''} ${u.message ?? ''}\n`);
+        }
         if (u.uuid) void s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id, task_id: u.task_id, uuid: u.uuid } }).catch(() => undefined);
       }
       useHeld();
@@ -141,14 +151,30 @@ async function scale(): Promise<void> {
     fw = await runFramework(m.url, 'scale', () => done, tasks);
     await waitFor(`${tasks} tasks running`, () => (sim.running >= tasks ? true : undefined), 600_000, 200);
     done = true;
+    // The median of BENCH_STATE_REPEAT (default 3) requests each.
     const time = async (f: () => Promise<Response>): Promise<{ ms: number; mb: number }> => {
-      const t0 = performance.now();
-      const r = await f();
-      const body = await r.arrayBuffer();
-      return { ms: performance.now() - t0, mb: body.byteLength / 1e6 };
+      const runs: { ms: number; mb: number }[] = [];
+      for (let i = 0; i < env('BENCH_STATE_REPEAT', 3); i++) {
+        const t0 = performance.now();
+        const r = await f();
+        const body = await r.arrayBuffer();
+        runs.push({ ms: performance.now() - t0, mb: body.byteLength / 1e6 });
+      }
+      return runs.sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)]!;
     };
     const state = await time(() => fetch(`${m.url}/master/state`));
     const getState = await time(() => fetch(`${m.url}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"type":"GET_STATE"}' }));
+    const hold = env('BENCH_HOLD_SECONDS', 0);
+    if (hold > 0) {
+      process.stdout.write(`scale: holding ${hold} s (master pid ${m.proc.child.pid})\n`);
+      await new Promise((r) => setTimeout(r, hold * 1000));
+    }
+    const metrics = await (await fetch(`${m.url}/metrics`)).text();
+    const mib = (name: string): string => {
+      const line = metrics.split('\n').find((l) => l.startsWith(`${name} `));
+      return line === undefined ? '?' : (Number(line.split(' ')[1]) / 2 ** 20).toFixed(0);
+    };
+    process.stdout.write(`scale: master memory: JS heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')} MiB, external ${mib('nodejs_external_memory_bytes')} MiB\n`);
     process.stdout.write(`scale: ${agents} agents, ${tasks} running tasks: master RSS ${rssMiB(m.proc.child.pid!).toFixed(0)} MiB (target < 1 GB); /master/state ${state.ms.toFixed(0)} ms (${state.mb.toFixed(1)} MB), GET_STATE ${getState.ms.toFixed(0)} ms (${getState.mb.toFixed(1)} MB) (target < 1 s)\n`);
   } finally {
     fw?.close();
@@ -158,5 +184,7 @@ async function scale(): Promise<void> {
   }
 }
 
-await placement();
-await scale();
+// BENCH_ONLY=placement|scale runs one of the two.
+const only = process.env['BENCH_ONLY'];
+if (only === undefined || only === 'placement') await placement();
+if (only === undefined || only === 'scale') await scale();

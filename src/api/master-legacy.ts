@@ -6,6 +6,7 @@ import { legacyAgents, legacyFrameworks, legacyState, metricsSnapshot, type Lead
 import type { MasterContext } from '../master/context.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { redirectToLeader } from '../lib/leader-redirect.js';
+import { stringifyJson } from '../lib/json-fragment.js';
 
 export interface MasterIdentity {
   ip: string;
@@ -17,9 +18,9 @@ export interface MasterIdentity {
 /** A legacy JSON answer, wrapped in `?jsonp=callback(...)` when asked. */
 export function withJsonp(c: Context, body: unknown): Response {
   const cb = c.req.query('jsonp');
-  if (cb === undefined) return c.json(body);
+  if (cb === undefined) return c.body(stringifyJson(body), 200, { 'Content-Type': 'application/json' });
   if (!/^[A-Za-z_$][A-Za-z0-9_$.]{0,127}$/.test(cb)) throw new TsmesosError('BAD_REQUEST', 'jsonp: invalid callback name');
-  return c.body(`${cb}(${JSON.stringify(body)});`, 200, { 'Content-Type': 'text/javascript' });
+  return c.body(`${cb}(${stringifyJson(body)});`, 200, { 'Content-Type': 'text/javascript' });
 }
 
 /** Legacy GET endpoints (`/master/state` and friends), `/health`, `/version`, `/metrics/snapshot`, `/master/redirect`. */

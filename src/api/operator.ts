@@ -3,6 +3,7 @@ import { TsmesosError } from '../domain/errors.js';
 import type { Leadership } from '../master/leadership.js';
 import { ANY_MASTER_CALLS, callType, isAcceptedCall, localResponse } from '../master/operator-calls.js';
 import { decode, encode } from '../wire/codec.js';
+import { stringifyJson } from '../lib/json-fragment.js';
 import { OperatorCall, OperatorResponse } from '../wire/operator.js';
 import { checkV1Headers, readJsonBody, streamContentHeaders } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
@@ -36,7 +37,8 @@ export function operatorApp(leadership: Leadership, flags: Readonly<Record<strin
       if (fw) requireAllowed(c, 'teardown_frameworks', fw.info.principal, `tear down framework ${fw.id}`);
     }
     const response = await gated.operatorCalls.execute(call, leadership.electedTime());
-    return response === null ? c.body(null, isAcceptedCall(type) ? 202 : 200) : c.json(encode(OperatorResponse, response));
+    if (response === null) return c.body(null, isAcceptedCall(type) ? 202 : 200);
+    return c.body(stringifyJson(encode(OperatorResponse, response)), 200, { 'Content-Type': 'application/json' });
   });
   return app;
 }

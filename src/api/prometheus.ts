@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Leadership } from '../master/leadership.js';
 import { metricsSnapshot } from '../master/state-json.js';
 
@@ -9,10 +9,14 @@ export const prometheusName = (mesosKey: string): string => `mesos_${mesosKey.re
 /**
  * `GET /metrics`: Prometheus text format. The figures of /metrics/snapshot as gauges (named
  * after their Mesos keys), plus the leader's latency histograms (src/master/latency-metrics.ts).
- * A registry per scrape: nothing is kept in prom-client's global one.
+ * A registry per scrape: nothing is kept in prom-client's global one. The process's own figures
+ * (prom-client's default metrics: resident memory, heap, event-loop lag, GC) come from one
+ * registry per app, as they are sampled over time.
  */
 export function prometheusApp(leadership: Leadership): Hono {
   const app = new Hono();
+  const processRegistry = new Registry();
+  collectDefaultMetrics({ register: processRegistry });
   app.get('/metrics', async (c) => {
     const m = leadership.master();
     const registry = new Registry();
@@ -21,7 +25,8 @@ export function prometheusApp(leadership: Leadership): Hono {
       new Gauge({ name: prometheusName(key), help: `Mesos metric ${key} (as in /metrics/snapshot)`, registers: [registry] }).set(value);
     }
     for (const h of m?.latency.all ?? []) registry.registerMetric(h);
-    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+    const merged = Registry.merge([registry, processRegistry]);
+    return c.body(await merged.metrics(), 200, { 'Content-Type': registry.contentType });
   });
   return app;
 }

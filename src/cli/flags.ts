@@ -116,6 +116,11 @@ export const FLAGS = {
   },
   heartbeatInterval: { name: 'heartbeat-interval', placeholder: 'DURATION', help: 'Raft heartbeat interval between masters (default 100ms)', parse: duration('heartbeat-interval') },
   agentReregisterTimeout: { name: 'agent-reregister-timeout', placeholder: 'DURATION', help: 'after a master failover, agents that have not reregistered within this are marked unreachable (default 10mins)', parse: duration('agent-reregister-timeout') },
+  agentPingTimeout: { name: 'agent-ping-timeout', placeholder: 'DURATION', help: 'agents heartbeat three times per this; see --max-agent-ping-timeouts (default 15secs, as Mesos)', parse: duration('agent-ping-timeout') },
+  maxAgentPingTimeouts: {
+    name: 'max-agent-ping-timeouts', placeholder: 'N', help: "an agent silent for this many --agent-ping-timeout periods is disconnected (its tasks' fate follows the framework's checkpointing; default 5, as Mesos)",
+    parse: (raw: string): number => (/^[1-9]\d{0,5}$/.test(raw.trim()) ? Number(raw.trim()) : fail('max-agent-ping-timeouts', raw, 'expected a whole number from 1 to 999999')),
+  },
   offerTimeout: { name: 'offer-timeout', placeholder: 'DURATION', help: 'rescind offers a framework holds longer than this (default: offers do not time out)', parse: duration('offer-timeout') },
   minAllocatableResources: {
     name: 'min-allocatable-resources', placeholder: 'SPEC', help: "offer only what holds one of these sets, e.g. 'disk:1|cpus:1;mem:32' ('|' or, ';' and; default cpus:0.01|mem:32)",

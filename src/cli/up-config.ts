@@ -101,7 +101,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
   // Master-only flags on an agent's command line are a mistake; from the environment or a shared config
   // file (one file for a host's master and agent) they are ignored.
-  for (const k of ['offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'acls'] as const) {
+  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'acls'] as const) {
     if (role === 'agent' && raw[k] !== undefined && source[k] === 'from the command line') throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
   }
   if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
@@ -122,6 +122,8 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     electionTimeoutMs,
     agentReregisterTimeoutMs: get('agentReregisterTimeout') ?? 600_000,
     offerTimeoutMs: get('offerTimeout') ?? null,
+    agentPingTimeoutMs: get('agentPingTimeout') ?? 15_000,
+    maxAgentPingTimeouts: get('maxAgentPingTimeouts') ?? 5,
     minAllocatableResources: get('minAllocatableResources') ?? null,
     servicesRole: get('servicesRole') ?? '*',
     marathonPort,

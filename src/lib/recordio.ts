@@ -1,9 +1,10 @@
 // RecordIO framing (Mesos docs/recordio.md): `<decimal length>\n<bytes>` repeated.
+import { stringifyJson } from './json-fragment.js';
 
 const encoder = new TextEncoder();
 
 export function encodeRecord(message: unknown): Uint8Array {
-  const body = encoder.encode(JSON.stringify(message));
+  const body = encoder.encode(stringifyJson(message));
   const header = encoder.encode(`${body.length}\n`);
   const out = new Uint8Array(header.length + body.length);
   out.set(header, 0);

@@ -32,6 +32,9 @@ export interface AgentSubscription {
 export class Agents {
   /** DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT. */
   readonly maintenance: AgentMaintenance;
+  /** Time the liveness checks ran late by, in all (see attentiveNow). */
+  private stalledMs = 0;
+  private lastLivenessCheck: number | null = null;
 
   constructor(
     private readonly ctx: MasterContext,
@@ -55,7 +58,7 @@ export class Agents {
       const reservations = Resources.of(reserved.get(record.id) ?? []);
       this.own.set(record.id, {
         record, total: this.totalOf(record, reservations), reservations, connection: null, recovered: since === null,
-        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.ctx.clock.monotonic(), unreachableSince: since, deactivated: false,
+        registeredTime: record.registeredAt, reregisteredTime: null, lastSeen: this.attentiveNow(), unreachableSince: since, deactivated: false,
         drain: null, drainStartedAt: null,
       });
     }
@@ -115,7 +118,7 @@ export class Agents {
     else delete entry.domain;
     const stream = agentStream();
     entry.connection = stream;
-    entry.lastSeen = this.ctx.clock.monotonic();
+    entry.lastSeen = this.attentiveNow();
     const heartbeat = this.ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), this.ctx.timings.agentHeartbeatMs);
     stream.onClose(() => {
       heartbeat.cancel();
@@ -158,20 +161,34 @@ export class Agents {
   heartbeat(agentId: string): boolean {
     const a = this.own.get(agentId);
     if (!a || a.connection === null) return false;
-    a.lastSeen = this.ctx.clock.monotonic();
+    a.lastSeen = this.attentiveNow();
     return true;
   }
 
   /**
-   * A connection whose agent stopped heartbeating (a partition the TCP stack has not
-   * noticed) is closed, which runs the usual disconnect handling.
+   * Monotonic time less the time this master was not listening (its liveness checks ran late:
+   * a blocked event loop, a starved process). Silence is measured in it, so heartbeats queued
+   * in sockets while the master was busy do not count against their agents (Mesos has no such
+   * guard: a master stalled past the ping timeout disconnects healthy agents).
+   */
+  private attentiveNow(): number {
+    return this.ctx.clock.monotonic() - this.stalledMs;
+  }
+
+  /**
+   * Runs every heartbeat interval. A connection whose agent stayed silent longer than the
+   * limit (a partition the TCP stack has not noticed) is closed, which runs the usual
+   * disconnect handling.
    */
   closeSilent(): void {
-    const limit = this.ctx.timings.agentHeartbeatMs * 3;
     const now = this.ctx.clock.monotonic();
+    if (this.lastLivenessCheck !== null) this.stalledMs += Math.max(0, now - this.lastLivenessCheck - this.ctx.timings.agentHeartbeatMs);
+    this.lastLivenessCheck = now;
+    const limit = this.ctx.timings.agentSilenceLimitMs;
+    const attentive = this.attentiveNow();
     for (const a of [...this.own.values()].sort((x, y) => (x.record.id < y.record.id ? -1 : 1))) {
-      if (a.connection !== null && now - a.lastSeen > limit) {
-        this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs: Math.round(now - a.lastSeen) });
+      if (a.connection !== null && attentive - a.lastSeen > limit) {
+        this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs: Math.round(attentive - a.lastSeen), limitMs: limit });
         a.connection.close();
       }
     }

@@ -14,7 +14,10 @@ import { DEFAULT_MIN_ALLOCATABLE, type ResourceQuantities } from '../domain/min-
 export interface MasterTimings {
   allocationIntervalMs: number;
   frameworkHeartbeatSeconds: number;
+  /** How often agents heartbeat (told to them in SUBSCRIBED) and how often the master checks. */
   agentHeartbeatMs: number;
+  /** An agent silent this long is disconnected (Mesos agent_ping_timeout x max_agent_ping_timeouts). */
+  agentSilenceLimitMs: number;
   defaultRefuseSeconds: number;
   maxCompletedTasksPerFramework: number;
   maxCompletedFrameworks: number;
@@ -36,6 +39,7 @@ export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
   allocationIntervalMs: 1000,
   frameworkHeartbeatSeconds: 15,
   agentHeartbeatMs: 5000,
+  agentSilenceLimitMs: 75_000,
   defaultRefuseSeconds: 5,
   maxCompletedTasksPerFramework: 1000,
   maxCompletedFrameworks: 50,

@@ -2,8 +2,10 @@ import { Resources } from '../domain/resources.js';
 import { isTerminal } from '../domain/task-state.js';
 import { MESOS_COMPAT_VERSION } from '../domain/version.js';
 import type { AgentInfo } from '../wire/mesos.js';
-import type {
-  AgentEntryMessage, FrameworkEntryMessage, GetAgents, GetExecutors, GetFrameworks, GetState, GetTasks, Role, Task,
+import { FragmentCache, fragmentAs } from '../lib/json-fragment.js';
+import { encode } from '../wire/codec.js';
+import {
+  Task, type AgentEntryMessage, type FrameworkEntryMessage, type GetAgents, type GetExecutors, type GetFrameworks, type GetState, type GetTasks, type Role,
 } from '../wire/operator-objects.js';
 import { taskSpecToWire } from '../wire/task.js';
 import { clusterTotal, reservedByRole } from './accounting.js';
@@ -14,6 +16,22 @@ import { offerMessage, resourceMessages } from './wire.js';
 // Master state as operator API v1 messages (master.proto Response.Get*); the wire layer encodes them.
 
 const time = (ms: number): { nanoseconds: number } => ({ nanoseconds: Math.round(ms * 1e6) });
+
+/**
+ * What a task's JSON depends on that changes while it lives (the rest of a TaskEntry is fixed at
+ * launch): its state, the updates it got and the one being delivered.
+ */
+export function taskVersion(t: TaskView): string {
+  const last = t.statuses[t.statuses.length - 1];
+  return `${t.state} ${t.statuses.length} ${last?.uuid ?? ''} ${last?.timestamp ?? ''} ${t.statusUpdateState ?? ''} ${t.statusUpdateUuid ?? ''}`;
+}
+
+const taskJson = new FragmentCache<TaskView>((t) => encode(Task, taskMessage(t)));
+
+/** taskMessage, as JSON kept while the task does not change (GET_STATE of 100,000 tasks prints them all). */
+export function taskEntry(t: TaskView): Task {
+  return fragmentAs<Task>(taskJson.get(t, taskVersion(t)));
+}
 
 export function taskMessage(t: TaskView): Task {
   const info = taskSpecToWire(t.info);
@@ -108,11 +126,11 @@ export function getTasks(ctx: MasterContext): GetTasks {
   for (const fw of frameworks) {
     for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
       const onUnreachableAgent = ctx.state.agents.get(t.agentId)?.unreachableSince != null;
-      if (!isTerminal(t.state) && (onUnreachableAgent || t.state === 'TASK_UNREACHABLE')) unreachable.push(taskMessage(t));
-      else tasks.push(taskMessage(t));
+      if (!isTerminal(t.state) && (onUnreachableAgent || t.state === 'TASK_UNREACHABLE')) unreachable.push(taskEntry(t));
+      else tasks.push(taskEntry(t));
     }
   }
-  for (const fw of [...frameworks, ...ctx.state.completedFrameworks]) for (const t of fw.completedTasks) completed.push(taskMessage(t));
+  for (const fw of [...frameworks, ...ctx.state.completedFrameworks]) for (const t of fw.completedTasks) completed.push(taskEntry(t));
   return { pending_tasks: [], tasks, unreachable_tasks: unreachable, completed_tasks: completed, orphan_tasks: [] };
 }
 

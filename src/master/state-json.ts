@@ -1,4 +1,5 @@
-import { drainInfoMessage } from './operator-views.js';
+import { drainInfoMessage, taskVersion } from './operator-views.js';
+import { FragmentCache, fragmentAs } from '../lib/json-fragment.js';
 import { attributesToLegacyJson } from '../domain/attributes.js';
 import { BUILD_DATE, MESOS_COMPAT_VERSION, VERSION } from '../domain/version.js';
 import { isTerminal, TASK_STATES } from '../domain/task-state.js';
@@ -37,7 +38,14 @@ export interface LeaderView {
   electedTime: number | null;
 }
 
+const legacyTaskJson = new FragmentCache<TaskView>((t) => legacyTaskObject(t));
+
+/** A task as /master/state shows it; JSON kept while the task does not change. */
 export function legacyTask(t: TaskView): Record<string, unknown> {
+  return fragmentAs<Record<string, unknown>>(legacyTaskJson.get(t, taskVersion(t)));
+}
+
+function legacyTaskObject(t: TaskView): Record<string, unknown> {
   return {
     id: t.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: '', slave_id: t.agentId,
     state: t.state, resources: t.resources.toLegacyJson(), role: t.role,

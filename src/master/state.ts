@@ -38,7 +38,7 @@ export interface AgentEntry {
   recovered: boolean;
   registeredTime: number;
   reregisteredTime: number | null;
-  /** Monotonic ms of the agent's last heartbeat (or subscription). */
+  /** The master's attentive time (Agents.attentiveNow: monotonic ms less its stalls) of the agent's last heartbeat or subscription. */
   lastSeen: number;
   /** Wall-clock ms when the agent was marked unreachable, else null. */
   unreachableSince: number | null;

@@ -40,6 +40,9 @@ export interface RoleConfig {
   heartbeatIntervalMs: number;
   electionTimeoutMs: number;
   agentReregisterTimeoutMs: number;
+  /** --agent-ping-timeout and --max-agent-ping-timeouts (Mesos's names and defaults, 15 s and 5). */
+  agentPingTimeoutMs: number;
+  maxAgentPingTimeouts: number;
   /** --offer-timeout; null: offers do not time out. */
   offerTimeoutMs: number | null;
   /** --min-allocatable-resources; null: Mesos's default cpus:0.01|mem:32. */

@@ -113,7 +113,10 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
         ip: config.ip, port: config.masterPort, hostname: config.hostname, registry, log: raftLog,
         ...(config.domain !== null ? { domain: config.domain } : {}),
         clock, rng, logger: logger.child('master'),
-        timings: { agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs },
+        timings: {
+          agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs,
+          agentHeartbeatMs: config.agentPingTimeoutMs / 3, agentSilenceLimitMs: config.agentPingTimeoutMs * config.maxAgentPingTimeouts,
+        },
         ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),
       });
       // The first leader of a cluster creates its CA (a no-op once the registry has one).

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { TsmesosError } from '../domain/errors.js';
 import { idProblem } from '../domain/ids.js';
+import { JsonFragment } from '../lib/json-fragment.js';
 
 const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
 // Mesos's JSON parser (stout protobuf.hpp) also skips `null` elements of a repeated field.
@@ -117,25 +118,27 @@ export function encode<S extends z.ZodType>(_schema: S, value: z.output<S>): Rec
   return (prune(value) ?? {}) as Record<string, unknown>;
 }
 
+// One pass, allocating only what it keeps (no Object.entries, map or filter): GET_STATE of
+// 100,000 tasks is millions of fields, and this walk was most of its time.
 function prune(v: unknown, key = ''): unknown {
   if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'object' || v instanceof JsonFragment) return v;
   if (Array.isArray(v)) {
-    const items = v.map((x) => prune(x)).filter((x) => x !== undefined);
-    return items.length === 0 ? undefined : items;
-  }
-  if (typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    let any = false;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      const p = prune(x, k);
-      if (p !== undefined) {
-        out[k] = p;
-        any = true;
-      }
+    let items: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const p = prune(v[i]);
+      if (p !== undefined) (items ??= []).push(p);
     }
-    return any || isMarker(key) ? out : undefined;
+    return items;
   }
-  return v;
+  let out: Record<string, unknown> | undefined;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    const p = prune(o[k], k);
+    if (p !== undefined) (out ??= {})[k] = p;
+  }
+  return out ?? (isMarker(key) ? {} : undefined);
 }
 
 /** Like decode, for callers that turn a failure into something other than an HTTP error. */

@@ -72,7 +72,7 @@ describe('legacy endpoints', () => {
 });
 
 describe('GET /metrics', () => {
-  it('has the /metrics/snapshot figures as gauges and the latency histograms', async () => {
+  it('has the /metrics/snapshot figures as gauges, the latency histograms and the process figures', async () => {
     const c = await simCluster();
     const s = await c.scheduler({ name: 'prom' });
     await c.advance(250); // offer-to-accept latency of 0.25 s on the manual clock
@@ -95,5 +95,11 @@ describe('GET /metrics', () => {
     expect(value('tsmesos_master_offer_to_accept_seconds_sum')).toBeCloseTo(0.25, 3);
     expect(value('tsmesos_master_accept_to_running_seconds_count')).toBe(1);
     expect(value('tsmesos_master_allocation_run_seconds_count')).toBeGreaterThan(0);
+    // The process's own figures (prom-client's default metrics), read from this very process.
+    const rss = value('process_resident_memory_bytes');
+    expect(rss).toBeGreaterThan(10 * 2 ** 20);
+    expect(rss).toBeLessThan(2 * process.memoryUsage().rss + 1);
+    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
   });
 });

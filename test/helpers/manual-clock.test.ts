@@ -24,6 +24,19 @@ describe('ManualClock', () => {
     expect(c.pendingTimers).toBe(0);
   });
 
+  it('freeze moves time without firing timers; what fell due fires late, at the next advance', async () => {
+    const c = new ManualClock();
+    const seen: number[] = [];
+    c.setInterval(() => seen.push(c.monotonic()), 10);
+    c.freeze(35);
+    expect(seen).toEqual([]);
+    expect(c.monotonic()).toBe(35);
+    await c.advance(0);
+    expect(seen).toEqual([35, 35, 35]);
+    await c.advance(5);
+    expect(seen).toEqual([35, 35, 35, 40]);
+  });
+
   it('runs a zero-delay timer on its own without moving time', async () => {
     const c = new ManualClock();
     let ran = false;

@@ -83,6 +83,16 @@ export class ManualClock implements Clock {
     }
   }
 
+  /**
+   * Time passes while the process is frozen (a long GC pause, SIGSTOP, a blocked event loop):
+   * the clock moves by `ms` and no timer fires; those that fell due fire late, at the next advance.
+   */
+  freeze(ms: number): void {
+    if (!(ms >= 0)) throw new Error(`freeze(${ms}): time only moves forward`);
+    if (this.advancing) throw new Error('freeze during an advance');
+    this.t += ms;
+  }
+
   /** Fires every timer due at or before the current instant, in (due time, creation) order. */
   private fireDue(): void {
     for (;;) {
