@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/process.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitFor } from '../helpers/process.js';
 import { MasterNode, benchWrite, cli, servingLeader } from '../helpers/masters.js';
 
 // A master removed from the cluster stops serving and exits 0 with a clear log line, instead
@@ -30,6 +32,8 @@ describe('a removed master (multi-process)', () => {
     await benchWrite(leader);
     const [follower, other] = nodes.filter((n) => n !== leader) as [MasterNode, MasterNode];
 
+    // The admin credential is written once the cluster CA is bootstrapped, a moment after the first election.
+    await waitFor('the admin credential', () => (fs.existsSync(path.join(leader.dataDir, 'master', 'tls', 'admin.json')) ? true : undefined), 30_000);
     const r = await cli(['masters', 'remove', follower.id, '--master', leader.url, '--data-dir', leader.dataDir]);
     expect(r.code, r.out).toBe(0);
     expect(await exitOf(follower), follower.output()).toEqual({ code: 0, signal: null });
