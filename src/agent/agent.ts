@@ -82,6 +82,8 @@ export class Agent {
   private readonly journal: StatusUpdateJournal;
   private readonly link: MasterLink;
   private stopping = false;
+  /** Launches between their LAUNCH and their container: stop() waits for them (they create sandbox and checkpoint files). */
+  private readonly launching = new Set<Promise<void>>();
   private heartbeat: { cancel(): void } | null = null;
   /** Health probes (to the task on loopback) and fetcher downloads; not bound to the agent's --ip. */
   private readonly taskClient = new HttpClient();
@@ -220,6 +222,9 @@ export class Agent {
       }
     }
     await Promise.all(kills);
+    // A launch that was creating its sandbox when we stopped ends before stop() does (it starts
+    // no container now), so nothing writes in the work dir afterwards.
+    await Promise.allSettled([...this.launching]);
   }
 
   private subscribeCall(): unknown {
@@ -279,9 +284,11 @@ export class Agent {
           this.reportUnlaunchable(l.framework_id.value, l.task.task_id.value, err instanceof Error ? err.message : String(err));
           return;
         }
-        this.launch(l.framework_id.value, l.framework_info, spec).catch((err: unknown) =>
+        const launching = this.launch(l.framework_id.value, l.framework_info, spec).catch((err: unknown) =>
           this.opts.logger.error('launch failed', { task: spec.taskId, error: err instanceof Error ? err.message : String(err) }),
         );
+        this.launching.add(launching);
+        void launching.finally(() => this.launching.delete(launching));
         return;
       }
       case 'KILL': {
@@ -367,6 +374,7 @@ export class Agent {
         return;
       }
     }
+    if (this.stopping) return; // stop() has killed what runs; a container started now would outlive the agent
     this.transition(task, 'TASK_STARTING');
     try {
       const launched = await this.opts.containerizer.launch({
