@@ -5,8 +5,11 @@ import { randomUUID } from 'node:crypto';
 // text is kept (JsonFragment, cached by the views while the task does not change) and spliced
 // verbatim into the response by stringifyJson.
 
-/** Placeholders of the stringifyJson call in progress (JavaScript runs one at a time). */
-let collecting: { prefix: string; texts: string[] } | null = null;
+/**
+ * Placeholders of the stringifyJson call in progress (JavaScript runs one at a time). The
+ * prefix is made at the first fragment: most messages (every event of every stream) have none.
+ */
+let collecting: { prefix: string | null; texts: string[] } | null = null;
 
 /** JSON text made earlier, standing for the value it encodes wherever it is placed in a response. */
 export class JsonFragment {
@@ -15,6 +18,8 @@ export class JsonFragment {
   /** Inside stringifyJson a placeholder; in any other JSON.stringify, the value itself (slower, same text). */
   toJSON(): unknown {
     if (collecting === null) return JSON.parse(this.json);
+    // A string no input can contain: the prefix has a fresh random id.
+    collecting.prefix ??= `json-fragment-${randomUUID()}-`;
     collecting.texts.push(this.json);
     return `${collecting.prefix}${collecting.texts.length - 1}`;
   }
@@ -31,19 +36,17 @@ export function fragmentAs<T>(fragment: JsonFragment): T {
 
 /** JSON.stringify, with each JsonFragment's text spliced in verbatim. */
 export function stringifyJson(value: unknown): string {
-  // The placeholder is a string no input can contain: the prefix has a fresh random id.
-  const prefix = `json-fragment-${randomUUID()}-`;
   const outer = collecting;
-  collecting = { prefix, texts: [] };
+  const mine: { prefix: string | null; texts: string[] } = { prefix: null, texts: [] };
+  collecting = mine;
   let skeleton: string;
-  let texts: string[];
   try {
     skeleton = JSON.stringify(value);
-    texts = collecting.texts;
   } finally {
     collecting = outer;
   }
-  if (texts.length === 0) return skeleton;
+  const { prefix, texts } = mine;
+  if (prefix === null) return skeleton;
   const quoted = `"${prefix}`;
   const parts: string[] = [];
   let from = 0;
