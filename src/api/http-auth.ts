@@ -51,6 +51,8 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function realmOf(method: string, path: string, opts: Pick<HttpAuthOptions, 'authenticateFrameworks' | 'authenticateReadwrite'>): string | null {
   if (path.startsWith('/tsmesos/')) return null;
   if (path === '/api/v1/scheduler') return opts.authenticateFrameworks ? SCHEDULER_REALM : null;
+  // Changes the process's logging with a GET too (libprocess puts it in the readwrite realm).
+  if (path === '/logging/toggle') return opts.authenticateReadwrite ? READWRITE_REALM : null;
   if (SAFE.has(method.toUpperCase())) return null;
   return opts.authenticateReadwrite ? READWRITE_REALM : null;
 }

@@ -10,6 +10,7 @@ import { masterLegacyMaintenanceApp } from './master-legacy-maintenance.js';
 import { masterLegacyReserveApp } from './master-legacy-reserve.js';
 import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
+import { loggingToggleApp, requestLog } from './logging-toggle.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
@@ -42,6 +43,7 @@ export interface MasterAppSecurity {
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  app.use('*', requestLog(log));
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));
@@ -49,11 +51,12 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', masterLegacyApp(leadership, self));
   app.route('/', schedulerApp(leadership));
   app.route('/', agentChannelApp(leadership));
-  app.route('/', operatorApp(leadership, self.flags));
+  app.route('/', operatorApp(leadership, self.flags, log.verbosity));
   app.route('/', masterLegacyOpsApp(leadership, self.flags));
   app.route('/', masterLegacyMaintenanceApp(leadership));
   app.route('/', masterLegacyReserveApp(leadership));
   app.route('/', prometheusApp(leadership));
+  app.route('/', loggingToggleApp(log.verbosity));
   if (services) app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   for (const e of extra) app.route('/', e);
   return app;

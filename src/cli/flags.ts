@@ -10,6 +10,7 @@ import { isIPv4 } from '../domain/mesos.js';
 import { parseAcls, type Acls } from '../security/acls.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
 import { AGENT_TLS_MODES, CONTAINERIZERS, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
+import { parseMesosDuration } from '../lib/mesos-duration.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -80,10 +81,8 @@ export function boolFlag(flag: string) {
 /** Mesos durations: 100ms, 1secs, 2mins... (also s, m, h). */
 export function duration(flag: string) {
   return (raw: string): number => {
-    const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s|secs|m|mins|h|hrs|days|weeks)$/.exec(raw.trim());
-    if (!m) return fail(flag, raw, 'expected a duration such as 100ms, 1secs or 2mins');
-    const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, secs: 1000, m: 60_000, mins: 60_000, h: 3_600_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
-    const ms = Number(m[1]) * mult[m[2]!]!;
+    const ms = parseMesosDuration(raw);
+    if (ms === null) return fail(flag, raw, 'expected a duration such as 100ms, 1secs or 2mins');
     return ms > 0 ? ms : fail(flag, raw, 'must be greater than zero');
   };
 }

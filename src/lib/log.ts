@@ -1,4 +1,6 @@
 // Structured one-line logs on stderr. Secrets must never be passed in fields.
+import { systemClock, type Clock, type Timer } from './clock.js';
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -8,12 +10,48 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(component: string): Logger;
+  /** The process's verbosity, shared by the logger and all its children (SET_LOGGING_LEVEL). */
+  readonly verbosity: LogVerbosity;
 }
 
-export function createLogger(level: LogLevel, component = 'tsmesos', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+/**
+ * glog-style verbosity, as Mesos's SET_LOGGING_LEVEL and /logging/toggle change it: 0 is the
+ * configured --log-level; above 0, debug lines are written too, until the duration ends and the
+ * level reverts. A later change replaces an earlier one and its deadline (libprocess does the same).
+ */
+export class LogVerbosity {
+  private level = 0;
+  private revert: Timer | null = null;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  get(): number {
+    return this.level;
+  }
+
+  /** `level` for `durationMs`, then back to 0; level 0 reverts at once. */
+  set(level: number, durationMs: number): void {
+    this.revert?.cancel();
+    this.revert = null;
+    this.level = level;
+    if (level === 0) return;
+    this.revert = this.clock.setTimeout(() => {
+      this.level = 0;
+      this.revert = null;
+    }, durationMs);
+  }
+
+  /** Cancels a pending revert (a stopping process). */
+  dispose(): void {
+    this.revert?.cancel();
+    this.revert = null;
+  }
+}
+
+export function createLogger(level: LogLevel, component = 'tsmesos', write: (line: string) => void = (l) => process.stderr.write(l), verbosity = new LogVerbosity()): Logger {
   const min = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (LOG_LEVELS.indexOf(lvl) < min) return;
+    if (LOG_LEVELS.indexOf(lvl) < min && !(lvl === 'debug' && verbosity.get() > 0)) return;
     const extra = fields ? ' ' + JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? v.message : v)) : '';
     write(`${new Date().toISOString()} ${lvl.toUpperCase()} [${component}] ${msg}${extra}\n`);
   };
@@ -22,7 +60,8 @@ export function createLogger(level: LogLevel, component = 'tsmesos', write: (lin
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (c) => createLogger(level, `${component}/${c}`, write),
+    child: (c) => createLogger(level, `${component}/${c}`, write, verbosity),
+    verbosity,
   };
 }
 
@@ -32,4 +71,5 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
   child: () => silentLogger,
+  verbosity: new LogVerbosity(),
 };

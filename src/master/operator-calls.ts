@@ -9,13 +9,17 @@ import { metricsSnapshot } from './state-json.js';
 import { Resources, parseResourceList } from '../domain/resources.js';
 import type { RoleQuota } from './allocator/quota.js';
 import { resourceMessages } from './wire.js';
+import type { LogVerbosity } from '../lib/log.js';
 
 // The master's side of the operator API v1 (master.proto): the HTTP edge decodes a Call once and
 // hands it here. Calls that need no scheduling state are answered by any master (localResponse);
 // the rest by the leading master's OperatorCalls.
 
-/** Answered by any master, leading or not (tsmesos; Mesos redirects every call to the leader). */
-export const ANY_MASTER_CALLS: ReadonlySet<OperatorCallType> = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_LOGGING_LEVEL']);
+/**
+ * Answered by any master, leading or not (tsmesos; Mesos redirects every call to the leader).
+ * The logging level is the addressed process's own, as glog's is in Mesos.
+ */
+export const ANY_MASTER_CALLS: ReadonlySet<OperatorCallType> = new Set(['GET_HEALTH', 'GET_FLAGS', 'GET_VERSION', 'GET_LOGGING_LEVEL', 'SET_LOGGING_LEVEL']);
 
 /** Calls that change state: Mesos answers them with an empty 200. */
 const ACTION_CALLS: ReadonlySet<OperatorCallType> = new Set(['TEARDOWN', 'MARK_AGENT_GONE', 'DEACTIVATE_AGENT', 'REACTIVATE_AGENT']);
@@ -39,8 +43,12 @@ export function callType(call: OperatorCall): OperatorCallType {
   return type;
 }
 
-/** GET_HEALTH, GET_FLAGS, GET_VERSION, GET_LOGGING_LEVEL. */
-export function localResponse(type: OperatorCallType, flags: Readonly<Record<string, string>>): OperatorResponse {
+/** A verbosity held longer than this is refused: a forgotten toggle must not log at debug for weeks. */
+export const MAX_LOGGING_DURATION_MS = 7 * 24 * 3_600_000;
+
+/** GET_HEALTH, GET_FLAGS, GET_VERSION, GET_LOGGING_LEVEL; SET_LOGGING_LEVEL answers null (an empty 200). */
+export function localResponse(call: OperatorCall, flags: Readonly<Record<string, string>>, verbosity: LogVerbosity): OperatorResponse | null {
+  const type = callType(call);
   switch (type) {
     case 'GET_HEALTH':
       return { type, get_health: { healthy: true } };
@@ -50,8 +58,13 @@ export function localResponse(type: OperatorCallType, flags: Readonly<Record<str
       // The Mesos version we speak, as /version reports it; tsmesos's own release is the git tag.
       return { type, get_version: { version_info: { version: MESOS_COMPAT_VERSION, ...(BUILD_DATE !== '' ? { build_date: BUILD_DATE } : {}), build_time: 0, build_user: '', git_tag: VERSION } } };
     case 'GET_LOGGING_LEVEL':
-      // glog verbosity; tsmesos logs by --log-level and has no verbose levels.
-      return { type, get_logging_level: { level: 0 } };
+      // glog's verbosity: 0 is --log-level; above it, debug lines too (lib/log.ts).
+      return { type, get_logging_level: { level: verbosity.get() } };
+    case 'SET_LOGGING_LEVEL': {
+      const set = call.set_logging_level ?? missing('set_logging_level');
+      setVerbosity(verbosity, set.level, set.duration.nanoseconds / 1e6);
+      return null;
+    }
     default:
       throw new TsmesosError('INTERNAL', `${type} is not a local call`);
   }
@@ -147,12 +160,11 @@ export class OperatorCalls {
       case 'GET_FLAGS':
       case 'GET_VERSION':
       case 'GET_LOGGING_LEVEL':
+      case 'SET_LOGGING_LEVEL':
       case 'SUBSCRIBE':
         throw new TsmesosError('INTERNAL', `${type} is not answered here`);
       case 'UNKNOWN':
         return missing('type');
-      case 'SET_LOGGING_LEVEL':
-        return notYet(type, 'tsmesos has no verbose logging levels; use --log-level');
       case 'LIST_FILES':
       case 'READ_FILE':
         return notYet(type, "read sandboxes through the agent's /files API");
@@ -228,6 +240,15 @@ function quotaStatus(quotas: ReadonlyMap<string, RoleQuota>): { infos: { role: s
       return { role, guarantees: scalarMap(q.guarantee), ...(q.limit ? { limits: scalarMap(q.limit) } : {}) };
     }),
   };
+}
+
+/** SET_LOGGING_LEVEL and /logging/toggle: `level` for `durationMs`; a duration outside (0, a week] is a 400. */
+export function setVerbosity(verbosity: LogVerbosity, level: number, durationMs: number): void {
+  if (!(durationMs > 0) || durationMs > MAX_LOGGING_DURATION_MS) {
+    throw new TsmesosError('BAD_REQUEST', `the logging duration must be more than 0 and at most ${MAX_LOGGING_DURATION_MS / 3_600_000} hours`);
+  }
+  if (level > 100) throw new TsmesosError('BAD_REQUEST', `logging level ${level} is out of range (0-100)`);
+  verbosity.set(level, durationMs);
 }
 
 /**
