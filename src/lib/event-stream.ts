@@ -10,6 +10,7 @@ export class EventStream<E = unknown> {
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   private closed = false;
   private readonly closeHandlers: (() => void)[] = [];
+  private readonly observers: ((event: E) => void)[] = [];
 
   /** `encode` turns a typed event into its wire JSON (src/wire); identity by default. */
   constructor(private readonly encode: (event: E) => unknown = (e) => e) {
@@ -31,6 +32,7 @@ export class EventStream<E = unknown> {
     if (this.closed || !this.controller) return false;
     try {
       this.controller.enqueue(encodeRecord(this.encode(event)));
+      for (const o of this.observers) o(event);
       return true;
     } catch {
       this.finish();
@@ -46,6 +48,11 @@ export class EventStream<E = unknown> {
       // already errored or closed by the peer
     }
     this.finish();
+  }
+
+  /** `fn` sees each event this stream sends (per-framework event counters). */
+  observe(fn: (event: E) => void): void {
+    this.observers.push(fn);
   }
 
   onClose(handler: () => void): void {

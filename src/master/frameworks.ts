@@ -6,6 +6,7 @@ import type { OfferBook } from './offers.js';
 import type { FrameworkEntry } from './state.js';
 import { frameworkRoles, isPartitionAware } from './framework-info.js';
 import { masterInfoMessage } from './wire.js';
+import { FrameworkMetrics } from './framework-metrics.js';
 
 /** A framework the master knows but that has no subscription yet (new, or recovered). */
 export function newFrameworkEntry(id: string, info: FrameworkInfo, registeredTime: number, recovered: boolean): FrameworkEntry {
@@ -13,7 +14,7 @@ export function newFrameworkEntry(id: string, info: FrameworkInfo, registeredTim
     id, info, roles: frameworkRoles(info), partitionAware: isPartitionAware(info),
     stream: null, streamId: null, heartbeat: null, failoverTimer: null, failoverDeadline: null,
     active: false, recovered, registeredTime, unregisteredTime: null,
-    suppressedRoles: new Set(), tasks: new Map(), completedTasks: [],
+    suppressedRoles: new Set(), tasks: new Map(), completedTasks: [], metrics: new FrameworkMetrics(),
   };
 }
 
@@ -121,6 +122,7 @@ export class Frameworks {
       await this.ctx.log.propose({ type: 'SET_FRAMEWORK_DEADLINE', frameworkId: fw.id, deadline: null });
     }
     this.attachStream(fw, stream, streamId);
+    fw.metrics.call('SUBSCRIBE');
     stream.send({
       type: 'SUBSCRIBED',
       subscribed: {
@@ -201,6 +203,7 @@ export class Frameworks {
     fw.streamId = streamId;
     fw.active = true;
     fw.recovered = false;
+    stream.observe((e) => fw.metrics.event(e.type));
     fw.heartbeat = this.ctx.clock.setInterval(() => stream.send({ type: 'HEARTBEAT' }), this.ctx.timings.frameworkHeartbeatSeconds * 1000);
     stream.onClose(() => this.disconnected(fw, stream));
   }

@@ -25,6 +25,7 @@ import { LatencyMetrics } from './latency-metrics.js';
 import { MasterEvents } from './events.js';
 import { MasterCounters } from './counters.js';
 import { feedFrameworkStreams } from './framework-feed.js';
+import { countFrameworkOffers } from './framework-metrics.js';
 import { LeaderServices, delayedService, periodicService } from './leader-services.js';
 
 export interface MasterOptions {
@@ -123,6 +124,7 @@ export class Master {
     this.agents = new Agents(this.ctx, state.agents, this.offers, this.tasks, this.frameworks, (hostname, ip) => this.maintenance.isDown(hostname, ip));
     this.ctx.events.on(feedFrameworkStreams(this.ctx));
     this.ctx.events.on(counters.listener);
+    this.ctx.events.on(countFrameworkOffers(this.ctx));
     this.schedulerCalls = new SchedulerCalls(this);
     this.agentCalls = new AgentCalls(this);
     this.operatorCalls = new OperatorCalls(this);

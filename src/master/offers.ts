@@ -96,14 +96,17 @@ export class OfferBook {
     this.ctx.requestAllocation();
   }
 
-  /** DECLINE: the named offers of this framework are used up and their resources filtered. */
-  declineOffers(frameworkId: string, offerIds: readonly string[], refuseSeconds: number): void {
+  /** DECLINE: the named offers of this framework are used up and their resources filtered; how many were. */
+  declineOffers(frameworkId: string, offerIds: readonly string[], refuseSeconds: number): number {
+    let declined = 0;
     for (const id of offerIds) {
       const offer = this.own.offers.get(id);
       if (!offer || offer.frameworkId !== frameworkId) continue;
       this.take(id);
       this.decline(frameworkId, offer.agentId, offer.resources, refuseSeconds);
+      declined++;
     }
+    return declined;
   }
 
   /** REVIVE: every filter of the framework is dropped. */

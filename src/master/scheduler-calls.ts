@@ -52,6 +52,7 @@ export class SchedulerCalls {
 
   async execute(fw: FrameworkEntry, call: Call): Promise<void> {
     const { master } = this;
+    fw.metrics.call(call.type);
     switch (call.type) {
       case 'TEARDOWN':
         await master.frameworks.remove(fw.id);
@@ -94,7 +95,7 @@ export class SchedulerCalls {
       }
       case 'DECLINE': {
         const decline = payload(call, 'decline');
-        master.offers.declineOffers(fw.id, decline.offer_ids.map((o) => o.value), this.refuseSeconds(decline.filters?.refuse_seconds));
+        fw.metrics.offers('declined', master.offers.declineOffers(fw.id, decline.offer_ids.map((o) => o.value), this.refuseSeconds(decline.filters?.refuse_seconds)));
         return;
       }
       case 'REVIVE': {

@@ -28,6 +28,7 @@ export function legacyReservations(total: Resources): Record<string, unknown> {
   };
 }
 import { isMultiRole } from './wire.js';
+import { frameworkMetricPrefix, frameworkMetricValues } from './framework-metrics.js';
 
 // Legacy (v0) JSON: flat resource maps, `slave_*` names, seconds as floats.
 
@@ -127,7 +128,8 @@ export function legacyState(ctx: MasterContext, leader: LeaderView, flags: Recor
   };
 }
 
-export function metricsSnapshot(ctx: MasterContext, elected: boolean): Record<string, number> {
+/** `perFramework`: with Mesos's master/frameworks/<name>/<id>/... keys (Prometheus labels them instead). */
+export function metricsSnapshot(ctx: MasterContext, elected: boolean, perFramework = true): Record<string, number> {
   const m: Record<string, number> = {
     'master/uptime_secs': (ctx.clock.now() - ctx.startTime) / 1000,
     'master/elected': elected ? 1 : 0,
@@ -157,6 +159,12 @@ export function metricsSnapshot(ctx: MasterContext, elected: boolean): Record<st
     m[`master/${k}_total`] = total.scalar(k);
     m[`master/${k}_used`] = used.scalar(k);
     m[`master/${k}_percent`] = total.scalar(k) > 0 ? used.scalar(k) / total.scalar(k) : 0;
+  }
+  if (perFramework) {
+    for (const f of fws) {
+      const prefix = frameworkMetricPrefix(f);
+      for (const [k, v] of frameworkMetricValues(f)) m[prefix + k] = v;
+    }
   }
   return m;
 }

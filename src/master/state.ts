@@ -5,6 +5,7 @@ import type { FrameworkInfo, TaskStatus } from '../wire/mesos.js';
 import type { TaskSpec } from '../domain/task-spec.js';
 import type { TaskState } from '../domain/task-state.js';
 import type { AgentStream, SchedulerStream } from '../wire/streams.js';
+import type { FrameworkMetrics } from './framework-metrics.js';
 import type { AgentDrainRecord, AgentRecord } from '../registry/commands.js';
 
 // In-memory master state. Each slice has one owner that alone changes it (on the event
@@ -94,6 +95,8 @@ export interface FrameworkEntry {
   tasks: Map<string, TaskEntry>;
   /** Owned by Tasks. */
   completedTasks: TaskEntry[];
+  /** Mesos's per-framework counters (master/frameworks/<name>/<id>/...). */
+  metrics: FrameworkMetrics;
 }
 
 export interface OfferEntry {

@@ -64,6 +64,7 @@ export class Tasks {
       for (const o of offers) this.offers.decline(fw.id, o.agentId, o.resources, 0);
       return;
     }
+    for (const op of req.operations) fw.metrics.operation(op.type);
     const agentId = offers[0]!.agentId;
     const role = offers[0]!.role;
     let remaining = offers.reduce((acc, o) => acc.add(o.resources), Resources.empty());
@@ -364,7 +365,10 @@ export class Tasks {
 
   /** The one place a task's state changes: entering a terminal state is counted once (metrics). */
   private setState(task: TaskEntry, state: TaskState): void {
-    if (!isTerminal(task.state) && isTerminal(state)) this.ctx.terminalTaskCounts.set(state, (this.ctx.terminalTaskCounts.get(state) ?? 0) + 1);
+    if (!isTerminal(task.state) && isTerminal(state)) {
+      this.ctx.terminalTaskCounts.set(state, (this.ctx.terminalTaskCounts.get(state) ?? 0) + 1);
+      this.ctx.state.frameworks.get(task.frameworkId)?.metrics.taskEnded(state);
+    }
     task.state = state;
     if (isTerminal(state)) this.ledger.untrack(task);
     else this.ledger.track('task', task);
