@@ -84,6 +84,39 @@ describe('reconciliation_tests', () => {
   });
 });
 
+describe('reconciliation_tests after a master restart', () => {
+  it('ReconciliationTest.RecoveredAgent: no answer for a task on an agent recovered from the registry that has not reregistered', async () => {
+    const c = await simCluster();
+    const agentId = await c.agentId();
+    await c.stopMaster();
+    await c.stopAgent();
+    await c.startMaster();
+    const s = await c.scheduler({ name: 'after-failover' });
+    await s.call({ type: 'RECONCILE', reconcile: { tasks: [{ task_id: { value: 'on-recovered-agent' }, agent_id: { value: agentId } }] } });
+    // The barrier's own reconciliation is answered after anything the master sent for ours: nothing was.
+    await s.barrier();
+    expect(s.events.filter(isUpdate('on-recovered-agent'))).toEqual([]);
+    expect((await c.state()).recovered_slaves.map((a) => a.id)).toEqual([agentId]);
+  });
+});
+
+describe('master_tests after a master restart', () => {
+  it('MasterTest.RecoveredSlaveCanReregister: an agent recovered from the registry reregisters and is active again', async () => {
+    const c = await simCluster();
+    const agentId = await c.agentId();
+    await c.stopMaster();
+    await c.startMaster();
+    expect((await c.state()).recovered_slaves.map((a) => a.id)).toEqual([agentId]);
+    // The agent notices the lost master and reregisters with backoff: move time until it has.
+    await c.until('the agent to reregister', async () => {
+      const st = await c.state();
+      return st.slaves.some((a) => a.id === agentId && a.active) && st.recovered_slaves.length === 0 ? true : undefined;
+    }, { stepMs: 500, maxMs: 120_000 });
+    const s = await c.scheduler({ name: 'after-reregistration' });
+    expect(offersOf(await s.next(isOffers))[0]!.agent_id.value).toBe(agentId);
+  });
+});
+
 describe('master_allocator_tests', () => {
   it('MasterAllocatorTest.FrameworkExited: resources a torn-down framework used are offered to the other', async () => {
     const c = await simCluster({ resources: 'cpus:3;mem:1024' });
