@@ -8,6 +8,7 @@ import { masterLegacyApp, type MasterIdentity } from './master-legacy.js';
 import { masterLegacyOpsApp } from './master-legacy-ops.js';
 import { masterLegacyMaintenanceApp } from './master-legacy-maintenance.js';
 import { masterLegacyReserveApp } from './master-legacy-reserve.js';
+import { masterLegacyQuotaApp } from './master-legacy-quota.js';
 import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
 import { loggingToggleApp, requestLog } from './logging-toggle.js';
@@ -55,6 +56,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', masterLegacyOpsApp(leadership, self.flags));
   app.route('/', masterLegacyMaintenanceApp(leadership));
   app.route('/', masterLegacyReserveApp(leadership));
+  app.route('/', masterLegacyQuotaApp(leadership));
   app.route('/', prometheusApp(leadership));
   app.route('/', loggingToggleApp(log.verbosity));
   if (services) app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));

@@ -23,6 +23,16 @@ export async function masterPostForm(opts: MasterOptions, path: string, form: Re
   await send(opts, { path, method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
 }
 
+/** POST a JSON body to the leading master; 200 expected. */
+export async function masterPostJson(opts: MasterOptions, path: string, body: unknown): Promise<void> {
+  await send(opts, { path, method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+}
+
+/** DELETE on the leading master; 200 expected. */
+export async function masterDelete(opts: MasterOptions, path: string): Promise<void> {
+  await send(opts, { path, method: 'DELETE' });
+}
+
 /**
  * POST an operator call to the leading master's /api/v1 (actions only: their answer is an empty
  * 200, or 202 for RESERVE/UNRESERVE_RESOURCES, so no v1 JSON is read here); a 4xx is a

@@ -13,6 +13,8 @@ import { registerApp } from './apps.js';
 import { FlagError } from './flags.js';
 import { registerAdmin } from './admin.js';
 import { registerJoin } from './join.js';
+import { registerQuota } from './quota.js';
+import { registerMaintenance } from './maintenance.js';
 
 const VERSION_LINE = `tsmesos ${VERSION}`;
 
@@ -42,6 +44,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerFramework(program, setExit);
   registerReservations(program, setExit);
   registerApp(program, setExit);
+  registerQuota(program, setExit);
+  registerMaintenance(program, setExit);
   registerSelfcheck(program);
   try {
     await program.parseAsync(argv);

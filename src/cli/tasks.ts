@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { isTaskState } from '../domain/task-state.js';
 import { FlagError } from './flags.js';
 import { CliFailure, masterGet, masterPostForm, runCommand, table, type MasterOptions } from './master-client.js';
+import { registerTaskLog } from './task-log.js';
 
 /** A task in /master/tasks (Mesos legacy JSON). */
 export interface LegacyTask {
@@ -59,4 +60,5 @@ export function registerTask(program: Command, setExit: (code: number) => void):
       if (opts.json) process.stdout.write(JSON.stringify({ task: t.id, framework_id: t.framework_id, torn_down: true }) + '\n');
       else process.stdout.write(`framework ${t.framework_id} torn down; its tasks, ${t.id} included, are being killed\n`);
     }));
+  registerTaskLog(task, setExit);
 }

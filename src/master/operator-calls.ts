@@ -231,7 +231,7 @@ function scalarMap(r: Resources): Record<string, { value: number }> {
   return Object.fromEntries(r.toArray().flatMap((x) => (x.type === 'SCALAR' ? [[x.name, { value: x.scalar.value }]] : [])));
 }
 
-function quotaStatus(quotas: ReadonlyMap<string, RoleQuota>): { infos: { role: string; guarantee: ReturnType<typeof resourceMessages> }[]; configs: { role: string; guarantees?: Record<string, { value: number }>; limits?: Record<string, { value: number }> }[] } {
+export function quotaStatus(quotas: ReadonlyMap<string, RoleQuota>): { infos: { role: string; guarantee: ReturnType<typeof resourceMessages> }[]; configs: { role: string; guarantees?: Record<string, { value: number }>; limits?: Record<string, { value: number }> }[] } {
   const roles = [...quotas.keys()].sort();
   return {
     infos: roles.map((role) => ({ role, guarantee: resourceMessages(quotas.get(role)!.guarantee) })),

@@ -23,6 +23,9 @@ export type OperatorCallType = (typeof OPERATOR_CALL_TYPES)[number];
 const agentOnly = () => message({ agent_id: req(AgentID) });
 const machines = () => message({ machines: rep(MachineID, 10_000) });
 
+/** quota.proto QuotaRequest: SET_QUOTA's payload and the body of POST /master/quota. */
+export const QuotaRequest = message({ force: opt(bool()), role: opt(str(256)), guarantee: ResourceList });
+
 export const OperatorCall = message({
   type: opt(enumOf(OPERATOR_CALL_TYPES)),
   get_metrics: opt(message({ timeout: opt(DurationInfo) })),
@@ -46,7 +49,7 @@ export const OperatorCall = message({
   update_quota: opt(message({ force: opt(bool()), quota_configs: rep(QuotaConfig, 10_000) })),
   teardown: opt(message({ framework_id: req(FrameworkID) })),
   mark_agent_gone: opt(agentOnly()),
-  set_quota: opt(message({ quota_request: req(message({ force: opt(bool()), role: opt(str(256)), guarantee: ResourceList })) })),
+  set_quota: opt(message({ quota_request: req(QuotaRequest) })),
   remove_quota: opt(message({ role: req(str(256)) })),
 });
 export type OperatorCall = z.output<typeof OperatorCall>;
