@@ -68,6 +68,7 @@ const SEEDS: Record<string, unknown[]> = {
     { type: 'TEARDOWN', teardown: { framework_id: { value: 'nope' } } }, { type: 'MARK_AGENT_GONE', mark_agent_gone: { agent_id: { value: 'nope' } } },
     { type: 'UPDATE_WEIGHTS', update_weights: { weight_infos: [{ role: 'r', weight: 2 }] } }, { type: 'SUBSCRIBE' },
     { type: 'READ_FILE', read_file: { path: '/etc/passwd', offset: 0, length: 10 } },
+    { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 1_000_000_000 } } },
     { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: 'a' }, max_grace_period: '1s' } },
     { type: 'UPDATE_MAINTENANCE_SCHEDULE', update_maintenance_schedule: { schedule: { windows: [{ machine_ids: [{ hostname: 'other-host', ip: '10.9.9.9' }], unavailability: { start: { nanoseconds: 1 }, duration: { nanoseconds: 2 } } }] } } },
     { type: 'START_MAINTENANCE', start_maintenance: { machines: [{ hostname: 'other-host', ip: '10.9.9.9' }] } },
@@ -75,6 +76,7 @@ const SEEDS: Record<string, unknown[]> = {
   ],
   '/master/maintenance/schedule': [{ windows: [{ machine_ids: [{ hostname: 'other-host', ip: '10.9.9.9' }], unavailability: { start: { nanoseconds: 1 } } }] }],
   '/master/machine/down': [[{ hostname: 'other-host', ip: '10.9.9.9' }]],
+  '/master/quota': [{ role: 'fuzz-quota', guarantee: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }], force: false }],
   '/master/machine/up': [[{ hostname: 'other-host', ip: '10.9.9.9' }]],
   '/tsmesos/v1/agent': [
     { type: 'SUBSCRIBE', subscribe: { agent_info: { hostname: 'h', port: 5051, resources }, ip: '127.0.0.9', tasks: [] } },
