@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { SandboxGc, diskUsage, maxAllowedAgeMs, planGc } from '../../src/agent/sandbox-gc.js';
 import { silentLogger } from '../../src/lib/log.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -26,6 +27,22 @@ describe('maxAllowedAgeMs (Mesos Slave::age)', () => {
     expect(maxAllowedAgeMs(week, 0.1, 0.9)).toBe(0);
     expect(maxAllowedAgeMs(week, 0.1, 0.99)).toBe(0);
     expect(maxAllowedAgeMs(week, 1, 0)).toBe(0);
+  });
+});
+
+describe('--gc-delay, --gc-disk-headroom, --disk-watch-interval', () => {
+  const config = (flags: Record<string, string>) => resolveUpConfig({ role: 'all', ...flags }, {});
+  it("default to Mesos's 1weeks, 0.1 and 1mins, and take other values", () => {
+    expect(config({})).toMatchObject({ gcDelayMs: 7 * 24 * H, gcDiskHeadroom: 0.1, diskWatchIntervalMs: 60_000 });
+    expect(config({ gcDelay: '2days', gcDiskHeadroom: '0.25', diskWatchInterval: '30secs' })).toMatchObject({ gcDelayMs: 48 * H, gcDiskHeadroom: 0.25, diskWatchIntervalMs: 30_000 });
+    expect(resolveUpConfig({ role: 'all' }, { TSMESOS_GC_DISK_HEADROOM: '1' }).gcDiskHeadroom).toBe(1);
+  });
+  it('refuse values Mesos refuses, naming the flag and what it takes', () => {
+    expect(() => config({ gcDiskHeadroom: '1.5' })).toThrow("invalid --gc-disk-headroom '1.5' (from the command line): expected a number from 0.0 to 1.0");
+    expect(() => config({ gcDiskHeadroom: '-0.1' })).toThrow('expected a number from 0.0 to 1.0');
+    expect(() => config({ gcDiskHeadroom: 'lots' })).toThrow('expected a number from 0.0 to 1.0');
+    expect(() => config({ gcDelay: '0secs' })).toThrow('invalid --gc-delay');
+    expect(() => config({ diskWatchInterval: 'often' })).toThrow('invalid --disk-watch-interval');
   });
 });
 
