@@ -121,6 +121,7 @@ export class Agent {
   recoveryTimeSecs: number | undefined;
   /** Ends of containers, by container id, while their task is known here (WAIT_CONTAINER). */
   private readonly ends = new Map<string, { promise: Promise<ContainerEnd>; resolve: (e: ContainerEnd) => void; settled?: ContainerEnd }>();
+  private endsPruneAt = 1024;
 
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
@@ -220,10 +221,16 @@ export class Agent {
     end.resolve(end.settled);
   }
 
-  /** Forgets the ends of containers whose task is no longer listed (bounded like the completed lists). */
+  /** Forgets the ends of containers whose task is no longer listed; runs when the map doubled since the last time. */
   private pruneEnds(): void {
-    if (this.ends.size <= 4 * MAX_COMPLETED_PER_FRAMEWORK * Math.max(1, this.frameworks.size)) return;
-    for (const id of [...this.ends.keys()]) if (this.taskOfContainer(id) === undefined) this.ends.delete(id);
+    if (this.ends.size <= this.endsPruneAt) return;
+    const known = new Set<string>();
+    for (const fw of this.frameworks.values()) {
+      for (const t of fw.tasks.values()) known.add(t.containerId);
+      for (const t of fw.completed) known.add(t.containerId);
+    }
+    for (const id of [...this.ends.keys()]) if (!known.has(id)) this.ends.delete(id);
+    this.endsPruneAt = Math.max(1024, 2 * this.ends.size);
   }
 
   /**
