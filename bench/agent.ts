@@ -52,6 +52,11 @@ const rssMb = (pid: number): number => {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 };
+/** utime + stime of a process, in seconds (its own, not its children's: the tasks are not counted). */
+const cpuSecs = (pid: number): number => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const quantile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
@@ -84,7 +89,10 @@ try {
   let running = 0;
   let finished = 0;
   let failed = 0;
+  const others: Record<string, number> = {};
   let next = 0;
+  const cpu0 = cpuSecs(agent.child.pid!);
+  const masterCpu0 = cpuSecs(master.child.pid!);
   const t0 = performance.now();
   const end = t0 + SECONDS * 1000;
   const inflight = (): number => acceptedAt.size;
@@ -103,6 +111,7 @@ try {
         acceptedAt.delete(id);
       } else if (st.state !== 'TASK_STARTING') {
         failed++;
+        others[st.state] = (others[st.state] ?? 0) + 1;
         acceptedAt.delete(id);
       }
     }
@@ -120,10 +129,13 @@ try {
     await new Promise((r) => setTimeout(r, 5));
   }
   const elapsed = (performance.now() - t0) / 1000;
+  const agentCpu = cpuSecs(agent.child.pid!) - cpu0;
+  const masterCpu = cpuSecs(master.child.pid!) - masterCpu0;
   out(`posix launches on one agent over ${elapsed.toFixed(1)} s (at most ${INFLIGHT} unfinished): ${(running / elapsed).toFixed(1)} tasks/s RUNNING, ` +
-    `${(finished / elapsed).toFixed(1)} /s FINISHED (${running} running, ${finished} finished, ${failed} other; target >= 100/s)`);
+    `${(finished / elapsed).toFixed(1)} /s FINISHED (${running} running, ${finished} finished, ${failed} other${failed > 0 ? ` ${JSON.stringify(others)}` : ''}; target >= 100/s)`);
+  out(`CPU during the run: agent ${(agentCpu / elapsed * 100).toFixed(0)}% of a core, master ${(masterCpu / elapsed * 100).toFixed(0)}% (load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
   out(`ACCEPT -> TASK_RUNNING: p50 ${quantile(toRunning, 0.5).toFixed(1)} ms, p99 ${quantile(toRunning, 0.99).toFixed(1)} ms over ${toRunning.length} tasks`);
-  out(`status update, agent stamp -> framework: p50 ${quantile(updateLatency, 0.5).toFixed(1)} ms, p99 ${quantile(updateLatency, 0.99).toFixed(1)} ms over ${updateLatency.length} updates`);
+  out(`status update, agent stamp -> framework (includes waiting behind the task's previous update until it is acknowledged: one in flight per task, as Mesos): p50 ${quantile(updateLatency, 0.5).toFixed(1)} ms, p99 ${quantile(updateLatency, 0.99).toFixed(1)} ms over ${updateLatency.length} updates`);
   out(`agent RSS after the run: ${rssMb(agent.child.pid!).toFixed(1)} MB`);
   await fw.call({ type: 'TEARDOWN' });
   fw.close();
