@@ -84,6 +84,8 @@ export interface AgentTask {
   killedBy?: 'health-check' | 'max-completion-time';
   /** Set while the fetcher runs: a kill abandons the fetch. */
   fetching?: AbortController | undefined;
+  /** The container's process (the posix supervisor, docker's init), once launched; GET_CONTAINERS executor_pid. */
+  pid?: number;
   /** Running-time watchers: the health checker and the max_completion_time timer. */
   watchers?: { stop(): void }[];
 }
@@ -297,6 +299,7 @@ export class Agent {
       if (container) {
         this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId, state: task.state });
         this.trackEnd(cp.containerId);
+        if (container.pid !== null) task.pid = container.pid;
         void container.termination.then((t) => this.onTermination(task, t));
         if (task.state === 'TASK_KILLING') {
           // The kill began before the crash; its SIGKILL after the grace period died with the old agent.
@@ -503,6 +506,7 @@ export class Agent {
         owner: { agentId, frameworkId, taskId: info.taskId },
         env: this.mesosEnv(task),
       });
+      if (launched.pid !== null) task.pid = launched.pid;
       this.transition(task, 'TASK_RUNNING');
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       else this.watchRunning(task);

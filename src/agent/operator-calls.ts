@@ -258,7 +258,7 @@ export class AgentOperatorCalls {
           executor_id: { value: t.info.taskId },
           executor_name: executorName(t),
           container_id: { value: t.containerId },
-          container_status: { container_id: { value: t.containerId } },
+          container_status: { container_id: { value: t.containerId }, ...(t.pid !== undefined ? { executor_pid: t.pid } : {}) },
           ...(u !== undefined ? { resource_statistics: { ...statisticsJson(u), timestamp: u.timestamp } } : {}),
         };
       }),

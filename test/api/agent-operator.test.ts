@@ -142,6 +142,9 @@ describe('agent operator API v1 and metrics (real master and agent processes)', 
     expect([get(container, 'executor_id', 'value'), get(container, 'framework_id', 'value')]).toEqual(['sleeper', fw.frameworkId]);
     expect(get(container, 'container_id', 'value')).toBe(await containerOf('sleeper'));
     expect(get<number>(container, 'resource_statistics', 'timestamp')).toBeGreaterThan(0);
+    // The container's process: the task (the shell exec'd `sleep 300`).
+    const pid = get<number>(container, 'container_status', 'executor_pid');
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('300');
   });
 
   it('LIST_FILES and READ_FILE read a sandbox the way /files does, 16 pages at most per read', async () => {
