@@ -135,11 +135,19 @@ export class SandboxGc {
     return had;
   }
 
-  /** Schedules the run directories left by an earlier run (by mtime), then checks the disk now and every interval. */
+  /**
+   * Schedules the run directories left by an earlier run (by mtime), then checks the disk now (in the
+   * background: removing a backlog must not hold up the agent's start; see idle()) and every interval.
+   */
   async start(): Promise<void> {
     await this.scanExisting();
     this.watch = this.opts.clock.setInterval(() => void this.checkDisk(), this.intervalMs);
-    await this.checkDisk();
+    void this.checkDisk();
+  }
+
+  /** Resolves once the checks and removals started so far are done. */
+  idle(): Promise<void> {
+    return this.running;
   }
 
   /** Stops the timers and waits for a removal in progress. */

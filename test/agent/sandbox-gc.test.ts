@@ -93,6 +93,7 @@ describe('SandboxGc on real directories', () => {
   it('removes a sandbox once it is max age old, sooner as the disk fills, and cleans its empty parents', async () => {
     const { workDir, clock, gc, run, setUsage } = setup();
     await gc.start();
+    await gc.idle();
     const a = run('F1', 'E1', 'C1');
     const keep = run('F1', 'E2', 'C2'); // another executor of the framework, still running
     gc.schedule(a);
@@ -136,6 +137,7 @@ describe('SandboxGc on real directories', () => {
     const { clock, gc, run, setUsage } = setup();
     setUsage(new Error('statfs failed'));
     await gc.start();
+    await gc.idle();
     const a = run('F1', 'E1', 'C1');
     const kept = run('F1', 'E2', 'C2');
     gc.schedule(a);
@@ -163,6 +165,7 @@ describe('SandboxGc on real directories', () => {
     gc.schedule(outside);
     gc.schedule(path.join(workDir, 'slaves'));
     await gc.start();
+    await gc.idle();
     // The old one is past gc_delay: removed by the first disk check; the live one is never scheduled.
     expect(fs.existsSync(old)).toBe(false);
     expect(gc.entries().map((e) => path.basename(e.path))).toEqual(['recent']);
