@@ -10,6 +10,36 @@ import { getJson, startAllInOne, tempDir, waitFor, type Proc } from '../helpers/
 import { operatorCall, type Json } from '../helpers/operator-client.js';
 import { offersOf, updateOf, V1Scheduler, type Event, type Offer } from '../helpers/v1-client.js';
 import { wireProblem } from '../helpers/wire-check.js';
+import { seededRng, type Rng } from '../../src/lib/rng.js';
+
+// Structural fuzzing of the agent's /api/v1, as test/api/fuzz.test.ts does for the master's endpoints.
+const SEED = Number(process.env['FUZZ_SEED'] ?? 20261202);
+const HOSTILE_STRINGS = ['', '..', '/etc/passwd', 'a/../b', '\u0000', '\u202e', '$(reboot)', '%s%n', 'x'.repeat(5000), '{"a":', '🙂', 'NaN', '-1', 'GET_STATE', '/'];
+const HOSTILE_NUMBERS = [0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.1, 65536, Number.MIN_VALUE, 2 ** 64];
+function randomValue(rng: Rng, depth: number): unknown {
+  const pick = Math.floor(rng.next() * (depth > 3 ? 5 : 7));
+  if (pick === 0) return HOSTILE_STRINGS[Math.floor(rng.next() * HOSTILE_STRINGS.length)];
+  if (pick === 1) return HOSTILE_NUMBERS[Math.floor(rng.next() * HOSTILE_NUMBERS.length)];
+  if (pick === 2) return rng.next() < 0.5;
+  if (pick === 3) return null;
+  if (pick === 4) return undefined;
+  if (pick === 5) return Array.from({ length: Math.floor(rng.next() * 4) }, () => randomValue(rng, depth + 1));
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < Math.floor(rng.next() * 4); i++) o[String(HOSTILE_STRINGS[Math.floor(rng.next() * 5)]) + i] = randomValue(rng, depth + 1);
+  return o;
+}
+/** Replaces, deletes or adds one field somewhere in `v` (a copy). */
+function mutate(rng: Rng, v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return randomValue(rng, 0);
+  const copy = (Array.isArray(v) ? [...(v as unknown[])] : { ...(v as Record<string, unknown>) }) as Record<string, unknown>;
+  const keys = Object.keys(copy);
+  const key = keys.length > 0 && rng.next() < 0.8 ? keys[Math.floor(rng.next() * keys.length)]! : `extra${Math.floor(rng.next() * 10)}`;
+  const r = rng.next();
+  if (r < 0.4 && typeof copy[key] === 'object' && copy[key] !== null) copy[key] = mutate(rng, copy[key]);
+  else if (r < 0.6) delete copy[key];
+  else copy[key] = randomValue(rng, 1);
+  return copy;
+}
 
 const get = <T>(j: unknown, ...keys: string[]): T => keys.reduce<unknown>((o, k) => (o as Json | undefined)?.[k], j) as T;
 const resources = [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }];
@@ -265,4 +295,27 @@ describe('agent operator API v1 and metrics (real master and agent processes)', 
     // Still serving.
     expect(get(await call('GET_HEALTH'), 'get_health', 'healthy')).toBe(true);
   });
+
+  it(`survives structural fuzzing (FUZZ_SEED=${SEED}): never a 5xx, every refusal {code, message}`, async () => {
+    const sandbox = await sandboxOf('sleeper');
+    const quick = await containerOf('quick');
+    const seeds: Json[] = [
+      { type: 'GET_STATE' }, { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 1000 } } }, { type: 'GET_CONTAINERS', get_containers: { show_nested: true } },
+      { type: 'LIST_FILES', list_files: { path: sandbox } }, { type: 'READ_FILE', read_file: { path: path.join(sandbox, 'stdout'), offset: 0, length: 3 } },
+      { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: quick } } }, { type: 'KILL_CONTAINER', kill_container: { container_id: { value: quick }, signal: 15 } },
+      { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 1 } } }, { type: 'GET_AGENT' },
+    ];
+    const rng = seededRng(SEED);
+    const failures: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      let body: unknown = seeds[Math.floor(rng.next() * seeds.length)];
+      for (let m = 0; m < 1 + Math.floor(rng.next() * 3); m++) body = mutate(rng, body);
+      const res = await fetch(`${agent}/api/v1`, { method: 'POST', signal: AbortSignal.timeout(10_000), headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) ?? 'null' });
+      const text = await res.text();
+      if (res.status >= 500) failures.push(`${res.status} ${JSON.stringify(body).slice(0, 300)} -> ${text.slice(0, 200)}`);
+      else if (res.status >= 400 && Object.keys(JSON.parse(text) as Json).sort().join() !== 'code,message') failures.push(`${res.status} without {code, message}: ${text.slice(0, 200)}`);
+    }
+    expect(failures, `replay with FUZZ_SEED=${SEED}`).toEqual([]);
+    expect(get(await call('GET_HEALTH'), 'get_health', 'healthy')).toBe(true);
+  }, 120_000);
 });
