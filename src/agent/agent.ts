@@ -84,7 +84,7 @@ export interface AgentTask {
   killedBy?: 'health-check' | 'max-completion-time';
   /** Set while the fetcher runs: a kill abandons the fetch. */
   fetching?: AbortController | undefined;
-  /** The container's process (the posix supervisor, docker's init), once launched; GET_CONTAINERS executor_pid. */
+  /** The pid the containerizer reports for the container (posix: the task, its process group leader), once launched; GET_CONTAINERS executor_pid. */
   pid?: number;
   /** Running-time watchers: the health checker and the max_completion_time timer. */
   watchers?: { stop(): void }[];
