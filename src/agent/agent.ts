@@ -43,6 +43,32 @@ export interface AgentOptions {
   fetchMaxBytes?: number;
   /** The client stack to the masters (TLS with this agent's certificate once it joined with a token). */
   http?: HttpClient;
+  /** Told when a task ended, with its sandbox: the sandbox garbage collector schedules it. */
+  onSandboxDone?: (sandbox: string) => void;
+}
+
+/** What the agent counts since it started (Mesos's slave/* and containerizer/* counters). */
+export interface AgentCounters {
+  tasksFinished: number;
+  tasksFailed: number;
+  tasksKilled: number;
+  tasksLost: number;
+  tasksGone: number;
+  tasksDropped: number;
+  tasksError: number;
+  executorsTerminated: number;
+  validStatusUpdates: number;
+  containerLaunchErrors: number;
+  recoveryErrors: number;
+  fetchesSucceeded: number;
+  fetchesFailed: number;
+}
+
+/** A container's end as WAIT_CONTAINER reports it: the containerizer's termination and the task's final state. */
+export interface ContainerEnd {
+  termination: ContainerTermination;
+  state: TaskState;
+  reason?: TaskStatusReason;
 }
 
 export interface AgentTask {
@@ -51,13 +77,15 @@ export interface AgentTask {
   containerId: string;
   sandbox: string | null;
   state: TaskState;
-  statuses: { state: TaskState; timestamp: number; healthy?: boolean }[];
+  statuses: { state: TaskState; timestamp: number; healthy?: boolean; reason?: TaskStatusReason; message?: string }[];
   killRequested: boolean;
   launchedAt: number;
   /** Why the agent itself killed the task, which decides the terminal update (Mesos command executor). */
   killedBy?: 'health-check' | 'max-completion-time';
   /** Set while the fetcher runs: a kill abandons the fetch. */
   fetching?: AbortController | undefined;
+  /** The pid the containerizer reports for the container (posix: the task, its process group leader), once launched; GET_CONTAINERS executor_pid. */
+  pid?: number;
   /** Running-time watchers: the health checker and the max_completion_time timer. */
   watchers?: { stop(): void }[];
 }
@@ -87,6 +115,15 @@ export class Agent {
   private heartbeat: { cancel(): void } | null = null;
   /** Health probes (to the task on loopback) and fetcher downloads; not bound to the agent's --ip. */
   private readonly taskClient = new HttpClient();
+  readonly counters: AgentCounters = {
+    tasksFinished: 0, tasksFailed: 0, tasksKilled: 0, tasksLost: 0, tasksGone: 0, tasksDropped: 0, tasksError: 0, executorsTerminated: 0,
+    validStatusUpdates: 0, containerLaunchErrors: 0, recoveryErrors: 0, fetchesSucceeded: 0, fetchesFailed: 0,
+  };
+  /** Seconds the last recover() took (slave/recovery_time_secs); undefined before it ran. */
+  recoveryTimeSecs: number | undefined;
+  /** Ends of containers, by container id, while their task is known here (WAIT_CONTAINER). */
+  private readonly ends = new Map<string, { promise: Promise<ContainerEnd>; resolve: (e: ContainerEnd) => void; settled?: ContainerEnd }>();
+  private endsPruneAt = 1024;
 
   constructor(private readonly opts: AgentOptions) {
     this.startTime = opts.clock.now();
@@ -126,6 +163,10 @@ export class Agent {
     return this.opts.attributes;
   }
 
+  get domain(): DomainInfo | undefined {
+    return this.opts.domain;
+  }
+
   start(): void {
     this.link.start();
   }
@@ -135,16 +176,85 @@ export class Agent {
     return this.opts.containerizer.usage(containerId);
   }
 
+  /** Whether the task's latest update still waits for its acknowledgement (GET_TASKS terminated_tasks). */
+  hasPendingUpdate(frameworkId: string, taskId: string): boolean {
+    return this.updates.hasPending(frameworkId, taskId);
+  }
+
+  /** The task whose container this is, running or ended (still listed). */
+  taskOfContainer(containerId: string): AgentTask | undefined {
+    for (const fw of this.frameworks.values()) {
+      for (const t of fw.tasks.values()) if (t.containerId === containerId) return t;
+      for (const t of fw.completed) if (t.containerId === containerId) return t;
+    }
+    return undefined;
+  }
+
+  /**
+   * KILL_CONTAINER: kills a running task's container (the task ends TASK_KILLED). False when no running
+   * task has this container (Mesos: "cannot be found (or is already killed)").
+   */
+  killContainer(containerId: string, graceMs: number | undefined): boolean {
+    const task = this.taskOfContainer(containerId);
+    if (!task || isTerminal(task.state) || task.killRequested || !this.ends.has(containerId)) return false;
+    this.kill(task.frameworkId, task.info.taskId, graceMs);
+    return true;
+  }
+
+  /** WAIT_CONTAINER: resolves when the container ended; undefined for a container this agent does not know. */
+  waitContainer(containerId: string): Promise<ContainerEnd> | undefined {
+    const end = this.ends.get(containerId);
+    if (end?.settled) return Promise.resolve(end.settled);
+    return end?.promise;
+  }
+
+  private trackEnd(containerId: string): void {
+    if (this.ends.has(containerId)) return;
+    let resolve!: (e: ContainerEnd) => void;
+    const promise = new Promise<ContainerEnd>((r) => (resolve = r));
+    this.ends.set(containerId, { promise, resolve });
+  }
+
+  private settleEnd(task: AgentTask, termination: ContainerTermination): void {
+    const end = this.ends.get(task.containerId);
+    if (!end || end.settled) return;
+    const last = task.statuses.at(-1);
+    end.settled = { termination, state: task.state, ...(last?.reason !== undefined ? { reason: last.reason } : {}) };
+    end.resolve(end.settled);
+  }
+
+  /** Forgets the ends of containers whose task is no longer listed; runs when the map doubled since the last time. */
+  private pruneEnds(): void {
+    if (this.ends.size <= this.endsPruneAt) return;
+    const known = new Set<string>();
+    for (const fw of this.frameworks.values()) {
+      for (const t of fw.tasks.values()) known.add(t.containerId);
+      for (const t of fw.completed) known.add(t.containerId);
+    }
+    for (const id of [...this.ends.keys()]) if (!known.has(id)) this.ends.delete(id);
+    this.endsPruneAt = Math.max(1024, 2 * this.ends.size);
+  }
+
   /**
    * Before start(), after an agent restart: takes back the checkpointed tasks whose containers
    * survived (`containers`, from the containerizer's recover()), reports the others as failed, and
    * kills containers no checkpoint claims (non-checkpointing frameworks' tasks do not survive, as in Mesos).
    */
   async recover(containers: readonly RecoveredContainer[]): Promise<void> {
+    const started = this.opts.clock.monotonic();
+    try {
+      await this.recoverTasks(containers);
+    } finally {
+      this.recoveryTimeSecs = (this.opts.clock.monotonic() - started) / 1000;
+    }
+  }
+
+  private async recoverTasks(containers: readonly RecoveredContainer[]): Promise<void> {
     const alive = new Map(containers.map((c) => [c.containerId, c]));
     // Unacknowledged updates first: they precede whatever the recovery itself reports.
     const journaled = this.journal.load();
     for (const error of journaled.errors) this.opts.logger.warn('status update journal damaged', { error });
+    this.counters.recoveryErrors += journaled.errors.length;
     const pending = new Set<string>();
     for (const stream of journaled.streams) {
       this.updates.restore(stream.frameworkId, stream.taskId, stream.pending);
@@ -153,6 +263,7 @@ export class Agent {
     if (journaled.streams.length > 0) this.opts.logger.info('restored unacknowledged status updates', { tasks: journaled.streams.length });
     const { checkpoints, errors } = loadTaskCheckpoints(this.opts.workDir);
     for (const error of errors) this.opts.logger.warn('dropping an unreadable task checkpoint', { error });
+    this.counters.recoveryErrors += errors.length;
     for (const cp of checkpoints) {
       // An ended task is kept only while its terminal update waits for the acknowledgement (its container, if any, is an orphan).
       const ended = isTerminal(cp.state);
@@ -187,6 +298,8 @@ export class Agent {
       fw.tasks.set(info.taskId, task);
       if (container) {
         this.opts.logger.info('recovered task', { task: info.taskId, containerId: cp.containerId, state: task.state });
+        this.trackEnd(cp.containerId);
+        if (container.pid !== null) task.pid = container.pid;
         void container.termination.then((t) => this.onTermination(task, t));
         if (task.state === 'TASK_KILLING') {
           // The kill began before the crash; its SIGKILL after the grace period died with the old agent.
@@ -361,8 +474,11 @@ export class Agent {
         await fetchUris(info.command.uris!, task.sandbox, {
           client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal: fetching.signal,
         });
+        this.counters.fetchesSucceeded++;
       } catch (e) {
         if (!task.killRequested) {
+          this.counters.fetchesFailed++;
+          this.counters.containerLaunchErrors++;
           this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
           return;
         }
@@ -376,6 +492,8 @@ export class Agent {
     }
     if (this.stopping) return; // stop() has killed what runs; a container started now would outlive the agent
     this.transition(task, 'TASK_STARTING');
+    this.pruneEnds();
+    this.trackEnd(task.containerId);
     try {
       const launched = await this.opts.containerizer.launch({
         containerId: task.containerId,
@@ -388,12 +506,16 @@ export class Agent {
         owner: { agentId, frameworkId, taskId: info.taskId },
         env: this.mesosEnv(task),
       });
+      if (launched.pid !== null) task.pid = launched.pid;
       this.transition(task, 'TASK_RUNNING');
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       else this.watchRunning(task);
       this.onTermination(task, await launched.termination);
     } catch (e) {
-      this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', e instanceof Error ? e.message : String(e));
+      const message = e instanceof Error ? e.message : String(e);
+      this.counters.containerLaunchErrors++;
+      this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', message);
+      this.settleEnd(task, { exitCode: null, signal: null, killed: false, message });
     }
   }
 
@@ -458,6 +580,15 @@ export class Agent {
 
   private onTermination(task: AgentTask, t: ContainerTermination): void {
     this.stopWatching(task);
+    this.counters.executorsTerminated++;
+    try {
+      this.terminate(task, t);
+    } finally {
+      this.settleEnd(task, t);
+    }
+  }
+
+  private terminate(task: AgentTask, t: ContainerTermination): void {
     if (isTerminal(task.state)) return;
     if (task.killedBy === 'max-completion-time') this.transition(task, 'TASK_FAILED', 'REASON_MAX_COMPLETION_TIME_REACHED', `Task exceeded its max_completion_time: ${t.message}`);
     else if (t.limitation?.resource === 'mem' && !task.killRequested) this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LIMITATION_MEMORY', t.message);
@@ -532,7 +663,11 @@ export class Agent {
     const checkpointing = owner?.info.checkpoint === true && owner.tasks.get(task.info.taskId) === task;
     if (checkpointing && changed) this.checkpoint(owner, task);
     else if (!checkpointing && isTerminal(state)) removeTaskCheckpoint(this.opts.workDir, task.containerId);
-    task.statuses.push({ state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}) });
+    task.statuses.push({
+      state, timestamp: this.opts.clock.now() / 1000, ...(healthy !== undefined ? { healthy } : {}),
+      ...(reason !== undefined ? { reason } : {}), ...(message !== undefined ? { message: message.slice(0, 4096) } : {}),
+    });
+    if (changed && isTerminal(state)) this.countTerminal(task, state);
     // Health updates repeat RUNNING without end: keep the first status (the start time) and the latest ones.
     if (task.statuses.length > MAX_STATUSES_PER_TASK) task.statuses.splice(1, 1);
     const fw = this.frameworks.get(task.frameworkId);
@@ -543,7 +678,20 @@ export class Agent {
     }
     if (!fw) return; // framework shut down: nobody to tell
     const status = this.status(task.info.taskId, state, reason, message);
+    this.counters.validStatusUpdates++;
     this.updates.enqueue(task.frameworkId, healthy !== undefined ? { ...status, healthy } : status, fw.info.checkpoint === true);
+  }
+
+  private countTerminal(task: AgentTask, state: TaskState): void {
+    const c = this.counters;
+    if (state === 'TASK_FINISHED') c.tasksFinished++;
+    else if (state === 'TASK_FAILED') c.tasksFailed++;
+    else if (state === 'TASK_KILLED') c.tasksKilled++;
+    else if (state === 'TASK_LOST') c.tasksLost++;
+    else if (state === 'TASK_GONE' || state === 'TASK_GONE_BY_OPERATOR') c.tasksGone++;
+    else if (state === 'TASK_DROPPED') c.tasksDropped++;
+    else if (state === 'TASK_ERROR') c.tasksError++;
+    if (task.sandbox !== null) this.opts.onSandboxDone?.(task.sandbox);
   }
 
   private status(taskId: string, state: TaskState, reason?: TaskStatusReason, message?: string): TaskStatus {

@@ -203,6 +203,33 @@ function parseIntegerParam(name: string, raw: string | undefined): number | unde
 }
 
 async function listDirectory(target: AllowedTarget): Promise<BrowseEntry[]> {
+  return (await listEntries(target)).map((e) => e.entry);
+}
+
+interface ListedEntry {
+  entry: BrowseEntry;
+  /** st_mode and mtime as numbers (the v1 API's FileInfo). */
+  mode: number;
+  mtimeMs: number;
+}
+
+function describe(requestedPath: string, info: Stats, accounts: { users: Map<number, string>; groups: Map<number, string> }): ListedEntry {
+  return {
+    entry: {
+      path: requestedPath,
+      nlink: info.nlink,
+      size: info.size,
+      mtime: Math.floor(info.mtimeMs / 1000),
+      mode: modeString(info),
+      uid: accounts.users.get(info.uid) ?? String(info.uid),
+      gid: accounts.groups.get(info.gid) ?? String(info.gid),
+    },
+    mode: info.mode,
+    mtimeMs: info.mtimeMs,
+  };
+}
+
+async function listEntries(target: AllowedTarget): Promise<ListedEntry[]> {
   let names: string[];
   try {
     names = await readdir(target.real);
@@ -211,22 +238,49 @@ async function listDirectory(target: AllowedTarget): Promise<BrowseEntry[]> {
   }
   const accounts = await loadAccountNames();
   const entries = await Promise.all(
-    names.map(async (name): Promise<BrowseEntry | undefined> => {
+    names.map(async (name): Promise<ListedEntry | undefined> => {
       // lstat: describe a symlink itself, never the (possibly outside) file it points to.
       const info = await lstat(path.join(target.real, name)).catch(() => undefined);
       if (!info) return undefined; // removed while listing
-      return {
-        path: path.join(target.requested, name),
-        nlink: info.nlink,
-        size: info.size,
-        mtime: Math.floor(info.mtimeMs / 1000),
-        mode: modeString(info),
-        uid: accounts.users.get(info.uid) ?? String(info.uid),
-        gid: accounts.groups.get(info.gid) ?? String(info.gid),
-      };
+      return describe(path.join(target.requested, name), info, accounts);
     }),
   );
-  return entries.filter((e) => e !== undefined).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return entries.filter((e) => e !== undefined).sort((a, b) => (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0));
+}
+
+/**
+ * The v1 API's LIST_FILES: a directory's entries (or a file's own), with the same path confinement
+ * as /files/browse.
+ */
+export async function listFiles(raw: string, roots: readonly string[]): Promise<ListedEntry[]> {
+  const target = await resolveAllowed(raw, roots);
+  if (target.stats.isDirectory()) return listEntries(target);
+  return [describe(target.requested, target.stats, await loadAccountNames())];
+}
+
+/**
+ * The v1 API's READ_FILE (Mesos FilesProcess::_read): the file's size and up to `length` bytes from
+ * `offset` (to the end when absent), capped at `maxBytes`; nothing at or past the end.
+ */
+export async function readFileBytes(raw: string, roots: readonly string[], offset: number, length: number | undefined, maxBytes: number): Promise<{ size: number; data: Buffer }> {
+  const target = await resolveAllowed(raw, roots);
+  if (target.stats.isDirectory()) throw new TsmesosError('BAD_REQUEST', 'Cannot read a directory');
+  if (!target.stats.isFile()) throw notRegularFile(target.requested);
+  const { handle, size } = await openVerified(target);
+  try {
+    if (offset >= size) return { size, data: Buffer.alloc(0) };
+    const count = Math.min(length ?? size - offset, maxBytes, size - offset);
+    const buffer = Buffer.alloc(count);
+    let filled = 0;
+    while (filled < count) {
+      const { bytesRead } = await handle.read(buffer, filled, count - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { size, data: buffer.subarray(0, filled) };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `ls -l` permission string, including setuid/setgid/sticky bits. */

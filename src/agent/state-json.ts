@@ -11,7 +11,8 @@ import { sandboxDir } from './paths.js';
 function taskJson(agent: Agent, t: AgentTask): Record<string, unknown> {
   return {
     id: t.info.taskId, name: t.info.name, framework_id: t.frameworkId, executor_id: t.info.taskId, slave_id: agent.agentId ?? '',
-    state: t.state, resources: Resources.of(t.info.resources).toLegacyJson(), statuses: t.statuses,
+    state: t.state, resources: Resources.of(t.info.resources).toLegacyJson(),
+    statuses: t.statuses.map((x) => ({ state: x.state, timestamp: x.timestamp, ...(x.healthy !== undefined ? { healthy: x.healthy } : {}) })),
   };
 }
 

@@ -10,6 +10,12 @@ import { createFilesApp } from '../agent/files-api.js';
 import { agentsDir } from '../agent/paths.js';
 import { installErrorHandling } from './http-errors.js';
 import { readOnlyCors } from './read-cors.js';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+import type { SandboxGc } from '../agent/sandbox-gc.js';
+import { agentMetrics } from '../agent/metrics.js';
+import { AgentOperatorCalls } from '../agent/operator-calls.js';
+import { agentMetricsApp, agentOperatorApp } from './agent-operator.js';
 
 export interface AgentIdentity {
   ip: string;
@@ -19,15 +25,22 @@ export interface AgentIdentity {
   flags: Record<string, string>;
 }
 
+export interface AgentAppDeps {
+  clock?: Clock;
+  gc?: SandboxGc;
+}
+
 /**
- * The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/monitor/statistics`, `/version`, `/flags`;
+ * The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/monitor/statistics`, `/version`, `/flags`,
+ * `POST /api/v1` (the agent operator API), `/metrics/snapshot` and Prometheus `/metrics`;
  * `GET /` redirects to this agent's page on the leading master's web UI.
  */
-export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
+export function agentApp(agent: Agent, self: AgentIdentity, log: Logger, deps: AgentAppDeps = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  const clock = deps.clock ?? systemClock;
   // The web UI (served by the masters) reads /state and the sandboxes straight from the agent.
-  for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version', '/monitor/statistics', '/monitor/statistics.json']) app.use(p, readOnlyCors());
+  for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version', '/monitor/statistics', '/monitor/statistics.json', '/metrics/snapshot']) app.use(p, readOnlyCors());
   app.get('/', (c) => {
     // The link is to the master this agent is subscribed to: the leader (it follows the 307s).
     const master = agent.masterAddress;
@@ -48,6 +61,10 @@ export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
   for (const p of ['/monitor/statistics', '/monitor/statistics.json']) {
     app.get(p, async (c) => c.json(await monitorStatistics(agent.frameworks.values(), (id) => agent.usage(id))));
   }
+  app.route('/', agentOperatorApp(new AgentOperatorCalls({
+    agent, workDir: self.workDir, clock, flags: self.flags, hostname: self.hostname, port: self.port, ...(deps.gc ? { gc: deps.gc } : {}),
+  })));
+  app.route('/', agentMetricsApp(() => agentMetrics(agent, clock, deps.gc?.stats())));
   app.route('/', createFilesApp({ roots: () => [path.resolve(agentsDir(self.workDir))], logger: log }));
   return app;
 }

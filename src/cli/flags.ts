@@ -175,6 +175,15 @@ export const FLAGS = {
     name: 'isolation', placeholder: 'LIST', help: 'posix containerizer isolation: cgroups/cpu,cgroups/mem (limits from task resources; default where cgroups are writable) or posix/cpu,posix/mem (accounting only)',
     parse: parseIsolation,
   },
+  gcDelay: { name: 'gc-delay', placeholder: 'DURATION', help: "an ended task's sandbox is removed at the latest this long after it ended, sooner as the disk fills (Mesos --gc_delay; default 1weeks)", parse: duration('gc-delay') },
+  gcDiskHeadroom: {
+    name: 'gc-disk-headroom', placeholder: 'FRACTION', help: 'sandboxes older than gc-delay x max(0, 1 - this - disk usage) are removed at each disk check (Mesos --gc_disk_headroom, 0.0 to 1.0; default 0.1)',
+    parse: (raw: string): number => {
+      const n = /^\d*\.?\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+      return n >= 0 && n <= 1 ? n : fail('gc-disk-headroom', raw, 'expected a number from 0.0 to 1.0');
+    },
+  },
+  diskWatchInterval: { name: 'disk-watch-interval', placeholder: 'DURATION', help: "how often the agent checks its work dir's disk usage and removes the sandboxes that became too old (Mesos --disk_watch_interval; default 1mins)", parse: duration('disk-watch-interval') },
   logLevel: { name: 'log-level', placeholder: 'LEVEL', help: 'debug, info, warn or error (default info)', parse: (raw: string): LogLevel => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : fail('log-level', raw, 'expected one of debug, info, warn, error')) },
 } as const;
 

@@ -12,6 +12,7 @@ import { Resources } from '../domain/resources.js';
 import { detectResources, readHostFacts } from '../agent/detect.js';
 import { Agent } from '../agent/agent.js';
 import { checkBoot } from '../agent/boot.js';
+import { SandboxGc } from '../agent/sandbox-gc.js';
 import { posixContainersDir } from '../agent/paths.js';
 import { readBootId } from '../containerizer/posix-recovery.js';
 import { PosixContainerizer } from '../containerizer/posix.js';
@@ -59,19 +60,31 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     initial: config.nodeTls, role: 'agent', masters: config.masters, localAddress: config.ip, clock, logger: logger.child('tls'),
     onRenewed: (tls) => writeNodeTls(workDir, tls),
   });
+  // Ended tasks' sandboxes go after --gc-delay, sooner as the disk fills (Mesos).
+  let isLive: (sandbox: string) => boolean = () => true;
+  const gc = new SandboxGc({
+    workDir, clock, logger: logger.child('gc'), gcDelayMs: config.gcDelayMs, headroom: config.gcDiskHeadroom,
+    diskWatchIntervalMs: config.diskWatchIntervalMs, isLive: (p) => isLive(p),
+  });
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
     ...(config.domain !== null ? { domain: config.domain } : {}),
     masters: config.masters, containerizer, clock, rng: deps.rng ?? systemRng,
     logger: logger.child('agent'),
+    onSandboxDone: (sandbox) => gc.schedule(sandbox),
     ...(renewer ? { http: new HttpClient({ localAddress: config.ip, tls: () => ({ ...renewer.tls, serverRole: 'master' }) }) } : {}),
   });
-  const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'));
+  isLive = (p) => {
+    for (const fw of agent.frameworks.values()) for (const t of fw.tasks.values()) if (t.sandbox !== null && path.resolve(t.sandbox) === p) return true;
+    return false;
+  };
+  const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'), { clock, gc });
   // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
   const recoveryStarted = clock.monotonic();
   const recovered = await containerizer.recover();
   await agent.recover(recovered);
   logger.info('recovery done', { containers: recovered.length, ms: Math.round(clock.monotonic() - recoveryStarted) });
+  await gc.start();
   const server = await listen(app, config.ip, config.agentPort);
   agent.start();
   renewer?.start();
@@ -80,6 +93,7 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     async stop() {
       renewer?.stop();
       await agent.stop(2000);
+      await gc.stop();
       await server.close();
       await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));
     },

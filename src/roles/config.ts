@@ -67,6 +67,10 @@ export interface RoleConfig {
   containerizers: ContainerizerName[];
   /** --isolation; null: cgroups/cpu,cgroups/mem where cgroups are writable, else posix/cpu,posix/mem. */
   isolation: IsolationConfig | null;
+  /** Sandbox gc (Mesos --gc_delay, --gc_disk_headroom, --disk_watch_interval). */
+  gcDelayMs: number;
+  gcDiskHeadroom: number;
+  diskWatchIntervalMs: number;
   logLevel: LogLevel;
   /** Flag values as given, for /flags and /master/state (strings, as Mesos prints them). */
   flagStrings: Record<string, string>;
