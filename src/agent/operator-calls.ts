@@ -19,6 +19,7 @@ import { agentMetrics } from './metrics.js';
 import { agentsDir } from './paths.js';
 import { statisticsJson } from './monitor.js';
 import type { SandboxGc } from './sandbox-gc.js';
+import { setVerbosity, type LogVerbosity } from '../lib/log.js';
 
 /** Mesos caps one READ_FILE at 16 pages. */
 export const READ_FILE_MAX_BYTES = 16 * 4096;
@@ -31,6 +32,8 @@ export interface AgentOperatorDeps {
   hostname: string;
   port: number;
   gc?: SandboxGc;
+  /** The agent process's logging verbosity (GET/SET_LOGGING_LEVEL, /logging/toggle). */
+  verbosity: LogVerbosity;
 }
 
 const missing = (field: string): never => {
@@ -72,9 +75,12 @@ export class AgentOperatorCalls {
         return { type, get_metrics: { metrics: Object.keys(m).sort().map((name) => ({ name, value: m[name]! })) } };
       }
       case 'GET_LOGGING_LEVEL':
-        return { type, get_logging_level: { level: 0 } };
-      case 'SET_LOGGING_LEVEL':
-        return notYet(type, 'tsmesos has no verbose logging levels; use --log-level');
+        return { type, get_logging_level: { level: this.deps.verbosity.get() } };
+      case 'SET_LOGGING_LEVEL': {
+        const set = call.set_logging_level ?? missing('set_logging_level');
+        setVerbosity(this.deps.verbosity, set.level, set.duration.nanoseconds / 1e6);
+        return null;
+      }
       case 'LIST_FILES': {
         const p = (call.list_files ?? missing('list_files')).path;
         const entries = await listFiles(p, this.roots());

@@ -16,6 +16,7 @@ import type { SandboxGc } from '../agent/sandbox-gc.js';
 import { agentMetrics } from '../agent/metrics.js';
 import { AgentOperatorCalls } from '../agent/operator-calls.js';
 import { agentMetricsApp, agentOperatorApp } from './agent-operator.js';
+import { loggingToggleApp, requestLog } from './logging-toggle.js';
 
 export interface AgentIdentity {
   ip: string;
@@ -38,6 +39,7 @@ export interface AgentAppDeps {
 export function agentApp(agent: Agent, self: AgentIdentity, log: Logger, deps: AgentAppDeps = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  app.use('*', requestLog(log));
   const clock = deps.clock ?? systemClock;
   // The web UI (served by the masters) reads /state and the sandboxes straight from the agent.
   for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version', '/monitor/statistics', '/monitor/statistics.json', '/metrics/snapshot']) app.use(p, readOnlyCors());
@@ -62,8 +64,9 @@ export function agentApp(agent: Agent, self: AgentIdentity, log: Logger, deps: A
     app.get(p, async (c) => c.json(await monitorStatistics(agent.frameworks.values(), (id) => agent.usage(id))));
   }
   app.route('/', agentOperatorApp(new AgentOperatorCalls({
-    agent, workDir: self.workDir, clock, flags: self.flags, hostname: self.hostname, port: self.port, ...(deps.gc ? { gc: deps.gc } : {}),
+    agent, workDir: self.workDir, clock, flags: self.flags, hostname: self.hostname, port: self.port, verbosity: log.verbosity, ...(deps.gc ? { gc: deps.gc } : {}),
   })));
+  app.route('/', loggingToggleApp(log.verbosity));
   app.route('/', agentMetricsApp(() => agentMetrics(agent, clock, deps.gc?.stats())));
   app.route('/', createFilesApp({ roots: () => [path.resolve(agentsDir(self.workDir))], logger: log }));
   return app;

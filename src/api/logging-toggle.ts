@@ -1,8 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
-import type { Logger, LogVerbosity } from '../lib/log.js';
+import { setVerbosity, type Logger, type LogVerbosity } from '../lib/log.js';
 import { parseMesosDuration } from '../lib/mesos-duration.js';
-import { setVerbosity } from '../master/operator-calls.js';
 
 /**
  * `/logging/toggle` (libprocess): without a query, the verbosity as text; with `level` and

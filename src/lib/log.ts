@@ -1,4 +1,5 @@
 // Structured one-line logs on stderr. Secrets must never be passed in fields.
+import { TsmesosError } from '../domain/errors.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -46,6 +47,18 @@ export class LogVerbosity {
     this.revert?.cancel();
     this.revert = null;
   }
+}
+
+/** A verbosity held longer than this is refused: a forgotten toggle must not log at debug for weeks. */
+export const MAX_LOGGING_DURATION_MS = 7 * 24 * 3_600_000;
+
+/** SET_LOGGING_LEVEL and /logging/toggle: `level` for `durationMs`; a duration outside (0, a week] or a level above 100 is a 400. */
+export function setVerbosity(verbosity: LogVerbosity, level: number, durationMs: number): void {
+  if (!(durationMs > 0) || durationMs > MAX_LOGGING_DURATION_MS) {
+    throw new TsmesosError('BAD_REQUEST', `the logging duration must be more than 0 and at most ${MAX_LOGGING_DURATION_MS / 3_600_000} hours`);
+  }
+  if (level > 100) throw new TsmesosError('BAD_REQUEST', `logging level ${level} is out of range (0-100)`);
+  verbosity.set(level, durationMs);
 }
 
 export function createLogger(level: LogLevel, component = 'tsmesos', write: (line: string) => void = (l) => process.stderr.write(l), verbosity = new LogVerbosity()): Logger {

@@ -9,7 +9,7 @@ import { metricsSnapshot } from './state-json.js';
 import { Resources, parseResourceList } from '../domain/resources.js';
 import type { RoleQuota } from './allocator/quota.js';
 import { resourceMessages } from './wire.js';
-import type { LogVerbosity } from '../lib/log.js';
+import { setVerbosity, type LogVerbosity } from '../lib/log.js';
 
 // The master's side of the operator API v1 (master.proto): the HTTP edge decodes a Call once and
 // hands it here. Calls that need no scheduling state are answered by any master (localResponse);
@@ -42,9 +42,6 @@ export function callType(call: OperatorCall): OperatorCallType {
   if (type === 'UNKNOWN') throw new TsmesosError('BAD_REQUEST', "call type UNKNOWN: expecting one of the master.proto Call types");
   return type;
 }
-
-/** A verbosity held longer than this is refused: a forgotten toggle must not log at debug for weeks. */
-export const MAX_LOGGING_DURATION_MS = 7 * 24 * 3_600_000;
 
 /** GET_HEALTH, GET_FLAGS, GET_VERSION, GET_LOGGING_LEVEL; SET_LOGGING_LEVEL answers null (an empty 200). */
 export function localResponse(call: OperatorCall, flags: Readonly<Record<string, string>>, verbosity: LogVerbosity): OperatorResponse | null {
@@ -240,15 +237,6 @@ export function quotaStatus(quotas: ReadonlyMap<string, RoleQuota>): { infos: { 
       return { role, guarantees: scalarMap(q.guarantee), ...(q.limit ? { limits: scalarMap(q.limit) } : {}) };
     }),
   };
-}
-
-/** SET_LOGGING_LEVEL and /logging/toggle: `level` for `durationMs`; a duration outside (0, a week] is a 400. */
-export function setVerbosity(verbosity: LogVerbosity, level: number, durationMs: number): void {
-  if (!(durationMs > 0) || durationMs > MAX_LOGGING_DURATION_MS) {
-    throw new TsmesosError('BAD_REQUEST', `the logging duration must be more than 0 and at most ${MAX_LOGGING_DURATION_MS / 3_600_000} hours`);
-  }
-  if (level > 100) throw new TsmesosError('BAD_REQUEST', `logging level ${level} is out of range (0-100)`);
-  verbosity.set(level, durationMs);
 }
 
 /**

@@ -267,7 +267,14 @@ describe('agent operator API v1 and metrics (real master and agent processes)', 
     expect(await refused({ type: 'READ_FILE', read_file: { path: '/x', offset: 1.5 } }, 400)).toContain('call.read_file.offset');
     expect(await refused({ type: 'KILL_CONTAINER', kill_container: { container_id: { value: 'x' }, signal: 1 } }, 400)).toContain('SIGTERM');
     expect(await refused({ type: 'LAUNCH_CONTAINER' }, 400)).toContain('not implemented');
-    expect(await refused({ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 1 } } }, 400)).toContain('not implemented');
+    expect(await refused({ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 1, duration: { nanoseconds: 0 } } }, 400)).toContain('duration');
+    expect(await refused({ type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 101, duration: { nanoseconds: 1e9 } } }, 400)).toContain('out of range');
+    // The agent's own verbosity (one process under --role all: the master's too, as glog's in Mesos).
+    expect((await operatorCall(agent, { type: 'SET_LOGGING_LEVEL', set_logging_level: { level: 2, duration: { nanoseconds: 60e9 } } })).status).toBe(200);
+    expect(get<number>(await call('GET_LOGGING_LEVEL'), 'get_logging_level', 'level')).toBe(2);
+    expect(await (await fetch(`${agent}/logging/toggle`)).text()).toBe('2\n');
+    expect((await fetch(`${agent}/logging/toggle?level=0&duration=1secs`)).status).toBe(200);
+    expect(get<number>(await call('GET_LOGGING_LEVEL'), 'get_logging_level', 'level')).toBe(0);
     // Content negotiation, method.
     expect(await refused({ type: 'GET_HEALTH' }, 415, { 'Content-Type': 'application/x-protobuf' })).toContain('protobuf');
     expect(await refused({ type: 'GET_HEALTH' }, 415, { 'Content-Type': 'text/plain' })).toContain('Content-Type');
