@@ -321,23 +321,32 @@ export class Agent {
   }
 
   /** Stops talking to the master and kills every task within `graceMs`. */
-  async stop(graceMs: number): Promise<void> {
+  /**
+   * Stops the agent. Its tasks are killed, unless `keepTasks`: then those of checkpointing
+   * frameworks that run in a container go on (a restarted agent recovers them, as Mesos's agent
+   * after SIGTERM). Returns how many were left running.
+   */
+  async stop(graceMs: number, opts: { keepTasks?: boolean } = {}): Promise<number> {
     this.stopping = true;
     this.heartbeat?.cancel();
     this.link.stop();
     this.updates.stop();
     const kills: Promise<void>[] = [];
+    let kept = 0;
     for (const fw of this.frameworks.values()) {
       for (const t of fw.tasks.values()) {
+        const fetching = t.fetching !== undefined;
         t.fetching?.abort();
         this.stopWatching(t);
-        kills.push(this.opts.containerizer.kill(t.containerId, graceMs));
+        if (opts.keepTasks === true && fw.info.checkpoint === true && !fetching && t.sandbox !== null) kept++;
+        else kills.push(this.opts.containerizer.kill(t.containerId, graceMs));
       }
     }
     await Promise.all(kills);
     // A launch that was creating its sandbox when we stopped ends before stop() does (it starts
     // no container now), so nothing writes in the work dir afterwards.
     await Promise.allSettled([...this.launching]);
+    return kept;
   }
 
   private subscribeCall(): unknown {
@@ -510,13 +519,18 @@ export class Agent {
       this.transition(task, 'TASK_RUNNING');
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
       else this.watchRunning(task);
-      this.onTermination(task, await launched.termination);
+      // Followed outside the launch: a task left running by stop({ keepTasks }) must not hold stop() up.
+      launched.termination.then((t) => this.onTermination(task, t), (e: unknown) => this.launchFailed(task, e));
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      this.counters.containerLaunchErrors++;
-      this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', message);
-      this.settleEnd(task, { exitCode: null, signal: null, killed: false, message });
+      this.launchFailed(task, e);
     }
+  }
+
+  private launchFailed(task: AgentTask, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.counters.containerLaunchErrors++;
+    this.transition(task, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', message);
+    this.settleEnd(task, { exitCode: null, signal: null, killed: false, message });
   }
 
   /** The variables the agent injects into every task (Mesos's command executor set). */

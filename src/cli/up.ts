@@ -63,10 +63,15 @@ export async function runRole(config: UpConfig, setExit: (code: number) => void)
         logger.error('shutdown took too long; exiting');
         process.exit(1);
       }, SHUTDOWN_BUDGET_MS);
-      running.stop().then(
+      // SIGTERM (systemd's stop, Mesos's agent semantics): the tasks of checkpointing frameworks
+      // keep running and the next start recovers them. SIGINT (Ctrl-C): everything stops.
+      const keepTasks = sig === 'SIGTERM' && config.role !== 'master';
+      running.stop({ keepTasks }).then(
         () => {
           clearTimeout(hard);
-          logger.info('stopped', { signal: sig });
+          logger.info('stopped', { signal: sig, ...(keepTasks ? { tasks: 'kept running' } : {}) });
+          // Kept containers' supervisors and Docker waits hold handles that would keep the process alive.
+          if (keepTasks) process.exit(0);
           resolve();
         },
         (e: unknown) => {

@@ -90,12 +90,14 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
   renewer?.start();
   logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString(), masterChannel: config.nodeTls ? 'mutual TLS' : 'plain HTTP' });
   return {
-    async stop() {
+    async stop(opts) {
       renewer?.stop();
-      await agent.stop(2000);
+      const kept = await agent.stop(2000, { keepTasks: opts?.keepTasks === true });
       await gc.stop();
       await server.close();
-      await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));
+      // Kept tasks stay in their cgroups; the next start adopts them (and removes what is left over).
+      if (kept === 0) await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));
+      else logger.info('tasks left running for the next start to recover', { tasks: kept });
     },
   };
 }

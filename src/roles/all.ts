@@ -33,8 +33,8 @@ export async function startAll(config: RoleConfig, logger: Logger, deps: AgentDe
     throw e;
   }
   return {
-    async stop() {
-      await agent.stop();
+    async stop(opts) {
+      await agent.stop(opts);
       await master.stop();
     },
   };

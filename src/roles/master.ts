@@ -32,9 +32,14 @@ export interface RoleDeps {
   rng?: Rng;
 }
 
+export interface StopOptions {
+  /** An agent leaves the tasks of checkpointing frameworks running, for its next start to recover (Mesos's agent on SIGTERM). */
+  keepTasks?: boolean;
+}
+
 export interface RunningRole {
   /** Graceful stop: no new work, streams closed, registry flushed. */
-  stop(): Promise<void>;
+  stop(opts?: StopOptions): Promise<void>;
 }
 
 export interface RunningMaster extends RunningRole {

@@ -60,7 +60,9 @@ beforeAll(async () => {
     masters: [{ host: '127.0.0.1', port }], containerizer: watched, clock: systemClock, rng: systemRng, logger: silentLogger,
   });
   agent.start();
-  stopAtEnd(() => agent.stop(500));
+  stopAtEnd(async () => {
+    await agent.stop(500);
+  });
   await agentActive();
 });
 

@@ -11,8 +11,9 @@ import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgVersion, sh, unitEnv
 // tsmesos user, the unit's environment) and an agent as tsmesos-agent.service would (root), start a
 // long task, install N+1 over N, restart the master on the new binary: the registry data, the
 // operator's conffile edit, the agent and its running task are all still there.
-// The agent is not restarted: it kills its tasks on SIGTERM until agent recovery lands, so "an agent
-// upgrade keeps its tasks running" is not claimed here (the package does not restart it either).
+// The agent is not restarted here: N, built from an older commit, kills its tasks on SIGTERM. From
+// this version on the agent leaves checkpointing frameworks' tasks running on SIGTERM and recovers
+// them (test/e2e/agent-sigterm.test.ts), which the next release's upgrade test can then exercise.
 
 interface MasterState { slaves: { id: string; active: boolean }[]; frameworks: { id: string; tasks: { id: string; state: string; slave_id: string }[] }[] }
 
