@@ -15,6 +15,7 @@ import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
 import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson, type LiveInstance } from '../services/views.js';
 import { servicePortsOf } from '../services/service-ports.js';
+import { canonicalVersion } from '../services/group-update.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { leaderOrRedirect } from './leader-gate.js';
 
@@ -46,6 +47,15 @@ function guarded(log: Logger, h: Handler): Handler {
 }
 
 const flag = (c: Context, name: string): boolean => c.req.query(name) === 'true';
+
+/** A path segment percent-decoded; a malformed escape is kept as it came (it then matches nothing). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 function deploymentHeaders(c: Context, r: DeploymentResult): void {
   c.header('Marathon-Deployment-Id', r.deploymentId);
@@ -188,6 +198,16 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     return c.json(appView(s, r.record!.app.id, false), 201);
   });
 
+  // PUT /v2/apps and PATCH /v2/apps: several apps in one deployment (Marathon's replaceMultiple, patchMultiple).
+  for (const method of ['PUT', 'PATCH'] as const) {
+    route(method, '/v2/apps', async (c, s) => {
+      const partial = method === 'PATCH' || c.req.query('partialUpdate') !== 'false';
+      const r = await s.apps.updateMany(await body(c), { partial, force: flag(c, 'force'), allowCreation: method === 'PUT' });
+      deploymentHeaders(c, r);
+      return c.json({ deploymentId: r.deploymentId, version: r.version });
+    });
+  }
+
   const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
     id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
   })), s.apps.store.groups());
@@ -196,6 +216,17 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const s = await leaderServices(c);
     if (s instanceof Response) return s;
     const raw = c.req.path.replace(/^\/v2\/groups\/?/, '').replace(/\/$/, '');
+    // Marathon's GroupsResource: GET {id}/versions and {id}/versions/{version}, for the root too.
+    const versions = c.req.method === 'GET' ? /^(?:(.+)\/)?versions(?:\/([^/]+))?$/.exec(raw) : null;
+    if (versions) {
+      const gid = versions[1] === undefined ? '/' : pathAppId(versions[1]);
+      if (versions[2] === undefined) return c.json(s.groups.versions(gid));
+      const version = canonicalVersion(decoded(versions[2]));
+      if (version === undefined) return marathonError(c, 400, { message: 'Invalid version', details: [{ path: '/version', errors: ['expected an ISO 8601 date-time such as 2026-12-02T10:00:00.000Z'] }] });
+      const then = s.groups.rootAt(version);
+      const g = then && findGroup(groupTree(then.apps.map((r) => ({ id: r.app.id, version: r.version, json: { ...r.app, version: r.version, versionInfo: r.versionInfo } })), then.groups), gid);
+      return g ? c.json(g) : marathonError(c, 404, { message: `Group '${gid}' does not exist` });
+    }
     const id = raw === '' ? '/' : pathAppId(raw);
     switch (c.req.method) {
       case 'GET': {
@@ -277,7 +308,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       if (sub === 'versions' && method === 'GET') {
         s.apps.existing(id);
         if (arg === undefined) return c.json({ versions: s.apps.store.versions(id) });
-        const v = s.apps.store.appVersion(id, decodeURIComponent(arg));
+        const v = s.apps.store.appVersion(id, decoded(arg));
         return v ? c.json({ ...v.app, version: v.version, versionInfo: v.versionInfo }) : marathonError(c, 404, { message: `App '${id}' does not exist in version ${arg.slice(0, 64)}` });
       }
       if (sub === 'tasks' && method === 'GET' && arg === undefined) {
@@ -306,8 +337,9 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
         return c.json({ app: appView(s, id, true) });
       case 'PUT':
       case 'PATCH': {
+        // PATCH is partial and creates nothing (Marathon's AppsResource.patch: 404 for an unknown app).
         const partial = method === 'PATCH' || c.req.query('partialUpdate') !== 'false';
-        const r = await s.apps.update(id, await body(c), { partial, force: flag(c, 'force') });
+        const r = await s.apps.update(id, await body(c), { partial, force: flag(c, 'force'), allowCreation: method === 'PUT' });
         deploymentHeaders(c, r);
         if (r.created) c.header('Location', `/v2/apps${id}`);
         return c.json({ deploymentId: r.deploymentId, version: r.version }, r.created ? 201 : 200);
