@@ -20,6 +20,8 @@ import type { HttpClient } from '../lib/http-client.js';
 import { leaderOrRedirect } from './leader-gate.js';
 
 export const MARATHON_MAX_BODY = 1024 * 1024;
+/** Task ids in one POST /v2/tasks/delete. */
+const MAX_TASK_IDS = 10_000;
 
 type Handler = (c: Context) => Promise<Response> | Response;
 
@@ -259,6 +261,32 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const status = c.req.query('status');
     const tasks = tasksJson(s, s.driver.instancesOf()).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
     return c.json({ tasks });
+  });
+
+  // POST /v2/tasks/delete {"ids": [...]} (Marathon's TasksResource.killTasks): kills the tasks named;
+  // with scale=true their apps are scaled down by as many, as one deployment. Ids of no task are ignored.
+  route('POST', '/v2/tasks/delete', async (c, s) => {
+    if (flag(c, 'scale') && flag(c, 'wipe')) return marathonError(c, 400, { message: 'You cannot use scale and wipe at the same time.' });
+    const raw = await body(c);
+    const ids = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)['ids'] : undefined;
+    if (!Array.isArray(ids) || ids.length > MAX_TASK_IDS || ids.some((i) => typeof i !== 'string')) {
+      return marathonError(c, 400, { message: 'Invalid JSON', details: [{ path: '/ids', errors: [`expected {"ids": [task ids]} with at most ${MAX_TASK_IDS} ids`] }] });
+    }
+    const bad = (ids as string[]).find((i) => !/^[A-Za-z0-9._-]{1,200}$/.test(i));
+    if (bad !== undefined) return marathonError(c, 400, { message: `Invalid task id '${bad.slice(0, 200)}'.` });
+    const wanted = new Set(ids as string[]);
+    const victims = s.driver.instancesOf().filter((t) => wanted.has(t.taskId));
+    if (flag(c, 'scale') && victims.length > 0) {
+      const perApp = new Map<string, number>();
+      for (const v of victims) perApp.set(v.appId, (perApp.get(v.appId) ?? 0) + 1);
+      const updates = [...perApp].map(([appId, n]) => ({ id: appId, instances: Math.max(0, s.apps.existing(appId).app.instances - n) }));
+      const r = await s.apps.updateMany(updates, { partial: true, force: flag(c, 'force'), allowCreation: false });
+      s.driver.killTasks(victims.map((v) => v.taskId));
+      deploymentHeaders(c, r);
+      return c.json({ deploymentId: r.deploymentId, version: r.version });
+    }
+    s.driver.killTasks(victims.map((v) => v.taskId));
+    return c.json({ tasks: tasksJson(s, victims) });
   });
 
   route('GET', '/v2/queue', (c, s) => {

@@ -3,7 +3,8 @@
 // lists the root versions the group exists in, GET .../versions/{version} shows it as it was,
 // PUT /v2/groups/{id} {"version"} rolls it back as a deployment, and the versions survive a
 // restart of the master. PATCH /v2/apps/{id} and PATCH /v2/apps change only what they give and
-// create nothing; PUT /v2/apps writes several apps in one deployment. Hostile input on each.
+// create nothing; PUT /v2/apps writes several apps in one deployment; POST /v2/tasks/delete kills
+// (and with scale=true scales down). Hostile input on each.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveUpConfig } from '../../src/cli/up-config.js';
@@ -245,5 +246,39 @@ describe('PATCH and PUT /v2/apps: partial updates', () => {
     // Nothing of that changed the app.
     expect(((await send('GET', '/v2/apps/patch/one')).json['app'] as Record<string, unknown>)['cmd']).toBe('exec sleep 999');
     expectError(await send('GET', '/v2/apps/many/a0'), 404);
+  });
+});
+
+describe('POST /v2/tasks/delete', () => {
+  it('kills the tasks named; with scale=true scales their apps down as one deployment; refuses malformed bodies', async () => {
+    const created = await send('PUT', '/v2/apps/kill/me', sleeper('/kill/me', 3));
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const three = await tasksOf('/kill/me', 3);
+
+    // Without scale: the task is killed and replaced; unknown (well-formed) ids are ignored.
+    const killed = await send('POST', '/v2/tasks/delete', { ids: [three[0], 'kill_me.no-such-task'] });
+    expect(killed.status, JSON.stringify(killed.json)).toBe(200);
+    expect((killed.json['tasks'] as { id: string }[]).map((t) => t.id)).toEqual([three[0]]);
+    const replaced = await waitFor('the killed task replaced', async () => {
+      const ids = await tasksOf('/kill/me', 3);
+      return ids.includes(three[0]!) ? undefined : ids;
+    }, 30_000, 100);
+
+    // With scale: one deployment, the app down by as many as were killed, the others kept.
+    const scaled = await send('POST', '/v2/tasks/delete?scale=true', { ids: [replaced[0], replaced[1]] });
+    expect(scaled.status, JSON.stringify(scaled.json)).toBe(200);
+    expect(scaled.headers.get('marathon-deployment-id')).toBe(scaled.json['deploymentId']);
+    await settled(scaled.json['deploymentId'] as string);
+    expect(await tasksOf('/kill/me', 1)).toEqual([replaced[2]]);
+    expect(((await send('GET', '/v2/apps/kill/me')).json['app'] as Record<string, unknown>)['instances']).toBe(1);
+
+    for (const bad of [{}, { ids: 'x' }, { ids: [1] }, [], 'nope', { ids: Array.from({ length: 10_001 }, (_, i) => `t${i}`) }]) {
+      expectError(await send('POST', '/v2/tasks/delete', bad), 400);
+    }
+    expectError(await send('POST', '/v2/tasks/delete', { ids: ['../etc/passwd'] }), 400);
+    expectError(await send('POST', '/v2/tasks/delete?scale=true&wipe=true', { ids: [replaced[2]] }), 400);
+    expectError(await send('POST', '/v2/tasks/delete', '{"ids":['), 400);
+    expect((await send('POST', '/v2/tasks/delete', JSON.stringify({ ids: [], pad: 'x'.repeat(2 * 1024 * 1024) }))).status).toBe(413);
+    expect(await tasksOf('/kill/me', 1)).toEqual([replaced[2]]);
   });
 });
