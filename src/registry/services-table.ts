@@ -9,6 +9,8 @@ import type { ReplicatedModule } from './replicated-module.js';
 export const MAX_APP_VERSIONS = 50;
 /** Root group versions kept (Marathon's --max_versions applies to them as well). */
 export const MAX_GROUP_VERSIONS = 50;
+/** And at most this much of them (characters of JSON), so that many large apps do not bloat every snapshot; the newest is always kept. */
+export const MAX_GROUP_VERSIONS_CHARS = 32 * 1024 * 1024;
 
 /** The services root as it was at one version: every app record and explicit group row (JSON owned by src/services). */
 export interface StoredRoot {
@@ -139,7 +141,7 @@ function applyAppChange(db: Database.Database, cmd: AppChange): void {
   }
 }
 
-/** Records the root as it now is under `version`, keeping the newest MAX_GROUP_VERSIONS. */
+/** Records the root as it now is under `version`, keeping the newest MAX_GROUP_VERSIONS within MAX_GROUP_VERSIONS_CHARS. */
 function recordRoot(db: Database.Database, version: string | undefined): void {
   if (version === undefined) return;
   const apps = (db.prepare('SELECT definition FROM service_apps ORDER BY id').all() as { definition: string }[]).map((r) => r.definition);
@@ -147,7 +149,12 @@ function recordRoot(db: Database.Database, version: string | undefined): void {
   // The rows are JSON already: joined as they are rather than parsed and serialized again.
   const root = `{"apps":[${apps.join(',')}],"groups":[${groups.join(',')}]}`;
   db.prepare('INSERT OR REPLACE INTO service_group_versions (version, root) VALUES (?, ?)').run(version, root);
-  db.prepare('DELETE FROM service_group_versions WHERE version NOT IN (SELECT version FROM service_group_versions ORDER BY version DESC LIMIT ?)').run(MAX_GROUP_VERSIONS);
+  const kept = db.prepare('SELECT version, length(root) AS chars FROM service_group_versions ORDER BY version DESC').all() as { version: string; chars: number }[];
+  let chars = 0;
+  kept.forEach((v, i) => {
+    chars += v.chars;
+    if (i > 0 && (i >= MAX_GROUP_VERSIONS || chars > MAX_GROUP_VERSIONS_CHARS)) db.prepare('DELETE FROM service_group_versions WHERE version = ?').run(v.version);
+  });
 }
 
 export const servicesModule: ReplicatedModule<ServicesCommand> = {

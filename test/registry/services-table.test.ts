@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/registry.js';
-import { MAX_APP_VERSIONS, MAX_GROUP_VERSIONS, servicesTable } from '../../src/registry/services-table.js';
+import { MAX_APP_VERSIONS, MAX_GROUP_VERSIONS, MAX_GROUP_VERSIONS_CHARS, servicesTable } from '../../src/registry/services-table.js';
 import { tempDir } from '../helpers/process.js';
 
 // The services scheduler's tables (migrations 9, 10 and 13): what each command leaves behind, and that a
@@ -97,5 +97,16 @@ describe('services registry module', () => {
     }
     a.close();
     b.close();
+  });
+  it('root versions are also kept within MAX_GROUP_VERSIONS_CHARS, the newest always', () => {
+    const a = Registry.open(tempDir());
+    const big = 'x'.repeat(Math.ceil(MAX_GROUP_VERSIONS_CHARS / 3));
+    for (let v = 0; v < 5; v++) {
+      const version = `2026-12-01T00:00:0${v}.000Z`;
+      a.apply(v + 1, { type: 'SERVICES_DEPLOY', appId: '/big', app: { version, definition: { big, v } }, deployment: null, removeDeployments: [], resetDelay: false, rootVersion: version });
+    }
+    // Each root is a third of the budget: the newest two fit, a third would exceed it.
+    expect(servicesTable.groupVersions(a.db)).toEqual(['2026-12-01T00:00:04.000Z', '2026-12-01T00:00:03.000Z']);
+    a.close();
   });
 });
