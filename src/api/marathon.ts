@@ -15,10 +15,13 @@ import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
 import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson, type LiveInstance } from '../services/views.js';
 import { servicePortsOf } from '../services/service-ports.js';
+import { canonicalVersion } from '../services/group-update.js';
 import type { HttpClient } from '../lib/http-client.js';
 import { leaderOrRedirect } from './leader-gate.js';
 
 export const MARATHON_MAX_BODY = 1024 * 1024;
+/** Task ids in one POST /v2/tasks/delete. */
+const MAX_TASK_IDS = 10_000;
 
 type Handler = (c: Context) => Promise<Response> | Response;
 
@@ -46,6 +49,15 @@ function guarded(log: Logger, h: Handler): Handler {
 }
 
 const flag = (c: Context, name: string): boolean => c.req.query(name) === 'true';
+
+/** A path segment percent-decoded; a malformed escape is kept as it came (it then matches nothing). */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 function deploymentHeaders(c: Context, r: DeploymentResult): void {
   c.header('Marathon-Deployment-Id', r.deploymentId);
@@ -188,6 +200,16 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     return c.json(appView(s, r.record!.app.id, false), 201);
   });
 
+  // PUT /v2/apps and PATCH /v2/apps: several apps in one deployment (Marathon's replaceMultiple, patchMultiple).
+  for (const method of ['PUT', 'PATCH'] as const) {
+    route(method, '/v2/apps', async (c, s) => {
+      const partial = method === 'PATCH' || c.req.query('partialUpdate') !== 'false';
+      const r = await s.apps.updateMany(await body(c), { partial, force: flag(c, 'force'), allowCreation: method === 'PUT' });
+      deploymentHeaders(c, r);
+      return c.json({ deploymentId: r.deploymentId, version: r.version });
+    });
+  }
+
   const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
     id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
   })), s.apps.store.groups());
@@ -196,6 +218,17 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const s = await leaderServices(c);
     if (s instanceof Response) return s;
     const raw = c.req.path.replace(/^\/v2\/groups\/?/, '').replace(/\/$/, '');
+    // Marathon's GroupsResource: GET {id}/versions and {id}/versions/{version}, for the root too.
+    const versions = c.req.method === 'GET' ? /^(?:(.+)\/)?versions(?:\/([^/]+))?$/.exec(raw) : null;
+    if (versions) {
+      const gid = versions[1] === undefined ? '/' : pathAppId(versions[1]);
+      if (versions[2] === undefined) return c.json(s.groups.versions(gid));
+      const version = canonicalVersion(decoded(versions[2]));
+      if (version === undefined) return marathonError(c, 400, { message: 'Invalid version', details: [{ path: '/version', errors: ['expected an ISO 8601 date-time such as 2026-12-02T10:00:00.000Z'] }] });
+      const then = s.groups.rootAt(version);
+      const g = then && findGroup(groupTree(then.apps.map((r) => ({ id: r.app.id, version: r.version, json: { ...r.app, version: r.version, versionInfo: r.versionInfo } })), then.groups), gid);
+      return g ? c.json(g) : marathonError(c, 404, { message: `Group '${gid}' does not exist` });
+    }
     const id = raw === '' ? '/' : pathAppId(raw);
     switch (c.req.method) {
       case 'GET': {
@@ -228,6 +261,32 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const status = c.req.query('status');
     const tasks = tasksJson(s, s.driver.instancesOf()).filter((t) => status === undefined || t['state'] === `TASK_${status.toUpperCase()}`);
     return c.json({ tasks });
+  });
+
+  // POST /v2/tasks/delete {"ids": [...]} (Marathon's TasksResource.killTasks): kills the tasks named;
+  // with scale=true their apps are scaled down by as many, as one deployment. Ids of no task are ignored.
+  route('POST', '/v2/tasks/delete', async (c, s) => {
+    if (flag(c, 'scale') && flag(c, 'wipe')) return marathonError(c, 400, { message: 'You cannot use scale and wipe at the same time.' });
+    const raw = await body(c);
+    const ids = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)['ids'] : undefined;
+    if (!Array.isArray(ids) || ids.length > MAX_TASK_IDS || ids.some((i) => typeof i !== 'string')) {
+      return marathonError(c, 400, { message: 'Invalid JSON', details: [{ path: '/ids', errors: [`expected {"ids": [task ids]} with at most ${MAX_TASK_IDS} ids`] }] });
+    }
+    const bad = (ids as string[]).find((i) => !/^[A-Za-z0-9._-]{1,200}$/.test(i));
+    if (bad !== undefined) return marathonError(c, 400, { message: `Invalid task id '${bad.slice(0, 200)}'.` });
+    const wanted = new Set(ids as string[]);
+    const victims = s.driver.instancesOf().filter((t) => wanted.has(t.taskId));
+    if (flag(c, 'scale') && victims.length > 0) {
+      const perApp = new Map<string, number>();
+      for (const v of victims) perApp.set(v.appId, (perApp.get(v.appId) ?? 0) + 1);
+      const updates = [...perApp].map(([appId, n]) => ({ id: appId, instances: Math.max(0, s.apps.existing(appId).app.instances - n) }));
+      const r = await s.apps.updateMany(updates, { partial: true, force: flag(c, 'force'), allowCreation: false });
+      s.driver.killTasks(victims.map((v) => v.taskId));
+      deploymentHeaders(c, r);
+      return c.json({ deploymentId: r.deploymentId, version: r.version });
+    }
+    s.driver.killTasks(victims.map((v) => v.taskId));
+    return c.json({ tasks: tasksJson(s, victims) });
   });
 
   route('GET', '/v2/queue', (c, s) => {
@@ -277,7 +336,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       if (sub === 'versions' && method === 'GET') {
         s.apps.existing(id);
         if (arg === undefined) return c.json({ versions: s.apps.store.versions(id) });
-        const v = s.apps.store.appVersion(id, decodeURIComponent(arg));
+        const v = s.apps.store.appVersion(id, decoded(arg));
         return v ? c.json({ ...v.app, version: v.version, versionInfo: v.versionInfo }) : marathonError(c, 404, { message: `App '${id}' does not exist in version ${arg.slice(0, 64)}` });
       }
       if (sub === 'tasks' && method === 'GET' && arg === undefined) {
@@ -306,8 +365,9 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
         return c.json({ app: appView(s, id, true) });
       case 'PUT':
       case 'PATCH': {
+        // PATCH is partial and creates nothing (Marathon's AppsResource.patch: 404 for an unknown app).
         const partial = method === 'PATCH' || c.req.query('partialUpdate') !== 'false';
-        const r = await s.apps.update(id, await body(c), { partial, force: flag(c, 'force') });
+        const r = await s.apps.update(id, await body(c), { partial, force: flag(c, 'force'), allowCreation: method === 'PUT' });
         deploymentHeaders(c, r);
         if (r.created) c.header('Location', `/v2/apps${id}`);
         return c.json({ deploymentId: r.deploymentId, version: r.version }, r.created ? 201 : 200);

@@ -30,7 +30,40 @@ function nonNegativeInt(raw: string, what: string): number {
   return Number(raw);
 }
 
+interface DeploymentJson { id: string; version: string; affectedApps: string[]; currentActions: { action: string; app: string }[]; currentStep: number; totalSteps: number }
+
+/** `tsmesos deployment ls|rollback`: the /v2/deployments API. */
+function registerDeployment(program: Command, setExit: (code: number) => void): void {
+  const deployment = program.command('deployment').description('running deployments of services (the Marathon-compatible /v2/deployments API)');
+  deployment.command('ls')
+    .description('list running deployments')
+    .option('--master <URL>', MASTER_HELP)
+    .option('--json', 'print the deployments as JSON (the /v2/deployments shape)')
+    .action((opts: MasterOptions) => runCommand('deployment ls', setExit, async () => {
+      const list = await masterJson<DeploymentJson[]>(opts, '/v2/deployments');
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(list) + '\n');
+        return;
+      }
+      process.stdout.write(table(['ID', 'VERSION', 'STEP', 'APPS', 'ACTIONS'], list.map((d) => [
+        d.id, d.version, `${d.currentStep}/${d.totalSteps}`, d.affectedApps.join(',').slice(0, 80), [...new Set(d.currentActions.map((a) => a.action))].join(','),
+      ])));
+    }));
+  deployment.command('rollback <ID>')
+    .description('roll a deployment back (a new deployment restores the apps as they were); --force only cancels it, leaving the apps as they are')
+    .option('--force', 'cancel without rolling back')
+    .option('--master <URL>', MASTER_HELP)
+    .option('--json', 'print {deploymentId, version} of the rollback ({} when cancelled)')
+    .action((id: string, opts: MasterOptions & { force?: boolean }) => runCommand('deployment rollback', setExit, async () => {
+      if (!/^[A-Za-z0-9-]{1,100}$/.test(id)) throw new CliFailure(`'${id.slice(0, 40)}' is not a deployment id`);
+      const body = await masterJson<{ deploymentId?: string; version?: string } | null>(opts, `/v2/deployments/${id}${forceQuery(opts.force)}`, { method: 'DELETE' });
+      if (body === null) process.stdout.write(opts.json ? '{}\n' : `cancelled deployment ${id}\n`);
+      else deployed(opts, `rolling back deployment ${id}`, body);
+    }));
+}
+
 export function registerApp(program: Command, setExit: (code: number) => void): void {
+  registerDeployment(program, setExit);
   const app = program.command('app').description('long-running services (the Marathon-compatible /v2/apps API)');
   app.command('ls')
     .description('list apps')

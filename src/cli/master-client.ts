@@ -48,7 +48,8 @@ export async function masterJson<T>(opts: MasterOptions, path: string, req: { me
     path, method: req.method ?? 'GET',
     ...(req.body !== undefined ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } } : {}),
   }, true);
-  return JSON.parse(res.body) as T;
+  // A 2xx without a body (202, 204) is null.
+  return (res.body.trim() === '' ? null : JSON.parse(res.body)) as T;
 }
 
 async function send(opts: MasterOptions, req: { path: string; method?: string; body?: string; headers?: Record<string, string> }, any2xx = false): Promise<HttpResponse> {

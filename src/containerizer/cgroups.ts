@@ -139,6 +139,15 @@ export class ContainerCgroup {
     }
   }
 
+  /**
+   * The cgroup.procs files a process writes its pid to to join this container (the posix shim
+   * joins by itself, before its gate: moving a process between cgroups costs the writer
+   * milliseconds of kernel synchronization, which then never block the agent's event loop).
+   */
+  procsFiles(): string[] {
+    return this.uniqueDirs().map((dir) => path.join(dir, 'cgroup.procs'));
+  }
+
   /** Remembers limits written by an earlier agent (for usage()), without writing them again. */
   recordLimits(resources: ContainerResources): void {
     this.limits = resources;

@@ -2,7 +2,9 @@
 // and its exit status is still known afterwards (only a parent can read a child's wait status; a
 // task whose agent died is re-parented to init, which keeps it to itself).
 //
-// The agent spawns the shim (own session; inside the container's cgroups when isolated). The shim:
+// The agent spawns the shim (own session). The shim:
+//   0. joins the container's cgroups when isolated (writes its pid to each cgroup.procs it is given;
+//      failing that, exits 125), so everything it forks from then on starts inside them;
 //   1. if gated, waits on fd 3 for "go" (the agent writes it once the cgroup limits are in force;
 //      EOF, an agent that died first, exits 125), so the task never runs before its limits;
 //   2. forks the task into its own process group (pgid = task pid, what kill() signals) and execs
@@ -21,12 +23,20 @@ import path from 'node:path';
 
 const SHIM = String.raw`
 use strict; use POSIX ();
-my ($exit_file, $gated, $nperl, @rest) = @ARGV;
+my ($exit_file, $gated, $ncgroups, @rest) = @ARGV;
+my @cgroups = splice(@rest, 0, $ncgroups);
+my $nperl = shift @rest;
 my @perl_env = splice(@rest, 0, $nperl);
 my ($file, @argv) = @rest;
 $0 = 'tsmesos-task-supervisor';
 $SIG{PIPE} = 'IGNORE';
 open(my $ctl, '+<&=', 3) or POSIX::_exit(125);
+for my $cg (@cgroups) {
+  my $f;
+  my $ok = open($f, '>', $cg) && defined(syswrite($f, "$$\n"));
+  unless ($ok) { print STDERR "cannot join the container's cgroup $cg: $!\n"; POSIX::_exit(125); }
+  close($f);
+}
 if ($gated) { my $go = <$ctl>; POSIX::_exit(125) unless defined $go && $go eq "go\n"; }
 my $pid = fork;
 POSIX::_exit(126) unless defined $pid;
@@ -75,7 +85,7 @@ export function findPerl(searchPath = process.env['PATH'] ?? '/usr/bin:/bin'): s
  * shim's own perl: they go to the shim as arguments and are set in the task only.
  */
 export function shimCommand(
-  perl: string, cmd: { file: string; args: string[]; argv0: string }, env: Readonly<Record<string, string>>, opts: { gated: boolean; exitFile: string },
+  perl: string, cmd: { file: string; args: string[]; argv0: string }, env: Readonly<Record<string, string>>, opts: { gated: boolean; exitFile: string; cgroupProcs?: readonly string[] },
 ): { file: string; args: string[]; env: Record<string, string> } {
   const shimEnv: Record<string, string> = {};
   const perlEnv: string[] = [];
@@ -83,7 +93,10 @@ export function shimCommand(
     if (k.startsWith('PERL')) perlEnv.push(`${k}=${v}`);
     else shimEnv[k] = v;
   }
-  return { file: perl, args: ['-e', SHIM, opts.exitFile, opts.gated ? '1' : '0', String(perlEnv.length), ...perlEnv, cmd.file, cmd.argv0, ...cmd.args], env: shimEnv };
+  const cgroups = opts.cgroupProcs ?? [];
+  return {
+    file: perl, args: ['-e', SHIM, opts.exitFile, opts.gated ? '1' : '0', String(cgroups.length), ...cgroups, String(perlEnv.length), ...perlEnv, cmd.file, cmd.argv0, ...cmd.args], env: shimEnv,
+  };
 }
 
 /** Lets a gated shim fork the task (the limits are in force). */

@@ -203,8 +203,10 @@ export class PosixContainerizer implements Containerizer {
       await cgroup?.destroy().catch(() => undefined);
       if (this.stateDir) removeContainerState(this.stateDir, spec.containerId);
     };
-    // With cgroups the supervisor waits at its gate until the limits are written.
-    const run = shimCommand(perl, { file, args, argv0 }, env, { gated: cgroup !== undefined, exitFile: this.stateDir ? exitFileOf(this.stateDir, spec.containerId) : '' });
+    // With cgroups the supervisor joins them itself, then waits at its gate until the limits are written.
+    const run = shimCommand(perl, { file, args, argv0 }, env, {
+      gated: cgroup !== undefined, exitFile: this.stateDir ? exitFileOf(this.stateDir, spec.containerId) : '', ...(cgroup ? { cgroupProcs: cgroup.procsFiles() } : {}),
+    });
     const spawnChild = (): ChildProcess =>
       spawn(run.file, run.args, {
         cwd: spec.sandboxDir,
@@ -215,8 +217,10 @@ export class PosixContainerizer implements Containerizer {
         stdio: ['ignore', output.stdout.fd, output.stderr.fd, 'pipe'],
       });
     try {
-      // Inside the cgroups from the fork on: nothing the task starts escapes its limits.
-      child = cgroup ? cgroup.spawnInside(spawnChild) : spawnChild();
+      // The supervisor joins the cgroups before its gate, so the task and all it starts run inside
+      // them; the agent does not move itself in and out around the fork (two cgroup migrations of a
+      // many-threaded process per launch, milliseconds each, on the agent's event loop).
+      child = spawnChild();
     } catch (e) {
       await output.close();
       await forget();
@@ -244,7 +248,7 @@ export class PosixContainerizer implements Containerizer {
     try {
       if (cgroup) {
         cgroup.applyLimits(spec.resources ?? {});
-        // Limits in force: let the supervisor start the task (until now only it ran in the cgroup).
+        // Limits in force: let the supervisor start the task (until now only it ran, in the cgroup or joining it).
         releaseShim(child);
       }
       pid = await taskPid;

@@ -35,6 +35,8 @@ export class Agents {
   /** Time the liveness checks ran late by, in all (see attentiveNow). */
   private stalledMs = 0;
   private lastLivenessCheck: number | null = null;
+  /** Agents whose MARK_AGENT_UNREACHABLE is being proposed. */
+  private readonly marking = new Set<string>();
 
   constructor(
     private readonly ctx: MasterContext,
@@ -90,12 +92,13 @@ export class Agents {
       throw new TsmesosError('FORBIDDEN', `agent at ${sub.hostname} (${sub.ip}) has a fault domain (--domain) but this master has none; give the master --domain too`);
     }
     const known = sub.agentId !== undefined ? this.own.get(sub.agentId) : undefined;
+    const wasUnreachable = known !== undefined && known.unreachableSince !== null;
     const now = this.ctx.clock.now();
     let entry: AgentEntry;
     if (known) {
       const record: AgentRecord = { ...known.record, hostname: sub.hostname, ip: sub.ip, port: sub.port, resources: sub.resources, attributes: sub.attributes };
       if (JSON.stringify(record) !== JSON.stringify(known.record)) await this.ctx.log.propose({ type: 'UPDATE_AGENT', agent: record });
-      if (known.unreachableSince !== null) {
+      if (wasUnreachable) {
         await this.ctx.log.propose({ type: 'MARK_AGENT_REACHABLE', agentId: record.id });
         known.unreachableSince = null;
       }
@@ -131,6 +134,8 @@ export class Agents {
     this.ctx.events.emit({ type: 'AGENT_ADDED', agentId: entry.record.id, reregistered: known !== undefined });
     if (known) {
       this.reconcileReportedTasks(entry.record.id, sub);
+      // Mesos (Master::__reregisterSlave): frameworks hear each task of an unreachable agent that came back, in its state now.
+      if (wasUnreachable) this.tasks.unreachableAgentBack(entry.record.id, sub.tasks.map((t) => ({ frameworkId: t.frameworkId, taskId: t.task.taskId, state: t.state })));
       this.maintenance.agentReregistered(entry.record.id);
     }
     this.ctx.requestAllocation();
@@ -176,9 +181,11 @@ export class Agents {
   }
 
   /**
-   * Runs every heartbeat interval. A connection whose agent stayed silent longer than the
-   * limit (a partition the TCP stack has not noticed) is closed, which runs the usual
-   * disconnect handling.
+   * Runs every heartbeat interval. An agent silent longer than the limit (--agent-ping-timeout
+   * x --max-agent-ping-timeouts), connected or not (a partition the TCP stack has not noticed,
+   * a frozen or dead agent), has its connection closed, which runs the usual disconnect
+   * handling, and is marked unreachable (Mesos: the ping timeouts mark it unreachable). Silence
+   * is attentive time (see attentiveNow): time this master was stalled does not count.
    */
   closeSilent(): void {
     const now = this.ctx.clock.monotonic();
@@ -187,10 +194,43 @@ export class Agents {
     const limit = this.ctx.timings.agentSilenceLimitMs;
     const attentive = this.attentiveNow();
     for (const a of [...this.own.values()].sort((x, y) => (x.record.id < y.record.id ? -1 : 1))) {
-      if (a.connection !== null && attentive - a.lastSeen > limit) {
-        this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs: Math.round(attentive - a.lastSeen), limitMs: limit });
+      if (a.recovered || a.unreachableSince !== null || attentive - a.lastSeen <= limit) continue;
+      const silentMs = Math.round(attentive - a.lastSeen);
+      if (a.connection !== null) {
+        this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs, limitMs: limit });
         a.connection.close();
       }
+      this.markUnreachable(a, silentMs).catch((e: unknown) => this.ctx.logger.error('marking an agent unreachable failed', { agent: a.record.id, error: e instanceof Error ? e.message : String(e) }));
+    }
+  }
+
+  /**
+   * A silent agent becomes unreachable (registry first, as Mesos Master::markUnreachable): its
+   * offers are rescinded, frameworks hear FAILURE and then TASK_UNREACHABLE (TASK_LOST when not
+   * PARTITION_AWARE) for each of its tasks; should it come back, it reregisters under its id.
+   */
+  private async markUnreachable(a: AgentEntry, silentMs: number): Promise<void> {
+    const id = a.record.id;
+    if (this.marking.has(id)) return;
+    this.marking.add(id);
+    try {
+      const at = this.ctx.clock.now();
+      await this.ctx.log.propose({ type: 'MARK_AGENT_UNREACHABLE', agentId: id, at });
+      if (this.own.get(id) !== a) return; // removed while we were proposing
+      if (a.connection !== null) {
+        // It came back while we were proposing: the registry says reachable again.
+        await this.ctx.log.propose({ type: 'MARK_AGENT_REACHABLE', agentId: id });
+        return;
+      }
+      a.unreachableSince = at;
+      this.offers.rescind((o) => o.agentId === id);
+      this.ctx.logger.warn('agent marked unreachable', { agent: id, hostname: a.record.hostname, silentMs });
+      this.ctx.events.emit({ type: 'AGENT_LOST', agentId: id });
+      this.tasks.agentUnreachable(id, at);
+      this.ctx.events.emit({ type: 'AGENT_UNREACHABLE', agentId: id, at });
+      this.ctx.requestAllocation();
+    } finally {
+      this.marking.delete(id);
     }
   }
 

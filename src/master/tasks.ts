@@ -199,15 +199,13 @@ export class Tasks {
   /** RECONCILE: implicit (empty list) or explicit, per Mesos Master::reconcile. */
   reconcile(fw: FrameworkEntry, tasks: { taskId: string; agentId?: string }[]): void {
     if (tasks.length === 0) {
-      for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
-        this.sendReconciled(fw, t.taskId, t.agentId, t.statusUpdateState ?? t.state);
-      }
+      for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) this.reconcileKnown(fw, t);
       return;
     }
     for (const { taskId, agentId } of tasks) {
       const t = fw.tasks.get(taskId);
       if (t) {
-        this.sendReconciled(fw, taskId, t.agentId, t.statusUpdateState ?? t.state);
+        this.reconcileKnown(fw, t);
         continue;
       }
       const agents = this.ctx.state.agents;
@@ -259,6 +257,41 @@ export class Tasks {
           this.sendKill(fw, t);
         }
       }
+    }
+  }
+
+  /**
+   * The agent was marked unreachable (at `at`, wall-clock ms): each task on it becomes
+   * TASK_UNREACHABLE with its unreachable_time, reason REASON_AGENT_REMOVED (Mesos
+   * Master::__removeSlave); frameworks that are not PARTITION_AWARE hear TASK_LOST. The task
+   * stays known (Mesos' unreachable tasks) so that the agent can bring it back.
+   */
+  agentUnreachable(agentId: string, at: number): void {
+    for (const fw of [...this.frameworks.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      for (const t of [...fw.tasks.values()].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
+        if (t.agentId !== agentId || isTerminal(t.state) || t.state === 'TASK_UNREACHABLE') continue;
+        const status = this.sendMasterStatus(fw, t.taskId, agentId, 'TASK_UNREACHABLE', 'REASON_AGENT_REMOVED', 'agent is unreachable: it stopped heartbeating', at);
+        this.setState(t, 'TASK_UNREACHABLE');
+        t.statuses.push(status);
+        if (t.statuses.length > 32) t.statuses.shift();
+      }
+    }
+  }
+
+  /**
+   * An unreachable agent reregistered (after reconcileReportedTasks adopted what it reports):
+   * each task it still runs is told to its framework in its state now, reason
+   * REASON_AGENT_REREGISTERED (Mesos Master::__reregisterSlave).
+   */
+  unreachableAgentBack(agentId: string, reported: readonly { frameworkId: string; taskId: string; state: TaskState }[]): void {
+    for (const r of [...reported].sort((a, b) => (a.taskId < b.taskId ? -1 : 1))) {
+      const fw = this.frameworks.get(r.frameworkId);
+      const t = fw?.tasks.get(r.taskId);
+      if (!fw || !t || t.agentId !== agentId || isTerminal(r.state)) continue;
+      this.setState(t, r.state);
+      const status = this.sendMasterStatus(fw, t.taskId, agentId, r.state, 'REASON_AGENT_REREGISTERED', 'Unreachable agent re-reregistered');
+      t.statuses.push(status);
+      if (t.statuses.length > 32) t.statuses.shift();
     }
   }
 
@@ -316,6 +349,13 @@ export class Tasks {
         if (t.agentId === agentId && !isTerminal(t.state)) this.masterUpdate(fw, t.taskId, agentId, 'TASK_GONE_BY_OPERATOR', 'REASON_AGENT_REMOVED_BY_OPERATOR', 'agent was marked gone by the operator');
       }
     }
+  }
+
+  /** A known task's reconciled state: an unreachable one says so (with its agent's unreachable time), others their latest update's. */
+  private reconcileKnown(fw: FrameworkEntry, t: TaskEntry): void {
+    if (t.state === 'TASK_UNREACHABLE') {
+      this.sendReconciled(fw, t.taskId, t.agentId, 'TASK_UNREACHABLE', this.ctx.state.agents.get(t.agentId)?.unreachableSince ?? undefined);
+    } else this.sendReconciled(fw, t.taskId, t.agentId, t.statusUpdateState ?? t.state);
   }
 
   private sendReconciled(fw: FrameworkEntry, taskId: string, agentId: string | null, state: TaskState, unreachableSince?: number): void {

@@ -71,6 +71,12 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE agent_reservations (agent_id TEXT PRIMARY KEY, resources TEXT NOT NULL);
   `,
+  // 13: versions of the services root group (Marathon's root versions): after every services write,
+  // the apps and explicit groups as they then were (JSON), by the write's version; GET
+  // /v2/groups/{id}/versions lists them and PUT /v2/groups/{id} {"version"} rolls back to one.
+  `
+  CREATE TABLE service_group_versions (version TEXT PRIMARY KEY, root TEXT NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

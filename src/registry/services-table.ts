@@ -1,12 +1,22 @@
 import type Database from 'better-sqlite3';
 import type { ReplicatedModule } from './replicated-module.js';
 
-// The built-in services scheduler's replicated state (migrations 9 and 10). Definitions, deployment
+// The built-in services scheduler's replicated state (migrations 9, 10 and 13). Definitions, deployment
 // plans and instance records are JSON owned by src/services; this module only stores them, so
 // a new leader continues exactly where the old one stopped.
 
 /** Versions kept per app (Marathon's --max_versions default is 50 too). */
 export const MAX_APP_VERSIONS = 50;
+/** Root group versions kept (Marathon's --max_versions applies to them as well). */
+export const MAX_GROUP_VERSIONS = 50;
+/** And at most this much of them (characters of JSON), so that many large apps do not bloat every snapshot; the newest is always kept. */
+export const MAX_GROUP_VERSIONS_CHARS = 32 * 1024 * 1024;
+
+/** The services root as it was at one version: every app record and explicit group row (JSON owned by src/services). */
+export interface StoredRoot {
+  apps: unknown[];
+  groups: unknown[];
+}
 
 export interface StoredApp {
   id: string;
@@ -51,12 +61,14 @@ export type ServicesCommand =
    * One app change with its deployment, atomically: `app` null deletes the app (and its
    * versions and launch delay); `removeDeployments` are the ones a forced change supersedes.
    */
-  | { type: 'SERVICES_DEPLOY'; appId: string; app: { version: string; definition: unknown } | null; deployment: StoredDeployment | null; removeDeployments: string[]; resetDelay: boolean }
+  | { type: 'SERVICES_DEPLOY'; appId: string; app: { version: string; definition: unknown } | null; deployment: StoredDeployment | null; removeDeployments: string[]; resetDelay: boolean; rootVersion?: string }
   /**
    * A group change (migration 10), atomically: every app it touches, one deployment for them all,
    * the superseded deployments, and the explicit group rows written (`groups`) or removed.
+   * Both deploy commands with `rootVersion` (migration 13; older entries have none) then record
+   * the root as it is after the change under that version.
    */
-  | { type: 'SERVICES_DEPLOY_GROUP'; apps: AppChange[]; deployment: StoredDeployment; removeDeployments: string[]; groups: StoredGroup[]; removeGroups: string[] }
+  | { type: 'SERVICES_DEPLOY_GROUP'; apps: AppChange[]; deployment: StoredDeployment; removeDeployments: string[]; groups: StoredGroup[]; removeGroups: string[]; rootVersion?: string }
   | { type: 'SERVICES_DEPLOYMENTS_DONE'; ids: string[] }
   | { type: 'SERVICES_INSTANCES_LAUNCHED'; instances: StoredInstance[] }
   | { type: 'SERVICES_INSTANCES_REMOVED'; taskIds: string[] }
@@ -98,6 +110,15 @@ export const servicesTable = {
     const rows = db.prepare('SELECT id, definition FROM service_groups ORDER BY id').all() as { id: string; definition: string }[];
     return rows.map((r) => ({ id: r.id, definition: parse(r.definition) }));
   },
+  /** Root versions, newest first. */
+  groupVersions(db: Database.Database): string[] {
+    const rows = db.prepare('SELECT version FROM service_group_versions ORDER BY version DESC').all() as { version: string }[];
+    return rows.map((r) => r.version);
+  },
+  groupVersion(db: Database.Database, version: string): StoredRoot | undefined {
+    const r = db.prepare('SELECT root FROM service_group_versions WHERE version = ?').get(version) as { root: string } | undefined;
+    return r && (parse(r.root) as StoredRoot);
+  },
   launchDelays(db: Database.Database): StoredLaunchDelay[] {
     const rows = db.prepare('SELECT app_id, failures, delay_until FROM service_launch_delays').all() as { app_id: string; failures: number; delay_until: number }[];
     return rows.map((r) => ({ appId: r.app_id, failures: r.failures, delayUntil: r.delay_until }));
@@ -120,6 +141,22 @@ function applyAppChange(db: Database.Database, cmd: AppChange): void {
   }
 }
 
+/** Records the root as it now is under `version`, keeping the newest MAX_GROUP_VERSIONS within MAX_GROUP_VERSIONS_CHARS. */
+function recordRoot(db: Database.Database, version: string | undefined): void {
+  if (version === undefined) return;
+  const apps = (db.prepare('SELECT definition FROM service_apps ORDER BY id').all() as { definition: string }[]).map((r) => r.definition);
+  const groups = (db.prepare('SELECT definition FROM service_groups ORDER BY id').all() as { definition: string }[]).map((r) => r.definition);
+  // The rows are JSON already: joined as they are rather than parsed and serialized again.
+  const root = `{"apps":[${apps.join(',')}],"groups":[${groups.join(',')}]}`;
+  db.prepare('INSERT OR REPLACE INTO service_group_versions (version, root) VALUES (?, ?)').run(version, root);
+  const kept = db.prepare('SELECT version, length(root) AS chars FROM service_group_versions ORDER BY version DESC').all() as { version: string; chars: number }[];
+  let chars = 0;
+  kept.forEach((v, i) => {
+    chars += v.chars;
+    if (i > 0 && (i >= MAX_GROUP_VERSIONS || chars > MAX_GROUP_VERSIONS_CHARS)) db.prepare('DELETE FROM service_group_versions WHERE version = ?').run(v.version);
+  });
+}
+
 export const servicesModule: ReplicatedModule<ServicesCommand> = {
   name: 'services',
   apply: {
@@ -132,6 +169,7 @@ export const servicesModule: ReplicatedModule<ServicesCommand> = {
       if (cmd.deployment !== null) {
         db.prepare('INSERT OR REPLACE INTO service_deployments (id, app_id, plan) VALUES (?, ?, ?)').run(cmd.deployment.id, cmd.deployment.appId, JSON.stringify(cmd.deployment.plan));
       }
+      recordRoot(db, cmd.rootVersion);
     },
     SERVICES_DEPLOY_GROUP: (db, cmd) => {
       for (const id of cmd.removeDeployments) db.prepare('DELETE FROM service_deployments WHERE id = ?').run(id);
@@ -141,6 +179,7 @@ export const servicesModule: ReplicatedModule<ServicesCommand> = {
         db.prepare('INSERT INTO service_groups (id, definition) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET definition=excluded.definition').run(g.id, JSON.stringify(g.definition));
       }
       db.prepare('INSERT OR REPLACE INTO service_deployments (id, app_id, plan) VALUES (?, ?, ?)').run(cmd.deployment.id, cmd.deployment.appId, JSON.stringify(cmd.deployment.plan));
+      recordRoot(db, cmd.rootVersion);
     },
     SERVICES_DEPLOYMENTS_DONE: (db, cmd) => {
       for (const id of cmd.ids) db.prepare('DELETE FROM service_deployments WHERE id = ?').run(id);
@@ -164,5 +203,6 @@ export const servicesModule: ReplicatedModule<ServicesCommand> = {
   tables: [
     { name: 'service_meta' }, { name: 'service_apps' }, { name: 'service_app_versions' }, { name: 'service_deployments' },
     { name: 'service_instances' }, { name: 'service_launch_delays' }, { name: 'service_groups' },
+    { name: 'service_group_versions' },
   ],
 };

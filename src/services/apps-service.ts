@@ -7,7 +7,7 @@ import type { Rng } from '../lib/rng.js';
 import type { CommandLog } from '../registry/command-log.js';
 import { appIdProblem, canonicalAppId, isConfigChange, parseApp, type AppDefinition, type ValidationFailure } from './app-schema.js';
 import { affectedApps, type AppRecord, type DeploymentAction, type DeploymentPlan, type ServicesStore } from './model.js';
-import { knownGroups, type GroupRow, type PlannedAppChange } from './group-plan.js';
+import { dependencySteps, knownGroups, type GroupRow, type PlannedAppChange } from './group-plan.js';
 import { SERVICE_PORT_MAX, SERVICE_PORT_MIN, withServicePorts } from './service-ports.js';
 import type { ServicesEvents } from './events.js';
 import { deploymentJson } from './views.js';
@@ -19,6 +19,9 @@ export class ServiceError extends Error {
     this.name = 'ServiceError';
   }
 }
+
+/** App updates in one PUT/PATCH /v2/apps. */
+export const MAX_BULK_APPS = 1000;
 
 export const invalid = (failure: ValidationFailure): ServiceError => new ServiceError(422, { ...failure });
 
@@ -65,36 +68,77 @@ export class AppsService {
     });
   }
 
-  /** PUT (partial unless `partial` is false) and PATCH: creates the app when it does not exist. */
-  update(id: string, json: unknown, opts: { partial: boolean; force: boolean }): Promise<DeploymentResult> {
+  /**
+   * PUT (partial unless `partial` is false) creates the app when it does not exist; PATCH
+   * (`allowCreation` false: Marathon's AppsResource.patch) answers 404 for an unknown app.
+   */
+  update(id: string, json: unknown, opts: { partial: boolean; force: boolean; allowCreation?: boolean }): Promise<DeploymentResult> {
     return this.serial(async () => {
-      if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-        throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/', errors: ['expected a JSON object'] }] });
-      }
-      const body = json as Record<string, unknown>;
-      if (body['id'] !== undefined && (typeof body['id'] !== 'string' || appIdProblem(body['id']) !== undefined || canonicalAppId(body['id']) !== id)) {
-        throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/id', errors: [`the app id in the body must be the one in the path (${id})`] }] });
-      }
-      const prev = this.store.app(id);
-      if (!prev) this.refuseGroupId(id);
-      const base: Record<string, unknown> = prev && opts.partial ? { ...prev.app } : {};
-      if (body['ports'] !== undefined) delete base['portDefinitions'];
-      // Legacy `uris` replace the stored artifacts (kept as `fetch`) rather than conflicting with them.
-      if (body['uris'] !== undefined) delete base['fetch'];
-      // The network is said once: a body's `networks` or its container's docker.network replaces the stored one.
-      const docker = (base['container'] as { docker?: Record<string, unknown> } | undefined)?.docker;
-      if (body['networks'] !== undefined && body['container'] === undefined && docker !== undefined) {
-        const { network: _n, ...rest } = docker;
-        base['container'] = { ...(base['container'] as object), docker: rest };
-      }
-      if (body['container'] !== undefined && body['networks'] === undefined) delete base['networks'];
-      // Switching networks re-derives the ports (host: portDefinitions, bridge: none) unless the body gives them.
-      if (body['networks'] !== undefined && body['portDefinitions'] === undefined && body['ports'] === undefined) delete base['portDefinitions'];
-      const app = this.parse({ ...base, ...body, id });
+      const { app, prev } = this.merged(id, json, opts.partial, opts.allowCreation ?? true, '');
       if (!prev) return this.write(id, app, null, 'StartApplication', opts.force);
       const action: DeploymentAction = isConfigChange(prev.app, app) ? 'RestartApplication' : 'ScaleApplication';
       return this.write(id, app, prev, action, opts.force);
     });
+  }
+
+  /**
+   * PUT /v2/apps and PATCH /v2/apps (Marathon's replaceMultiple, patchMultiple): an array of app
+   * updates, each with its id, applied with the semantics of the one-app write as one deployment.
+   * PATCH is partial and creates nothing (an unknown app is a 404).
+   */
+  updateMany(json: unknown, opts: { partial: boolean; force: boolean; allowCreation: boolean }): Promise<DeploymentResult> {
+    return this.serial(async () => {
+      if (!Array.isArray(json)) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/', errors: ['expected a JSON array of app updates'] }] });
+      if (json.length === 0) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/', errors: ['expected at least one app update'] }] });
+      if (json.length > MAX_BULK_APPS) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: '/', errors: [`at most ${MAX_BULK_APPS} app updates in one request`] }] });
+      const seen = new Set<string>();
+      const changes: PlannedAppChange[] = json.map((item: unknown, i) => {
+        const at = `/(${i})`;
+        const rawId = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>)['id'] : undefined;
+        const why = typeof rawId !== 'string' ? 'an app update in a list needs its id' : appIdProblem(rawId);
+        if (why !== undefined) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: `${at}/id`, errors: [why] }] });
+        const id = canonicalAppId(rawId as string);
+        if (seen.has(id)) throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: `${at}/id`, errors: [`${id} is given twice`] }] });
+        seen.add(id);
+        const { app, prev } = this.merged(id, item, opts.partial, opts.allowCreation, at);
+        const action: DeploymentAction = !prev ? 'StartApplication' : isConfigChange(prev.app, app) ? 'RestartApplication' : 'ScaleApplication';
+        return { appId: id, app, action };
+      });
+      const apps = new Map(this.store.apps().map((r) => [r.app.id, r.app]));
+      for (const c of changes) if (c.app) apps.set(c.appId, c.app);
+      const steps = dependencySteps(changes, apps, new Map(this.store.groups().map((g) => [g.id, g.dependencies]))) ?? [];
+      return this.writeGroup('/', changes, [], [], opts.force, steps);
+    });
+  }
+
+  /** The app a write with `json` for `id` makes (validated), and the record it replaces; `at` prefixes error paths. */
+  private merged(id: string, json: unknown, partial: boolean, allowCreation: boolean, at: string): { app: AppDefinition; prev: AppRecord | undefined } {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: at || '/', errors: ['expected a JSON object'] }] });
+    }
+    const body = json as Record<string, unknown>;
+    if (body['id'] !== undefined && (typeof body['id'] !== 'string' || appIdProblem(body['id']) !== undefined || canonicalAppId(body['id']) !== id)) {
+      throw new ServiceError(422, { message: 'Object is not valid', details: [{ path: `${at}/id`, errors: [`the app id in the body must be the one in the path (${id})`] }] });
+    }
+    const prev = this.store.app(id);
+    if (!prev && !allowCreation) throw new ServiceError(404, { message: `App '${id}' does not exist` });
+    if (!prev) this.refuseGroupId(id);
+    const base: Record<string, unknown> = prev && partial ? { ...prev.app } : {};
+    if (body['ports'] !== undefined) delete base['portDefinitions'];
+    // Legacy `uris` replace the stored artifacts (kept as `fetch`) rather than conflicting with them.
+    if (body['uris'] !== undefined) delete base['fetch'];
+    // The network is said once: a body's `networks` or its container's docker.network replaces the stored one.
+    const docker = (base['container'] as { docker?: Record<string, unknown> } | undefined)?.docker;
+    if (body['networks'] !== undefined && body['container'] === undefined && docker !== undefined) {
+      const { network: _n, ...rest } = docker;
+      base['container'] = { ...(base['container'] as object), docker: rest };
+    }
+    if (body['container'] !== undefined && body['networks'] === undefined) delete base['networks'];
+    // Switching networks re-derives the ports (host: portDefinitions, bridge: none) unless the body gives them.
+    if (body['networks'] !== undefined && body['portDefinitions'] === undefined && body['ports'] === undefined) delete base['portDefinitions'];
+    const r = parseApp({ ...base, ...body, id });
+    if (!r.ok) throw invalid(at === '' ? r.failure : { ...r.failure, details: r.failure.details.map((d) => ({ ...d, path: d.path === '/' ? at : `${at}${d.path}` })) });
+    return { app: r.app, prev };
   }
 
   /** Marathon's scale shortcut: the app with only `instances` changed. */
@@ -188,6 +232,7 @@ export class AppsService {
       removeDeployments: locking.map((d) => d.id),
       groups: rows.map((r) => ({ id: r.id, definition: { ...r, version } })),
       removeGroups,
+      rootVersion: version,
     });
     this.opts.changed();
     for (const a of apps) if (a.record) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/groups${group === '/' ? '' : group}`, appDefinition: { ...a.record.app, version } });
@@ -260,6 +305,7 @@ export class AppsService {
       deployment: { id: deployment.id, appId: id, plan: deployment },
       removeDeployments: locking.map((d) => d.id),
       resetDelay: configChange,
+      rootVersion: version,
     });
     this.opts.changed();
     if (record) this.opts.events.emit('api_post_event', { clientIp: null, uri: `/v2/apps${id}`, appDefinition: { ...record.app, version } });

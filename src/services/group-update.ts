@@ -40,7 +40,9 @@ export interface GroupSpec {
 
 export type GroupUpdate =
   | { kind: 'structure'; group: GroupSpec }
-  | { kind: 'scale'; id: string; scaleBy: number };
+  | { kind: 'scale'; id: string; scaleBy: number }
+  /** Roll the group back to the root version `version` (canonical: `Date.toISOString()`). */
+  | { kind: 'revert'; id: string; version: string };
 
 export type GroupUpdateParse = { ok: true; update: GroupUpdate } | { ok: false; failure: ValidationFailure };
 
@@ -50,6 +52,16 @@ const fail = (path: string, error: string): GroupUpdateParse => ({ ok: false, fa
 export function resolveId(child: string, parent: string): string {
   if (child.startsWith('/')) return canonicalAppId(child);
   return canonicalAppId(parent === '/' ? child : `${parent}/${child}`);
+}
+
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A version (an ISO 8601 date-time, any offset, up to nanoseconds) as versions are stored: UTC with milliseconds; undefined if it is none. */
+export function canonicalVersion(text: string): string | undefined {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]!}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${m[3]!}`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 export const parentOf = (id: string): string => id.slice(0, id.lastIndexOf('/')) || '/';
@@ -69,8 +81,8 @@ function depth(json: unknown): number {
 
 /**
  * Validates untrusted JSON as a GroupUpdate for the group at `base` (the path of the URL; the
- * body's `id`, if any, is resolved against it). `scaleBy` must come alone (besides `id`);
- * `version` (rolling a group back) is not supported yet and says so.
+ * body's `id`, if any, is resolved against it). `scaleBy` and `version` (a rollback) must each
+ * come alone (besides `id`): Marathon silently ignores the rest, we refuse the conflict.
  */
 export function parseGroupUpdate(json: unknown, base: string): GroupUpdateParse {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('/', 'expected a JSON object');
@@ -83,7 +95,13 @@ export function parseGroupUpdate(json: unknown, base: string): GroupUpdateParse 
     if (why !== undefined) return fail('/id', why);
   }
   const id = raw.id === undefined ? base : raw.id === '/' ? '/' : resolveId(raw.id, base);
-  if (raw.version !== undefined) return fail('/version', 'rolling a group back to a version is not supported yet');
+  if (raw.version !== undefined) {
+    const others = (['apps', 'groups', 'dependencies', 'scaleBy', 'enforceRole', 'pods'] as const).filter((k) => raw[k] !== undefined);
+    if (others.length > 0) return fail('/version', `version (a rollback) must be the only change (also given: ${others.join(', ')})`);
+    const version = canonicalVersion(raw.version);
+    if (version === undefined) return fail('/version', 'expected an ISO 8601 date-time such as 2026-12-02T10:00:00.000Z');
+    return { ok: true, update: { kind: 'revert', id, version } };
+  }
   if (raw.scaleBy !== undefined) {
     const others = (['apps', 'groups', 'dependencies', 'enforceRole', 'pods'] as const).filter((k) => raw[k] !== undefined);
     if (others.length > 0) return fail('/scaleBy', `scaleBy must be the only change (also given: ${others.join(', ')})`);

@@ -3,8 +3,9 @@
 // DELETE removes a group and everything in it. Each write is planned (group-plan.ts) on the state
 // as it is inside the apps service's write queue and committed as one deployment.
 import { invalid, ServiceError, type AppsService, type DeploymentResult } from './apps-service.js';
-import { groupExists, planDelete, planScale, planStructure, type GroupPlan, type GroupPlanResult, type ServicesState } from './group-plan.js';
-import { parseGroupUpdate, type GroupUpdate } from './group-update.js';
+import { groupExists, knownGroups, planDelete, planScale, planStructure, type GroupPlan, type GroupPlanResult, type ServicesState } from './group-plan.js';
+import { parentOf, parseGroupUpdate, type GroupSpec, type GroupUpdate } from './group-update.js';
+import type { AppRecord, GroupRecord } from './model.js';
 
 export type GroupWrite = (DeploymentResult & { groupId: string }) | { groupId: string; steps: { actions: { action: string; app: string }[] }[] };
 
@@ -22,6 +23,7 @@ export class GroupsService {
     return this.apps.exclusive(async () => {
       const update = this.parse(json, base);
       if (update.kind === 'scale') throw invalid({ message: 'Object is not valid', details: [{ path: '/scaleBy', errors: ['POST creates a group; scale one with PUT'] }] });
+      if (update.kind === 'revert') throw invalid({ message: 'Object is not valid', details: [{ path: '/version', errors: ['POST creates a group; roll one back with PUT'] }] });
       const id = update.group.id;
       const state = this.state();
       if (groupExists(state, id)) throw new ServiceError(409, { message: `Group ${id} is already created. Use PUT to change this group.` });
@@ -35,12 +37,17 @@ export class GroupsService {
     return this.apps.exclusive(async () => {
       const update = this.parse(json, base);
       const state = this.state();
-      const id = update.kind === 'scale' ? update.id : update.group.id;
+      const id = update.kind === 'structure' ? update.group.id : update.id;
       if (state.apps.has(id)) throw new ServiceError(409, { message: `An app with the path ${id} already exists.` });
       let plan: GroupPlan;
       if (update.kind === 'scale') {
         if (!groupExists(state, id)) throw new ServiceError(404, { message: `Group '${id}' does not exist` });
         plan = this.planned(planScale(state, id, update.scaleBy));
+      } else if (update.kind === 'revert') {
+        // Marathon's GroupApiService.revertToOlderVersion: the group as it was at that root version replaces it.
+        const then = this.stateAt(update.version);
+        if (!then || !groupExists(then, id)) throw new ServiceError(422, { message: `Group ${id} not available in version ${update.version}` });
+        plan = this.planned(planStructure(state, specOf(then, id)));
       } else plan = this.planned(planStructure(state, update.group));
       if (opts.dryRun) return { groupId: id, steps: stepsJson(plan) };
       return { ...(await this.apps.writeGroup(id, plan.changes, plan.groups, plan.removeGroups, opts.force, plan.steps)), groupId: id };
@@ -56,6 +63,25 @@ export class GroupsService {
     });
   }
 
+  /** Root versions (newest first) in which the group existed; 404 when it does not exist now (Marathon's GroupsResource). */
+  versions(id: string): string[] {
+    if (!groupExists(this.state(), id)) throw new ServiceError(404, { message: `Group '${id}' does not exist` });
+    return this.apps.store.rootVersions().filter((v) => {
+      const then = this.stateAt(v);
+      return then !== undefined && groupExists(then, id);
+    });
+  }
+
+  /** The root as it was at `version` (undefined: no such version); with its app records. */
+  rootAt(version: string): { state: ServicesState; apps: AppRecord[]; groups: GroupRecord[] } | undefined {
+    const r = this.apps.store.rootAt(version);
+    return r && { state: stateOf(r.apps, r.groups), apps: r.apps, groups: r.groups };
+  }
+
+  private stateAt(version: string): ServicesState | undefined {
+    return this.rootAt(version)?.state;
+  }
+
   private parse(json: unknown, base: string): GroupUpdate {
     const r = parseGroupUpdate(json, base);
     if (!r.ok) throw invalid(r.failure);
@@ -68,10 +94,23 @@ export class GroupsService {
   }
 
   private state(): ServicesState {
-    const store = this.apps.store;
-    return {
-      apps: new Map(store.apps().map((r) => [r.app.id, r.app])),
-      groups: new Map(store.groups().map((g) => [g.id, { id: g.id, dependencies: g.dependencies }])),
-    };
+    return stateOf(this.apps.store.apps(), this.apps.store.groups());
   }
+}
+
+const stateOf = (apps: readonly AppRecord[], groups: readonly GroupRecord[]): ServicesState => ({
+  apps: new Map(apps.map((r) => [r.app.id, r.app])),
+  groups: new Map(groups.map((g) => [g.id, { id: g.id, dependencies: g.dependencies }])),
+});
+
+/** The group `id` of `state` with everything below it, every list given: as an update, it replaces the group exactly. */
+export function specOf(state: ServicesState, id: string): GroupSpec {
+  const known = [...knownGroups(state.apps.keys(), state.groups.keys())];
+  const build = (gid: string): GroupSpec => ({
+    id: gid,
+    apps: [...state.apps.values()].filter((a) => parentOf(a.id) === gid),
+    groups: known.filter((g) => g !== '/' && g !== gid && parentOf(g) === gid).sort().map(build),
+    dependencies: state.groups.get(gid)?.dependencies ?? [],
+  });
+  return build(id);
 }

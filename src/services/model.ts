@@ -99,6 +99,17 @@ export class ServicesStore {
     return servicesTable.groups(this.registry.db).map((g) => g.definition as GroupRecord);
   }
 
+  /** Root group versions, newest first (migration 13). */
+  rootVersions(): string[] {
+    return servicesTable.groupVersions(this.registry.db);
+  }
+
+  /** The apps and explicit groups as they were at a root version. */
+  rootAt(version: string): { apps: AppRecord[]; groups: GroupRecord[] } | undefined {
+    const r = servicesTable.groupVersion(this.registry.db, version);
+    return r && { apps: r.apps as AppRecord[], groups: r.groups as GroupRecord[] };
+  }
+
   launchDelays(): Map<string, { failures: number; delayUntil: number }> {
     return new Map(servicesTable.launchDelays(this.registry.db).map((d) => [d.appId, { failures: d.failures, delayUntil: d.delayUntil }]));
   }

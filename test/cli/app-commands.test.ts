@@ -68,3 +68,38 @@ describe('tsmesos app', () => {
     expect(notFound.err).toMatch(/master answered 404: App '\/cli\/none' does not exist/);
   });
 });
+
+describe('tsmesos deployment', () => {
+  it('ls shows a deployment that cannot finish; rollback undoes it; rollback --force only cancels it; refusals explained', async () => {
+    // Two instances of 1.5 cpus on an agent of 2: the second never fits, so the deployment stays.
+    const created = await cli(['app', 'create', '--id', '/cli/big', '--cmd', 'sleep 1000', '--cpus', '1.5', '--mem', '16', '--instances', '2']);
+    expect(created.code, created.err).toBe(0);
+    const first = /deployment ([0-9a-f-]{36})/.exec(created.out)![1]!;
+    const ls = await cli(['deployment', 'ls']);
+    expect(ls.out.split('\n')[0]).toMatch(/^ID\s+VERSION\s+STEP\s+APPS\s+ACTIONS$/);
+    expect(ls.out).toMatch(new RegExp(`^${first}\\s+\\S+\\s+1/1\\s+/cli/big\\s+StartApplication$`, 'm'));
+    expect((JSON.parse((await cli(['deployment', 'ls', '--json'])).out) as { id: string }[]).map((d) => d.id)).toContain(first);
+
+    // Rolled back: the app did not exist before, so the rollback removes it.
+    const rolled = await cli(['deployment', 'rollback', first]);
+    expect(rolled.code, rolled.err).toBe(0);
+    expect(rolled.out).toMatch(new RegExp(`^rolling back deployment ${first} \\(deployment [0-9a-f-]{36}\\)$`, 'm'));
+    await waitFor('the app gone', async () => ((await cli(['app', 'show', '/cli/big'])).code === 1 ? true : undefined), 30_000, 200);
+
+    // --force cancels and leaves the app as it is (two instances wanted, one running).
+    const again = await cli(['app', 'create', '--id', '/cli/big2', '--cmd', 'sleep 1000', '--cpus', '1.5', '--mem', '16', '--instances', '2']);
+    const second = /deployment ([0-9a-f-]{36})/.exec(again.out)![1]!;
+    const cancelled = await cli(['deployment', 'rollback', second, '--force']);
+    expect([cancelled.code, cancelled.out]).toEqual([0, `cancelled deployment ${second}\n`]);
+    expect((JSON.parse((await cli(['deployment', 'ls', '--json'])).out) as { id: string }[]).map((d) => d.id)).not.toContain(second);
+    expect((JSON.parse((await cli(['app', 'show', '/cli/big2', '--json'])).out) as { app: { instances: number } }).app.instances).toBe(2);
+
+    const unknown = await cli(['deployment', 'rollback', '00000000-0000-0000-0000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/master answered 404/);
+    const bad = await cli(['deployment', 'rollback', '../../v2/apps']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/is not a deployment id/);
+    expect((await cli(['app', 'rm', '/cli/big2', '--force'])).code).toBe(0);
+  });
+});

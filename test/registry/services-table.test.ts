@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/registry/registry.js';
-import { MAX_APP_VERSIONS, servicesTable } from '../../src/registry/services-table.js';
+import { MAX_APP_VERSIONS, MAX_GROUP_VERSIONS, MAX_GROUP_VERSIONS_CHARS, servicesTable } from '../../src/registry/services-table.js';
 import { tempDir } from '../helpers/process.js';
 
-// The services scheduler's tables (migrations 9 and 10): what each command leaves behind, and that a
+// The services scheduler's tables (migrations 9, 10 and 13): what each command leaves behind, and that a
 // snapshot carries all of it to another master.
 
 describe('services registry module', () => {
@@ -68,5 +68,45 @@ describe('services registry module', () => {
     }
     a.close();
     b.close();
+  });
+  it('a deploy with a rootVersion records the root after it (apps and group rows), keeps the newest, and travels in a snapshot', () => {
+    const a = Registry.open(tempDir());
+    let i = 0;
+    // Log entries from before migration 13 carry no rootVersion: no root version is made.
+    a.apply(++i, { type: 'SERVICES_DEPLOY', appId: '/old', app: { version: 'v', definition: { n: -1 } }, deployment: null, removeDeployments: [], resetDelay: false });
+    expect(servicesTable.groupVersions(a.db)).toEqual([]);
+    for (let v = 0; v < MAX_GROUP_VERSIONS + 3; v++) {
+      const version = `2026-12-01T00:${String(Math.floor(v / 60)).padStart(2, '0')}:${String(v % 60).padStart(2, '0')}.000Z`;
+      a.apply(++i, {
+        type: 'SERVICES_DEPLOY_GROUP', apps: [{ appId: '/g/a', app: { version, definition: { n: v } }, resetDelay: false }],
+        deployment: { id: `d${v}`, appId: '/g/a', plan: {} }, removeDeployments: [], groups: [{ id: '/g', definition: { id: '/g', dependencies: [], version } }], removeGroups: [],
+        rootVersion: version,
+      });
+    }
+    a.apply(++i, { type: 'SERVICES_DEPLOY', appId: '/old', app: null, deployment: null, removeDeployments: [], resetDelay: false, rootVersion: '2026-12-02T00:00:00.000Z' });
+    const b = Registry.open(tempDir());
+    b.restore(a.snapshot(), a.appliedIndex());
+    for (const r of [a, b]) {
+      const versions = servicesTable.groupVersions(r.db);
+      expect(versions).toHaveLength(MAX_GROUP_VERSIONS);
+      expect(versions[0]).toBe('2026-12-02T00:00:00.000Z');
+      expect(versions).not.toContain('2026-12-01T00:00:00.000Z');
+      expect(servicesTable.groupVersion(r.db, versions[0]!)).toEqual({ apps: [{ n: MAX_GROUP_VERSIONS + 2 }], groups: [{ id: '/g', dependencies: [], version: versions[1] }] });
+      expect(servicesTable.groupVersion(r.db, versions[1]!)?.apps).toEqual([{ n: MAX_GROUP_VERSIONS + 2 }, { n: -1 }]);
+      expect(servicesTable.groupVersion(r.db, 'nope')).toBeUndefined();
+    }
+    a.close();
+    b.close();
+  });
+  it('root versions are also kept within MAX_GROUP_VERSIONS_CHARS, the newest always', () => {
+    const a = Registry.open(tempDir());
+    const big = 'x'.repeat(Math.ceil(MAX_GROUP_VERSIONS_CHARS / 3));
+    for (let v = 0; v < 5; v++) {
+      const version = `2026-12-01T00:00:0${v}.000Z`;
+      a.apply(v + 1, { type: 'SERVICES_DEPLOY', appId: '/big', app: { version, definition: { big, v } }, deployment: null, removeDeployments: [], resetDelay: false, rootVersion: version });
+    }
+    // Each root is a third of the budget: the newest two fit, a third would exceed it.
+    expect(servicesTable.groupVersions(a.db)).toEqual(['2026-12-01T00:00:04.000Z', '2026-12-01T00:00:03.000Z']);
+    a.close();
   });
 });

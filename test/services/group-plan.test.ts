@@ -46,7 +46,9 @@ describe('parseGroupUpdate', () => {
     expect(errorsAt({ id: '/g', dependencies: ['no way'] })['/dependencies(0)']).toBeDefined();
     expect(errorsAt({ id: '/g', scaleBy: 2, apps: [] })['/scaleBy']).toBeDefined();
     expect(errorsAt({ id: '/g', scaleBy: -1 })['/scaleBy']).toBeDefined();
-    expect(errorsAt({ id: '/g', version: '2020-01-01T00:00:00.000Z' })['/version']?.[0]).toContain('not supported');
+    expect(errorsAt({ id: '/g', version: 'last tuesday' })['/version']?.[0]).toContain('ISO 8601');
+    expect(errorsAt({ id: '/g', version: '2020-01-01T00:00:00.000Z', scaleBy: 2 })['/version']?.[0]).toContain('only change');
+    expect(parseGroupUpdate({ version: '2020-01-01T01:00:00.5+01:00' }, '/g')).toEqual({ ok: true, update: { kind: 'revert', id: '/g', version: '2020-01-01T00:00:00.500Z' } });
     expect(errorsAt({ id: '/g', pods: [{}] })['/pods']).toBeDefined();
     expect(errorsAt({ id: '/g', colour: 'red' })['/']?.[0]).toContain('colour');
     expect(errorsAt([])['/']).toBeDefined();
