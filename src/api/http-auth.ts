@@ -8,6 +8,10 @@ import { isAllowed, type AclAction, type Acls } from '../security/acls.js';
 //   --authenticate-http-readwrite every request that can change state: the operator API
 //                                 (/api/v1, POST), the legacy mutating endpoints and the
 //                                 Marathon API's writes, realm mesos-master-readwrite
+//   --authenticate-http-readonly  every other request (GET/HEAD: state, metrics, flags, the
+//                                 Marathon API's reads), realm mesos-master-readonly; not
+//                                 /health and /ping (probes), nor the UI's files (the page
+//                                 asks for credentials through its API calls)
 // Missing or wrong credentials: 401 with WWW-Authenticate (Basic and Bearer challenges) and
 // the usual {code, message}. The cluster's own channels (/tsmesos/...: Raft, agents, joins,
 // renewals) authenticate with certificates or the admin credential instead.
@@ -15,6 +19,8 @@ import { isAllowed, type AclAction, type Acls } from '../security/acls.js';
 export interface HttpAuthOptions {
   authenticateFrameworks: boolean;
   authenticateReadwrite: boolean;
+  /** --authenticate-http-readonly; absent: false. */
+  authenticateReadonly?: boolean;
   authenticator: PrincipalAuthenticator;
   /** --acls: what principals may do (deny-by-default once given); null: everything is allowed. */
   acls?: Acls | null;
@@ -22,6 +28,11 @@ export interface HttpAuthOptions {
 
 export const SCHEDULER_REALM = 'mesos-master-scheduler';
 export const READWRITE_REALM = 'mesos-master-readwrite';
+export const READONLY_REALM = 'mesos-master-readonly';
+
+/** Read-only paths open even with --authenticate-http-readonly: probes and the UI's static files. */
+const OPEN_READS = new Set(['/health', '/ping', '/', '/favicon.ico']);
+const openRead = (path: string): boolean => OPEN_READS.has(path) || path.startsWith('/ui/');
 
 const authenticated = new WeakMap<Request, string>();
 const aclsOf = new WeakMap<Request, Acls>();
@@ -48,10 +59,14 @@ export function principalOf(c: Context): string | undefined {
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The realm a request needs credentials for, or null (Mesos: only with the matching switch on). */
-export function realmOf(method: string, path: string, opts: Pick<HttpAuthOptions, 'authenticateFrameworks' | 'authenticateReadwrite'>): string | null {
+export function realmOf(method: string, path: string, opts: Pick<HttpAuthOptions, 'authenticateFrameworks' | 'authenticateReadwrite' | 'authenticateReadonly'>): string | null {
   if (path.startsWith('/tsmesos/')) return null;
   if (path === '/api/v1/scheduler') return opts.authenticateFrameworks ? SCHEDULER_REALM : null;
-  if (SAFE.has(method.toUpperCase())) return null;
+  if (SAFE.has(method.toUpperCase())) {
+    // CORS preflights carry no credentials (browsers never send them on OPTIONS).
+    if (method.toUpperCase() === 'OPTIONS' || openRead(path)) return null;
+    return opts.authenticateReadonly === true ? READONLY_REALM : null;
+  }
   return opts.authenticateReadwrite ? READWRITE_REALM : null;
 }
 

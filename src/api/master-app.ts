@@ -14,6 +14,7 @@ import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
 import { httpAuthentication, type HttpAuthOptions } from './http-auth.js';
+import { redirectPlainToHttps } from './api-tls.js';
 import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
 import { marathonApp } from './marathon.js';
 import type { ServicesHandle } from '../services/leader-service.js';
@@ -26,6 +27,7 @@ const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves',
 export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   return app;
@@ -37,11 +39,14 @@ export interface MasterAppSecurity {
   refusePlainAgents?: () => boolean;
   /** HTTP authentication of the APIs (--authenticate-frameworks, --authenticate-http-readwrite). Default: none. */
   http?: HttpAuthOptions;
+  /** --api-tls: plain-HTTP API and UI requests get a 308 to https while `https()` holds. Default: none. */
+  httpsRedirect?: { https: () => boolean; self: { ip: string; port: number } };
 }
 
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));

@@ -9,7 +9,7 @@ import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
 import { parseAcls, type Acls } from '../security/acls.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
-import { AGENT_TLS_MODES, CONTAINERIZERS, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
+import { AGENT_TLS_MODES, API_TLS_MODES, CONTAINERIZERS, type ApiTlsMode, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -144,6 +144,14 @@ export const FLAGS = {
   authenticateHttpReadwrite: {
     name: 'authenticate-http-readwrite', placeholder: 'BOOL', help: 'true: requests that can change state (operator API, legacy and Marathon writes) need a principal\'s credentials (Mesos --authenticate_http_readwrite; default false)',
     parse: boolFlag('authenticate-http-readwrite'),
+  },
+  authenticateHttpReadonly: {
+    name: 'authenticate-http-readonly', placeholder: 'BOOL', help: 'true: read-only requests (state, metrics, flags, Marathon reads; not /health and the UI files) need a principal\'s credentials too (Mesos --authenticate_http_readonly; default false)',
+    parse: boolFlag('authenticate-http-readonly'),
+  },
+  apiTls: {
+    name: 'api-tls', placeholder: 'MODE', help: 'HTTPS for the API and UI with the cluster certificate (plain HTTP requests get a 308 to https): auto (default: on unless --ip is loopback), on, or off (a warning at start off loopback)',
+    parse: (raw: string): ApiTlsMode => ((API_TLS_MODES as readonly string[]).includes(raw) ? (raw as ApiTlsMode) : fail('api-tls', raw, 'expected auto, on or off')),
   },
   acls: {
     name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
