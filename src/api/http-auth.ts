@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
-import type { PrincipalAuthenticator } from '../security/principals.js';
+import { ADMIN_PRINCIPAL, type PrincipalAuthenticator } from '../security/principals.js';
+import type { MasterContext } from '../master/context.js';
+import { taskUser, visibleContext } from '../master/visibility.js';
 import { isAllowed, type AclAction, type Acls } from '../security/acls.js';
 
 // HTTP authentication of a master's APIs, with Mesos's switches and realms:
@@ -38,17 +40,39 @@ const authenticated = new WeakMap<Request, string>();
 const aclsOf = new WeakMap<Request, Acls>();
 
 /**
- * 403 unless this request's principal may do `action` on `object` (undefined: an object that
- * names nobody, e.g. a framework without a principal). Requests the process makes to itself,
- * and every request of a master without --acls, are allowed.
+ * May this request's principal do `action` on `object` (undefined: an object that names
+ * nobody, e.g. a framework without a principal, matched only by ANY)? Requests the process
+ * makes to itself, every request of a master without --acls, and the cluster's admin
+ * credential (which can already mint join tokens and change the membership) are allowed.
  */
-export function requireAllowed(c: Context, action: AclAction, object: string | undefined, what: string): void {
+export function allowedFor(c: Context, action: AclAction, object: string | undefined): boolean {
   const acls = aclsOf.get(c.req.raw);
-  if (!acls) return;
+  if (!acls) return true;
   const principal = authenticated.get(c.req.raw);
-  if (!isAllowed(acls, action, principal, object)) {
-    throw new TsmesosError('FORBIDDEN', `${principal !== undefined ? `principal '${principal}'` : 'an unauthenticated request'} is not authorized to ${what} (ACL ${action})`);
-  }
+  return principal === ADMIN_PRINCIPAL || isAllowed(acls, action, principal, object);
+}
+
+/** 403 unless allowedFor(c, action, object); `what` says what was refused. */
+export function requireAllowed(c: Context, action: AclAction, object: string | undefined, what: string): void {
+  if (allowedFor(c, action, object)) return;
+  const principal = authenticated.get(c.req.raw);
+  throw new TsmesosError('FORBIDDEN', `${principal !== undefined ? `principal '${principal}'` : 'an unauthenticated request'} is not authorized to ${what} (ACL ${action})`);
+}
+
+/**
+ * The master's context as this request may see it (view_frameworks by the framework's user,
+ * view_tasks by the task's user); the context itself when nothing is filtered.
+ */
+export function visibleTo(c: Context, ctx: MasterContext): MasterContext {
+  if (!aclsOf.has(c.req.raw) || authenticated.get(c.req.raw) === ADMIN_PRINCIPAL) return ctx;
+  const users = new Map<string, boolean>();
+  const cached = (action: 'view_frameworks' | 'view_tasks', user: string): boolean => {
+    const key = `${action} ${user}`;
+    let v = users.get(key);
+    if (v === undefined) users.set(key, (v = allowedFor(c, action, user)));
+    return v;
+  };
+  return visibleContext(ctx, { framework: (fw) => cached('view_frameworks', fw.info.user ?? ''), task: (t, fw) => cached('view_tasks', taskUser(t, fw)) });
 }
 
 /** The principal a request authenticated as, if it did (the scheduler API checks FrameworkInfo.principal against it). */

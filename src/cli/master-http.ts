@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { HttpClient, defaultHttpClient, type HttpResponse, type RequestOptions } from '../lib/http-client.js';
 import { defaultDataDir } from './flags.js';
-import { FILES, tlsDir } from '../security/files.js';
+import { FILES, readAdminFile, tlsDir } from '../security/files.js';
 
 // How the CLI reaches a master's API: plain HTTP unless the URL is https://; a master serving
 // its API over HTTPS (--api-tls) answers plain HTTP with a 308 to https, which is followed over
@@ -68,12 +68,29 @@ function httpsRedirect(res: HttpResponse): { host: string; port: number; path: s
  * the cluster CA when the URL is https:// or the master redirects to https. `client` is the one
  * to start with (default: plain HTTP, or the pinned client for https://).
  */
-export async function requestMaster(target: MasterUrl, req: Omit<RequestOptions, 'host' | 'port'>, opts: { env?: NodeJS.ProcessEnv; dataDir?: string; client?: HttpClient } = {}): Promise<HttpResponse> {
+export async function requestMaster(target: MasterUrl, req: Omit<RequestOptions, 'host' | 'port'>, opts: { env?: NodeJS.ProcessEnv; dataDir?: string; client?: HttpClient; bearer?: string } = {}): Promise<HttpResponse> {
   const env = opts.env ?? process.env;
   const first = opts.client ?? (target.scheme === 'https' ? pinnedMasterClient(env, opts.dataDir) : defaultHttpClient);
-  const res = await first.requestFollowingRedirects({ ...req, host: target.host, port: target.port });
+  // A credential goes only where no one on the network reads it: over TLS, or to a loopback address.
+  const withBearer = (r: Omit<RequestOptions, 'host' | 'port'>): Omit<RequestOptions, 'host' | 'port'> =>
+    opts.bearer === undefined ? r : { ...r, headers: { ...r.headers, Authorization: `Bearer ${opts.bearer}` } };
+  const safe = first.scheme === 'https' || isLoopbackHost(target.host);
+  const res = await first.requestFollowingRedirects({ ...(safe ? withBearer(req) : req), host: target.host, port: target.port });
   const next = httpsRedirect(res);
   if (!next) return res;
   if (first.scheme === 'https') throw new MasterHttpError(`the master at ${target.host}:${target.port} redirected a TLS request to ${next.host}:${next.port}`);
-  return pinnedMasterClient(env, opts.dataDir).requestFollowingRedirects({ ...req, ...next });
+  return pinnedMasterClient(env, opts.dataDir).requestFollowingRedirects({ ...withBearer(req), ...next });
+}
+
+const isLoopbackHost = (host: string): boolean => host.startsWith('127.') || host === 'localhost';
+
+/** The credential read commands send when the master asks for one (--authenticate-http-readonly): TSMESOS_TOKEN, else the data dir's admin credential. */
+export function cliBearer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env['TSMESOS_TOKEN'];
+  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
+  try {
+    return readAdminFile(path.resolve(env['TSMESOS_DATA_DIR'] ?? defaultDataDir(env)))?.token;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MasterHttpError, requestMaster, type MasterUrl } from './master-http.js';
+import { MasterHttpError, cliBearer, requestMaster, type MasterUrl } from './master-http.js';
 import { FlagError } from './flags.js';
 import { formatMasters, mastersView } from './masters.js';
 
@@ -44,7 +44,8 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const target = masterTarget(opts.master);
       let res;
       try {
-        res = await requestMaster(target, { path: '/master/state', timeoutMs: 5000 });
+        const bearer = cliBearer();
+        res = await requestMaster(target, { path: '/master/state', timeoutMs: 5000 }, bearer !== undefined ? { bearer } : {});
       } catch (e) {
         if (e instanceof MasterHttpError) {
           process.stderr.write(`tsmesos status: ${e.message}\n`);
