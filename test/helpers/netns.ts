@@ -89,10 +89,12 @@ export interface NsResponse {
 
 // One HTTP(S) request made by a node process inside the namespace; TLS trusts only `caPem`.
 const REQUEST_SCRIPT = `
-const [url, method, headers, body, ca] = JSON.parse(process.argv[1]);
+const [url, method, headers, body, ca, cert, key] = JSON.parse(process.argv[1]);
 const u = new URL(url);
 const lib = require(u.protocol === 'https:' ? 'node:https' : 'node:http');
-const req = lib.request(u, { method, headers, ...(ca ? { ca } : {}) }, (res) => {
+// No CA: TLS without checking the server (an impostor does not care who answers).
+const tls = u.protocol === 'https:' ? (ca ? { ca } : { rejectUnauthorized: false }) : {};
+const req = lib.request(u, { method, headers, ...tls, ...(cert ? { cert, key } : {}) }, (res) => {
   let data = '';
   res.setEncoding('utf8');
   res.on('data', (d) => (data += d));
@@ -104,8 +106,8 @@ req.end(body || undefined);
 `;
 
 /** An HTTP(S) request from inside `host`'s namespace (a client on the network, not on the master's host). */
-export async function requestIn(host: NetnsHost, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; caPem?: string } = {}): Promise<NsResponse> {
-  const arg = JSON.stringify([url, opts.method ?? 'GET', opts.headers ?? {}, opts.body ?? '', opts.caPem ?? null]);
+export async function requestIn(host: NetnsHost, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; caPem?: string; client?: { certPem: string; keyPem: string } } = {}): Promise<NsResponse> {
+  const arg = JSON.stringify([url, opts.method ?? 'GET', opts.headers ?? {}, opts.body ?? '', opts.caPem ?? null, opts.client?.certPem ?? null, opts.client?.keyPem ?? null]);
   const out = await new Promise<string>((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', host.ns, process.execPath, '-e', REQUEST_SCRIPT, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
