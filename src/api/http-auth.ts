@@ -3,6 +3,7 @@ import { TsmesosError } from '../domain/errors.js';
 import { ADMIN_PRINCIPAL, type PrincipalAuthenticator } from '../security/principals.js';
 import type { MasterContext } from '../master/context.js';
 import { taskUser, visibleContext } from '../master/visibility.js';
+import type { FailureThrottle } from '../security/auth-throttle.js';
 import { isAllowed, type AclAction, type Acls } from '../security/acls.js';
 
 // HTTP authentication of a master's APIs, with Mesos's switches and realms:
@@ -122,5 +123,33 @@ export function httpAuthentication(opts: HttpAuthOptions): MiddlewareHandler {
     }
     authenticated.set(c.req.raw, r.principal);
     await next();
+  };
+}
+
+/** The address a request came from (hono node-server's incoming socket); '' in process. */
+function sourceOf(env: unknown): string {
+  return (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? '';
+}
+
+/**
+ * Failed authentication limited per source address (FailureThrottle): a request carrying
+ * credentials (an Authorization header, or a join secret) from a source out of attempts is
+ * a 429 with Retry-After before anything is checked; a 401 to such a request costs an attempt.
+ */
+export function throttleAuthFailures(throttle: FailureThrottle, isSecretPath: (path: string) => boolean): MiddlewareHandler {
+  return async (c, next) => {
+    const source = sourceOf(c.env);
+    const carriesSecret = source !== '' && (c.req.header('authorization') !== undefined || isSecretPath(c.req.path));
+    if (!carriesSecret) {
+      await next();
+      return;
+    }
+    const wait = throttle.retryAfterMs(source);
+    if (wait > 0) {
+      c.header('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new TsmesosError('TOO_MANY_REQUESTS', `too many failed authentication attempts from ${source.slice(0, 64)}; retry in ${Math.ceil(wait / 1000)} s`);
+    }
+    await next();
+    if (c.res.status === 401) throttle.failed(source);
   };
 }

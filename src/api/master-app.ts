@@ -13,7 +13,9 @@ import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
-import { httpAuthentication, type HttpAuthOptions } from './http-auth.js';
+import { httpAuthentication, throttleAuthFailures, type HttpAuthOptions } from './http-auth.js';
+import type { FailureThrottle } from '../security/auth-throttle.js';
+import { JOIN_PATH } from '../security/paths.js';
 import { redirectPlainToHttps } from './api-tls.js';
 import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
 import { marathonApp } from './marathon.js';
@@ -28,6 +30,7 @@ export function marathonOnlyApp(leadership: Leadership, log: Logger, services: {
   const app = new Hono();
   installErrorHandling(app, log);
   if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
+  if (security.authThrottle) app.use('*', throttleAuthFailures(security.authThrottle, (p) => p === JOIN_PATH));
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   return app;
@@ -41,6 +44,8 @@ export interface MasterAppSecurity {
   http?: HttpAuthOptions;
   /** --api-tls: plain-HTTP API and UI requests get a 308 to https while `https()` holds. Default: none. */
   httpsRedirect?: { https: () => boolean; self: { ip: string; port: number } };
+  /** Failed authentication limited per source address (429 once out of attempts). Default: none. */
+  authThrottle?: FailureThrottle;
 }
 
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
@@ -48,6 +53,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   installErrorHandling(app, log);
   if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
+  if (security.authThrottle) app.use('*', throttleAuthFailures(security.authThrottle, (p) => p === JOIN_PATH));
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));
   app.route('/', uiApp());

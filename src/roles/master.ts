@@ -15,6 +15,7 @@ import { raftApp } from '../consensus/http-api.js';
 import { ClusterIdentity, type ServerCredentials } from '../security/cluster-identity.js';
 import { masterPeerAuth } from '../security/master-peer-auth.js';
 import { PrincipalAuthenticator } from '../security/principals.js';
+import { FailureThrottle } from '../security/auth-throttle.js';
 import { principalsApp } from '../api/principals-api.js';
 import { checkNodeCertificate, keyMatchesCertificate } from '../security/ca.js';
 import { readNodeTls } from '../security/files.js';
@@ -103,6 +104,8 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   // --api-tls: the API and UI over HTTPS (plain HTTP redirected) once this master holds its certificate.
   const apiTls = apiTlsOn(config.apiTls ?? 'auto', config.ip);
   const httpsRedirect = { https: () => apiTls && creds !== null, self: { ip: config.ip, port: config.masterPort } };
+  // One throttle for the master and Marathon ports: a guesser gains nothing by switching.
+  const authThrottle = new FailureThrottle({ now: () => clock.monotonic() });
   const identity = new ClusterIdentity({
     registry, dir: masterDir, self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
     onServerCredentials: (issued) => {
@@ -146,7 +149,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
     [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() })],
     servicesApi,
-    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect },
+    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, authThrottle },
   );
   let running: RunningServer;
   if (!apiTls && !isLoopbackIp(config.ip)) {
@@ -163,7 +166,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   }
   if (config.marathonPort !== 0) {
     try {
-      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth, httpsRedirect: { ...httpsRedirect, self: { ip: config.ip, port: config.marathonPort } } }), config.ip, config.marathonPort, { tls: apiTls });
+      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth, authThrottle, httpsRedirect: { ...httpsRedirect, self: { ip: config.ip, port: config.marathonPort } } }), config.ip, config.marathonPort, { tls: apiTls });
       if (apiTls && creds) marathon.setTlsCredentials(creds);
       logger.info('Marathon API listening', { address: `${apiTls ? 'https' : 'http'}://${config.ip}:${config.marathonPort}` });
     } catch (e) {
