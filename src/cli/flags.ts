@@ -154,7 +154,7 @@ export const FLAGS = {
     parse: (raw: string): ApiTlsMode => ((API_TLS_MODES as readonly string[]).includes(raw) ? (raw as ApiTlsMode) : fail('api-tls', raw, 'expected auto, on or off')),
   },
   acls: {
-    name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
+    name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks, view_frameworks, view_tasks, view_flags, reserve_resources... see the README), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
     parse: (raw: string): Acls => wrap('acls', raw, () => parseAcls(JSON.parse(raw.trimStart().startsWith('{') ? raw : readAclsFile(raw)) as unknown)),
   },
   agentTls: {

@@ -46,7 +46,8 @@ let otherMasters: string[] = [];
 
 export function rememberMasters(ids: readonly string[]): void {
   const here = location.host;
-  otherMasters = ids.filter((id) => id !== here).map((id) => `http://${id}`);
+  // The other masters serve as this one does (--api-tls): over HTTPS from an HTTPS page.
+  otherMasters = ids.filter((id) => id !== here).map((id) => `${location.protocol}//${id}`);
 }
 
 /** The master that answered last ('' = this page's); asked first next time. */
