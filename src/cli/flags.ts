@@ -149,6 +149,10 @@ export const FLAGS = {
     name: 'authenticate-http-readonly', placeholder: 'BOOL', help: 'true: read-only requests (state, metrics, flags, Marathon reads; not /health and the UI files) need a principal\'s credentials too (Mesos --authenticate_http_readonly; default false)',
     parse: boolFlag('authenticate-http-readonly'),
   },
+  authFailureLimit: {
+    name: 'auth-failure-limit', placeholder: 'N', help: 'failed authentications (wrong secrets, tokens, join secrets) a source address may make in a row; then one per 6 s, 429 in between (default 10; 0: no limit)',
+    parse: (raw: string): number => (/^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) : fail('auth-failure-limit', raw, 'expected a whole number from 0 to 999999')),
+  },
   apiTls: {
     name: 'api-tls', placeholder: 'MODE', help: 'HTTPS for the API and UI with the cluster certificate (plain HTTP requests get a 308 to https): auto (default: on unless --ip is loopback), on, or off (a warning at start off loopback)',
     parse: (raw: string): ApiTlsMode => ((API_TLS_MODES as readonly string[]).includes(raw) ? (raw as ApiTlsMode) : fail('api-tls', raw, 'expected auto, on or off')),

@@ -64,6 +64,8 @@ export interface RoleConfig {
   authenticateHttpReadwrite?: boolean;
   /** --authenticate-http-readonly (master/all): read-only endpoints need credentials too; absent: false. */
   authenticateHttpReadonly?: boolean;
+  /** --auth-failure-limit (master/all): failed authentications in a row per source; 0: no limit; absent: 10. */
+  authFailureLimit?: number;
   /** --api-tls (master/all); absent: auto. */
   apiTls?: ApiTlsMode;
   /** --acls (master/all); absent: everything allowed. */

@@ -105,7 +105,8 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const apiTls = apiTlsOn(config.apiTls ?? 'auto', config.ip);
   const httpsRedirect = { https: () => apiTls && creds !== null, self: { ip: config.ip, port: config.masterPort } };
   // One throttle for the master and Marathon ports: a guesser gains nothing by switching.
-  const authThrottle = new FailureThrottle({ now: () => clock.monotonic() });
+  const authFailureLimit = config.authFailureLimit ?? 10;
+  const authThrottle = authFailureLimit > 0 ? new FailureThrottle({ burst: authFailureLimit, now: () => clock.monotonic() }) : undefined;
   const identity = new ClusterIdentity({
     registry, dir: masterDir, self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
     onServerCredentials: (issued) => {
@@ -149,7 +150,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
     [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() })],
     servicesApi,
-    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, authThrottle },
+    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, ...(authThrottle ? { authThrottle } : {}) },
   );
   let running: RunningServer;
   if (!apiTls && !isLoopbackIp(config.ip)) {
@@ -166,7 +167,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   }
   if (config.marathonPort !== 0) {
     try {
-      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth, authThrottle, httpsRedirect: { ...httpsRedirect, self: { ip: config.ip, port: config.marathonPort } } }), config.ip, config.marathonPort, { tls: apiTls });
+      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth, ...(authThrottle ? { authThrottle } : {}), httpsRedirect: { ...httpsRedirect, self: { ip: config.ip, port: config.marathonPort } } }), config.ip, config.marathonPort, { tls: apiTls });
       if (apiTls && creds) marathon.setTlsCredentials(creds);
       logger.info('Marathon API listening', { address: `${apiTls ? 'https' : 'http'}://${config.ip}:${config.marathonPort}` });
     } catch (e) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureThrottle } from '../../src/security/auth-throttle.js';
+import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { freePort, tempDir, tsmesos, waitFor, type Proc } from '../helpers/process.js';
 
 describe('failed authentication per source (token bucket, injected time)', () => {
@@ -32,6 +33,17 @@ describe('failed authentication per source (token bucket, injected time)', () =>
     expect(th.size).toBe(100);
     expect(th.retryAfterMs('10.0.3.231')).toBeGreaterThan(0); // the last one
     expect(th.retryAfterMs('10.0.0.0')).toBe(0); // forgotten
+  });
+});
+
+describe('--auth-failure-limit', () => {
+  it('defaults to 10, 0 turns the limit off, anything else is refused naming its source', () => {
+    expect(resolveUpConfig({ role: 'master' }, {}).authFailureLimit).toBe(10);
+    expect(resolveUpConfig({ role: 'master', authFailureLimit: '0' }, {}).authFailureLimit).toBe(0);
+    expect(resolveUpConfig({ role: 'master' }, { TSMESOS_AUTH_FAILURE_LIMIT: '3' }).authFailureLimit).toBe(3);
+    for (const bad of ['-1', 'x', '1e3', '10000000']) {
+      expect(() => resolveUpConfig({ role: 'master', authFailureLimit: bad }, {}), bad).toThrow(/invalid --auth-failure-limit .* \(from the command line\): expected a whole number from 0 to 999999/);
+    }
   });
 });
 
