@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { redirectPlainToHttps } from './api-tls.js';
 import { Hono } from 'hono';
 import { VERSION, BUILD_DATE, MESOS_COMPAT_VERSION } from '../domain/version.js';
 import { TsmesosError } from '../domain/errors.js';
@@ -23,9 +24,11 @@ export interface AgentIdentity {
  * The agent's HTTP surface: `/health`, `/state` (Mesos legacy shape), `/files/*`, `/monitor/statistics`, `/version`, `/flags`;
  * `GET /` redirects to this agent's page on the leading master's web UI.
  */
-export function agentApp(agent: Agent, self: AgentIdentity, log: Logger): Hono {
+export function agentApp(agent: Agent, self: AgentIdentity, log: Logger, opts: { httpsRedirect?: { https: () => boolean; self: { ip: string; port: number } } } = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  // --api-tls: a joined agent serves its API over HTTPS with its certificate; plain HTTP is redirected.
+  if (opts.httpsRedirect) app.use('*', redirectPlainToHttps(opts.httpsRedirect.https, opts.httpsRedirect.self));
   // The web UI (served by the masters) reads /state and the sandboxes straight from the agent.
   for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version', '/monitor/statistics', '/monitor/statistics.json']) app.use(p, readOnlyCors());
   app.get('/', (c) => {

@@ -125,6 +125,29 @@ describe('--api-tls auto on a non-loopback address (network namespaces)', () => 
     expect(foreign.out).toMatch(/cannot reach the master at 198\.18\.0\.1:5050: .*(certificate|self.signed)/i);
   });
 
+  it('an agent joined with a token (another host) serves its API over HTTPS with its certificate; plain HTTP is redirected', async () => {
+    const created = await tsmesosRunIn(a, ['token', 'create', '--data-dir', dataDir, '--uses', '1']);
+    expect(created.code, created.out).toBe(0);
+    const token = created.out.split('\n').find((l) => l.startsWith('TSM1.'))!;
+    const agentDir = tempDir();
+    const agent = tsmesosIn(b, ['join', token, '--data-dir', agentDir, '--ip', b.ip, '--port', '5051', '--resources', 'cpus:1;mem:256;disk:256']);
+    try {
+      const agentBase = `${b.ip}:5051`;
+      await waitFor('the agent over HTTPS', async () => ((await requestIn(a, `https://${agentBase}/state`, { caPem })).status === 200 ? true : undefined), 30_000).catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${agent.output()}`);
+      });
+      expect(agent.output()).toMatch(/agent listening.*https:\/\/198\.18\.0\.2:5051/);
+      const plain = await requestIn(a, `http://${agentBase}/state`);
+      expect([plain.status, plain.location]).toEqual([308, `https://${agentBase}/state`]);
+      // the master lists it (it registered over mutual TLS)
+      const state = await requestIn(b, `https://${base}/master/state`, { caPem });
+      expect((JSON.parse(state.body) as { slaves: { hostname: string; active: boolean }[] }).slaves.filter((x) => x.active)).toHaveLength(1);
+    } finally {
+      agent.kill('SIGTERM');
+      await agent.exited;
+    }
+  });
+
   it('the admin commands speak TLS from the start with the CA at hand (the credential never goes in plain HTTP)', async () => {
     const r = await tsmesosRunIn(b, ['token', 'ls', '--master', base], { env: { ...process.env, TSMESOS_DATA_DIR: dataDir } });
     expect(r.code, r.out).toBe(0);
