@@ -4,6 +4,7 @@ import { ADMIN_PRINCIPAL, type PrincipalAuthenticator } from '../security/princi
 import type { MasterContext } from '../master/context.js';
 import { taskUser, visibleContext } from '../master/visibility.js';
 import type { FailureThrottle } from '../security/auth-throttle.js';
+import type { FrameworkRateLimiter } from '../security/rate-limits.js';
 import { isAllowed, type AclAction, type Acls } from '../security/acls.js';
 
 // HTTP authentication of a master's APIs, with Mesos's switches and realms:
@@ -151,5 +152,24 @@ export function throttleAuthFailures(throttle: FailureThrottle, isSecretPath: (p
     }
     await next();
     if (c.res.status === 401) throttle.failed(source);
+  };
+}
+
+/**
+ * --rate-limits on the scheduler API: a call of an authenticated principal over its limit is a
+ * 429 with Retry-After (Mesos's framework rate limiting; unauthenticated calls are not limited).
+ */
+export function rateLimitFrameworks(limiter: FrameworkRateLimiter): MiddlewareHandler {
+  return async (c, next) => {
+    const principal = authenticated.get(c.req.raw);
+    if (principal !== undefined && c.req.method === 'POST') {
+      const over = limiter.take(principal);
+      if (over) {
+        const seconds = Math.max(1, Math.ceil(over.retryAfterMs / 1000));
+        c.header('Retry-After', String(seconds));
+        throw new TsmesosError('TOO_MANY_REQUESTS', `rate limit exceeded for principal '${principal}' (${over.limit.qps} calls/s, burst ${over.limit.capacity}; --rate-limits); retry in ${seconds} s`);
+      }
+    }
+    await next();
   };
 }

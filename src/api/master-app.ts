@@ -13,7 +13,8 @@ import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
-import { httpAuthentication, throttleAuthFailures, type HttpAuthOptions } from './http-auth.js';
+import { httpAuthentication, rateLimitFrameworks, throttleAuthFailures, type HttpAuthOptions } from './http-auth.js';
+import type { FrameworkRateLimiter } from '../security/rate-limits.js';
 import type { FailureThrottle } from '../security/auth-throttle.js';
 import { JOIN_PATH } from '../security/paths.js';
 import { redirectPlainToHttps } from './api-tls.js';
@@ -46,6 +47,8 @@ export interface MasterAppSecurity {
   httpsRedirect?: { https: () => boolean; self: { ip: string; port: number } };
   /** Failed authentication limited per source address (429 once out of attempts). Default: none. */
   authThrottle?: FailureThrottle;
+  /** --rate-limits: scheduler calls per principal. Default: none. */
+  frameworkRateLimiter?: FrameworkRateLimiter;
 }
 
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
@@ -55,6 +58,7 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
   if (security.authThrottle) app.use('*', throttleAuthFailures(security.authThrottle, (p) => p === JOIN_PATH));
   if (security.http) app.use('*', httpAuthentication(security.http));
+  if (security.frameworkRateLimiter) app.use('/api/v1/scheduler', rateLimitFrameworks(security.frameworkRateLimiter));
   app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));
   app.route('/', uiApp());
   app.route('/', masterLegacyApp(leadership, self));

@@ -8,6 +8,7 @@ import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
 import { parseAcls, type Acls } from '../security/acls.js';
+import { parseRateLimits, type RateLimits } from '../security/rate-limits.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
 import { AGENT_TLS_MODES, API_TLS_MODES, CONTAINERIZERS, type ApiTlsMode, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 
@@ -152,6 +153,10 @@ export const FLAGS = {
   authFailureLimit: {
     name: 'auth-failure-limit', placeholder: 'N', help: 'failed authentications (wrong secrets, tokens, join secrets) a source address may make in a row; then one per 6 s, 429 in between (default 10; 0: no limit)',
     parse: (raw: string): number => (/^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) : fail('auth-failure-limit', raw, 'expected a whole number from 0 to 999999')),
+  },
+  rateLimits: {
+    name: 'rate-limits', placeholder: 'FILE|JSON', help: 'framework rate limits in the Mesos format, e.g. \'{"limits":[{"principal":"fw1","qps":50,"capacity":100}],"aggregate_default_qps":100}\' (scheduler calls of authenticated principals; over: 429)',
+    parse: (raw: string): RateLimits => wrap('rate-limits', raw, () => parseRateLimits(JSON.parse(raw.trimStart().startsWith('{') ? raw : readAclsFile(raw)) as unknown)),
   },
   apiTls: {
     name: 'api-tls', placeholder: 'MODE', help: 'HTTPS for the API and UI with the cluster certificate (plain HTTP requests get a 308 to https): auto (default: on unless --ip is loopback), on, or off (a warning at start off loopback)',

@@ -6,6 +6,7 @@ import type { DomainInfo } from '../wire/fault-domain.js';
 import type { LogLevel } from '../lib/log.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
 import type { Acls } from '../security/acls.js';
+import type { RateLimits } from '../security/rate-limits.js';
 
 export const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -66,6 +67,8 @@ export interface RoleConfig {
   authenticateHttpReadonly?: boolean;
   /** --auth-failure-limit (master/all): failed authentications in a row per source; 0: no limit; absent: 10. */
   authFailureLimit?: number;
+  /** --rate-limits (master/all): Mesos's framework rate limits; absent: none. */
+  rateLimits?: RateLimits | null;
   /** --api-tls (master/all); absent: auto. */
   apiTls?: ApiTlsMode;
   /** --acls (master/all); absent: everything allowed. */

@@ -16,6 +16,7 @@ import { ClusterIdentity, type ServerCredentials } from '../security/cluster-ide
 import { masterPeerAuth } from '../security/master-peer-auth.js';
 import { PrincipalAuthenticator } from '../security/principals.js';
 import { FailureThrottle } from '../security/auth-throttle.js';
+import { FrameworkRateLimiter } from '../security/rate-limits.js';
 import { principalsApp } from '../api/principals-api.js';
 import { checkNodeCertificate, keyMatchesCertificate } from '../security/ca.js';
 import { readNodeTls } from '../security/files.js';
@@ -150,7 +151,8 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
     [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() })],
     servicesApi,
-    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, ...(authThrottle ? { authThrottle } : {}) },
+    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, ...(authThrottle ? { authThrottle } : {}),
+      ...(config.rateLimits ? { frameworkRateLimiter: new FrameworkRateLimiter(config.rateLimits, () => clock.monotonic()) } : {}) },
   );
   let running: RunningServer;
   if (!apiTls && !isLoopbackIp(config.ip)) {
