@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
+# Tests of non-loopback binds run nodes in network namespaces joined by veth pairs (test/helpers/netns.ts).
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v strip >/dev/null 2>&1 || need_apt+=(binutils)
 # The web UI tests drive Debian's Chromium with playwright-core (test/ui/browser.ts).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { redirectPlainToHttps } from './api-tls.js';
 import { Hono } from 'hono';
 import { VERSION, BUILD_DATE, MESOS_COMPAT_VERSION } from '../domain/version.js';
 import { TsmesosError } from '../domain/errors.js';
@@ -29,6 +30,7 @@ export interface AgentIdentity {
 export interface AgentAppDeps {
   clock?: Clock;
   gc?: SandboxGc;
+  httpsRedirect?: { https: () => boolean; self: { ip: string; port: number } };
 }
 
 /**
@@ -40,6 +42,8 @@ export function agentApp(agent: Agent, self: AgentIdentity, log: Logger, deps: A
   const app = new Hono();
   installErrorHandling(app, log);
   app.use('*', requestLog(log));
+  // --api-tls: a joined agent serves its API over HTTPS with its certificate; plain HTTP is redirected.
+  if (deps.httpsRedirect) app.use('*', redirectPlainToHttps(deps.httpsRedirect.https, deps.httpsRedirect.self));
   const clock = deps.clock ?? systemClock;
   // The web UI (served by the masters) reads /state and the sandboxes straight from the agent.
   for (const p of ['/state', '/state.json', '/slave(1)/state', '/slave(1)/state.json', '/files/*', '/flags', '/health', '/version', '/monitor/statistics', '/monitor/statistics.json', '/metrics/snapshot']) app.use(p, readOnlyCors());

@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
 import { setVerbosity, type Logger, type LogVerbosity } from '../lib/log.js';
+import { requireAllowed } from './http-auth.js';
 import { parseMesosDuration } from '../lib/mesos-duration.js';
 
 /**
@@ -16,6 +17,7 @@ export function loggingToggleApp(verbosity: LogVerbosity): Hono {
     if (level === undefined && duration === undefined) return c.text(`${verbosity.get()}\n`);
     if (duration === undefined) throw new TsmesosError('BAD_REQUEST', "Expecting 'duration=value' in query");
     if (level === undefined) throw new TsmesosError('BAD_REQUEST', "Expecting 'level=value' in query");
+    requireAllowed(c, 'set_log_level', undefined, 'change the logging level');
     if (!/^\d{1,3}$/.test(level)) throw new TsmesosError('BAD_REQUEST', `Invalid level '${level.slice(0, 20)}': expected an integer 0-100`);
     const ms = parseMesosDuration(duration);
     if (ms === null) throw new TsmesosError('BAD_REQUEST', `Invalid duration '${duration.slice(0, 40)}': expected e.g. 10secs or 2mins`);

@@ -15,7 +15,11 @@ import { loggingToggleApp, requestLog } from './logging-toggle.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
-import { httpAuthentication, type HttpAuthOptions } from './http-auth.js';
+import { httpAuthentication, rateLimitFrameworks, throttleAuthFailures, type HttpAuthOptions } from './http-auth.js';
+import type { FrameworkRateLimiter } from '../security/rate-limits.js';
+import type { FailureThrottle } from '../security/auth-throttle.js';
+import { JOIN_PATH } from '../security/paths.js';
+import { redirectPlainToHttps } from './api-tls.js';
 import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
 import { marathonApp } from './marathon.js';
 import type { ServicesHandle } from '../services/leader-service.js';
@@ -28,6 +32,8 @@ const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves',
 export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
+  if (security.authThrottle) app.use('*', throttleAuthFailures(security.authThrottle, (p) => p === JOIN_PATH));
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.route('/', marathonApp(leadership, services.handle, log.child('services-api'), services.http));
   return app;
@@ -39,14 +45,23 @@ export interface MasterAppSecurity {
   refusePlainAgents?: () => boolean;
   /** HTTP authentication of the APIs (--authenticate-frameworks, --authenticate-http-readwrite). Default: none. */
   http?: HttpAuthOptions;
+  /** --api-tls: plain-HTTP API and UI requests get a 308 to https while `https()` holds. Default: none. */
+  httpsRedirect?: { https: () => boolean; self: { ip: string; port: number } };
+  /** Failed authentication limited per source address (429 once out of attempts). Default: none. */
+  authThrottle?: FailureThrottle;
+  /** --rate-limits: scheduler calls per principal. Default: none. */
+  frameworkRateLimiter?: FrameworkRateLimiter;
 }
 
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
   app.use('*', requestLog(log));
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
+  if (security.authThrottle) app.use('*', throttleAuthFailures(security.authThrottle, (p) => p === JOIN_PATH));
   if (security.http) app.use('*', httpAuthentication(security.http));
+  if (security.frameworkRateLimiter) app.use('/api/v1/scheduler', rateLimitFrameworks(security.frameworkRateLimiter));
   app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));
   app.route('/', uiApp());
   app.route('/', masterLegacyApp(leadership, self));

@@ -8,6 +8,7 @@ import { ClusterStatus, MachineID, MaintenanceSchedule } from '../wire/operator-
 import { readJsonBody } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { withJsonp } from './master-legacy.js';
+import { requireMachines, visibleMachines } from './operator.js';
 
 const MAX_BODY = 1024 * 1024;
 const MachineList = z.array(MachineID).max(10_000);
@@ -26,23 +27,32 @@ export function masterLegacyMaintenanceApp(leadership: Leadership): Hono {
   app.all('/master/maintenance/schedule', async (c) => {
     if (c.req.method === 'GET') {
       const m = await leader(c, 'GET', '/master/maintenance/schedule');
-      return m instanceof Response ? m : withJsonp(c, encode(MaintenanceSchedule, m.maintenance.schedule()));
+      if (m instanceof Response) return m;
+      const schedule = m.maintenance.schedule();
+      const windows = schedule.windows.map((w) => ({ ...w, machine_ids: visibleMachines(c, 'get_maintenance_schedules', w.machine_ids) })).filter((w) => w.machine_ids.length > 0);
+      return withJsonp(c, encode(MaintenanceSchedule, { ...schedule, windows }));
     }
     const m = await leader(c, 'POST', '/master/maintenance/schedule');
     if (m instanceof Response) return m;
     const schedule = decode(MaintenanceSchedule, await readJsonBody(c, MAX_BODY), 'schedule');
+    for (const w of schedule.windows) requireMachines(c, 'update_maintenance_schedules', w.machine_ids, 'schedule maintenance of');
     await m.maintenance.updateSchedule(schedule.windows);
     return c.body(null, 200);
   });
   app.all('/master/maintenance/status', async (c) => {
     const m = await leader(c, 'GET', '/master/maintenance/status');
-    return m instanceof Response ? m : withJsonp(c, encode(ClusterStatus, m.maintenance.status()));
+    if (m instanceof Response) return m;
+    const st = m.maintenance.status();
+    return withJsonp(c, encode(ClusterStatus, {
+      ...st, draining_machines: st.draining_machines.filter((d) => visibleMachines(c, 'get_maintenance_statuses', [d.id]).length > 0), down_machines: visibleMachines(c, 'get_maintenance_statuses', st.down_machines),
+    }));
   });
   for (const [path, act] of [['/master/machine/down', 'start'], ['/master/machine/up', 'stop']] as const) {
     app.all(path, async (c) => {
       const m = await leader(c, 'POST', path);
       if (m instanceof Response) return m;
       const machines = decode(MachineList, await readJsonBody(c, MAX_BODY), 'machines');
+      requireMachines(c, act === 'start' ? 'start_maintenances' : 'stop_maintenances', machines, `${act} maintenance of`);
       await m.maintenance[act](machines);
       return c.body(null, 200);
     });

@@ -4,7 +4,7 @@ import type { Leadership } from '../master/leadership.js';
 import type { MasterContext } from '../master/context.js';
 import { legacyRoles, legacyStateSummary, legacyTasks, type TaskQuery } from '../master/legacy-views.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
-import { requireAllowed } from './http-auth.js';
+import { allowedFor, requireAllowed, visibleTo } from './http-auth.js';
 import { withJsonp } from './master-legacy.js';
 
 /** Mesos `/master/tasks` paging: limit defaults to 100, offset to 0, order to `desc`. */
@@ -36,17 +36,25 @@ export function masterLegacyOpsApp(leadership: Leadership, flags: Readonly<Recor
     for (const p of paths) {
       app.get(p, async (c) => {
         const ctx = await leaderCtx(c);
-        return ctx instanceof Response ? ctx : withJsonp(c, view(ctx, c));
+        return ctx instanceof Response ? ctx : withJsonp(c, view(visibleTo(c, ctx), c));
       });
     }
   };
   leaderRead(['/master/state-summary', '/state-summary'], (ctx) => legacyStateSummary(ctx));
   leaderRead(['/master/tasks', '/master/tasks.json', '/tasks', '/tasks.json'], (ctx, c) => legacyTasks(ctx, taskQuery(c)));
-  leaderRead(['/master/roles', '/master/roles.json', '/roles', '/roles.json'], (ctx) => legacyRoles(ctx));
+  leaderRead(['/master/roles', '/master/roles.json', '/roles', '/roles.json'], (ctx, c) => {
+    const r = legacyRoles(ctx) as { roles?: { name: string }[] };
+    return { ...r, roles: (r.roles ?? []).filter((x) => allowedFor(c, 'view_roles', x.name)) };
+  });
   // Mesos answers a JSON array of WeightInfo (configured weights only).
-  leaderRead(['/master/weights', '/weights'], (ctx) => [...ctx.roleSettings.weights()].map(([role, weight]) => ({ role, weight })));
+  leaderRead(['/master/weights', '/weights'], (ctx, c) => [...ctx.roleSettings.weights()].filter(([role]) => allowedFor(c, 'view_roles', role)).map(([role, weight]) => ({ role, weight })));
   // Local to each master, as in Mesos.
-  for (const p of ['/master/flags', '/flags']) app.get(p, (c) => withJsonp(c, { flags }));
+  for (const p of ['/master/flags', '/flags']) {
+    app.get(p, (c) => {
+      requireAllowed(c, 'view_flags', undefined, 'view the flags');
+      return withJsonp(c, { flags });
+    });
+  }
   app.get('/master/health', (c) => c.body(null, 200));
   for (const p of ['/master/teardown', '/teardown']) {
     app.all(p, async (c) => {

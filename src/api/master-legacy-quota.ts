@@ -9,6 +9,7 @@ import { QuotaRequest } from '../wire/operator.js';
 import { readJsonBody } from './http-errors.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
 import { withJsonp } from './master-legacy.js';
+import { allowedFor, requireAllowed } from './http-auth.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -26,10 +27,15 @@ export function masterLegacyQuotaApp(leadership: Leadership): Hono {
       if (c.req.method !== 'GET' && c.req.method !== 'POST') throw new TsmesosError('METHOD_NOT_ALLOWED', `${base} accepts GET and POST (DELETE ${base}/<role>)`);
       const m = await leader(c);
       if (m instanceof Response) return m;
-      if (c.req.method === 'GET') return withJsonp(c, quotaStatus(m.roles.quotas()));
+      if (c.req.method === 'GET') {
+        const s = quotaStatus(m.roles.quotas());
+        // get_quotas: only the roles this request may see (as GET_QUOTA).
+        return withJsonp(c, { infos: s.infos.filter((q) => allowedFor(c, 'get_quotas', q.role)), configs: s.configs.filter((q) => allowedFor(c, 'get_quotas', q.role)) });
+      }
       const request = decode(QuotaRequest, await readJsonBody(c, MAX_BODY), 'quota request');
       const role = request.role ?? '';
       if (role === '') throw new TsmesosError('BAD_REQUEST', "Failed to validate set quota request: Expecting 'role' to be present");
+      requireAllowed(c, 'update_quotas', role, `set the quota of role '${role.slice(0, 256)}'`);
       if (m.roles.quotas().has(role)) {
         throw new TsmesosError('BAD_REQUEST', `Failed to validate set quota request: Cannot set quota for role '${role}' which already has quota`);
       }
@@ -43,6 +49,7 @@ export function masterLegacyQuotaApp(leadership: Leadership): Hono {
       const m = await leader(c);
       if (m instanceof Response) return m;
       const role = c.req.param('role');
+      requireAllowed(c, 'update_quotas', role, `remove the quota of role '${role.slice(0, 256)}'`);
       if (!m.roles.quotas().has(role)) throw new TsmesosError('BAD_REQUEST', `Failed to remove quota for path '${base}/${role.slice(0, 256)}': Role '${role.slice(0, 256)}' has no quota set`);
       await m.roles.updateQuotas([{ role, guarantee: Resources.empty(), limit: null }]);
       return c.body(null, 200);

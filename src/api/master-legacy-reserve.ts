@@ -1,3 +1,4 @@
+import { requireReservations } from './operator.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { TsmesosError } from '../domain/errors.js';
@@ -51,6 +52,7 @@ export function masterLegacyReserveApp(leadership: Leadership): Hono {
         if (kind === 'RESERVE' && form.has('source') && resourcesField(form, 'source').length > 0) {
           bad("changing an existing reservation ('source') is not supported; unreserve, then reserve");
         }
+        requireReservations(c, kind, resources);
         await master.reservations.operate(kind, agentId!, resources);
         return c.body(null, 202);
       });

@@ -5,6 +5,7 @@ import type { Leadership } from '../master/leadership.js';
 import { legacyAgents, legacyFrameworks, legacyState, metricsSnapshot, type LeaderView } from '../master/state-json.js';
 import type { MasterContext } from '../master/context.js';
 import { confirmedLeaderOrRedirect } from './leader-gate.js';
+import { allowedFor, requireAllowed, visibleTo } from './http-auth.js';
 import { redirectToLeader } from '../lib/leader-redirect.js';
 import { stringifyJson } from '../lib/json-fragment.js';
 
@@ -46,7 +47,9 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
   for (const p of ['/master/state', '/master/state.json', '/state', '/state.json']) {
     app.get(p, async (c) => {
       const ctx = await leaderCtx(c);
-      return ctx instanceof Response ? ctx : withJsonp(c, legacyState(ctx, view(), self.flags));
+      if (ctx instanceof Response) return ctx;
+      // The flags are in the state only for who may view them (view_flags), as in Mesos.
+      return withJsonp(c, legacyState(visibleTo(c, ctx), view(), allowedFor(c, 'view_flags', undefined) ? self.flags : {}));
     });
   }
   for (const p of ['/master/slaves', '/slaves']) {
@@ -61,7 +64,7 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
     app.get(p, async (c) => {
       const ctx = await leaderCtx(c);
       if (ctx instanceof Response) return ctx;
-      const f = legacyFrameworks(ctx);
+      const f = legacyFrameworks(visibleTo(c, ctx));
       return withJsonp(c, { frameworks: f.frameworks, completed_frameworks: f.completed, unregistered_frameworks: [] });
     });
   }
@@ -72,6 +75,7 @@ export function masterLegacyApp(leadership: Leadership, self: MasterIdentity): H
     });
   }
   app.get('/metrics/snapshot', (c) => {
+    requireAllowed(c, 'get_endpoints', '/metrics/snapshot', 'read /metrics/snapshot');
     const m = leadership.master();
     if (m) return c.json(metricsSnapshot(m.ctx, true));
     return c.json({ 'master/elected': 0 });

@@ -1,3 +1,4 @@
+import { requireAllowed } from './http-auth.js';
 import { Hono } from 'hono';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Leadership } from '../master/leadership.js';
@@ -20,6 +21,7 @@ export function prometheusApp(leadership: Leadership): Hono {
   const processRegistry = new Registry();
   collectDefaultMetrics({ register: processRegistry });
   app.get('/metrics', async (c) => {
+    requireAllowed(c, 'get_endpoints', '/metrics', 'read /metrics');
     const m = leadership.master();
     const registry = new Registry();
     const snapshot = m ? metricsSnapshot(m.ctx, true, false) : { 'master/elected': 0 };

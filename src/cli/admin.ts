@@ -5,6 +5,7 @@ import { HttpClient, type HttpResponse } from '../lib/http-client.js';
 import { FlagError, defaultDataDir, duration } from './flags.js';
 import { CliFailure, runCommand, table } from './master-client.js';
 import { masterTarget } from './status.js';
+import { MasterHttpError, pinnedClusterCa, requestMaster } from './master-http.js';
 import { FILES, readAdminFile, readIfExists, tlsDir } from '../security/files.js';
 import { CA_PATH, PRINCIPALS_PATH, TOKENS_PATH } from '../security/paths.js';
 import { PRINCIPAL_NAME } from '../security/principals.js';
@@ -22,6 +23,7 @@ export interface AdminOptions {
 export interface AdminTarget {
   host: string;
   port: number;
+  scheme: 'http' | 'https';
   token: string;
   http: HttpClient;
 }
@@ -40,20 +42,27 @@ export function resolveAdmin(opts: AdminOptions, env: NodeJS.ProcessEnv = proces
     throw new CliFailure(`no admin credential: none in ${path.join(tlsDir(path.join(dataDir, 'master')), FILES.admin)} (run this on a master host, or pass --data-dir), and TSMESOS_TOKEN is not set`);
   }
   const target = masterTarget(opts.master ?? (env['TSMESOS_MASTER'] === undefined ? file?.master : undefined), env);
-  const caPem = readIfExists(path.join(tlsDir(path.join(dataDir, 'master')), FILES.caCert));
-  const http = new HttpClient(caPem !== null ? { tls: { caPem, serverRole: 'master' } } : {});
+  let caPem: string | undefined;
+  try {
+    caPem = pinnedClusterCa(env, dataDir)?.pem;
+  } catch (e) {
+    throw new CliFailure(e instanceof Error ? e.message : String(e));
+  }
+  if (target.scheme === 'https' && caPem === undefined) throw new CliFailure(`--master ${target.host}:${target.port} is https: no cluster CA to trust (set TSMESOS_CA_FILE to the output of \`tsmesos ca cert\`)`);
+  const http = new HttpClient(caPem !== undefined ? { tls: { caPem, serverRole: 'master' } } : {});
   return { ...target, token, http };
 }
 
 async function adminCall(t: AdminTarget, method: string, p: string, body?: unknown): Promise<unknown> {
   let res: HttpResponse;
   try {
-    res = await t.http.requestFollowingRedirects({
-      host: t.host, port: t.port, path: p, method, timeoutMs: 10_000,
+    res = await requestMaster(t, {
+      path: p, method, timeoutMs: 10_000,
       headers: { Authorization: `Bearer ${t.token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    }, { client: t.http });
   } catch (e) {
+    if (e instanceof MasterHttpError) throw new CliFailure(e.message);
     throw new CliFailure(`cannot reach the master at ${t.host}:${t.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
   let parsed: unknown = null;

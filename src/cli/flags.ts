@@ -8,8 +8,9 @@ import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 import { parseHostPort } from '../lib/http-client.js';
 import { isIPv4 } from '../domain/mesos.js';
 import { parseAcls, type Acls } from '../security/acls.js';
+import { parseRateLimits, type RateLimits } from '../security/rate-limits.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
-import { AGENT_TLS_MODES, CONTAINERIZERS, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
+import { AGENT_TLS_MODES, API_TLS_MODES, CONTAINERIZERS, type ApiTlsMode, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
 import { parseMesosDuration } from '../lib/mesos-duration.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
@@ -144,8 +145,24 @@ export const FLAGS = {
     name: 'authenticate-http-readwrite', placeholder: 'BOOL', help: 'true: requests that can change state (operator API, legacy and Marathon writes) need a principal\'s credentials (Mesos --authenticate_http_readwrite; default false)',
     parse: boolFlag('authenticate-http-readwrite'),
   },
+  authenticateHttpReadonly: {
+    name: 'authenticate-http-readonly', placeholder: 'BOOL', help: 'true: read-only requests (state, metrics, flags, Marathon reads; not /health and the UI files) need a principal\'s credentials too (Mesos --authenticate_http_readonly; default false)',
+    parse: boolFlag('authenticate-http-readonly'),
+  },
+  authFailureLimit: {
+    name: 'auth-failure-limit', placeholder: 'N', help: 'failed authentications (wrong secrets, tokens, join secrets) a source address may make in a row; then one per 6 s, 429 in between (default 10; 0: no limit)',
+    parse: (raw: string): number => (/^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) : fail('auth-failure-limit', raw, 'expected a whole number from 0 to 999999')),
+  },
+  rateLimits: {
+    name: 'rate-limits', placeholder: 'FILE|JSON', help: 'framework rate limits in the Mesos format, e.g. \'{"limits":[{"principal":"fw1","qps":50,"capacity":100}],"aggregate_default_qps":100}\' (scheduler calls of authenticated principals; over: 429)',
+    parse: (raw: string): RateLimits => wrap('rate-limits', raw, () => parseRateLimits(JSON.parse(raw.trimStart().startsWith('{') ? raw : readAclsFile(raw)) as unknown)),
+  },
+  apiTls: {
+    name: 'api-tls', placeholder: 'MODE', help: 'HTTPS for the API and UI with the cluster certificate (plain HTTP requests get a 308 to https): auto (default: on unless --ip is loopback), on, or off (a warning at start off loopback)',
+    parse: (raw: string): ApiTlsMode => ((API_TLS_MODES as readonly string[]).includes(raw) ? (raw as ApiTlsMode) : fail('api-tls', raw, 'expected auto, on or off')),
+  },
   acls: {
-    name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
+    name: 'acls', placeholder: 'FILE|JSON', help: 'ACLs in the Mesos format (register_frameworks, run_tasks, teardown_frameworks, view_frameworks, view_tasks, view_flags, reserve_resources... see the README), a JSON file or inline JSON; once given, what they do not allow is denied unless "permissive": true',
     parse: (raw: string): Acls => wrap('acls', raw, () => parseAcls(JSON.parse(raw.trimStart().startsWith('{') ? raw : readAclsFile(raw)) as unknown)),
   },
   agentTls: {

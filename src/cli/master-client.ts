@@ -1,4 +1,5 @@
-import { defaultHttpClient as http, type HttpResponse } from '../lib/http-client.js';
+import type { HttpResponse } from '../lib/http-client.js';
+import { MasterHttpError, cliBearer, requestMaster } from './master-http.js';
 import { masterTarget } from './status.js';
 
 // The cluster commands (task, agent, framework) are thin clients of the master's legacy JSON
@@ -56,8 +57,10 @@ async function send(opts: MasterOptions, req: { path: string; method?: string; b
   const target = masterTarget(opts.master);
   let res: HttpResponse;
   try {
-    res = await http.requestFollowingRedirects({ ...target, ...req, timeoutMs: 5000 });
+    const bearer = cliBearer();
+    res = await requestMaster(target, { ...req, timeoutMs: 5000 }, bearer !== undefined ? { bearer } : {});
   } catch (e) {
+    if (e instanceof MasterHttpError) throw new CliFailure(e.message);
     throw new CliFailure(`cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (any2xx ? res.status < 200 || res.status > 299 : res.status !== 200) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultHttpClient as http } from '../lib/http-client.js';
+import { MasterHttpError, cliBearer, requestMaster, type MasterUrl } from './master-http.js';
 import { FlagError } from './flags.js';
 import { formatMasters, mastersView } from './masters.js';
 
@@ -10,20 +10,19 @@ interface LegacyState {
   frameworks?: { id: string; name: string; active: boolean; tasks: { state: string }[]; completed_tasks: { state: string }[] }[];
 }
 
-export function parseMasterUrl(raw: string): { host: string; port: number } {
+export function parseMasterUrl(raw: string): MasterUrl {
   let u: URL;
-  if (raw.includes('://') && !/^https?:\/\//.test(raw)) throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'expected an http:// URL such as http://127.0.0.1:5050');
+  if (raw.includes('://') && !/^https?:\/\//.test(raw)) throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'expected an http:// or https:// URL such as http://127.0.0.1:5050');
   try {
     u = new URL(/^https?:\/\//.test(raw) ? raw : `http://${raw}`);
   } catch {
     throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'expected a URL such as http://127.0.0.1:5050');
   }
-  if (u.protocol !== 'http:') throw new FlagError(`invalid --master '${raw.slice(0, 80)}'`, 'only http:// is supported yet');
-  return { host: u.hostname, port: Number(u.port || 5050) };
+  return { host: u.hostname, port: Number(u.port || 5050), scheme: u.protocol === 'https:' ? 'https' : 'http' };
 }
 
 /** The master to ask: --master, else TSMESOS_MASTER, else 127.0.0.1:5050; a bad value says where it came from. */
-export function masterTarget(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
+export function masterTarget(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): MasterUrl {
   const fromEnv = env['TSMESOS_MASTER'];
   try {
     return parseMasterUrl(flag ?? fromEnv ?? 'http://127.0.0.1:5050');
@@ -45,8 +44,14 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const target = masterTarget(opts.master);
       let res;
       try {
-        res = await http.requestFollowingRedirects({ ...target, path: '/master/state', timeoutMs: 5000 });
+        const bearer = cliBearer();
+        res = await requestMaster(target, { path: '/master/state', timeoutMs: 5000 }, bearer !== undefined ? { bearer } : {});
       } catch (e) {
+        if (e instanceof MasterHttpError) {
+          process.stderr.write(`tsmesos status: ${e.message}\n`);
+          setExit(1);
+          return;
+        }
         process.stderr.write(`tsmesos status: cannot reach the master at ${target.host}:${target.port}: ${e instanceof Error ? e.message : String(e)}\n`);
         setExit(1);
         return;

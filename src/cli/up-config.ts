@@ -101,7 +101,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
   // Master-only flags on an agent's command line are a mistake; from the environment or a shared config
   // file (one file for a host's master and agent) they are ignored.
-  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'acls'] as const) {
+  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'authFailureLimit', 'rateLimits', 'acls'] as const) {
     if (role === 'agent' && raw[k] !== undefined && source[k] === 'from the command line') throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
   }
   if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
@@ -132,6 +132,10 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     authenticateFrameworks: role !== 'agent' && (get('authenticateFrameworks') ?? false),
     acls: role === 'agent' ? null : get('acls') ?? null,
     authenticateHttpReadwrite: role !== 'agent' && (get('authenticateHttpReadwrite') ?? false),
+    authenticateHttpReadonly: role !== 'agent' && (get('authenticateHttpReadonly') ?? false),
+    apiTls: get('apiTls') ?? 'auto',
+    authFailureLimit: get('authFailureLimit') ?? 10,
+    rateLimits: role === 'agent' ? null : get('rateLimits') ?? null,
     resources: get('resources') ?? null,
     attributes: get('attributes') ?? [],
     domain: get('domain') ?? null,

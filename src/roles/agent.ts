@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { RoleConfig } from './config.js';
+import { apiTlsOn, isLoopbackIp, type RoleConfig } from './config.js';
 import { agentApp } from '../api/agent-app.js';
 import { systemClock } from '../lib/clock.js';
 import { systemRng } from '../lib/rng.js';
 import type { Logger } from '../lib/log.js';
-import { listen } from '../lib/http-server.js';
+import { listen, type RunningServer } from '../lib/http-server.js';
 import { HttpClient } from '../lib/http-client.js';
 import { CertificateRenewer } from '../security/renewal.js';
 import { writeNodeTls } from '../security/files.js';
@@ -58,7 +58,10 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
   // A joined agent renews its certificate online and uses the new one for every new connection.
   const renewer = config.nodeTls && new CertificateRenewer({
     initial: config.nodeTls, role: 'agent', masters: config.masters, localAddress: config.ip, clock, logger: logger.child('tls'),
-    onRenewed: (tls) => writeNodeTls(workDir, tls),
+    onRenewed: (tls) => {
+      writeNodeTls(workDir, tls);
+      if (apiTls) server?.setTlsCredentials(tls);
+    },
   });
   // Ended tasks' sandboxes go after --gc-delay, sooner as the disk fills (Mesos).
   let isLive: (sandbox: string) => boolean = () => true;
@@ -66,6 +69,12 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     workDir, clock, logger: logger.child('gc'), gcDelayMs: config.gcDelayMs, headroom: config.gcDiskHeadroom,
     diskWatchIntervalMs: config.diskWatchIntervalMs, isLive: (p) => isLive(p),
   });
+  // --api-tls: HTTPS with the agent's certificate (a joined agent only: a plain one has none).
+  const apiTls = apiTlsOn(config.apiTls ?? 'auto', config.ip) && renewer !== undefined;
+  if (!apiTls && !isLoopbackIp(config.ip)) {
+    logger.warn(config.nodeTls ? `--api-tls off on ${config.ip}, not a loopback address: the agent API (sandboxes included) is plain HTTP on the network` : `this agent has no cluster certificate (not joined with a token): its API on ${config.ip} is plain HTTP`, { ip: config.ip });
+  }
+  let server: RunningServer | null = null;
   const agent = new Agent({
     workDir, ip: config.ip, port: config.agentPort, hostname: config.hostname, resources, attributes: config.attributes,
     ...(config.domain !== null ? { domain: config.domain } : {}),
@@ -78,23 +87,26 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
     for (const fw of agent.frameworks.values()) for (const t of fw.tasks.values()) if (t.sandbox !== null && path.resolve(t.sandbox) === p) return true;
     return false;
   };
-  const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'), { clock, gc });
+  const app = agentApp(agent, { ip: config.ip, port: config.agentPort, hostname: config.hostname, workDir, flags: config.flagStrings }, logger.child('agent-http'), {
+    clock, gc, ...(apiTls ? { httpsRedirect: { https: () => true, self: { ip: config.ip, port: config.agentPort } } } : {}),
+  });
   // Containers of checkpointing frameworks that outlived the previous run are taken back; the rest are killed.
   const recoveryStarted = clock.monotonic();
   const recovered = await containerizer.recover();
   await agent.recover(recovered);
   logger.info('recovery done', { containers: recovered.length, ms: Math.round(clock.monotonic() - recoveryStarted) });
   await gc.start();
-  const server = await listen(app, config.ip, config.agentPort);
+  server = await listen(app, config.ip, config.agentPort, { tls: apiTls });
+  if (apiTls && renewer) server.setTlsCredentials(renewer.tls);
   agent.start();
   renewer?.start();
-  logger.info('agent listening', { address: `http://${config.ip}:${config.agentPort}`, resources: resources.toString(), masterChannel: config.nodeTls ? 'mutual TLS' : 'plain HTTP' });
+  logger.info('agent listening', { address: `${apiTls ? 'https' : 'http'}://${config.ip}:${config.agentPort}`, resources: resources.toString(), masterChannel: config.nodeTls ? 'mutual TLS' : 'plain HTTP' });
   return {
     async stop(opts) {
       renewer?.stop();
       const kept = await agent.stop(2000, { keepTasks: opts?.keepTasks === true });
       await gc.stop();
-      await server.close();
+      await server?.close();
       // Kept tasks stay in their cgroups; the next start adopts them (and removes what is left over).
       if (kept === 0) await cgroups?.removeRoot().catch((err: unknown) => logger.warn('cannot remove the agent cgroups', { err }));
       else logger.info('tasks left running for the next start to recover', { tasks: kept });

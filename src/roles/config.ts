@@ -6,6 +6,7 @@ import type { DomainInfo } from '../wire/fault-domain.js';
 import type { LogLevel } from '../lib/log.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
 import type { Acls } from '../security/acls.js';
+import type { RateLimits } from '../security/rate-limits.js';
 
 export const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,6 +14,16 @@ export type Role = (typeof ROLES)[number];
 /** --agent-tls: whether a master with a CA refuses plain-HTTP agents. */
 export const AGENT_TLS_MODES = ['required', 'optional'] as const;
 export type AgentTlsMode = (typeof AGENT_TLS_MODES)[number];
+
+/** --api-tls: HTTPS for the API and UI; auto is on unless the master binds a loopback address. */
+export const API_TLS_MODES = ['auto', 'on', 'off'] as const;
+export type ApiTlsMode = (typeof API_TLS_MODES)[number];
+
+/** Whether `ip` is a loopback address (127.0.0.0/8). */
+export const isLoopbackIp = (ip: string): boolean => ip.startsWith('127.');
+
+/** Whether the API and UI are served over HTTPS for this mode and bind address. */
+export const apiTlsOn = (mode: ApiTlsMode, ip: string): boolean => (mode === 'auto' ? !isLoopbackIp(ip) : mode === 'on');
 
 export const CONTAINERIZERS = ['posix', 'docker'] as const;
 export type ContainerizerName = (typeof CONTAINERIZERS)[number];
@@ -52,6 +63,14 @@ export interface RoleConfig {
   /** --authenticate-frameworks / --authenticate-http-readwrite (master/all); absent: false. */
   authenticateFrameworks?: boolean;
   authenticateHttpReadwrite?: boolean;
+  /** --authenticate-http-readonly (master/all): read-only endpoints need credentials too; absent: false. */
+  authenticateHttpReadonly?: boolean;
+  /** --auth-failure-limit (master/all): failed authentications in a row per source; 0: no limit; absent: 10. */
+  authFailureLimit?: number;
+  /** --rate-limits (master/all): Mesos's framework rate limits; absent: none. */
+  rateLimits?: RateLimits | null;
+  /** --api-tls (master/all); absent: auto. */
+  apiTls?: ApiTlsMode;
   /** --acls (master/all); absent: everything allowed. */
   acls?: Acls | null;
   /** --agent-tls (master/all); absent: required. */

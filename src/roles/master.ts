@@ -1,4 +1,4 @@
-import type { RoleConfig } from './config.js';
+import { apiTlsOn, isLoopbackIp, type RoleConfig } from './config.js';
 import { marathonOnlyApp, masterApp } from '../api/master-app.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { systemRng, type Rng } from '../lib/rng.js';
@@ -15,6 +15,8 @@ import { raftApp } from '../consensus/http-api.js';
 import { ClusterIdentity, type ServerCredentials } from '../security/cluster-identity.js';
 import { masterPeerAuth } from '../security/master-peer-auth.js';
 import { PrincipalAuthenticator } from '../security/principals.js';
+import { FailureThrottle } from '../security/auth-throttle.js';
+import { FrameworkRateLimiter } from '../security/rate-limits.js';
 import { principalsApp } from '../api/principals-api.js';
 import { checkNodeCertificate, keyMatchesCertificate } from '../security/ca.js';
 import { readNodeTls } from '../security/files.js';
@@ -77,7 +79,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     addMaster: (node) => driver.proposeConfChange({ type: 'addLearner', node }),
   });
   const principals = new PrincipalAuthenticator({ principal: (n) => registry.principal(n), isAdminToken: (t) => joins.isAdmin(`Bearer ${t}`) });
-  const httpAuth = { authenticateFrameworks: config.authenticateFrameworks ?? false, authenticateReadwrite: config.authenticateHttpReadwrite ?? false, authenticator: principals, acls: config.acls ?? null };
+  const httpAuth = { authenticateFrameworks: config.authenticateFrameworks ?? false, authenticateReadwrite: config.authenticateHttpReadwrite ?? false, authenticateReadonly: config.authenticateHttpReadonly ?? false, authenticator: principals, acls: config.acls ?? null };
   const peerAuth = masterPeerAuth({ secured: () => creds !== null || registry.clusterCa() !== undefined, isAdmin: (h) => joins.isAdmin(h) });
   let stopRole: (() => Promise<void>) | null = null;
   let driver: RaftDriver;
@@ -104,11 +106,19 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   }
   const raftLog = new RaftLog(driver);
   let server: RunningServer | null = null;
+  let marathon: RunningServer | null = null;
+  // --api-tls: the API and UI over HTTPS (plain HTTP redirected) once this master holds its certificate.
+  const apiTls = apiTlsOn(config.apiTls ?? 'auto', config.ip);
+  const httpsRedirect = { https: () => apiTls && creds !== null, self: { ip: config.ip, port: config.masterPort } };
+  // One throttle for the master and Marathon ports: a guesser gains nothing by switching.
+  const authFailureLimit = config.authFailureLimit ?? 10;
+  const authThrottle = authFailureLimit > 0 ? new FailureThrottle({ burst: authFailureLimit, now: () => clock.monotonic() }) : undefined;
   const identity = new ClusterIdentity({
     registry, dir: masterDir, self: { ip: config.ip, port: config.masterPort }, clock, logger: logger.child('identity'),
     onServerCredentials: (issued) => {
       creds = issued;
       server?.setTlsCredentials(issued);
+      if (apiTls) marathon?.setTlsCredentials(issued);
     },
   });
   const leadership = new RaftLeadership({
@@ -146,10 +156,13 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
     [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() })],
     servicesApi,
-    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth },
+    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, ...(authThrottle ? { authThrottle } : {}),
+      ...(config.rateLimits ? { frameworkRateLimiter: new FrameworkRateLimiter(config.rateLimits, () => clock.monotonic()) } : {}) },
   );
   let running: RunningServer;
-  let marathon: RunningServer | null = null;
+  if (!apiTls && !isLoopbackIp(config.ip)) {
+    logger.warn(`--api-tls off on ${config.ip}, not a loopback address: the API and UI (credentials included) travel in plain HTTP on the network; use --api-tls auto`, { ip: config.ip });
+  }
   try {
     running = await listen(app, config.ip, config.masterPort, { tls: true });
     server = running;
@@ -161,8 +174,9 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   }
   if (config.marathonPort !== 0) {
     try {
-      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth }), config.ip, config.marathonPort);
-      logger.info('Marathon API listening', { address: `http://${config.ip}:${config.marathonPort}` });
+      marathon = await listen(marathonOnlyApp(leadership, logger.child('http'), servicesApi, { http: httpAuth, ...(authThrottle ? { authThrottle } : {}), httpsRedirect: { ...httpsRedirect, self: { ip: config.ip, port: config.marathonPort } } }), config.ip, config.marathonPort, { tls: apiTls });
+      if (apiTls && creds) marathon.setTlsCredentials(creds);
+      logger.info('Marathon API listening', { address: `${apiTls ? 'https' : 'http'}://${config.ip}:${config.marathonPort}` });
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       if (config.marathonPortRequired) {
@@ -201,7 +215,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   stopRole = () => role.stop();
   driver.start();
   identity.start();
-  logger.info('master listening', { address: `http://${id}`, members: driver.status().voters, learners: driver.status().learners });
+  logger.info('master listening', { address: `${apiTls ? 'https' : 'http'}://${id}`, apiTls: apiTls ? 'on' : 'off', members: driver.status().voters, learners: driver.status().learners });
   return role;
 }
 

@@ -6,13 +6,35 @@
 // do not allow is denied. A request without a principal matches only ANY and NONE subjects. Pure.
 import { z } from 'zod';
 
-/** The actions this master enforces, with the name of each one's object. */
+/** The actions this master enforces, with the name of each one's object (Mesos acls.proto). */
 export const ACL_ACTIONS = {
   register_frameworks: 'roles',
   teardown_frameworks: 'framework_principals',
   run_tasks: 'users',
+  reserve_resources: 'roles',
+  unreserve_resources: 'reserver_principals',
+  get_quotas: 'roles',
+  update_quotas: 'roles',
+  update_weights: 'roles',
+  view_roles: 'roles',
+  view_frameworks: 'users',
+  view_tasks: 'users',
+  view_flags: 'flags',
+  get_endpoints: 'paths',
+  update_maintenance_schedules: 'machines',
+  get_maintenance_schedules: 'machines',
+  start_maintenances: 'machines',
+  stop_maintenances: 'machines',
+  get_maintenance_statuses: 'machines',
+  drain_agents: 'agents',
+  deactivate_agents: 'agents',
+  reactivate_agents: 'agents',
+  mark_agents_gone: 'agents',
+  // Mesos ACL.SetLogLevel: its object is the level, ANY or NONE.
+  set_log_level: 'level',
 } as const;
 export type AclAction = keyof typeof ACL_ACTIONS;
+const ACTIONS = Object.keys(ACL_ACTIONS) as AclAction[];
 
 const Entity = z.union([
   z.strictObject({ values: z.array(z.string().min(1).max(1024)).min(1).max(1000) }),
@@ -20,13 +42,11 @@ const Entity = z.union([
 ]);
 type Entity = z.infer<typeof Entity>;
 
-const rules = <O extends string>(object: O) => z.array(z.strictObject({ principals: Entity, [object]: Entity } as { principals: typeof Entity } & Record<O, typeof Entity>)).max(1000).optional();
+const rules = (object: string) => z.array(z.strictObject({ principals: Entity, [object]: Entity })).max(1000).optional();
 
 const AclsFile = z.strictObject({
   permissive: z.boolean().optional(),
-  register_frameworks: rules('roles'),
-  teardown_frameworks: rules('framework_principals'),
-  run_tasks: rules('users'),
+  ...Object.fromEntries(ACTIONS.map((a) => [a, rules(ACL_ACTIONS[a])])),
 });
 
 interface Rule { subject: Entity; object: Entity }
@@ -44,12 +64,13 @@ export function parseAcls(json: unknown): Acls {
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const where = issue.path.map(String).join('.');
-    const known = `supported actions: ${Object.keys(ACL_ACTIONS).join(', ')}`;
-    throw new BadAclsError(`acls${where ? `.${where}` : ''}: ${issue.message}${issue.code === 'unrecognized_keys' ? ` (${known})` : ''}`.slice(0, 400));
+    const known = `supported actions: ${ACTIONS.join(', ')}`;
+    throw new BadAclsError(`acls${where ? `.${where}` : ''}: ${issue.message}${issue.code === 'unrecognized_keys' ? ` (${known})` : ''}`.slice(0, 1000));
   }
-  const out: Acls = { permissive: r.data.permissive ?? false, rules: { register_frameworks: [], teardown_frameworks: [], run_tasks: [] } };
-  for (const action of Object.keys(ACL_ACTIONS) as AclAction[]) {
-    const list = (r.data[action] ?? []) as Record<string, Entity>[];
+  const data = r.data as Record<string, unknown>;
+  const out: Acls = { permissive: (data['permissive'] as boolean | undefined) ?? false, rules: Object.fromEntries(ACTIONS.map((a) => [a, []])) as unknown as Record<AclAction, Rule[]> };
+  for (const action of ACTIONS) {
+    const list = (data[action] ?? []) as Record<string, Entity>[];
     out.rules[action] = list.map((rule) => ({ subject: rule['principals']!, object: rule[ACL_ACTIONS[action]]! }));
   }
   return out;

@@ -38,7 +38,8 @@ describe('ACLs (Mesos local authorizer model, deny by default)', () => {
   it.each([
     [[], /expected object/],
     [{ permissive: 'yes' }, /acls.permissive/],
-    [{ reserve_resources: [] }, /supported actions: register_frameworks, teardown_frameworks, run_tasks/],
+    [{ create_volumes: [] }, /supported actions: register_frameworks, teardown_frameworks, run_tasks, reserve_resources, .*mark_agents_gone/],
+    [{ view_flags: [{ principals: { type: 'ANY' }, users: { type: 'ANY' } }] }, /acls.view_flags.0/],
     [{ run_tasks: [{ principals: { values: ['a'] } }] }, /acls.run_tasks.0.users/],
     [{ run_tasks: [{ principals: { values: [] }, users: { type: 'ANY' } }] }, /acls.run_tasks.0.principals/],
     [{ run_tasks: [{ principals: { type: 'SOME' }, users: { type: 'ANY' } }] }, /acls.run_tasks.0.principals/],

@@ -43,7 +43,9 @@ describe('HTTP authentication with principals (real process)', () => {
   beforeAll(async () => {
     const port = await freePort(IP);
     url = `http://${IP}:${port}`;
-    master = tsmesos(['up', '--role', 'master', '--ip', IP, '--port', String(port), '--data-dir', dataDir, '--authenticate-frameworks', 'true', '--authenticate-http-readwrite', 'true']);
+    master = tsmesos(['up', '--role', 'master', '--ip', IP, '--port', String(port), '--data-dir', dataDir, '--authenticate-frameworks', 'true', '--authenticate-http-readwrite', 'true',
+      // this file sends many wrong credentials on purpose (test/security/auth-throttle.test.ts tests the limit)
+      '--auth-failure-limit', '0']);
     const adminFile = path.join(dataDir, 'master', 'tls', 'admin.json');
     await waitFor('the admin credential', () => (fs.existsSync(adminFile) ? true : undefined), 30_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\n${master.output()}`);

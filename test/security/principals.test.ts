@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PrincipalAuthenticator, hashPrincipalSecret, principalBearerToken, principalSecretMatches } from '../../src/security/principals.js';
-import { READWRITE_REALM, SCHEDULER_REALM, realmOf } from '../../src/api/http-auth.js';
+import { READONLY_REALM, READWRITE_REALM, SCHEDULER_REALM, realmOf } from '../../src/api/http-auth.js';
 import type { PrincipalRow } from '../../src/registry/security-table.js';
 
 describe('principal secrets', () => {
@@ -51,6 +51,15 @@ describe('which requests need credentials (Mesos switches)', () => {
     ['POST', '/api/v1', none, null],
     ['POST', '/tsmesos/raft/v1/stream', both, null],
     ['POST', '/tsmesos/v1/agent', both, null],
+    ['GET', '/master/state', { ...both, authenticateReadonly: true }, READONLY_REALM],
+    ['HEAD', '/v2/apps', { ...none, authenticateReadonly: true }, READONLY_REALM],
+    ['GET', '/metrics/snapshot', { ...none, authenticateReadonly: true }, READONLY_REALM],
+    ['GET', '/health', { ...none, authenticateReadonly: true }, null],
+    ['GET', '/', { ...none, authenticateReadonly: true }, null],
+    ['GET', '/ui/app.js', { ...none, authenticateReadonly: true }, null],
+    ['OPTIONS', '/master/state', { ...none, authenticateReadonly: true }, null],
+    ['GET', '/tsmesos/raft/v1/status', { ...none, authenticateReadonly: true }, null],
+    ['POST', '/api/v1', { ...none, authenticateReadonly: true }, null],
   ] as const)('%s %s %o -> %s', (method, path, flags, realm) => {
     expect(realmOf(method, path, flags)).toBe(realm);
   });

@@ -76,4 +76,4 @@ export async function loadMasters(signal: AbortSignal): Promise<MasterRow[]> {
   });
 }
 
-const readStatus = (id: string, signal: AbortSignal): Promise<RaftStatus> => getJson<RaftStatus>(`http://${id}/tsmesos/raft/v1/status`, signal);
+const readStatus = (id: string, signal: AbortSignal): Promise<RaftStatus> => getJson<RaftStatus>(`${location.protocol}//${id}/tsmesos/raft/v1/status`, signal);

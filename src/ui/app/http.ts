@@ -46,7 +46,8 @@ let otherMasters: string[] = [];
 
 export function rememberMasters(ids: readonly string[]): void {
   const here = location.host;
-  otherMasters = ids.filter((id) => id !== here).map((id) => `http://${id}`);
+  // The other masters serve as this one does (--api-tls): over HTTPS from an HTTPS page.
+  otherMasters = ids.filter((id) => id !== here).map((id) => `${location.protocol}//${id}`);
 }
 
 /** The master that answered last ('' = this page's); asked first next time. */
@@ -71,10 +72,11 @@ export async function readMaster<T>(path: string, signal?: AbortSignal): Promise
   throw firstError;
 }
 
-/** `slave(1)@10.0.0.2:5051` -> `http://10.0.0.2:5051`. */
+/** `slave(1)@10.0.0.2:5051` -> `http://10.0.0.2:5051` (https on an HTTPS page). */
 export function agentBase(pid: string): string | null {
   const at = pid.lastIndexOf('@');
-  return at < 0 ? null : `http://${pid.slice(at + 1)}`;
+  // A joined agent serves HTTPS as the masters do (--api-tls): the page's scheme.
+  return at < 0 ? null : `${location.protocol}//${pid.slice(at + 1)}`;
 }
 
 export const filesUrl = (agent: string, op: 'read' | 'browse' | 'download', path: string, extra = ''): string =>

@@ -88,7 +88,7 @@ function MastersTable({ rows }: { rows: MasterRow[] }): JSX.Element {
       rowKey={(r) => r.id}
       empty="No masters known."
       columns={[
-        { header: 'Address', cell: (r) => <a href={`http://${r.id}/`}>{r.id}</a> },
+        { header: 'Address', cell: (r) => <a href={`${location.protocol}//${r.id}/`}>{r.id}</a> },
         { header: 'Role', cell: (r) => <span data-testid="raft-role" class={`role role-${r.status?.role ?? 'unreachable'}`}>{r.learner ? 'learner' : r.status?.role ?? 'unreachable'}</span> },
         { header: 'Term', cell: (r) => n(r.status?.term), class: 'num' },
         { header: 'Commit', cell: (r) => n(r.status?.commit), class: 'num' },
