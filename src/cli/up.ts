@@ -69,7 +69,7 @@ export async function runRole(config: UpConfig, setExit: (code: number) => void)
       running.stop({ keepTasks }).then(
         () => {
           clearTimeout(hard);
-          logger.info('stopped', { signal: sig, ...(keepTasks ? { tasks: 'kept running' } : {}) });
+          logger.info('stopped', { signal: sig });
           // Kept containers' supervisors and Docker waits hold handles that would keep the process alive.
           if (keepTasks) process.exit(0);
           resolve();
