@@ -20,7 +20,7 @@ import type { ServicesHandle } from '../services/leader-service.js';
 import type { HttpClient } from '../lib/http-client.js';
 
 /** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
-const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
+const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/tsmesos/v1/usage', '/health', '/version'];
 
 /** The Marathon API alone (`--marathon-port`): what Marathon's users reach on its own port. */
 export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {

@@ -1,11 +1,12 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
+import { headersFor } from './http.js';
 
 // Operator actions through the public operator API (POST /api/v1 on the page's master), each
 // confirmed first; the answer (or the API's {code, message}) is shown, never swallowed.
 
 export async function operatorAction(call: Record<string, unknown>): Promise<void> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(call) });
+  const res = await fetch('/api/v1', { method: 'POST', headers: headersFor('/api/v1', { 'Content-Type': 'application/json' }), body: JSON.stringify(call) });
   if (res.status === 200 || res.status === 202) return;
   const text = await res.text();
   let message = text;
@@ -15,7 +16,7 @@ export async function operatorAction(call: Record<string, unknown>): Promise<voi
   } catch {
     // not JSON: show the text as it came
   }
-  throw new Error(res.status === 307 ? 'this master is not the leader: open the UI on the leading master to act' : `${res.status} ${message}`);
+  throw new Error(res.status === 307 ? 'this master is not the leader: open the UI on the leading master to act' : `${res.status} ${message}${res.status === 401 ? SIGN_IN : ''}`);
 }
 
 /** A button that asks `confirm` first, runs `run`, and shows what happened. */
@@ -42,7 +43,7 @@ export function ActionButton({ label, confirm, run }: { label: string; confirm: 
 
 /** A write to the Marathon-compatible API (/v2) of the page's master; its `{message}` errors are shown as they come. */
 export async function servicesAction(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<void> {
-  const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(path, { method, headers: headersFor(path, { 'Content-Type': 'application/json' }), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   if (res.ok) return;
   const text = await res.text();
   let message = text.slice(0, 300);
@@ -51,5 +52,7 @@ export async function servicesAction(method: 'POST' | 'PUT' | 'DELETE', path: st
   } catch {
     // not JSON: the text as it came
   }
-  throw new Error(`${res.status} ${message}`);
+  throw new Error(`${res.status} ${message}${res.status === 401 ? SIGN_IN : ''}`);
 }
+
+const SIGN_IN = ' (this master asks for credentials: sign in at #/login)';

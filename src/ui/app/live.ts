@@ -5,6 +5,8 @@
 // the leader a browser may not follow cross-origin for a POST) or while the stream is down.
 import { useEffect, useState } from 'preact/hooks';
 import { RecordReader } from './recordio.js';
+import { onCredentials } from './auth.js';
+import { headersFor } from './http.js';
 
 export interface LiveEvent {
   type: string;
@@ -60,9 +62,21 @@ function summarize(e: Record<string, unknown>): string {
 /** Keeps one SUBSCRIBE open for the page's lifetime, reconnecting with backoff. */
 export function startLive(): void {
   let attempt = 0;
+  let stop = new AbortController();
+  let retry: number | undefined;
+  // Signing in (or out) reopens the stream at once with the new credentials.
+  onCredentials(() => {
+    stop.abort();
+    stop = new AbortController();
+    window.clearTimeout(retry);
+    attempt = 0;
+    void connect();
+  });
   const connect = async (): Promise<void> => {
+    const mine = stop;
     try {
-      const res = await fetch('/api/v1', { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: '{"type":"SUBSCRIBE"}' });
+      // SUBSCRIBE is a POST: with --authenticate-http-readwrite it needs the signed-in credentials.
+      const res = await fetch('/api/v1', { method: 'POST', redirect: 'manual', signal: mine.signal, headers: headersFor('/api/v1', { 'Content-Type': 'application/json' }), body: '{"type":"SUBSCRIBE"}' });
       if (res.status !== 200 || !res.body) throw new Error(`SUBSCRIBE answered ${res.status}`);
       setConnected(true);
       attempt = 0;
@@ -83,9 +97,10 @@ export function startLive(): void {
     } catch {
       // Not the leader (a redirect), or the master went away: polling carries on meanwhile.
     }
+    if (mine !== stop) return; // replaced by a stream with other credentials
     setConnected(false);
     attempt++;
-    window.setTimeout(() => void connect(), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+    retry = window.setTimeout(() => void connect(), Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
   };
   void connect();
 }
