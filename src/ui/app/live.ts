@@ -77,6 +77,11 @@ export function startLive(): void {
     try {
       // SUBSCRIBE is a POST: with --authenticate-http-readwrite it needs the signed-in credentials.
       const res = await fetch('/api/v1', { method: 'POST', redirect: 'manual', signal: mine.signal, headers: headersFor('/api/v1', { 'Content-Type': 'application/json' }), body: '{"type":"SUBSCRIBE"}' });
+      if (res.status === 401) {
+        // This master asks for credentials: wait for the user to sign in (onCredentials reconnects).
+        setConnected(false);
+        return;
+      }
       if (res.status !== 200 || !res.body) throw new Error(`SUBSCRIBE answered ${res.status}`);
       setConnected(true);
       attempt = 0;
