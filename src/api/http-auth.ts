@@ -77,11 +77,11 @@ export function httpAuthentication(opts: HttpAuthOptions): MiddlewareHandler {
     }
     const r = opts.authenticator.authenticate(header);
     if (!r.ok) {
-      // A script in a browser page (the web UI: Sec-Fetch-Mode cors or same-origin) gets no Basic
-      // challenge: the browser would hold the request for its own login dialog instead of
-      // answering the page. Every other client gets both, as from Mesos.
-      const mode = c.req.header('sec-fetch-mode');
-      const fromPageScript = mode !== undefined && mode !== 'navigate';
+      // A page's script that says so (the web UI sends X-Requested-With: XMLHttpRequest, the
+      // convention Spring Security and Jenkins follow) gets no Basic challenge: the browser would
+      // hold the request for its own login dialog instead of answering the page. Every other
+      // client gets both challenges, as from Mesos.
+      const fromPageScript = c.req.header('x-requested-with') === 'XMLHttpRequest';
       if (!fromPageScript) c.header('WWW-Authenticate', `Basic realm="${realm}"`);
       c.header('WWW-Authenticate', `Bearer realm="${realm}"`, { append: !fromPageScript });
       throw new TsmesosError('UNAUTHORIZED', r.message);

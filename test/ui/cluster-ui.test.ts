@@ -97,6 +97,17 @@ describe('web UI: usage history, sign-in, Cluster page', () => {
     // No Basic challenge: a browser would answer it with its own login dialog.
     expect((await fetch(`${cluster.master}/tsmesos/v1/whoami`, { headers: basic('ops', 'wrong') })).headers.get('www-authenticate')).toBeNull();
 
+    // A change without credentials: both challenges (Mesos), but none for Basic when the page's
+    // script says it is one (the browser would hold the request for its own login dialog).
+    const call = (h: Record<string, string>): Promise<Response> => fetch(`${cluster.master}/api/v1`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...h }, body: '{"type":"GET_HEALTH"}' });
+    const plain = await call({});
+    expect(plain.status).toBe(401);
+    expect(plain.headers.get('www-authenticate')).toBe('Basic realm="mesos-master-readwrite", Bearer realm="mesos-master-readwrite"');
+    const fromPage = await call({ 'X-Requested-With': 'XMLHttpRequest' });
+    expect(fromPage.status).toBe(401);
+    expect(fromPage.headers.get('www-authenticate')).toBe('Bearer realm="mesos-master-readwrite"');
+    expect((await call({ ...basic('ops', OPS_SECRET), 'X-Requested-With': 'XMLHttpRequest' })).status).toBe(200);
+
     for (const h of [{}, basic('ops', OPS_SECRET), bearer('nope')]) {
       const r = await fetch(`${cluster.master}/tsmesos/v1/acls`, { headers: h });
       expect(r.status).toBe(401);

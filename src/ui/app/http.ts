@@ -22,16 +22,24 @@ function describeBody(text: string): string {
 
 const TIMEOUT_MS = 5000;
 
-/** Accept JSON, and the signed-in credentials when `url` is on the page's own master. */
+/**
+ * Accept JSON; with `withCredentials`, when `url` is on the page's own master, the signed-in
+ * credentials too. Plain reads go without: a follower answers them with a 307 to the leader,
+ * and a header beyond Accept would need a CORS preflight there.
+ */
 export function headersFor(url: string, extra: Record<string, string> = {}, withCredentials = true): Record<string, string> {
   const h: Record<string, string> = { Accept: 'application/json', ...extra };
+  if (!withCredentials || new URL(url, location.href).origin !== location.origin) return h; // no credentials elsewhere
+  // Marks the page's own requests: a master then answers a 401 without the Basic challenge
+  // (which would make the browser hold the request for its own login dialog).
+  h['X-Requested-With'] = 'XMLHttpRequest';
   const auth = authorization();
-  if (withCredentials && auth !== undefined && new URL(url, location.href).origin === location.origin) h['Authorization'] = auth;
+  if (auth !== undefined) h['Authorization'] = auth;
   return h;
 }
 
-/** GET a JSON document; any failure (network, status, body) is an ApiError naming the URL. */
-export async function getJson<T>(url: string, signal?: AbortSignal, withCredentials = true): Promise<T> {
+/** GET a JSON document; any failure (network, status, body) is an ApiError naming the URL. `withCredentials`: see headersFor. */
+export async function getJson<T>(url: string, signal?: AbortSignal, withCredentials = false): Promise<T> {
   let res: Response;
   try {
     // A host that is down on a real network may never answer: give up after TIMEOUT_MS.

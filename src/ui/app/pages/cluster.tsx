@@ -47,7 +47,7 @@ export function Cluster(): JSX.Element {
 
 function JoinTokens(): JSX.Element {
   const [version, setVersion] = useState(0);
-  const tokens = usePoll(`tokens-${version}`, (signal) => getJson<{ tokens: JoinTokenListing[] }>('/tsmesos/v1/tokens', signal), 5000);
+  const tokens = usePoll(`tokens-${version}`, (signal) => getJson<{ tokens: JoinTokenListing[] }>('/tsmesos/v1/tokens', signal, true), 5000);
   const [role, setRole] = useState('agent');
   const [ttl, setTtl] = useState(String(TTLS[1]![1]));
   const [uses, setUses] = useState('');
@@ -140,7 +140,7 @@ function JoinTokens(): JSX.Element {
 const entity = (e: AclEntity | undefined): string => (e === undefined ? '-' : 'type' in e ? e.type : e.values.join(', '));
 
 function PrincipalsAndAcls(): JSX.Element {
-  const acls = usePoll('acls', (signal) => getJson<AclsView>('/tsmesos/v1/acls', signal), 10_000);
+  const acls = usePoll('acls', (signal) => getJson<AclsView>('/tsmesos/v1/acls', signal, true), 10_000);
   const v = acls.data;
   return (
     <>

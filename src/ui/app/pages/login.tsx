@@ -61,7 +61,7 @@ export function Login({ next }: { next: string | null }): JSX.Element {
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     // Asked anonymously: what this master asks for, whoever is signed in.
-    getJson<WhoAmI>('/tsmesos/v1/whoami', undefined, false).then(setWho, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    getJson<WhoAmI>('/tsmesos/v1/whoami').then(setWho, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
   const asks = who ? [who.authenticate_http_readwrite ? 'changes (operator API, Marathon writes)' : null, who.authenticate_frameworks ? 'schedulers' : null].filter((x) => x !== null) : [];
   return (
