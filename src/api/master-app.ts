@@ -12,6 +12,7 @@ import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
+import { clusterCors } from './cluster-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
 import { httpAuthentication, type HttpAuthOptions } from './http-auth.js';
 import { AGENT_CHANNEL_PATH } from '../wire/agent-channel.js';
@@ -21,6 +22,9 @@ import type { HttpClient } from '../lib/http-client.js';
 
 /** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
 const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/tsmesos/v1/usage', '/health', '/version'];
+
+/** What the web UI of another master of the cluster calls here (writes to the leader; see cluster-cors.ts). */
+const UI_WRITE_PATHS = ['/api/v1', '/v2/*', '/master/*', '/tsmesos/v1/tokens', '/tsmesos/v1/tokens/*', '/tsmesos/v1/whoami', '/tsmesos/v1/acls'];
 
 /** The Marathon API alone (`--marathon-port`): what Marathon's users reach on its own port. */
 export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
@@ -37,11 +41,18 @@ export interface MasterAppSecurity {
   refusePlainAgents?: () => boolean;
   /** HTTP authentication of the APIs (--authenticate-frameworks, --authenticate-http-readwrite). Default: none. */
   http?: HttpAuthOptions;
+  /** The cluster's masters (ip:port): their web UI may write here (CORS, see cluster-cors.ts). Default: none. */
+  masters?: () => readonly string[];
 }
 
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
+  // Before authentication: a preflight carries no credentials. Around readOnlyCors: a member's
+  // origin replaces its `*` in the answer.
+  if (security.masters) {
+    for (const p of UI_WRITE_PATHS) app.use(p, clusterCors(security.masters));
+  }
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
   if (security.http) app.use('*', httpAuthentication(security.http));
   app.use(AGENT_CHANNEL_PATH, agentCertificateOverTls(security.refusePlainAgents));

@@ -168,7 +168,10 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
         authenticateFrameworks: httpAuth.authenticateFrameworks, authenticateReadwrite: httpAuth.authenticateReadwrite,
       })],
     servicesApi,
-    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth },
+    {
+      refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth,
+      masters: () => [...driver.status().voters, ...driver.status().learners],
+    },
   );
   let running: RunningServer;
   let marathon: RunningServer | null = null;

@@ -120,6 +120,33 @@ describe('web UI: usage history, sign-in, Cluster page', () => {
     });
   });
 
+  it('CORS for the cluster\'s masters: a member\'s page may write here (preflight with Authorization), any other origin may not', async () => {
+    const member = `http://127.0.0.1:${cluster.masterPort}`;
+    const preflight = (origin: string, path: string): Promise<Response> => fetch(`${cluster.master}${path}`, {
+      method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-requested-with' },
+    });
+    for (const path of ['/api/v1', '/v2/apps', '/tsmesos/v1/tokens', '/tsmesos/v1/tokens/0123456789abcdef', '/master/teardown']) {
+      const ok = await preflight(member, path);
+      expect(ok.status, path).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe(member);
+      expect(ok.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+      for (const foreign of ['http://evil.example', `http://127.0.0.1:${cluster.masterPort + 1}`, `https://127.0.0.1:${cluster.masterPort}`, 'null', `http://127.0.0.1:${cluster.masterPort}.evil.example`]) {
+        const no = await preflight(foreign, path);
+        expect(no.headers.get('access-control-allow-origin'), `${foreign} ${path}`).toBeNull();
+      }
+    }
+    // The call itself: the member's origin is allowed to read the answer (a 401 here, without credentials).
+    const call = await fetch(`${cluster.master}/api/v1`, { method: 'POST', headers: { Origin: member, 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest' }, body: '{"type":"GET_HEALTH"}' });
+    expect(call.status).toBe(401);
+    expect(call.headers.get('access-control-allow-origin')).toBe(member);
+    const foreignCall = await fetch(`${cluster.master}/api/v1`, { method: 'POST', headers: { Origin: 'http://evil.example', 'Content-Type': 'application/json', ...basic('ops', OPS_SECRET) }, body: '{"type":"GET_HEALTH"}' });
+    expect(foreignCall.headers.get('access-control-allow-origin')).toBeNull();
+    // Reads stay open to any origin (`*`), a member's gets its own origin.
+    expect((await fetch(`${cluster.master}/master/state`, { headers: { Origin: 'http://evil.example' } })).headers.get('access-control-allow-origin')).toBe('*');
+    expect((await fetch(`${cluster.master}/master/state`, { headers: { Origin: member } })).headers.get('access-control-allow-origin')).toBe(member);
+  });
+
   it('overview: the usage chart draws the leader\'s history', async () => {
     await page.goto(`${cluster.master}/`);
     const chart = page.getByRole('img', { name: /^In use over the last 1 min: CPU now \d+%, peak \d+%; memory now/ });

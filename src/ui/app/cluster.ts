@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { getJson, readMaster, rememberMasters } from './http.js';
+import { getJson, readMaster, rememberLeader, rememberMasters } from './http.js';
 import type { Polled } from './poll.js';
 import { sumResources } from './model.js';
 import type { MasterState, RaftStatus, UsageHistory } from './types.js';
@@ -30,7 +30,11 @@ export const usageNow = (s: MasterState, at: number): UsageSample => ({ at, cpus
 /** GPUs: whether the cluster has any (the chart draws their line only then). */
 export const hasGpus = (s: MasterState): boolean => sumResources(s.slaves.map((a) => a.resources), 'gpus') > 0;
 
-export const loadState = (signal: AbortSignal): Promise<MasterState> => readMaster<MasterState>('/master/state', signal);
+export async function loadState(signal: AbortSignal): Promise<MasterState> {
+  const s = await readMaster<MasterState>('/master/state', signal);
+  rememberLeader(s.leader);
+  return s;
+}
 
 /** The leader's usage history (GET /tsmesos/v1/usage: a sample every interval_ms over the last hour) as fractions. */
 export async function loadUsage(signal: AbortSignal): Promise<{ intervalMs: number; samples: UsageSample[] }> {

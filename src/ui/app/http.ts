@@ -29,7 +29,7 @@ const TIMEOUT_MS = 5000;
  */
 export function headersFor(url: string, extra: Record<string, string> = {}, withCredentials = true): Record<string, string> {
   const h: Record<string, string> = { Accept: 'application/json', ...extra };
-  if (!withCredentials || new URL(url, location.href).origin !== location.origin) return h; // no credentials elsewhere
+  if (!withCredentials || !isMasterOrigin(new URL(url, location.href).origin)) return h; // no credentials elsewhere
   // Marks the page's own requests: a master then answers a 401 without the Basic challenge
   // (which would make the browser hold the request for its own login dialog).
   h['X-Requested-With'] = 'XMLHttpRequest';
@@ -59,14 +59,46 @@ export async function getJson<T>(url: string, signal?: AbortSignal, withCredenti
 }
 
 /**
- * A write to the page's own master (credentials included); resolves with the answer's JSON (or
+ * Where writes go: the leading master (a follower's page sends them there directly; the leader
+ * lets the cluster's masters in with CORS), '' while it is this page's master or unknown.
+ */
+let leaderBase = '';
+
+/** From /master/state's `leader` (`master@ip:port`). */
+export function rememberLeader(pid: string | undefined): void {
+  const at = pid?.lastIndexOf('@') ?? -1;
+  const where = pid !== undefined && at >= 0 ? pid.slice(at + 1) : '';
+  const base = where === '' || where === location.host ? '' : `http://${where}`;
+  if (base === leaderBase) return;
+  leaderBase = base;
+  for (const l of leaderListeners) l();
+}
+
+const leaderListeners = new Set<() => void>();
+
+/** Called when the page learns of another leader (the event stream follows it). */
+export function onLeaderChange(l: () => void): () => void {
+  leaderListeners.add(l);
+  return () => void leaderListeners.delete(l);
+}
+
+/** `path` on the leading master. */
+export const leaderUrl = (path: string): string => `${leaderBase}${path}`;
+
+/** This page's origin or another master's of the cluster: the ones the signed-in credentials go to. */
+function isMasterOrigin(origin: string): boolean {
+  return origin === location.origin || otherMasters.includes(origin) || (leaderBase !== '' && origin === leaderBase);
+}
+
+/**
+ * A write to the leading master (credentials included); resolves with the answer's JSON (or
  * null when it has none), rejects with an ApiError that says what the server answered: a 401
  * asks the user to sign in, a 307 says this master is not the leader.
  */
 export async function send<T = unknown>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T | null> {
   let res: Response;
   try {
-    res = await fetch(path, { method, redirect: 'manual', headers: headersFor(path, body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    res = await fetch(leaderUrl(path), { method, redirect: 'manual', headers: headersFor(leaderUrl(path), body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch (e) {
     throw new ApiError(path, null, `${method} ${path}: cannot reach the server (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -78,7 +110,7 @@ export async function send<T = unknown>(method: 'POST' | 'PUT' | 'DELETE', path:
       return null;
     }
   }
-  if (res.type === 'opaqueredirect' || res.status === 307) throw new ApiError(path, 307, 'this master is not the leader: open the UI on the leading master to act');
+  if (res.type === 'opaqueredirect' || res.status === 307) throw new ApiError(path, 307, 'the master this page took for the leader is not leading any more (a failover): retry in a moment');
   const why = describeBody(text) || res.statusText;
   throw new ApiError(path, res.status, res.status === 401 ? `401 ${why} (sign in: #/login)` : `${res.status} ${why}`);
 }

@@ -1,12 +1,12 @@
-// Live updates from the operator API's SUBSCRIBE stream (POST /api/v1 on the page's own master):
-// every event (a task added or updated, an agent or framework change) wakes the views, which
-// then re-read the state at once instead of at their next poll; the events also feed the
-// overview's recent-events list. Polling stays as the fallback: on a follower (whose 307 to
-// the leader a browser may not follow cross-origin for a POST) or while the stream is down.
+// Live updates from the operator API's SUBSCRIBE stream (POST /api/v1 on the leading master, also
+// from a follower's page: the leader lets the cluster's masters in with CORS): every event (a task
+// added or updated, an agent or framework change) wakes the views, which then re-read the state
+// at once instead of at their next poll; the events also feed the overview's recent-events list.
+// Polling stays as the fallback while the stream is down; a new leader gets a new stream.
 import { useEffect, useState } from 'preact/hooks';
 import { RecordReader } from './recordio.js';
 import { onCredentials } from './auth.js';
-import { headersFor } from './http.js';
+import { headersFor, leaderUrl, onLeaderChange } from './http.js';
 
 export interface LiveEvent {
   type: string;
@@ -64,19 +64,24 @@ export function startLive(): void {
   let attempt = 0;
   let stop = new AbortController();
   let retry: number | undefined;
-  // Signing in (or out) reopens the stream at once with the new credentials.
-  onCredentials(() => {
+  // Signing in (or out) reopens the stream at once with the new credentials; a new leader, at
+  // the new leader.
+  const reconnect = (): void => {
     stop.abort();
     stop = new AbortController();
     window.clearTimeout(retry);
     attempt = 0;
     void connect();
-  });
+  };
+  onCredentials(reconnect);
+  onLeaderChange(reconnect);
   const connect = async (): Promise<void> => {
     const mine = stop;
     try {
       // SUBSCRIBE is a POST: with --authenticate-http-readwrite it needs the signed-in credentials.
-      const res = await fetch('/api/v1', { method: 'POST', redirect: 'manual', signal: mine.signal, headers: headersFor('/api/v1', { 'Content-Type': 'application/json' }), body: '{"type":"SUBSCRIBE"}' });
+      // To the leader (on a follower's page too: the leader lets the cluster's masters in with CORS).
+      const url = leaderUrl('/api/v1');
+      const res = await fetch(url, { method: 'POST', redirect: 'manual', signal: mine.signal, headers: headersFor(url, { 'Content-Type': 'application/json' }), body: '{"type":"SUBSCRIBE"}' });
       if (res.status === 401) {
         // This master asks for credentials: wait for the user to sign in (onCredentials reconnects).
         setConnected(false);
