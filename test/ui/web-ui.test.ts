@@ -325,9 +325,22 @@ describe('web UI', () => {
     await expect.poll(() => page.getByTestId('leader').textContent(), SLOW).toBe(`master@127.0.0.1:${cluster.masterPort}`);
     await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,follower,leader');
     await expect.poll(() => page.getByTestId('agents-up').textContent(), SLOW).toBe('1');
+    // The follower's page follows the leader's event stream (cross-origin, CORS for the cluster's masters).
+    await page.locator('.live[data-stream="open"]').waitFor(SLOW);
     await screenshot(page, 'overview-follower');
     await page.goto(`http://${followerIds[0]}/#/tasks`);
     await page.getByRole('link', { name: 'ui-hello-1' }).waitFor();
+    // Writes from the follower's page go to the leader.
+    const deactivated = async (): Promise<boolean | undefined> => ((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean }[] }).slaves[0]?.deactivated;
+    await page.goto(`http://${followerIds[0]}/#/agents/${agentId}`);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    await expect.poll(deactivated, SLOW).toBe(true);
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('deactivated (no offers)');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await expect.poll(deactivated, SLOW).toBe(false);
+    expect(errors).toEqual([]);
   });
 
   it('a page whose master dies reads the other masters and shows the new leader', async () => {
@@ -339,6 +352,8 @@ describe('web UI', () => {
     const leaders = followerIds.map((id) => `master@${id}`);
     await expect.poll(async () => leaders.includes((await page.getByTestId('leader').textContent()) ?? ''), { timeout: 20_000 }).toBe(true);
     await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,leader,unreachable');
+    // The event stream follows the new leader.
+    await page.locator('.live[data-stream="open"]').waitFor({ timeout: 20_000 });
     await screenshot(page, 'overview-failover');
   });
 
