@@ -237,14 +237,43 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Drain' }).count(), SLOW).toBe(1);
   });
 
-  it('services: an app of the built-in Marathon-compatible scheduler is listed, scaled from its page, and deleted', async () => {
+  it('services: an app of the built-in Marathon-compatible scheduler is created from the form (errors by field), its stdout read, listed, scaled, suspended, and deleted', async () => {
     // The test's own framework sits on its offers: it gives them back, so the services scheduler gets the agent.
     const sched = s.sched!;
     await sched.call({ type: 'SUPPRESS' });
     const held = sched.takeAll(isOffers).flatMap((e) => offersOf(e)).map((o) => o.id);
     if (held.length > 0) await sched.call({ type: 'DECLINE', decline: { offer_ids: held, filters: { refuse_seconds: 3600 } } });
-    const post = await fetch(`${cluster.master}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '/ui/web', cmd: 'sleep 300', cpus: 0.1, mem: 16, instances: 1 }) });
-    expect(post.status).toBe(201);
+    // Created from the form: a bad field is refused by the scheduler, its error shown next to the field.
+    await visit('#/services');
+    const form = page.getByRole('form', { name: 'Create an app' });
+    await form.getByLabel('Id', { exact: true }).fill('/ui/web');
+    await form.getByLabel('Command').fill('echo "a line from the app"; sleep 300');
+    await form.getByLabel('Memory (MB)').fill('16');
+    await form.getByLabel('CPUs').fill('-1');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => form.getByLabel('CPUs').getAttribute('aria-invalid'), SLOW).toBe('true');
+    expect(await page.locator('#err-cpus').textContent()).toContain('0.001');
+    expect(await page.getByRole('alert').first().textContent()).toContain('422 Object is not valid');
+    await expectAccessible(page, 'services form with an error');
+    // A pasted definition: not JSON, then a field the scheduler does not know; both said as such.
+    await page.getByText('Or paste an app definition').click();
+    const pasted = page.getByRole('form', { name: 'Create an app from JSON' });
+    await pasted.getByLabel('App definition').fill('{"id": "/ui/bad",');
+    await pasted.getByRole('button', { name: 'Create from JSON' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent(), SLOW).toContain('The definition is not JSON');
+    await pasted.getByLabel('App definition').fill('{"id": "/ui/bad", "cmd": "sleep 1", "nope": 1}');
+    await pasted.getByRole('button', { name: 'Create from JSON' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent(), SLOW).toContain('unknown field(s): nope');
+    expect((await fetch(`${cluster.master}/v2/apps/ui/bad`)).status).toBe(404);
+    await form.getByLabel('CPUs').fill('0.1');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => page.url(), SLOW).toContain('#/services/ui/web');
+    // An instance's stdout shows the line it printed.
+    const firstTask = page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('link').first();
+    await firstTask.waitFor({ timeout: 30_000 });
+    await firstTask.click();
+    await page.getByRole('navigation', { name: 'Sandbox files' }).getByRole('link', { name: 'stdout', exact: true }).click();
+    await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 30_000 }).toContain('a line from the app');
     await visit('#/services');
     const link = page.getByRole('table', { name: 'Services' }).getByRole('link', { name: '/ui/web' });
     await link.waitFor(SLOW);
@@ -261,6 +290,10 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('row').count(), SLOW).toBe(3); // header + 2
     await screenshot(page, 'service');
     await expectAccessible(page, 'service');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/v2/apps/ui/web`)).json()) as { app: { instances: number; tasksRunning: number } }).app, { timeout: 30_000 }).toMatchObject({ instances: 0, tasksRunning: 0 });
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('suspended');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(async () => (await fetch(`${cluster.master}/v2/apps/ui/web`)).status, { timeout: 30_000 }).toBe(404);

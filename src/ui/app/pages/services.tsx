@@ -7,6 +7,7 @@ import { readMaster } from '../http.js';
 import { formatAmount } from '../model.js';
 import { POLL_MS, usePoll } from '../poll.js';
 import { href } from '../router.js';
+import { CreateApp } from './app-create.js';
 
 // Long-running services of the built-in Marathon-compatible scheduler, read from its /v2 API on
 // the page's master; scale, restart and delete go through the same API.
@@ -46,6 +47,7 @@ export function Services(): JSX.Element {
   return (
     <>
       <h1>Services</h1>
+      <CreateApp onCreated={(id) => { location.hash = linkOf(id); }} />
       <ErrorBox what="Services (/v2/apps)" error={error} />
       {!data ? (error ? null : <Loading what="services" />) : (
         <Section title={`${apps.length} app${apps.length === 1 ? '' : 's'}`}>
@@ -53,7 +55,7 @@ export function Services(): JSX.Element {
             caption="Services"
             rows={apps}
             rowKey={(a) => a.id}
-            empty="No apps. Create one with POST /v2/apps or `tsmesos app create`."
+            empty="No apps. Create one above, with POST /v2/apps or `tsmesos app create`."
             columns={[
               { header: 'App', cell: (a) => <a href={linkOf(a.id)}>{a.id}</a> },
               { header: 'Status', cell: status },
@@ -99,6 +101,7 @@ export function ServiceDetail({ id }: { id: string }): JSX.Element {
             <span class="actions">
               <label>Instances <input type="number" min="0" max="10000" value={instances} placeholder={String(a.instances)} onInput={(e) => setInstances(e.currentTarget.value)} /></label>
               <ActionButton label="Scale" confirm={`Scale ${id} to ${instances === '' ? a.instances : instances} instances?`} run={() => servicesAction('PUT', `/v2/apps/${path}`, { instances: Number(instances === '' ? a.instances : instances) })} />
+              <ActionButton label="Suspend" confirm={`Suspend ${id} (scale it to 0 instances)?`} run={() => servicesAction('PUT', `/v2/apps/${path}`, { instances: 0 })} />
               <ActionButton label="Restart" confirm={`Restart every instance of ${id} (a rolling restart per its upgrade strategy)?`} run={() => servicesAction('POST', `/v2/apps/${path}/restart`)} />
               <ActionButton label="Delete" confirm={`Delete ${id}? Its tasks are killed.`} run={remove} />
             </span>
