@@ -247,7 +247,7 @@ describe('web UI', () => {
     await visit('#/services');
     const form = page.getByRole('form', { name: 'Create an app', exact: true });
     await form.getByLabel('Id', { exact: true }).fill('/ui/web');
-    await form.getByLabel('Command').fill('echo "a line from the app"; sleep 300');
+    await form.getByLabel('Command', { exact: true }).fill('echo "a line from the app"; sleep 300');
     await form.getByLabel('Memory (MB)').fill('16');
     await form.getByLabel('CPUs').fill('-1');
     await form.getByRole('button', { name: 'Create', exact: true }).click();
@@ -269,8 +269,24 @@ describe('web UI', () => {
     expect(errors.map((e) => /status of 422/.test(e))).toEqual([true, true]);
     errors.length = 0;
     await form.getByLabel('CPUs').fill('0.1');
+    await form.getByLabel('Health check command').fill('true');
     await form.getByRole('button', { name: 'Create', exact: true }).click();
     await expect.poll(() => page.url(), SLOW).toContain('#/services/ui/web');
+    // Its instance becomes healthy (the COMMAND check of the form).
+    await expect.poll(() => page.getByTestId('task-health').first().textContent(), { timeout: 30_000 }).toMatch(/^healthy/);
+    // A deployment that cannot finish (more CPUs than the agent has) is listed with its progress; Roll back undoes it.
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('No deployment in progress.'); // the create's, done once healthy
+    const put = await fetch(`${cluster.master}/v2/apps/ui/web`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cpus: 64 }) });
+    expect(put.status).toBe(200);
+    const { deploymentId } = (await put.json()) as { deploymentId: string };
+    const deployments = page.getByRole('table', { name: 'Deployments of /ui/web' });
+    await expect.poll(() => deployments.textContent(), SLOW).toContain(deploymentId);
+    expect(await deployments.textContent()).toContain('step 1 of 1');
+    await screenshot(page, 'service-deployment');
+    page.once('dialog', (d) => void d.accept());
+    await deployments.getByRole('button', { name: 'Roll back' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/v2/apps/ui/web`)).json()) as { app: { cpus: number; deployments: unknown[] } }).app, { timeout: 30_000 }).toMatchObject({ cpus: 0.1, deployments: [] });
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('No deployment in progress.');
     // An instance's stdout shows the line it printed.
     const firstTask = page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('link').first();
     await firstTask.waitFor({ timeout: 30_000 });
@@ -293,6 +309,8 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('row').count(), SLOW).toBe(3); // header + 2
     await screenshot(page, 'service');
     await expectAccessible(page, 'service');
+    // The scale's deployment ends once the new instance is healthy (until then the app is locked: 409).
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('No deployment in progress.');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Suspend' }).click();
     await expect.poll(async () => ((await (await fetch(`${cluster.master}/v2/apps/ui/web`)).json()) as { app: { instances: number; tasksRunning: number } }).app, { timeout: 30_000 }).toMatchObject({ instances: 0, tasksRunning: 0 });

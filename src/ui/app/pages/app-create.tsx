@@ -15,6 +15,7 @@ const FIELDS = [
   { key: 'instances', label: 'Instances', hint: '', type: 'number' },
   { key: 'cpus', label: 'CPUs', hint: '', type: 'number' },
   { key: 'mem', label: 'Memory (MB)', hint: '', type: 'number' },
+  { key: 'health', label: 'Health check command', hint: 'optional, e.g. test -f ready', type: 'text' },
 ] as const;
 type Key = (typeof FIELDS)[number]['key'];
 
@@ -39,7 +40,7 @@ async function createApp(body: unknown): Promise<{ message: string; details: Det
 }
 
 export function CreateApp({ onCreated }: { onCreated: (id: string) => void }): JSX.Element {
-  const [values, setValues] = useState<Record<Key, string>>({ id: '', cmd: '', instances: '1', cpus: '0.1', mem: '32' });
+  const [values, setValues] = useState<Record<Key, string>>({ id: '', cmd: '', instances: '1', cpus: '0.1', mem: '32', health: '' });
   const [json, setJson] = useState('');
   const [result, setResult] = useState<{ message: string; details: Detail[]; from: 'form' | 'json' } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -55,7 +56,11 @@ export function CreateApp({ onCreated }: { onCreated: (id: string) => void }): J
       }
     } else {
       const num = (k: Key): number | string => (values[k].trim() === '' ? values[k] : Number(values[k]));
-      body = { id: values.id.trim(), ...(values.cmd.trim() !== '' ? { cmd: values.cmd } : {}), instances: num('instances'), cpus: num('cpus'), mem: num('mem') };
+      body = {
+        id: values.id.trim(), ...(values.cmd.trim() !== '' ? { cmd: values.cmd } : {}), instances: num('instances'), cpus: num('cpus'), mem: num('mem'),
+        // A COMMAND check run in the task's sandbox: first after 1 s, then every 5 s (Marathon's defaults: 15 s, a minute).
+        ...(values.health.trim() !== '' ? { healthChecks: [{ protocol: 'COMMAND', command: { value: values.health }, delaySeconds: 1, intervalSeconds: 5, gracePeriodSeconds: 30 }] } : {}),
+      };
     }
     setBusy(true);
     const r = await createApp(body);
@@ -66,8 +71,11 @@ export function CreateApp({ onCreated }: { onCreated: (id: string) => void }): J
       onCreated(id.startsWith('/') ? id : `/${id}`);
     } else setResult({ ...r, from });
   };
-  const fieldErrors = (k: Key): string[] => (result?.from === 'form' ? result.details.filter((d) => d.path === `/${k}`).flatMap((d) => d.errors) : []);
-  const otherErrors = result ? result.details.filter((d) => result.from === 'json' || !FIELDS.some((f) => d.path === `/${f.key}`)) : [];
+  // The scheduler names a field by its path: `/cpus`, and the health check's as `/healthChecks(0)/...`.
+  const pathOfField = (k: Key): string => (k === 'health' ? '/healthChecks(0)' : `/${k}`);
+  const names = (k: Key, path: string): boolean => path === pathOfField(k) || (k === 'health' && path.startsWith('/healthChecks(0)/'));
+  const fieldErrors = (k: Key): string[] => (result?.from === 'form' ? result.details.filter((d) => names(k, d.path)).flatMap((d) => d.errors) : []);
+  const otherErrors = result ? result.details.filter((d) => result.from === 'json' || !FIELDS.some((f) => names(f.key, d.path))) : [];
   return (
     <Section title="Create an app">
       {result ? (

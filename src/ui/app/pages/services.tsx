@@ -28,7 +28,26 @@ interface App {
   deployments?: { id: string }[];
 }
 
+interface HealthResult { alive: boolean; consecutiveFailures: number; lastSuccess: string | null; lastFailure: string | null; lastFailureCause: string | null }
+
+interface Deployment {
+  id: string;
+  version: string;
+  affectedApps: string[];
+  currentStep: number;
+  totalSteps: number;
+  currentActions: { action: string; app: string }[];
+}
+
+function health(r: HealthResult[] | undefined): string {
+  const h = r?.[0];
+  if (h === undefined) return '-';
+  if (h.alive) return `healthy${h.lastSuccess !== null ? ` (checked ${new Date(h.lastSuccess).toLocaleTimeString()})` : ''}`;
+  return `unhealthy, ${h.consecutiveFailures} failure${h.consecutiveFailures === 1 ? '' : 's'}${h.lastFailureCause !== null ? `: ${h.lastFailureCause}` : ''}`;
+}
+
 interface AppTask {
+  healthCheckResults?: HealthResult[];
   id: string;
   host?: string;
   ports?: number[];
@@ -77,6 +96,8 @@ export function ServiceDetail({ id }: { id: string }): JSX.Element {
   const [deleting, setDeleting] = useState(false);
   const app = usePoll(`app:${id}`, (signal) => readMaster<{ app: App }>(`/v2/apps/${path}`, signal), POLL_MS, true, deleting);
   const tasks = usePoll(`app-tasks:${id}`, (signal) => readMaster<{ tasks: AppTask[] }>(`/v2/apps/${path}/tasks`, signal), POLL_MS, true, deleting);
+  const deployments = usePoll('deployments', (signal) => readMaster<Deployment[]>('/v2/deployments', signal), POLL_MS, true, deleting);
+  const mine = (deployments.data ?? []).filter((d) => d.affectedApps.includes(id));
   const remove = async (): Promise<void> => {
     setDeleting(true);
     try {
@@ -116,6 +137,25 @@ export function ServiceDetail({ id }: { id: string }): JSX.Element {
               ['Deployments', (a.deployments ?? []).map((d) => d.id).join(', ') || 'none'],
             ]} />
           </Section>
+          <Section title={`Deployments (${mine.length})`}>
+            <ErrorBox what="Deployments" error={deployments.error} />
+            <Table
+              caption={`Deployments of ${id}`}
+              rows={mine}
+              rowKey={(d) => d.id}
+              empty="No deployment in progress."
+              columns={[
+                { header: 'Deployment', cell: (d) => <span class="mono">{d.id}</span> },
+                { header: 'Progress', cell: (d) => `step ${d.currentStep} of ${d.totalSteps}` },
+                { header: 'Doing', cell: (d) => d.currentActions.map((x) => `${x.action.toLowerCase().replace(/_/g, ' ')} ${x.app}`).join(', ') },
+                { header: 'Version', cell: (d) => <span class="mono small">{d.version}</span> },
+                {
+                  header: 'Actions',
+                  cell: (d) => <ActionButton label="Roll back" confirm={`Roll back deployment ${d.id}? The apps it changes go back to their previous definition.`} run={() => servicesAction('DELETE', `/v2/deployments/${encodeURIComponent(d.id)}`)} />,
+                },
+              ]}
+            />
+          </Section>
           <Section title={`Tasks (${tasks.data?.tasks.length ?? 0})`}>
             <ErrorBox what="Tasks" error={tasks.error} />
             <Table
@@ -127,6 +167,7 @@ export function ServiceDetail({ id }: { id: string }): JSX.Element {
                 { header: 'Task', cell: (t) => (frameworkId !== undefined ? <a href={href('tasks', frameworkId, t.id)}>{t.id}</a> : t.id) },
                 { header: 'State', cell: (t) => (t.state !== undefined ? <StateBadge state={t.state} /> : '') },
                 { header: 'Host', cell: (t) => t.host ?? '' },
+                { header: 'Health', cell: (t) => <span data-testid="task-health">{health(t.healthCheckResults)}</span> },
                 { header: 'Ports', cell: (t) => (t.ports ?? []).join(', ') },
                 { header: 'Started', cell: (t) => t.startedAt ?? '' },
               ]}
