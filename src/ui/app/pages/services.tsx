@@ -147,7 +147,7 @@ export function ServiceDetail({ id }: { id: string }): JSX.Element {
               columns={[
                 { header: 'Deployment', cell: (d) => <span class="mono">{d.id}</span> },
                 { header: 'Progress', cell: (d) => `step ${d.currentStep} of ${d.totalSteps}` },
-                { header: 'Doing', cell: (d) => d.currentActions.map((x) => `${x.action.toLowerCase().replace(/_/g, ' ')} ${x.app}`).join(', ') },
+                { header: 'Doing', cell: (d) => d.currentActions.map((x) => `${x.action.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase()} ${x.app}`).join(', ') },
                 { header: 'Version', cell: (d) => <span class="mono small">{d.version}</span> },
                 {
                   header: 'Actions',
