@@ -274,6 +274,12 @@ describe('web UI', () => {
     await expect.poll(() => page.url(), SLOW).toContain('#/services/ui/web');
     // Its instance becomes healthy (the COMMAND check of the form).
     await expect.poll(() => page.getByTestId('task-health').first().textContent(), { timeout: 30_000 }).toMatch(/^healthy/);
+    // The overview's recent events list the services scheduler's (its /v2/events stream): the deployment, the health change.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click(); // same page, no reload
+    await expect.poll(() => page.locator('ul.events').textContent(), SLOW).toMatch(/deployment success: deployment \S+ of \/ui\/web/);
+    expect(await page.locator('ul.events').textContent()).toMatch(/health status changed: \/ui\/web \S+ healthy/);
+    await page.goBack();
+    await page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('link').first().waitFor(SLOW);
     // A deployment that cannot finish (more CPUs than the agent has) is listed with its progress; Roll back undoes it.
     await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('No deployment in progress.'); // the create's, done once healthy
     const put = await fetch(`${cluster.master}/v2/apps/ui/web`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cpus: 64 }) });

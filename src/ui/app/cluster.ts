@@ -30,9 +30,15 @@ export const usageNow = (s: MasterState, at: number): UsageSample => ({ at, cpus
 /** GPUs: whether the cluster has any (the chart draws their line only then). */
 export const hasGpus = (s: MasterState): boolean => sumResources(s.slaves.map((a) => a.resources), 'gpus') > 0;
 
+let servicesRunning = false;
+
+/** Whether the last /master/state had the built-in services scheduler subscribed (its /v2/events answer then). */
+export const servicesSchedulerRunning = (): boolean => servicesRunning;
+
 export async function loadState(signal: AbortSignal): Promise<MasterState> {
   const s = await readMaster<MasterState>('/master/state', signal);
   rememberLeader(s.leader);
+  servicesRunning = s.frameworks.some((f) => f.name === 'tsmesos-services' && f.active && f.connected);
   return s;
 }
 

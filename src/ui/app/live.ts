@@ -114,3 +114,78 @@ export function startLive(): void {
   };
   void connect();
 }
+
+// ---- /v2/events: the services scheduler's Marathon event stream (Server-Sent Events), read with
+// fetch so that a failure is handled here (EventSource retries forever and cannot follow a new
+// leader). Its deployments, health changes and task updates wake the views and join the list.
+
+const SERVICE_EVENTS = ['deployment_info', 'deployment_success', 'deployment_failed', 'health_status_changed_event', 'status_update_event', 'app_terminated_event', 'unhealthy_instance_kill_event'];
+
+function summarizeService(type: string, e: Record<string, unknown>): string {
+  const plan = e['plan'] as { id?: string; affectedApps?: string[] } | undefined;
+  if (plan) return `deployment ${plan.id ?? ''} of ${(plan.affectedApps ?? []).join(', ')}`;
+  const str = (k: string): string => (typeof e[k] === 'string' ? e[k] : '');
+  const app = str('appId');
+  if (type === 'health_status_changed_event') return `${app} ${str('instanceId') || str('taskId')} ${e['alive'] === true ? 'healthy' : 'unhealthy'}`;
+  if (type === 'status_update_event') return `${app} task ${str('taskId')} ${str('taskStatus')}`;
+  return app;
+}
+
+/**
+ * Follows /v2/events on the leader while `ready()` says the services scheduler runs there (before
+ * that the endpoint answers 503), reconnecting with backoff and at a new leader.
+ */
+export function startServiceEvents(ready: () => boolean): void {
+  let attempt = 0;
+  let stop = new AbortController();
+  let retry: number | undefined;
+  const again = (): void => {
+    stop.abort();
+    stop = new AbortController();
+    window.clearTimeout(retry);
+    attempt = 0;
+    void connect();
+  };
+  onLeaderChange(again);
+  const later = (ms: number): void => {
+    retry = window.setTimeout(() => void connect(), ms);
+  };
+  const connect = async (): Promise<void> => {
+    const mine = stop;
+    if (!ready()) {
+      later(2000);
+      return;
+    }
+    try {
+      const url = leaderUrl(`/v2/events?${SERVICE_EVENTS.map((t) => `event_type=${t}`).join('&')}`);
+      const res = await fetch(url, { headers: { Accept: 'text/event-stream' }, signal: mine.signal, cache: 'no-store' });
+      if (res.status !== 200 || !res.body) throw new Error(`/v2/events answered ${res.status}`);
+      attempt = 0;
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let end: number;
+        while ((end = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (type === undefined || data === undefined || !SERVICE_EVENTS.includes(type)) continue;
+          const ev = { type: type.replace(/_event$/, ''), summary: summarizeService(type, JSON.parse(data) as Record<string, unknown>), at: Date.now() };
+          recent.unshift(ev);
+          recent.length = Math.min(recent.length, 50);
+          for (const l of listeners) l(ev);
+        }
+      }
+    } catch {
+      // the leader went away or the stream was replaced: polling carries on meanwhile
+    }
+    if (mine !== stop) return;
+    attempt++;
+    later(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+  };
+  void connect();
+}
