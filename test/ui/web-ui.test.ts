@@ -412,8 +412,9 @@ describe('web UI', () => {
     const leaders = followerIds.map((id) => `master@${id}`);
     await expect.poll(async () => leaders.includes((await page.getByTestId('leader').textContent()) ?? ''), { timeout: 20_000 }).toBe(true);
     await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,leader,unreachable');
-    // The event stream follows the new leader.
+    // The event stream follows the new leader; the election is among the recent events.
     await page.locator('.live[data-stream="open"]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('ul.events').textContent()).toMatch(new RegExp(`leader elected: master@127\\.0\\.0\\.1:\\d+ leads \\(was master@127\\.0\\.0\\.1:${cluster.masterPort}\\)`));
     await screenshot(page, 'overview-failover');
   });
 

@@ -1,6 +1,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { getJson, readMaster, rememberLeader, rememberMasters } from './http.js';
+import { noteEvent } from './live.js';
 import type { Polled } from './poll.js';
 import { sumResources } from './model.js';
 import type { MasterState, RaftStatus, UsageHistory } from './types.js';
@@ -31,6 +32,7 @@ export const usageNow = (s: MasterState, at: number): UsageSample => ({ at, cpus
 export const hasGpus = (s: MasterState): boolean => sumResources(s.slaves.map((a) => a.resources), 'gpus') > 0;
 
 let servicesRunning = false;
+let lastLeader: string | undefined;
 
 /** Whether the last /master/state had the built-in services scheduler subscribed (its /v2/events answer then). */
 export const servicesSchedulerRunning = (): boolean => servicesRunning;
@@ -38,6 +40,9 @@ export const servicesSchedulerRunning = (): boolean => servicesRunning;
 export async function loadState(signal: AbortSignal): Promise<MasterState> {
   const s = await readMaster<MasterState>('/master/state', signal);
   rememberLeader(s.leader);
+  // An election the page lived through (a failover) joins the recent events.
+  if (lastLeader !== undefined && s.leader !== undefined && s.leader !== lastLeader) noteEvent('LEADER_ELECTED', `${s.leader} leads (was ${lastLeader})`);
+  if (s.leader !== undefined) lastLeader = s.leader;
   servicesRunning = s.frameworks.some((f) => f.name === 'tsmesos-services' && f.active && f.connected);
   return s;
 }

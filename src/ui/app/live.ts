@@ -23,6 +23,14 @@ const statusListeners = new Set<(connected: boolean) => void>();
 
 export const recentEvents = (): readonly LiveEvent[] => recent;
 
+/** An event the page saw itself (a new leader in /master/state): listed and announced like the streams' ones. */
+export function noteEvent(type: string, summary: string): void {
+  const ev = { type, summary, at: Date.now() };
+  recent.unshift(ev);
+  recent.length = Math.min(recent.length, 50);
+  for (const l of listeners) l(ev);
+}
+
 export function onLiveEvent(l: Listener): () => void {
   listeners.add(l);
   return () => listeners.delete(l);
