@@ -120,8 +120,13 @@ export function httpAuthentication(opts: HttpAuthOptions): MiddlewareHandler {
     }
     const r = opts.authenticator.authenticate(header);
     if (!r.ok) {
-      c.header('WWW-Authenticate', `Basic realm="${realm}"`);
-      c.header('WWW-Authenticate', `Bearer realm="${realm}"`, { append: true });
+      // A page's script that says so (the web UI sends X-Requested-With: XMLHttpRequest, the
+      // convention Spring Security and Jenkins follow) gets no Basic challenge: the browser would
+      // hold the request for its own login dialog instead of answering the page. Every other
+      // client gets both challenges, as from Mesos.
+      const fromPageScript = c.req.header('x-requested-with') === 'XMLHttpRequest';
+      if (!fromPageScript) c.header('WWW-Authenticate', `Basic realm="${realm}"`);
+      c.header('WWW-Authenticate', `Bearer realm="${realm}"`, { append: !fromPageScript });
       throw new TsmesosError('UNAUTHORIZED', r.message);
     }
     authenticated.set(c.req.raw, r.principal);

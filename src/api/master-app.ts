@@ -14,6 +14,7 @@ import { prometheusApp } from './prometheus.js';
 import { loggingToggleApp, requestLog } from './logging-toggle.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
+import { clusterCors } from './cluster-cors.js';
 import { agentCertificateOverTls } from './agent-tls.js';
 import { httpAuthentication, rateLimitFrameworks, throttleAuthFailures, type HttpAuthOptions } from './http-auth.js';
 import type { FrameworkRateLimiter } from '../security/rate-limits.js';
@@ -26,7 +27,10 @@ import type { ServicesHandle } from '../services/leader-service.js';
 import type { HttpClient } from '../lib/http-client.js';
 
 /** GETs the web UI makes to this master from another one's page (see read-cors.ts). */
-const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/health', '/version'];
+const UI_READ_PATHS = ['/v2/*', '/master/*', '/state', '/state.json', '/slaves', '/frameworks', '/metrics/snapshot', '/tsmesos/raft/v1/status', '/tsmesos/v1/usage', '/health', '/version'];
+
+/** What the web UI of another master of the cluster calls here (writes to the leader; see cluster-cors.ts). */
+const UI_WRITE_PATHS = ['/api/v1', '/v2/*', '/master/*', '/tsmesos/v1/tokens', '/tsmesos/v1/tokens/*', '/tsmesos/v1/whoami', '/tsmesos/v1/acls'];
 
 /** The Marathon API alone (`--marathon-port`): what Marathon's users reach on its own port. */
 export function marathonOnlyApp(leadership: Leadership, log: Logger, services: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
@@ -51,12 +55,20 @@ export interface MasterAppSecurity {
   authThrottle?: FailureThrottle;
   /** --rate-limits: scheduler calls per principal. Default: none. */
   frameworkRateLimiter?: FrameworkRateLimiter;
+  /** The cluster's masters (ip:port): their web UI may write here (CORS, see cluster-cors.ts). Default: none. */
+  masters?: () => readonly string[];
 }
 
 export function masterApp(leadership: Leadership, self: MasterIdentity, log: Logger, extra: Hono[] = [], services?: { handle: ServicesHandle; http: HttpClient }, security: MasterAppSecurity = {}): Hono {
   const app = new Hono();
   installErrorHandling(app, log);
   if (security.httpsRedirect) app.use('*', redirectPlainToHttps(security.httpsRedirect.https, security.httpsRedirect.self));
+  // Before authentication: a preflight carries no credentials. Around readOnlyCors: a member's
+  // origin replaces its `*` in the answer.
+  if (security.masters) {
+    // Under --api-tls the pages of the other masters are https too (the cluster shares its CA).
+    for (const p of UI_WRITE_PATHS) app.use(p, clusterCors(security.masters, security.httpsRedirect?.https));
+  }
   app.use('*', requestLog(log));
   for (const p of UI_READ_PATHS) app.use(p, readOnlyCors());
   if (security.authThrottle) app.use('*', throttleAuthFailures(security.authThrottle, (p) => p === JOIN_PATH));

@@ -27,6 +27,15 @@ import path from 'node:path';
 import os from 'node:os';
 import { ServicesHandle, servicesLeaderService } from '../services/leader-service.js';
 import { inProcessTransport } from '../scheduler-client/transport.js';
+import { UsageHistory, sampleUsage } from '../master/usage-history.js';
+import { clusterInfoApp } from '../api/cluster-info-api.js';
+
+/** The overview chart's sampling: every 10 s over the last hour (TSMESOS_USAGE_SAMPLE_MS: tests sample faster). */
+function usageSampleMs(): number {
+  const raw = process.env['TSMESOS_USAGE_SAMPLE_MS'];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n >= 100 && n <= 3600_000 ? n : 10_000;
+}
 
 /** Time and randomness of a role; tests inject a manual clock. Default: the system ones. */
 export interface RoleDeps {
@@ -80,6 +89,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   });
   const principals = new PrincipalAuthenticator({ principal: (n) => registry.principal(n), isAdminToken: (t) => joins.isAdmin(`Bearer ${t}`) });
   const httpAuth = { authenticateFrameworks: config.authenticateFrameworks ?? false, authenticateReadwrite: config.authenticateHttpReadwrite ?? false, authenticateReadonly: config.authenticateHttpReadonly ?? false, authenticator: principals, acls: config.acls ?? null };
+  const usage = new UsageHistory(usageSampleMs(), 3600_000);
   const peerAuth = masterPeerAuth({ secured: () => creds !== null || registry.clusterCa() !== undefined, isAdmin: (h) => joins.isAdmin(h) });
   let stopRole: (() => Promise<void>) | null = null;
   let driver: RaftDriver;
@@ -140,6 +150,19 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
         start: () => identity.bootstrap(raftLog, () => everyVoterFollows(driver.status())),
         stop: () => identity.cancelBootstrap(),
       });
+      // The usage history of the overview chart: a sample at once, then every interval.
+      let sampler: { cancel(): void } | null = null;
+      master.services.register({
+        name: 'usage-history',
+        start: () => {
+          usage.record(sampleUsage(master.ctx, clock.now()));
+          sampler = clock.setInterval(() => usage.record(sampleUsage(master.ctx, clock.now())), usage.intervalMs);
+        },
+        stop: () => {
+          sampler?.cancel();
+          sampler = null;
+        },
+      });
       // The built-in services scheduler: a framework of this master, through its own HTTP app.
       master.services.register(servicesLeaderService({
         registry, log: raftLog, transport: inProcessTransport((req) => app.fetch(req)), clock, rng, logger: logger.child('services'),
@@ -154,10 +177,17 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const servicesApi = { handle: services, http: new HttpClient({ localAddress: config.ip }) };
   const app = masterApp(
     leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
-    [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() })],
+    [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() }),
+      clusterInfoApp({
+        leadership, registry, usage, authenticator: principals, isAdmin: (h) => joins.isAdmin(h), acls: httpAuth.acls,
+        authenticateFrameworks: httpAuth.authenticateFrameworks, authenticateReadwrite: httpAuth.authenticateReadwrite,
+      })],
     servicesApi,
-    { refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, ...(authThrottle ? { authThrottle } : {}),
-      ...(config.rateLimits ? { frameworkRateLimiter: new FrameworkRateLimiter(config.rateLimits, () => clock.monotonic()) } : {}) },
+    {
+      refusePlainAgents: () => (config.agentTls ?? 'required') === 'required' && registry.clusterCa() !== undefined, http: httpAuth, httpsRedirect, ...(authThrottle ? { authThrottle } : {}),
+      ...(config.rateLimits ? { frameworkRateLimiter: new FrameworkRateLimiter(config.rateLimits, () => clock.monotonic()) } : {}),
+      masters: () => [...driver.status().voters, ...driver.status().learners],
+    },
   );
   let running: RunningServer;
   if (!apiTls && !isLoopbackIp(config.ip)) {

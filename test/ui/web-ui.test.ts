@@ -197,12 +197,15 @@ describe('web UI', () => {
     await screenshot(page, 'frameworks');
     await expectAccessible(page, 'frameworks');
 
-    for (const later of ['jobs', 'cluster']) {
-      await visit(`#/${later}`);
-      await expect.poll(() => page.locator('.note').textContent(), SLOW).toContain('Not available yet');
-      await screenshot(page, later);
-      await expectAccessible(page, later);
-    }
+    await visit('#/jobs');
+    await expect.poll(() => page.locator('.note').textContent(), SLOW).toContain('Not available yet');
+    await screenshot(page, 'jobs');
+    await expectAccessible(page, 'jobs');
+    // The Cluster page asks for the admin credential first (test/ui/cluster-ui.test.ts signs in).
+    await visit('#/cluster');
+    await page.getByRole('form', { name: 'Sign in' }).waitFor(SLOW);
+    expect(await page.locator('.note').textContent()).toContain('admin credential');
+    await expectAccessible(page, 'cluster (signed out)');
     await visit('#/no/such/page');
     await expect.poll(() => page.getByRole('alert').textContent(), SLOW).toContain('There is no page at #/no/such/page');
   });
@@ -234,14 +237,68 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Drain' }).count(), SLOW).toBe(1);
   });
 
-  it('services: an app of the built-in Marathon-compatible scheduler is listed, scaled from its page, and deleted', async () => {
+  it('services: an app of the built-in Marathon-compatible scheduler is created from the form (errors by field), its stdout read, listed, scaled, suspended, and deleted', async () => {
     // The test's own framework sits on its offers: it gives them back, so the services scheduler gets the agent.
     const sched = s.sched!;
     await sched.call({ type: 'SUPPRESS' });
     const held = sched.takeAll(isOffers).flatMap((e) => offersOf(e)).map((o) => o.id);
     if (held.length > 0) await sched.call({ type: 'DECLINE', decline: { offer_ids: held, filters: { refuse_seconds: 3600 } } });
-    const post = await fetch(`${cluster.master}/v2/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '/ui/web', cmd: 'sleep 300', cpus: 0.1, mem: 16, instances: 1 }) });
-    expect(post.status).toBe(201);
+    // Created from the form: a bad field is refused by the scheduler, its error shown next to the field.
+    await visit('#/services');
+    const form = page.getByRole('form', { name: 'Create an app', exact: true });
+    await form.getByLabel('Id', { exact: true }).fill('/ui/web');
+    await form.getByLabel('Command', { exact: true }).fill('echo "a line from the app"; sleep 300');
+    await form.getByLabel('Memory (MB)').fill('16');
+    await form.getByLabel('CPUs').fill('-1');
+    await form.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect.poll(() => form.getByLabel('CPUs').getAttribute('aria-invalid'), SLOW).toBe('true');
+    expect(await page.locator('#err-cpus').textContent()).toContain('0.001');
+    expect(await page.getByRole('alert').first().textContent()).toContain('422 Object is not valid');
+    await expectAccessible(page, 'services form with an error');
+    // A pasted definition: not JSON, then a field the scheduler does not know; both said as such.
+    await page.getByText('Or paste an app definition').click();
+    const pasted = page.getByRole('form', { name: 'Create an app from JSON' });
+    await pasted.getByLabel('App definition').fill('{"id": "/ui/bad",');
+    await pasted.getByRole('button', { name: 'Create from JSON' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent(), SLOW).toContain('The definition is not JSON');
+    await pasted.getByLabel('App definition').fill('{"id": "/ui/bad", "cmd": "sleep 1", "nope": 1}');
+    await pasted.getByRole('button', { name: 'Create from JSON' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent(), SLOW).toContain('unknown field(s): nope');
+    expect((await fetch(`${cluster.master}/v2/apps/ui/bad`)).status).toBe(404);
+    // The browser logs each refused POST (the two 422s): those and nothing else; later checks start clean.
+    expect(errors.map((e) => /status of 422/.test(e))).toEqual([true, true]);
+    errors.length = 0;
+    await form.getByLabel('CPUs').fill('0.1');
+    await form.getByLabel('Health check command').fill('true');
+    await form.getByRole('button', { name: 'Create', exact: true }).click();
+    await expect.poll(() => page.url(), SLOW).toContain('#/services/ui/web');
+    // Its instance becomes healthy (the COMMAND check of the form).
+    await expect.poll(() => page.getByTestId('task-health').first().textContent(), { timeout: 30_000 }).toMatch(/^healthy/);
+    // The overview's recent events list the services scheduler's (its /v2/events stream): the deployment, the health change.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click(); // same page, no reload
+    await expect.poll(() => page.locator('ul.events').textContent(), SLOW).toMatch(/deployment success: deployment \S+ of \/ui\/web/);
+    expect(await page.locator('ul.events').textContent()).toMatch(/health status changed: \/ui\/web \S+ healthy/);
+    await page.goBack();
+    await page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('link').first().waitFor(SLOW);
+    // A deployment that cannot finish (more CPUs than the agent has) is listed with its progress; Roll back undoes it.
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('No deployment in progress.'); // the create's, done once healthy
+    const put = await fetch(`${cluster.master}/v2/apps/ui/web`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ cpus: 64 }) });
+    expect(put.status).toBe(200);
+    const { deploymentId } = (await put.json()) as { deploymentId: string };
+    const deployments = page.getByRole('table', { name: 'Deployments of /ui/web' });
+    await expect.poll(() => deployments.textContent(), SLOW).toContain(deploymentId);
+    expect(await deployments.textContent()).toContain('step 1 of 1');
+    await screenshot(page, 'service-deployment');
+    page.once('dialog', (d) => void d.accept());
+    await deployments.getByRole('button', { name: 'Roll back' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/v2/apps/ui/web`)).json()) as { app: { cpus: number; deployments: unknown[] } }).app, { timeout: 30_000 }).toMatchObject({ cpus: 0.1, deployments: [] });
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('No deployment in progress.');
+    // An instance's stdout shows the line it printed.
+    const firstTask = page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('link').first();
+    await firstTask.waitFor({ timeout: 30_000 });
+    await firstTask.click();
+    await page.getByRole('navigation', { name: 'Sandbox files' }).getByRole('link', { name: 'stdout', exact: true }).click();
+    await expect.poll(() => page.getByTestId('log').textContent(), { timeout: 30_000 }).toContain('a line from the app');
     await visit('#/services');
     const link = page.getByRole('table', { name: 'Services' }).getByRole('link', { name: '/ui/web' });
     await link.waitFor(SLOW);
@@ -258,6 +315,12 @@ describe('web UI', () => {
     await expect.poll(() => page.getByRole('table', { name: 'Tasks of /ui/web' }).getByRole('row').count(), SLOW).toBe(3); // header + 2
     await screenshot(page, 'service');
     await expectAccessible(page, 'service');
+    // The scale's deployment ends once the new instance is healthy (until then the app is locked: 409).
+    await expect.poll(() => page.locator('main').textContent(), { timeout: 30_000 }).toContain('No deployment in progress.');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await expect.poll(async () => ((await (await fetch(`${cluster.master}/v2/apps/ui/web`)).json()) as { app: { instances: number; tasksRunning: number } }).app, { timeout: 30_000 }).toMatchObject({ instances: 0, tasksRunning: 0 });
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('suspended');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(async () => (await fetch(`${cluster.master}/v2/apps/ui/web`)).status, { timeout: 30_000 }).toBe(404);
@@ -322,9 +385,22 @@ describe('web UI', () => {
     await expect.poll(() => page.getByTestId('leader').textContent(), SLOW).toBe(`master@127.0.0.1:${cluster.masterPort}`);
     await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,follower,leader');
     await expect.poll(() => page.getByTestId('agents-up').textContent(), SLOW).toBe('1');
+    // The follower's page follows the leader's event stream (cross-origin, CORS for the cluster's masters).
+    await page.locator('.live[data-stream="open"]').waitFor(SLOW);
     await screenshot(page, 'overview-follower');
     await page.goto(`http://${followerIds[0]}/#/tasks`);
     await page.getByRole('link', { name: 'ui-hello-1' }).waitFor();
+    // Writes from the follower's page go to the leader.
+    const deactivated = async (): Promise<boolean | undefined> => ((await (await fetch(`${cluster.master}/master/slaves`)).json()) as { slaves: { deactivated: boolean }[] }).slaves[0]?.deactivated;
+    await page.goto(`http://${followerIds[0]}/#/agents/${agentId}`);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    await expect.poll(deactivated, SLOW).toBe(true);
+    await expect.poll(() => page.locator('main').textContent(), SLOW).toContain('deactivated (no offers)');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await expect.poll(deactivated, SLOW).toBe(false);
+    expect(errors).toEqual([]);
   });
 
   it('a page whose master dies reads the other masters and shows the new leader', async () => {
@@ -336,6 +412,9 @@ describe('web UI', () => {
     const leaders = followerIds.map((id) => `master@${id}`);
     await expect.poll(async () => leaders.includes((await page.getByTestId('leader').textContent()) ?? ''), { timeout: 20_000 }).toBe(true);
     await expect.poll(async () => (await page.getByTestId('raft-role').allTextContents()).sort().join(','), SLOW).toBe('follower,leader,unreachable');
+    // The event stream follows the new leader; the election is among the recent events.
+    await page.locator('.live[data-stream="open"]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('ul.events').textContent()).toMatch(new RegExp(`leader elected: master@127\\.0\\.0\\.1:\\d+ leads \\(was master@127\\.0\\.0\\.1:${cluster.masterPort}\\)`));
     await screenshot(page, 'overview-failover');
   });
 

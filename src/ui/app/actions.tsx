@@ -1,12 +1,15 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
+import { headersFor, leaderUrl } from './http.js';
 
-// Operator actions through the public operator API (POST /api/v1 on the page's master), each
+// Operator actions through the public operator API (POST /api/v1 on the leading master), each
 // confirmed first; the answer (or the API's {code, message}) is shown, never swallowed.
 
 export async function operatorAction(call: Record<string, unknown>): Promise<void> {
-  const res = await fetch('/api/v1', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(call) });
+  const url = leaderUrl('/api/v1');
+  const res = await fetch(url, { method: 'POST', redirect: 'manual', headers: headersFor(url, { 'Content-Type': 'application/json' }), body: JSON.stringify(call) });
   if (res.status === 200 || res.status === 202) return;
+  if (res.type === 'opaqueredirect') throw new Error(NOT_LEADER);
   const text = await res.text();
   let message = text;
   try {
@@ -15,7 +18,7 @@ export async function operatorAction(call: Record<string, unknown>): Promise<voi
   } catch {
     // not JSON: show the text as it came
   }
-  throw new Error(res.status === 307 ? 'this master is not the leader: open the UI on the leading master to act' : `${res.status} ${message}`);
+  throw new Error(`${res.status} ${message}${res.status === 401 ? SIGN_IN : ''}`);
 }
 
 /** A button that asks `confirm` first, runs `run`, and shows what happened. */
@@ -42,8 +45,10 @@ export function ActionButton({ label, confirm, run }: { label: string; confirm: 
 
 /** A write to the Marathon-compatible API (/v2) of the page's master; its `{message}` errors are shown as they come. */
 export async function servicesAction(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<void> {
-  const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const url = leaderUrl(path);
+  const res = await fetch(url, { method, redirect: 'manual', headers: headersFor(url, { 'Content-Type': 'application/json' }), ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   if (res.ok) return;
+  if (res.type === 'opaqueredirect') throw new Error(NOT_LEADER);
   const text = await res.text();
   let message = text.slice(0, 300);
   try {
@@ -51,5 +56,8 @@ export async function servicesAction(method: 'POST' | 'PUT' | 'DELETE', path: st
   } catch {
     // not JSON: the text as it came
   }
-  throw new Error(`${res.status} ${message}`);
+  throw new Error(`${res.status} ${message}${res.status === 401 ? SIGN_IN : ''}`);
 }
+
+const SIGN_IN = ' (this master asks for credentials: sign in at #/login)';
+const NOT_LEADER = 'the master this page took for the leader is not leading any more (a failover): retry in a moment';

@@ -12,6 +12,9 @@ import { TaskDetail } from './pages/task.js';
 import { ServiceDetail, Services } from './pages/services.js';
 import { ComingLater, LATER_PAGES, NotFound } from './pages/placeholders.js';
 import { Updated } from './components.js';
+import { Cluster } from './pages/cluster.js';
+import { Login } from './pages/login.js';
+import { setCredentials, useCredentials } from './auth.js';
 
 const NAV: [string, string][] = [['', 'Overview'], ['agents', 'Agents'], ['frameworks', 'Frameworks'], ['tasks', 'Tasks'], ['services', 'Services'], ['jobs', 'Jobs'], ['cluster', 'Cluster']];
 
@@ -26,6 +29,12 @@ function Page({ route }: { route: Route }): JSX.Element {
       return a === undefined ? <Frameworks /> : <FrameworkDetail id={a} />;
     case 'services':
       return a === undefined ? <Services /> : <ServiceDetail id={`/${route.parts.slice(1).join('/')}`} />;
+    case 'cluster':
+      if (a === undefined) return <Cluster />;
+      break;
+    case 'login':
+      if (a === undefined) return <Login next={route.query.get('next')} />;
+      break;
     case 'tasks':
       if (a === undefined) return <Tasks key={route.query.toString()} query={route.query} />;
       if (b !== undefined) return <TaskDetail frameworkId={a} taskId={b} query={route.query} />;
@@ -43,9 +52,10 @@ export function App(): JSX.Element {
   // Every page knows the other masters, to keep reading when this one goes away.
   usePoll('members', loadMembers, 10_000);
   const top = route.parts[0] ?? '';
+  const who = useCredentials();
   useEffect(() => {
     // Each deep link gets its own title (history, bookmarks, screen readers).
-    const section = NAV.find(([path]) => path === top)?.[1] ?? 'Not found';
+    const section = NAV.find(([path]) => path === top)?.[1] ?? (top === 'login' ? 'Sign in' : 'Not found');
     const object = route.parts.slice(1).at(-1);
     document.title = `${object !== undefined ? `${object} - ` : ''}${section} - tsmesos`;
   }, [route]);
@@ -61,6 +71,11 @@ export function App(): JSX.Element {
             ))}
           </ul>
         </nav>
+        <span class="who">
+          {who
+            ? <>signed in as <strong data-testid="principal">{who.principal}</strong> <button type="button" class="link" onClick={() => setCredentials(null)}>Sign out</button></>
+            : top === 'login' ? null : <a href={href('login', { next: location.hash || undefined })}>Sign in</a>}
+        </span>
         <span class="live" data-stream={streaming ? 'open' : 'closed'} title={streaming ? 'updated as the operator event stream reports changes' : `polled every ${POLL_MS / 1000} s (the operator event stream is not open on this master)`}>
           {cluster.error ? <span class="warn">offline</span> : streaming ? 'live' : 'polling'} <Updated at={cluster.at} />
         </span>

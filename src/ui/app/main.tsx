@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { App } from './app.js';
-import { startLive } from './live.js';
+import { startLive, startServiceEvents } from './live.js';
+import { servicesSchedulerRunning } from './cluster.js';
 import './styles.css';
 
 const root = document.getElementById('app');
@@ -8,4 +9,5 @@ if (root) {
   root.textContent = '';
   render(<App />, root);
   startLive();
+  startServiceEvents(servicesSchedulerRunning);
 }

@@ -114,3 +114,31 @@ export interface BrowseEntry {
   uid: string;
   gid: string;
 }
+
+/** GET /tsmesos/v1/usage. */
+export interface UsageHistory {
+  interval_ms: number;
+  window_ms: number;
+  samples: { at: number; agents: number; resources: Record<string, { used: number; total: number } | undefined> }[];
+}
+
+/** GET /tsmesos/v1/tokens. */
+export interface JoinTokenListing {
+  id: string;
+  role: string;
+  createdAt: number;
+  expiresAt: number;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: number | null;
+}
+
+export type AclEntity = { values: string[] } | { type: 'ANY' | 'NONE' };
+
+/** GET /tsmesos/v1/acls. */
+export interface AclsView {
+  acls: ({ permissive: boolean } & Record<string, boolean | Record<string, AclEntity>[]>) | null;
+  authenticate_frameworks: boolean;
+  authenticate_http_readwrite: boolean;
+  principals: { name: string; createdAt: number }[];
+}

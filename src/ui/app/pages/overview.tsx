@@ -2,7 +2,7 @@ import { onLiveEvent, recentEvents, useLiveStatus } from '../live.js';
 import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { ErrorBox, Loading, Section, StateBadge, Table, UsageBar } from '../components.js';
-import { loadMasters, usageHistory, useCluster, type MasterRow } from '../cluster.js';
+import { hasGpus, loadMasters, loadUsage, usageNow, useCluster, type MasterRow } from '../cluster.js';
 import { UsageChart } from '../chart.js';
 import { allTasks, countBy, sumResources } from '../model.js';
 import { usePoll } from '../poll.js';
@@ -11,8 +11,13 @@ import { href } from '../router.js';
 const LISTED_AGENTS = 10;
 
 export function Overview(): JSX.Element {
-  const { data: s, error } = useCluster();
+  const { data: s, error, at } = useCluster();
   const masters = usePoll('masters', loadMasters);
+  const usage = usePoll('usage', loadUsage, 5000);
+  const history = usage.data?.samples ?? [];
+  const lastSampled = history.at(-1)?.at ?? 0;
+  // The page's latest /master/state reading closes the line between the leader's samples.
+  const points = s !== undefined && at !== undefined && at > lastSampled ? [...history, usageNow(s, at)] : history;
   return (
     <>
       <h1>Overview</h1>
@@ -55,7 +60,8 @@ export function Overview(): JSX.Element {
             </Section>
           </div>
           <Section title="Usage, last hour">
-            <UsageChart samples={usageHistory} />
+            <ErrorBox what="Usage history" error={usage.error} />
+            <UsageChart samples={points} gpus={hasGpus(s)} intervalMs={usage.data?.intervalMs} />
           </Section>
           <Section title="Recent events">
             <RecentEvents />

@@ -4,7 +4,6 @@ import type { JSX } from 'preact';
 
 const LATER: Record<string, { title: string; why: string }> = {
   jobs: { title: 'Jobs', why: 'Scheduled jobs come with the Chronos-compatible scheduler (its /scheduler API); this page will list jobs, their schedules and runs.' },
-  cluster: { title: 'Cluster', why: 'Join tokens and principals come with the join-token and TLS work; this page will show tokens, principals and certificates.' },
 };
 
 export const LATER_PAGES = Object.keys(LATER);
