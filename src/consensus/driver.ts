@@ -60,6 +60,10 @@ export interface RaftDriverOptions {
   compactEvery?: number;
   /** ...and compact the log up to it once this many more are applied (default 1,000): a tail for slow followers. */
   compactKeep?: number;
+  /** Entries per append message (default 64, the core's)... */
+  maxBatchEntries?: number;
+  /** ...and append messages in flight per follower (default 256). */
+  maxInflight?: number;
   /** Snapshots travel in chunks of this many bytes (default 1 MiB)... */
   snapshotChunkBytes?: number;
   /** ...at most this many unacknowledged at a time (default 4). */
@@ -121,6 +125,8 @@ export class RaftDriver {
     this.node = new RaftNode({
       id: opts.id, voters: opts.bootstrapVoters, electionTicks: this.electionTicks, heartbeatTicks: 1,
       randomInt: (n) => Math.floor(opts.rng.next() * n), preVote: true, checkQuorum: true, applied,
+      ...(opts.maxBatchEntries !== undefined ? { maxBatchEntries: opts.maxBatchEntries } : {}),
+      ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
     }, persisted);
     this.appliedTerm = this.node.log.term(applied) ?? 0;
     this.compactor = new Compactor(opts, this.node, () => this.schedule(), Math.max(applied, persisted.snapshot?.index ?? 0));
