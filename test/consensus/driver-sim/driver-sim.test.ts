@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runDriverSimulation, type DriverSimResult } from './run.js';
 
 const single = process.env.RAFT_DRIVER_SIM_SEED;
-const seeds = Number(process.env.RAFT_DRIVER_SIM_SEEDS ?? 40);
+const seeds = Number(process.env.RAFT_DRIVER_SIM_SEEDS ?? 80);
 const sizes: (3 | 5)[] = process.env.RAFT_DRIVER_SIM_NODES ? [Number(process.env.RAFT_DRIVER_SIM_NODES) as 3 | 5] : [3, 5];
 
 function summarize(results: readonly DriverSimResult[]): Record<string, number> {
@@ -54,4 +54,13 @@ describe.each(sizes)('raft driver simulation (real driver, real SQLite), %i node
     expect(s.withPause).toBeGreaterThan(seeds * 0.2);
     expect(s.withSnapshotSent).toBeGreaterThan(seeds * 0.2);
   }, 600_000);
+});
+
+describe('raft driver simulation is deterministic', () => {
+  it.skipIf(single !== undefined)('the same seed replays the same run (a failure\'s replay command reproduces it)', async () => {
+    const a = await runDriverSimulation({ seed: 7, nodes: 5 });
+    const b = await runDriverSimulation({ seed: 7, nodes: 5 });
+    expect(b).toEqual(a);
+    expect(a.stats.crashes).toBeGreaterThan(0);
+  }, 120_000);
 });
