@@ -17,6 +17,7 @@ function summarize(results: readonly DriverSimResult[]): Record<string, number> 
     ops: sum((r) => r.ops),
     crashes: sum((r) => r.stats.crashes),
     withCrashAtSend: count((r) => r.stats.crashesAtSend > 0),
+    withCrashBeforeFsync: count((r) => r.stats.crashesBeforeFsync > 0),
     withLostWrites: count((r) => r.stats.lostWalBytes > 0),
     withCleanStop: count((r) => r.stats.cleanStops > 0),
     withMajorityOutage: count((r) => r.stats.majorityOutages > 0),
@@ -47,6 +48,7 @@ describe.each(sizes)('raft driver simulation (real driver, real SQLite), %i node
     // The fault model did what it claims (loose floors, meaningful over enough seeds).
     if (seeds < 20) return;
     expect(s.withCrashAtSend).toBeGreaterThan(seeds * 0.3);
+    expect(s.withCrashBeforeFsync).toBeGreaterThan(seeds * 0.1); // between a leader's early send and its write
     expect(s.withLostWrites).toBeGreaterThan(seeds * 0.3); // crashes did lose unsynced writes
     expect(s.withMajorityOutage).toBeGreaterThan(seeds * 0.25);
     expect(s.withOneWay).toBeGreaterThan(seeds * 0.2);

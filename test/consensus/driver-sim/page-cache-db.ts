@@ -9,7 +9,8 @@
 //     which are durable, and the WAL only grows between them;
 //   - every commit on the connection is seen (the Database handed out is a proxy that notices
 //     when a transaction, statement or exec leaves no transaction open) and, if the connection
-//     is at synchronous=FULL at that moment, the WAL's current length becomes durable;
+//     is at synchronous=FULL at that moment, the WAL's current length becomes durable (the mode
+//     is read again from the connection after any SQL that could have changed it);
 //   - a crash keeps the database file and the WAL up to its durable length, drops the rest
 //     (the unsynced tail of the WAL), and SQLite's own recovery reopens what is left.
 // The synchronous mode is read from the connection itself at each commit, not taken from the
@@ -29,6 +30,8 @@ export class PageCacheDb {
   private handle: Database.Database | null = null;
   /** Bytes of the WAL known to be on disk. */
   private durableWal = 0;
+  /** The connection's synchronous mode as last read from it; null once SQL may have changed it. */
+  private syncMode: number | null = null;
   readonly stats = { commits: 0, syncedCommits: 0, checkpoints: 0, crashes: 0, lostWalBytes: 0 };
 
   constructor(readonly file: string) {}
@@ -46,7 +49,8 @@ export class PageCacheDb {
     this.raw = raw;
     // Whatever the files hold now is on disk (a fresh file, or what a crash left).
     this.durableWal = this.walLength();
-    this.handle = watchCommits(raw, () => this.committed());
+    this.syncMode = null;
+    this.handle = watchCommits(raw, () => this.committed(), () => { this.syncMode = null; });
     return this.handle;
   }
 
@@ -69,7 +73,8 @@ export class PageCacheDb {
 
   private committed(): void {
     this.stats.commits++;
-    if ((this.raw!.pragma('synchronous', { simple: true }) as number) >= 2) {
+    this.syncMode ??= this.raw!.pragma('synchronous', { simple: true }) as number;
+    if (this.syncMode >= 2) {
       this.stats.syncedCommits++;
       this.durableWal = this.walLength();
     }
@@ -136,31 +141,70 @@ export class PageCacheDb {
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-/** `raw` with every commit reported to `onCommit` (a commit: a call that leaves no transaction open). */
-function watchCommits(raw: Database.Database, onCommit: () => void): Database.Database {
+/** `target`'s methods bound to it, made once per method (a proxy's get runs at every call). */
+function boundCache(target: object): (prop: string | symbol, v: unknown) => unknown {
+  const cache = new Map<string | symbol, unknown>();
+  return (prop, v) => {
+    if (typeof v !== 'function') return v;
+    let b = cache.get(prop);
+    if (b === undefined) {
+      b = (v as AnyFn).bind(target);
+      cache.set(prop, b);
+    }
+    return b;
+  };
+}
+
+const SETS_SYNC = /synchronous/i;
+
+/**
+ * `raw` with every commit reported to `onCommit` (a commit: a call that leaves no transaction
+ * open), and `onSyncMaybeChanged` called whenever SQL that could change the synchronous mode
+ * reaches the connection (a pragma, an exec, a statement mentioning it, prepared or run).
+ */
+function watchCommits(raw: Database.Database, onCommit: () => void, onSyncMaybeChanged: () => void): Database.Database {
   const after = <T>(r: T): T => {
     if (!raw.inTransaction) onCommit();
     return r;
   };
-  const wrapStatement = (st: Database.Statement): Database.Statement => new Proxy(st, {
-    get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (prop === 'run') return (...a: unknown[]) => after((v as AnyFn).apply(target, a));
-      return typeof v === 'function' ? (v as AnyFn).bind(target) : v;
+  const wrapStatement = (st: Database.Statement, mentionsSync: boolean): Database.Statement => {
+    const bound = boundCache(st);
+    const run = (...a: unknown[]): unknown => {
+      if (mentionsSync) onSyncMaybeChanged();
+      return after((st.run as AnyFn).apply(st, a));
+    };
+    return new Proxy(st, {
+      get(target, prop) {
+        if (prop === 'run') return run;
+        return bound(prop, Reflect.get(target, prop, target));
+      },
+    });
+  };
+  const bound = boundCache(raw);
+  const methods = {
+    prepare: (sql: string) => {
+      const mentionsSync = SETS_SYNC.test(sql);
+      if (mentionsSync) onSyncMaybeChanged();
+      return wrapStatement(raw.prepare(sql), mentionsSync);
     },
-  });
+    exec: (sql: string) => {
+      onSyncMaybeChanged();
+      raw.exec(sql);
+      return after(handle);
+    },
+    pragma: (sql: string, o?: Database.PragmaOptions) => {
+      onSyncMaybeChanged();
+      return raw.pragma(sql, o);
+    },
+    transaction: (fn: AnyFn) => {
+      const tx = raw.transaction(fn) as unknown as AnyFn;
+      return (...a: unknown[]) => after(tx(...a));
+    },
+  };
   const handle: Database.Database = new Proxy(raw, {
     get(target, prop) {
-      const v = Reflect.get(target, prop, target) as unknown;
-      if (prop === 'prepare') return (sql: string) => wrapStatement(target.prepare(sql));
-      if (prop === 'exec') return (sql: string) => after((target.exec(sql), handle));
-      if (prop === 'transaction') {
-        return (fn: AnyFn) => {
-          const tx = target.transaction(fn) as unknown as AnyFn;
-          return (...a: unknown[]) => after(tx(...a));
-        };
-      }
-      return typeof v === 'function' ? (v as AnyFn).bind(target) : v;
+      if (typeof prop === 'string' && Object.hasOwn(methods, prop)) return methods[prop as keyof typeof methods];
+      return bound(prop, Reflect.get(target, prop, target));
     },
   });
   return handle;

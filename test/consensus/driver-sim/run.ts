@@ -65,7 +65,7 @@ export interface DriverSimResult {
   readonly elections: number;
   readonly leaderAfterHealMs: number;
   readonly stats: {
-    crashes: number; crashesAtSend: number; cleanStops: number; restarts: number; pauses: number; partitions: number;
+    crashes: number; crashesAtSend: number; crashesBeforeFsync: number; cleanStops: number; restarts: number; pauses: number; partitions: number;
     oneWay: number; bridges: number; majorityOutages: number; checkpoints: number; commits: number; syncedCommits: number;
     lostWalBytes: number; snapshotsSent: number;
   };
@@ -87,6 +87,8 @@ interface SimNode extends TaskOwner {
   /** The latest granted vote and accepted append this node sent: its disk vouches for them. */
   vouchedVote: { term: number; to: NodeId } | null;
   vouchedAppend: { term: number; index: number } | null;
+  /** The messages the current Ready sends before its write (a leader's appends and heartbeats). */
+  early: readonly Message[] | null;
 }
 
 interface Plan {
@@ -136,7 +138,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
   const watchdog = new Watchdog(opts.watchdog ?? DEFAULT_WATCHDOG);
   const base = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tsmesos-driver-sim-'));
   const stats: DriverSimResult['stats'] = {
-    crashes: 0, crashesAtSend: 0, cleanStops: 0, restarts: 0, pauses: 0, partitions: 0, oneWay: 0, bridges: 0,
+    crashes: 0, crashesAtSend: 0, crashesBeforeFsync: 0, cleanStops: 0, restarts: 0, pauses: 0, partitions: 0, oneWay: 0, bridges: 0,
     majorityOutages: 0, checkpoints: 0, commits: 0, syncedCommits: 0, lostWalBytes: 0, snapshotsSent: 0,
   };
   const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
@@ -175,10 +177,14 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
         if (m.type === 'append' && m.entries.length > 0) vouching = true; // a leader's early send, before its own fsync
         net.send(m, sched.now);
       }
+      const early = msgs === n.early;
+      n.early = null;
       if (chaosOn && vouching && rng.next() < plan.crashAtSendRate) {
-        // The process dies right after these messages left: its disk is what is durable now.
+        // The process dies right after these messages left: its disk is what is durable now
+        // (for a leader's early sends: before the write of the entries they carry).
         n.crashImage = n.disk.image();
         stats.crashesAtSend++;
+        if (early) stats.crashesBeforeFsync++;
       }
     },
     close: () => undefined,
@@ -193,7 +199,9 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
       defer: (fn) => { sched.at(sched.now + between(n.rng, 0, plan.readyDelayMax), n, fn); },
       planWrite: (rd, role, synced) => {
         observe(n, rd, role);
-        return policy(rd, role, synced);
+        const p = policy(rd, role, synced);
+        n.early = p.early.length > 0 ? p.early : null;
+        return p;
       },
       onFatal: (e) => { throw e; },
     });
@@ -255,7 +263,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     fs.mkdirSync(dir);
     nodes.set(id, {
       id, disk: PageCacheDb.inDir(dir), rng: seededRng(opts.seed * 31 + i + 1), driver: null, sm: null, backlog: [], crashImage: null,
-      restartAt: 0, vouchedVote: null, vouchedAppend: null, epoch: 0, pausedUntil: 0, skew: 0.75 + rng.next() * 0.5,
+      restartAt: 0, vouchedVote: null, vouchedAppend: null, early: null, epoch: 0, pausedUntil: 0, skew: 0.75 + rng.next() * 0.5,
     });
   }
   const up = (): SimNode[] => [...nodes.values()].filter((n) => n.driver !== null);
@@ -536,8 +544,13 @@ class DriverWorkload {
     for (const [c, p] of [...this.pending]) this.giveUp(c, p);
   }
 
-  /** Lets the drivers' settled promises run their callbacks (the simulation is otherwise synchronous). */
-  settle(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve));
+  /**
+   * Lets the drivers' settled promises run their callbacks (the simulation is otherwise
+   * synchronous). Each callback is attached straight to a driver's promise, so it was queued
+   * when that promise settled, ahead of this await's continuation; one more turn is spare.
+   */
+  async settle(): Promise<void> {
+    await Promise.resolve();
+    await Promise.resolve();
   }
 }
