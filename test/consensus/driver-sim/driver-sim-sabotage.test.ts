@@ -111,6 +111,12 @@ describe('the final checks of the driver simulation can fail', () => {
     expect(e.message).toMatch(/state differs from the leader's/);
   });
 
+  it('a straggler that campaigns without pre-vote disrupts the settled leader', async () => {
+    // As a node without pre-vote would: a term bump and a campaign while it is cut off.
+    const e = await failure({ ...short, disturbStraggler: (d) => { d.raft.becomeFollower(d.raft.term + 1, ''); } }, 3);
+    expect(e.message).toMatch(/disruption: n\d raised its term to \d+ while n\d led term \d+/);
+  });
+
   it('the watchdog stops a seed that does too much work', async () => {
     const e = await failure({ ...short, watchdog: { maxWork: 1_000, maxWallMs: 60_000 } }, 1);
     expect(e.message).toMatch(/watchdog: more than 1000 units of work/);

@@ -2,7 +2,7 @@
 // whatever SQLite did not fsync (see run.ts). RAFT_DRIVER_SIM_SEEDS sets how many seeds per
 // cluster size; RAFT_DRIVER_SIM_SEED (+ RAFT_DRIVER_SIM_NODES) replays one seed.
 import { describe, expect, it } from 'vitest';
-import { runDriverSimulation, type DriverSimResult } from './run.js';
+import { LEADER_AFTER_HEAL_BOUND_MS, runDriverSimulation, type DriverSimResult } from './run.js';
 
 const single = process.env.RAFT_DRIVER_SIM_SEED;
 const seeds = Number(process.env.RAFT_DRIVER_SIM_SEEDS ?? 80);
@@ -27,6 +27,7 @@ function summarize(results: readonly DriverSimResult[]): Record<string, number> 
     withPause: count((r) => r.stats.pauses > 0),
     withSnapshotSent: count((r) => r.stats.snapshotsSent > 0),
     syncedCommitShare: Math.round((100 * sum((r) => r.stats.syncedCommits)) / Math.max(1, sum((r) => r.stats.commits))),
+    withStraggler: count((r) => r.straggler !== null),
     leaderAfterHealMaxMs: Math.max(...results.map((r) => r.leaderAfterHealMs)),
   };
 }
@@ -45,6 +46,7 @@ describe.each(sizes)('raft driver simulation (real driver, real SQLite), %i node
     const s = summarize(results);
     console.log(`raft driver sim ${nodes} nodes: ${JSON.stringify(s)}`);
     expect(s.acked).toBeGreaterThan(seeds * 5); // the clients made progress: the runs were not vacuous
+    expect(s.leaderAfterHealMaxMs).toBeLessThanOrEqual(LEADER_AFTER_HEAL_BOUND_MS);
     // The fault model did what it claims (loose floors, meaningful over enough seeds).
     if (seeds < 20) return;
     expect(s.withCrashAtSend).toBeGreaterThan(seeds * 0.3);
@@ -54,6 +56,7 @@ describe.each(sizes)('raft driver simulation (real driver, real SQLite), %i node
     expect(s.withOneWay).toBeGreaterThan(seeds * 0.2);
     expect(s.withBridge).toBeGreaterThan(seeds * 0.1);
     expect(s.withPause).toBeGreaterThan(seeds * 0.2);
+    expect(s.withStraggler).toBeGreaterThan(seeds * 0.5); // a partitioned follower rejoined without disrupting
     expect(s.withSnapshotSent).toBeGreaterThan(seeds * 0.2);
   }, 600_000);
 });

@@ -30,6 +30,12 @@ import { Scheduler, type TaskOwner } from './scheduler.js';
 
 export const HEARTBEAT_MS = 10;
 export const ELECTION_MS = 100;
+/** A leader (that has committed an entry of its term) this long after the heal at the latest. */
+export const LEADER_AFTER_HEAL_BOUND_MS = 1000;
+/** Two check-quorum windows on the slowest clock: a leader still in place was heard since the heal. */
+const SETTLE_MS = Math.ceil(2 * ELECTION_MS * 1.25);
+/** The straggler's isolation: longer than two randomized election timeouts on the fastest clock. */
+const ISOLATION_MS = 400;
 
 export interface DriverSimOptions {
   readonly seed: number;
@@ -46,6 +52,8 @@ export interface DriverSimOptions {
    * acknowledgement the node sent, to prove the end-to-end checks catch lost writes too.
    */
   readonly skipDurabilityCheck?: boolean;
+  /** Test-only sabotage: done to the straggler as it is cut off (the disruption check must fail). */
+  readonly disturbStraggler?: (driver: RaftDriver) => void;
   /** Test-only sabotage: doctor the end state before the final checks (they must fail). */
   readonly beforeFinalChecks?: (world: DriverSimWorld) => void;
 }
@@ -64,6 +72,8 @@ export interface DriverSimResult {
   readonly commit: number;
   readonly elections: number;
   readonly leaderAfterHealMs: number;
+  /** The follower cut off and rejoined while the leader was settled (null if there was no time). */
+  readonly straggler: NodeId | null;
   readonly stats: {
     crashes: number; crashesAtSend: number; crashesBeforeFsync: number; cleanStops: number; restarts: number; pauses: number; partitions: number;
     oneWay: number; bridges: number; majorityOutages: number; checkpoints: number; commits: number; syncedCommits: number;
@@ -128,7 +138,7 @@ const vouches = (m: Message): boolean => (m.type === 'voteResp' || m.type === 'a
 export async function runDriverSimulation(opts: DriverSimOptions): Promise<DriverSimResult> {
   const rng = seededRng(opts.seed);
   const chaosMs = opts.chaosMs ?? 2000;
-  const quietMs = opts.quietMs ?? 1000;
+  const quietMs = opts.quietMs ?? 1200;
   const drawn = drawPlan(rng, chaosMs);
   const plan: Plan = opts.crashAtSendRate === undefined ? drawn : { ...drawn, crashAtSendRate: opts.crashAtSendRate };
   const policy = opts.planWrite ?? planWrite;
@@ -373,6 +383,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
   };
 
   let leaderAfterHealMs = -1;
+  let straggler: NodeId | null = null;
   try {
     for (const n of nodes.values()) boot(n);
     while (sched.now < chaosMs) {
@@ -386,11 +397,44 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
       n.pausedUntil = 0;
       n.restartAt = 0;
     }
+    // Liveness and disruption: a leader within a bound; once it is settled, one follower is
+    // cut off for longer than any election timeout and rejoins. From then on nobody's term may
+    // pass the leader's (pre-vote) and the leader stays (check-quorum lease, no disruption).
     const healedAt = sched.now;
-    while (sched.now < chaosMs + quietMs) {
+    const end = chaosMs + quietMs;
+    let stable: { id: NodeId; term: number } | null = null;
+    let isolatedUntil = 0;
+    while (sched.now < end) {
       step();
-      if (leaderAfterHealMs < 0 && leader()?.driver?.leaderReady()) leaderAfterHealMs = sched.now - healedAt;
       await workload.settle();
+      const now = sched.now;
+      const l = leader();
+      if (leaderAfterHealMs < 0) {
+        if (l?.driver?.leaderReady()) leaderAfterHealMs = now - healedAt;
+        else if (now - healedAt > LEADER_AFTER_HEAL_BOUND_MS) throw new InvariantViolation(`liveness: no leader ${LEADER_AFTER_HEAL_BOUND_MS} ms after the network healed`);
+        continue;
+      }
+      if (!stable) {
+        if (now < healedAt + leaderAfterHealMs + SETTLE_MS || now + ISOLATION_MS + 300 > end || !l?.driver?.leaderReady()) continue;
+        const followers = l.driver.raft.conf.voters.filter((id) => id !== l.id && nodes.get(id)?.driver);
+        if (followers.length === 0) continue;
+        stable = { id: l.id, term: l.driver.raft.term };
+        straggler = pick(followers);
+        net.partition([[straggler], ids.filter((id) => id !== straggler)]);
+        isolatedUntil = now + ISOLATION_MS;
+        const d = nodes.get(straggler)!.driver!;
+        if (opts.disturbStraggler) runOn(nodes.get(straggler)!, () => opts.disturbStraggler!(d));
+        continue;
+      }
+      if (isolatedUntil > 0 && now >= isolatedUntil) {
+        net.heal();
+        isolatedUntil = 0;
+      }
+      for (const n of up()) {
+        const term = n.driver!.raft.term;
+        if (term > stable.term) throw new InvariantViolation(`disruption: ${n.id} raised its term to ${term} while ${stable.id} led term ${stable.term} (straggler ${straggler})`);
+      }
+      if (l?.id !== stable.id) throw new InvariantViolation(`disruption: ${stable.id} stopped leading term ${stable.term} in a stable period (straggler ${straggler})`);
     }
     workload.finish();
     const machines = new Map<NodeId, SqliteKv>();
@@ -421,7 +465,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
       stats.syncedCommits += n.disk.stats.syncedCommits;
       stats.lostWalBytes += n.disk.stats.lostWalBytes;
     }
-    return { acked: workload.acked.length, ops: workload.history.length, commit, elections, leaderAfterHealMs, stats };
+    return { acked: workload.acked.length, ops: workload.history.length, commit, elections, leaderAfterHealMs, straggler, stats };
   } catch (e) {
     throw new InvariantViolation(`seed ${opts.seed} (${opts.nodes} nodes) failed at t=${sched.now}ms: ${(e as Error).message}\n` +
       `replay: ${driverSimReplay(opts.seed, opts.nodes)}`, { cause: e });
