@@ -28,6 +28,9 @@ function summarize(results: readonly DriverSimResult[]): Record<string, number> 
     withSnapshotSent: count((r) => r.stats.snapshotsSent > 0),
     syncedCommitShare: Math.round((100 * sum((r) => r.stats.syncedCommits)) / Math.max(1, sum((r) => r.stats.commits))),
     withStraggler: count((r) => r.straggler !== null),
+    withJoin: count((r) => r.stats.joined > 0),
+    withRemoval: count((r) => r.stats.removed > 0),
+    withConfProposalDuringCut: count((r) => r.stats.confProposalsDuringCut > 0),
     leaderAfterHealMaxMs: Math.max(...results.map((r) => r.leaderAfterHealMs)),
   };
 }
@@ -57,6 +60,9 @@ describe.each(sizes)('raft driver simulation (real driver, real SQLite), %i node
     expect(s.withBridge).toBeGreaterThan(seeds * 0.1);
     expect(s.withPause).toBeGreaterThan(seeds * 0.2);
     expect(s.withStraggler).toBeGreaterThan(seeds * 0.5); // a partitioned follower rejoined without disrupting
+    expect(s.withJoin).toBeGreaterThan(seeds * 0.5);
+    expect(s.withRemoval).toBeGreaterThan(seeds * 0.3); // a removed node's driver stopped itself
+    expect(s.withConfProposalDuringCut).toBeGreaterThan(seeds * 0.2);
     expect(s.withSnapshotSent).toBeGreaterThan(seeds * 0.2);
   }, 600_000);
 });

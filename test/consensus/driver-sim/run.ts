@@ -77,7 +77,7 @@ export interface DriverSimResult {
   readonly stats: {
     crashes: number; crashesAtSend: number; crashesBeforeFsync: number; cleanStops: number; restarts: number; pauses: number; partitions: number;
     oneWay: number; bridges: number; majorityOutages: number; checkpoints: number; commits: number; syncedCommits: number;
-    lostWalBytes: number; snapshotsSent: number;
+    lostWalBytes: number; snapshotsSent: number; confProposals: number; confProposalsDuringCut: number; joined: number; removed: number;
   };
 }
 
@@ -86,6 +86,10 @@ export const driverSimReplay = (seed: number, nodes: number): string =>
 
 interface SimNode extends TaskOwner {
   readonly id: NodeId;
+  /** The initial voters for the founders, [] for a node that joins as a learner. */
+  readonly bootstrapVoters: readonly NodeId[];
+  /** Removed from the cluster (the driver said so): stopped for good. */
+  retired: boolean;
   readonly disk: PageCacheDb;
   readonly rng: Rng;
   driver: RaftDriver | null;
@@ -109,6 +113,7 @@ interface Plan {
   readonly crashRate: number;
   readonly crashAtSendRate: number;
   readonly pauseRate: number;
+  readonly membershipRate: number;
   readonly checkpointRate: number;
   readonly majorityOutage: { at: number; forMs: number } | null;
 }
@@ -127,6 +132,7 @@ function drawPlan(rng: Rng, chaosMs: number): Plan {
     crashRate: 0.0005 + rng.next() * 0.0015,
     crashAtSendRate: rng.next() * 0.02,
     pauseRate: rng.next() * 0.001,
+    membershipRate: 0.001 + rng.next() * 0.002,
     checkpointRate: 0.002 + rng.next() * 0.02,
     majorityOutage: rng.next() < 0.5 ? { at: between(rng, 300, Math.max(301, chaosMs - 900)), forMs: between(rng, 100, 500) } : null,
   };
@@ -149,9 +155,9 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
   const base = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tsmesos-driver-sim-'));
   const stats: DriverSimResult['stats'] = {
     crashes: 0, crashesAtSend: 0, crashesBeforeFsync: 0, cleanStops: 0, restarts: 0, pauses: 0, partitions: 0, oneWay: 0, bridges: 0,
-    majorityOutages: 0, checkpoints: 0, commits: 0, syncedCommits: 0, lostWalBytes: 0, snapshotsSent: 0,
+    majorityOutages: 0, checkpoints: 0, commits: 0, syncedCommits: 0, lostWalBytes: 0, snapshotsSent: 0, confProposals: 0, confProposalsDuringCut: 0, joined: 0, removed: 0,
   };
-  const ids = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  const initial = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
   const nodes = new Map<NodeId, SimNode>();
   let chaosOn = true;
   let elections = 0;
@@ -204,7 +210,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     const db = n.disk.open();
     const sm = new SqliteKv(db);
     const driver = new RaftDriver({
-      id: n.id, stateMachine: sm, bootstrapVoters: ids, transport: transport(n), clock: sched.clock(n), rng: n.rng,
+      id: n.id, stateMachine: sm, bootstrapVoters: n.bootstrapVoters, transport: transport(n), clock: sched.clock(n), rng: n.rng,
       logger: silentLogger, heartbeatIntervalMs: HEARTBEAT_MS, electionTimeoutMs: ELECTION_MS, ...plan.driver,
       defer: (fn) => { sched.at(sched.now + between(n.rng, 0, plan.readyDelayMax), n, fn); },
       planWrite: (rd, role, synced) => {
@@ -214,6 +220,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
         return p;
       },
       onFatal: (e) => { throw e; },
+      onRemoved: () => retire(n),
     });
     n.driver = driver;
     n.sm = sm;
@@ -251,6 +258,16 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     down(n);
   };
 
+  /** The driver stopped itself after its removal (or found it at start): it never comes back. */
+  const retire = (n: SimNode): void => {
+    stats.removed++;
+    n.retired = true;
+    n.restartAt = Infinity;
+    n.driver?.stop();
+    n.disk.close();
+    down(n);
+  };
+
   const cleanStop = (n: SimNode): void => {
     const driver = n.driver;
     if (!driver) return;
@@ -268,14 +285,20 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     else if (n.driver) checker.checkLeader(n.driver.raft);
   };
 
-  for (const [i, id] of ids.entries()) {
+  const addNode = (id: NodeId, bootstrapVoters: readonly NodeId[]): SimNode => {
     const dir = path.join(base, id);
     fs.mkdirSync(dir);
-    nodes.set(id, {
-      id, disk: PageCacheDb.inDir(dir), rng: seededRng(opts.seed * 31 + i + 1), driver: null, sm: null, backlog: [], crashImage: null,
-      restartAt: 0, vouchedVote: null, vouchedAppend: null, early: null, epoch: 0, pausedUntil: 0, skew: 0.75 + rng.next() * 0.5,
-    });
-  }
+    const n: SimNode = {
+      id, bootstrapVoters, retired: false, disk: PageCacheDb.inDir(dir), rng: seededRng(opts.seed * 31 + nodes.size + 1), driver: null, sm: null,
+      backlog: [], crashImage: null, restartAt: 0, vouchedVote: null, vouchedAppend: null, early: null, epoch: 0, pausedUntil: 0,
+      skew: 0.75 + rng.next() * 0.5,
+    };
+    nodes.set(id, n);
+    return n;
+  };
+  for (const id of initial) addNode(id, initial);
+  /** Every node not removed, running or not (partitions are drawn over them). */
+  const members = (): NodeId[] => [...nodes.values()].filter((n) => !n.retired).map((n) => n.id);
   const up = (): SimNode[] => [...nodes.values()].filter((n) => n.driver !== null);
   const leader = (): SimNode | undefined => {
     let best: SimNode | undefined;
@@ -303,13 +326,13 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     const now = sched.now;
     if (net.isPartitioned() && now >= healAt) net.heal();
     if (!net.isPartitioned() && rng.next() < plan.partitionRate) {
-      const order = shuffled(ids);
+      const order = shuffled(members());
       const kind = rng.next();
       if (kind < 0.5) {
-        const k = between(rng, 1, ids.length - 1); // both sides non-empty: the split always cuts
+        const k = between(rng, 1, order.length - 1); // both sides non-empty: the split always cuts
         net.partition([order.slice(0, k), order.slice(k)]);
       } else if (kind < 0.75) {
-        const k = between(rng, 1, ids.length - 1);
+        const k = between(rng, 1, order.length - 1);
         net.oneWay(order.slice(0, k), order.slice(k));
         stats.oneWay++;
       } else {
@@ -331,11 +354,12 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     const outage = plan.majorityOutage;
     if (outage && now === outage.at) {
       stats.majorityOutages++;
-      for (const n of shuffled(up()).slice(0, Math.floor(ids.length / 2) + 1)) {
+      for (const n of shuffled(up()).slice(0, Math.floor(members().length / 2) + 1)) {
         hardCrash(n);
         n.restartAt = now + outage.forMs;
       }
     }
+    if (rng.next() < plan.membershipRate) changeMembership();
     if (running.length > 0 && rng.next() < plan.pauseRate) {
       const n = pick(running);
       if (n.pausedUntil <= now) {
@@ -345,9 +369,37 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     }
   };
 
+  // One change at a time (the core refuses a second while one is pending); a caught-up learner
+  // is promoted by the leader's driver itself. A removed node stops when its driver says so.
+  let nextId = opts.nodes + 1;
+  const changeMembership = (): void => {
+    const l = leader();
+    if (!l?.driver || l.pausedUntil > sched.now) return;
+    const { voters, learners } = l.driver.raft.conf;
+    if (learners.length > 0 || l.driver.raft.log.lastConfIndex() > l.driver.raft.log.committed) return; // one is pending
+    let cc: { type: 'addLearner' | 'remove'; node: NodeId };
+    if (voters.length > opts.nodes || (voters.length === opts.nodes && rng.next() < 0.5) || nextId > opts.nodes + 4) {
+      if (voters.length <= 2) return;
+      cc = { type: 'remove', node: pick(voters) };
+    } else {
+      cc = { type: 'addLearner', node: `n${nextId}` };
+    }
+    runOn(l, () => {
+      void l.driver!.proposeConfChange(cc).catch(() => undefined); // the outcome shows in the conf
+    });
+    stats.confProposals++;
+    if (net.isPartitioned()) stats.confProposalsDuringCut++;
+    if (cc.type === 'addLearner') {
+      nextId++;
+      stats.joined++;
+      const n = addNode(cc.node, []);
+      n.restartAt = sched.now + between(rng, 0, 100);
+    }
+  };
+
   const restartDue = (): void => {
     for (const n of nodes.values()) {
-      if (n.driver || n.restartAt > sched.now) continue;
+      if (n.driver || n.retired || n.restartAt > sched.now) continue;
       stats.restarts++;
       boot(n);
     }
@@ -395,7 +447,7 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
     net.faults = { ...plan.network, dropRate: 0, duplicateRate: 0, maxDelay: 5 };
     for (const n of nodes.values()) {
       n.pausedUntil = 0;
-      n.restartAt = 0;
+      if (!n.retired) n.restartAt = 0;
     }
     // Liveness and disruption: a leader within a bound; once it is settled, one follower is
     // cut off for longer than any election timeout and rejoins. From then on nobody's term may
@@ -416,11 +468,14 @@ export async function runDriverSimulation(opts: DriverSimOptions): Promise<Drive
       }
       if (!stable) {
         if (now < healedAt + leaderAfterHealMs + SETTLE_MS || now + ISOLATION_MS + 300 > end || !l?.driver?.leaderReady()) continue;
-        const followers = l.driver.raft.conf.voters.filter((id) => id !== l.id && nodes.get(id)?.driver);
-        if (followers.length === 0) continue;
-        stable = { id: l.id, term: l.driver.raft.term };
+        // Only with the membership settled and a quorum left without the straggler.
+        const raft = l.driver.raft;
+        const voters = raft.conf.voters;
+        const followers = voters.filter((id) => id !== l.id && nodes.get(id)?.driver);
+        if (raft.conf.learners.length > 0 || raft.log.lastConfIndex() > raft.log.committed || followers.length < Math.floor(voters.length / 2) + 1) continue;
+        stable = { id: l.id, term: raft.term };
         straggler = pick(followers);
-        net.partition([[straggler], ids.filter((id) => id !== straggler)]);
+        net.partition([[straggler], members().filter((id) => id !== straggler)]);
         isolatedUntil = now + ISOLATION_MS;
         const d = nodes.get(straggler)!.driver!;
         if (opts.disturbStraggler) runOn(nodes.get(straggler)!, () => opts.disturbStraggler!(d));
