@@ -5,8 +5,10 @@
 // a crash keeps only what SQLite fsynced). Per seed: batch size, in-flight window, compaction,
 // snapshot chunking, fault rates, clock skew. Chaos: hard crashes (at any moment, and right
 // after a send that vouches for a write, before or after its fsync), clean restarts, a
-// majority down and back, pauses longer than an election timeout, partitions that always cut.
-// Then a quiet period: the cluster must converge. Checked throughout: election safety, vote
+// majority down and back, pauses longer than an election timeout, partitions that always cut,
+// membership changes (learners join, voters are removed), also during partitions. Then a quiet
+// period: a leader within a bound, a straggler cut off and back without disrupting it, and
+// the cluster must converge. Checked throughout: election safety, vote
 // safety, log matching, leader completeness, state machine safety, and that every vote and
 // append acknowledgement a node sent survives its crash; at the end: convergence, no
 // acknowledged write lost, a linearizable client history.
