@@ -17,7 +17,7 @@
 //   3. proposals and reads waiting on applied entries are released;
 //   4. advance(ready); only after that do listeners run (they may call back into us).
 //
-// Steps 1-2 live in driver-persist.ts (ReadyWriter), the waiters of step 3 in
+// Steps 1-2 live in driver-persist.ts (ReadyWriter, with the policy as the pure planWrite), the waiters of step 3 in
 // driver-waiters.ts, log compaction in driver-compact.ts, and the data directory's
 // identity/bootstrap, learner promotion and status in driver-membership.ts.
 import type { Message, NodeId, Ready } from './core/types.js';
@@ -34,7 +34,7 @@ import { TsmesosError, type ErrorCode } from '../domain/errors.js';
 import type { ConfChange } from './core/types.js';
 import { autoPromote, driverStatus, loadPersisted, type DriverStatus } from './driver-membership.js';
 import { Compactor } from './driver-compact.js';
-import { ReadyWriter } from './driver-persist.js';
+import { ReadyWriter, type PlanWrite } from './driver-persist.js';
 import { Waiters } from './driver-waiters.js';
 import { SnapshotTransfers, type SnapshotTransferStats } from './driver-snapshots.js';
 
@@ -60,6 +60,10 @@ export interface RaftDriverOptions {
   compactEvery?: number;
   /** ...and compact the log up to it once this many more are applied (default 1,000): a tail for slow followers. */
   compactKeep?: number;
+  /** Entries per append message (default 64, the core's)... */
+  maxBatchEntries?: number;
+  /** ...and append messages in flight per follower (default 256). */
+  maxInflight?: number;
   /** Snapshots travel in chunks of this many bytes (default 1 MiB)... */
   snapshotChunkBytes?: number;
   /** ...at most this many unacknowledged at a time (default 4). */
@@ -72,6 +76,16 @@ export interface RaftDriverOptions {
   onRemoved?: (info: { confIndex: number; voters: readonly NodeId[] }) => void;
   /** An unrecoverable local error (disk, corrupt entry): the process should exit. */
   onFatal?: (e: unknown) => void;
+  /**
+   * Runs the Ready loop soon, after the current event (default setImmediate). A deterministic
+   * simulation passes its own scheduler (test/consensus/driver-sim).
+   */
+  defer?: (fn: () => void) => void;
+  /**
+   * The persistence policy (default planWrite, driver-persist.ts). Only tests pass another:
+   * the simulation plants ordering bugs through it to prove that it catches them.
+   */
+  planWrite?: PlanWrite;
 }
 
 export type { DriverRole, DriverStatus, PeerProgress } from './driver-membership.js';
@@ -88,6 +102,7 @@ export class RaftDriver {
   private ticker: Timer | null = null;
   private scheduled = false;
   private stopped = false;
+  private readonly defer: (fn: () => void) => void;
   private readonly waiters: Waiters;
   private readSeq = 0;
   private appliedTerm = 0;
@@ -99,6 +114,7 @@ export class RaftDriver {
 
   constructor(private readonly opts: RaftDriverOptions) {
     this.id = opts.id;
+    this.defer = opts.defer ?? setImmediate;
     const sm = opts.stateMachine;
     const storage = new SqliteStorage(sm.db);
     this.waiters = new Waiters(opts.clock, () => this.schedule());
@@ -109,6 +125,8 @@ export class RaftDriver {
     this.node = new RaftNode({
       id: opts.id, voters: opts.bootstrapVoters, electionTicks: this.electionTicks, heartbeatTicks: 1,
       randomInt: (n) => Math.floor(opts.rng.next() * n), preVote: true, checkQuorum: true, applied,
+      ...(opts.maxBatchEntries !== undefined ? { maxBatchEntries: opts.maxBatchEntries } : {}),
+      ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
     }, persisted);
     this.appliedTerm = this.node.log.term(applied) ?? 0;
     this.compactor = new Compactor(opts, this.node, () => this.schedule(), Math.max(applied, persisted.snapshot?.index ?? 0));
@@ -270,7 +288,7 @@ export class RaftDriver {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.defer(() => {
       this.scheduled = false;
       this.process();
     });

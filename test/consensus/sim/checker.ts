@@ -92,6 +92,22 @@ export class SafetyChecker {
     }
   }
 
+  /** Vote safety on the wire: "term/voter" -> the one candidate that voter granted in that term. */
+  private readonly votes = new Map<string, NodeId>();
+
+  /** Call with every granted vote that leaves a node. */
+  checkVoteGranted(voter: NodeId, term: number, candidate: NodeId): void {
+    const key = `${term}/${voter}`;
+    const seen = this.votes.get(key);
+    if (seen === undefined) this.votes.set(key, candidate);
+    else if (seen !== candidate) throw new InvariantViolation(`vote safety: ${voter} granted its term ${term} vote to ${seen} and to ${candidate}`);
+  }
+
+  /** A node restarted from its durable state with entries up to `applied` applied. */
+  restarted(id: NodeId, applied: number): void {
+    this.appliedBy.set(id, applied);
+  }
+
   /** A node restarted from, or installed, a snapshot: its applied index jumps there. */
   resetApplied(id: NodeId, snap: Snapshot | null): void {
     this.appliedBy.set(id, snap?.index ?? 0);
