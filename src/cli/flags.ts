@@ -121,6 +121,18 @@ export const FLAGS = {
     name: 'max-agent-ping-timeouts', placeholder: 'N', help: "an agent silent for this many --agent-ping-timeout periods is disconnected (its tasks' fate follows the framework's checkpointing; default 5, as Mesos)",
     parse: (raw: string): number => (/^[1-9]\d{0,5}$/.test(raw.trim()) ? Number(raw.trim()) : fail('max-agent-ping-timeouts', raw, 'expected a whole number from 1 to 999999')),
   },
+  maxCompletedFrameworks: {
+    name: 'max-completed-frameworks', placeholder: 'N', help: 'completed frameworks the master keeps for its state endpoints (default 50, as Mesos)',
+    parse: (raw: string): number => (/^\d{1,6}$/.test(raw.trim()) ? Number(raw.trim()) : fail('max-completed-frameworks', raw, 'expected a whole number from 0 to 999999')),
+  },
+  maxCompletedTasksPerFramework: {
+    name: 'max-completed-tasks-per-framework', placeholder: 'N', help: 'completed tasks the master keeps per framework for its state endpoints (default 1000, as Mesos)',
+    parse: (raw: string): number => (/^\d{1,7}$/.test(raw.trim()) ? Number(raw.trim()) : fail('max-completed-tasks-per-framework', raw, 'expected a whole number from 0 to 9999999')),
+  },
+  requireAgentDomain: {
+    name: 'require-agent-domain', placeholder: 'BOOL', help: "true: only agents with a --domain may register (needs the master's own --domain; Mesos --require_agent_domain; default false)",
+    parse: boolFlag('require-agent-domain'),
+  },
   offerTimeout: { name: 'offer-timeout', placeholder: 'DURATION', help: 'rescind offers a framework holds longer than this (default: offers do not time out)', parse: duration('offer-timeout') },
   minAllocatableResources: {
     name: 'min-allocatable-resources', placeholder: 'SPEC', help: "offer only what holds one of these sets, e.g. 'disk:1|cpus:1;mem:32' ('|' or, ';' and; default cpus:0.01|mem:32)",

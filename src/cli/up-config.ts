@@ -101,8 +101,12 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
   // Master-only flags on an agent's command line are a mistake; from the environment or a shared config
   // file (one file for a host's master and agent) they are ignored.
-  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'authFailureLimit', 'rateLimits', 'acls'] as const) {
+  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'maxCompletedFrameworks', 'maxCompletedTasksPerFramework', 'requireAgentDomain', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'authFailureLimit', 'rateLimits', 'acls'] as const) {
     if (role === 'agent' && raw[k] !== undefined && source[k] === 'from the command line') throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
+  }
+  // Mesos refuses to start with --require_agent_domain but no --domain of its own.
+  if (role !== 'agent' && get('requireAgentDomain') === true && raw.domain === undefined) {
+    throw bad('requireAgentDomain', 'invalid --require-agent-domain true', "needs the master's own --domain");
   }
   if (electionTimeoutMs < 2 * heartbeatIntervalMs) {
     throw bad('electionTimeout', `invalid --election-timeout ${electionTimeoutMs}ms`, `must be at least twice --heartbeat-interval (${heartbeatIntervalMs}ms${source.heartbeatInterval !== undefined ? `, ${source.heartbeatInterval}` : ''})`);
@@ -124,6 +128,9 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     offerTimeoutMs: get('offerTimeout') ?? null,
     agentPingTimeoutMs: get('agentPingTimeout') ?? 15_000,
     maxAgentPingTimeouts: get('maxAgentPingTimeouts') ?? 5,
+    maxCompletedFrameworks: get('maxCompletedFrameworks') ?? 50,
+    maxCompletedTasksPerFramework: get('maxCompletedTasksPerFramework') ?? 1000,
+    requireAgentDomain: get('requireAgentDomain') ?? false,
     minAllocatableResources: get('minAllocatableResources') ?? null,
     servicesRole: get('servicesRole') ?? '*',
     marathonPort,

@@ -91,6 +91,9 @@ export class Agents {
     if (sub.domain?.fault_domain !== undefined && this.ctx.info.domain?.fault_domain === undefined) {
       throw new TsmesosError('FORBIDDEN', `agent at ${sub.hostname} (${sub.ip}) has a fault domain (--domain) but this master has none; give the master --domain too`);
     }
+    if (this.ctx.requireAgentDomain && sub.domain?.fault_domain === undefined) {
+      throw new TsmesosError('FORBIDDEN', `agent at ${sub.hostname} (${sub.ip}) has no fault domain and this master runs with --require-agent-domain; give the agent --domain`);
+    }
     const known = sub.agentId !== undefined ? this.own.get(sub.agentId) : undefined;
     const wasUnreachable = known !== undefined && known.unreachableSince !== null;
     const now = this.ctx.clock.now();

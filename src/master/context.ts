@@ -63,6 +63,8 @@ export interface MasterContext {
   ids: IdGenerator;
   /** Tasks that reached each terminal state while this master led (Mesos's master/tasks_finished... counters). */
   terminalTaskCounts: Map<TaskState, number>;
+  /** --require-agent-domain: agents without a fault domain may not register. */
+  requireAgentDomain: boolean;
   /** Mesos's other cumulative counters (counters.ts). */
   counters: ReadonlyMap<string, number>;
   /** Everything that happens, in order (events.ts); components emit, streams and views listen. */

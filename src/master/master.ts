@@ -41,6 +41,8 @@ export interface MasterOptions {
   allocation?: Partial<AllocationPolicy>;
   /** --domain: this master's fault domain; agents in other regions are remote. */
   domain?: DomainInfo;
+  /** --require-agent-domain: agents without a fault domain are refused. */
+  requireAgentDomain?: boolean;
   /** Recompute the resource ledger at every allocation and fail on drift (default: TSMESOS_CHECK_LEDGER=1, set by the test suite). */
   checkLedger?: boolean;
 }
@@ -96,6 +98,7 @@ export class Master {
       allocation: { ...DEFAULT_ALLOCATION_POLICY, ...opts.allocation },
       ids: new IdGenerator(id),
       terminalTaskCounts: new Map(),
+      requireAgentDomain: opts.requireAgentDomain ?? false,
       counters: counters.values,
       events: new MasterEvents(),
       ledger,

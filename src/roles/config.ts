@@ -54,6 +54,10 @@ export interface RoleConfig {
   /** --agent-ping-timeout and --max-agent-ping-timeouts (Mesos's names and defaults, 15 s and 5). */
   agentPingTimeoutMs: number;
   maxAgentPingTimeouts: number;
+  maxCompletedFrameworks: number;
+  maxCompletedTasksPerFramework: number;
+  /** --require-agent-domain: agents without a fault domain are refused. */
+  requireAgentDomain: boolean;
   /** --offer-timeout; null: offers do not time out. */
   offerTimeoutMs: number | null;
   /** --min-allocatable-resources; null: Mesos's default cpus:0.01|mem:32. */

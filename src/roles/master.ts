@@ -141,7 +141,9 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
         timings: {
           agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs,
           agentHeartbeatMs: config.agentPingTimeoutMs / 3, agentSilenceLimitMs: config.agentPingTimeoutMs * config.maxAgentPingTimeouts,
+          maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework,
         },
+        requireAgentDomain: config.requireAgentDomain,
         ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),
       });
       // The first leader of a cluster creates its CA (a no-op once the registry has one).
