@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { TsmesosError } from '../domain/errors.js';
 import { setVerbosity, type Logger, type LogVerbosity } from '../lib/log.js';
 import { requireAllowed } from './http-auth.js';
-import { parseMesosDuration } from '../lib/mesos-duration.js';
+import { parseMesosDuration } from '../domain/mesos-duration.js';
 
 /**
  * `/logging/toggle` (libprocess): without a query, the verbosity as text; with `level` and

@@ -11,7 +11,8 @@ import { parseAcls, type Acls } from '../security/acls.js';
 import { parseRateLimits, type RateLimits } from '../security/rate-limits.js';
 import { parseMinAllocatable, type ResourceQuantities } from '../domain/min-allocatable.js';
 import { AGENT_TLS_MODES, API_TLS_MODES, CONTAINERIZERS, type ApiTlsMode, ROLES, type AgentTlsMode, type ContainerizerName, type IsolationConfig, type Role } from '../roles/config.js';
-import { parseMesosDuration } from '../lib/mesos-duration.js';
+import { parseMesosDuration } from '../domain/mesos-duration.js';
+import { parseRemovalRate, type RemovalRate } from '../domain/removal-rate.js';
 
 // Flags as data: name, help, value parser. Every flag is also read from
 // TSMESOS_<NAME> and from the --config file; flags win over env, env over file.
@@ -128,6 +129,16 @@ export const FLAGS = {
   maxCompletedTasksPerFramework: {
     name: 'max-completed-tasks-per-framework', placeholder: 'N', help: 'completed tasks the master keeps per framework for its state endpoints (default 1000, as Mesos)',
     parse: (raw: string): number => (/^\d{1,7}$/.test(raw.trim()) ? Number(raw.trim()) : fail('max-completed-tasks-per-framework', raw, 'expected a whole number from 0 to 9999999')),
+  },
+  agentRemovalRateLimit: {
+    name: 'agent-removal-rate-limit', placeholder: 'N/DURATION', help: 'at most N silent agents marked unreachable per DURATION, e.g. 1/10mins (Mesos --agent_removal_rate_limit; default: no limit)',
+    parse: (raw: string): RemovalRate => {
+      try {
+        return parseRemovalRate(raw);
+      } catch (e) {
+        return fail('agent-removal-rate-limit', raw, e instanceof Error ? e.message : String(e));
+      }
+    },
   },
   requireAgentDomain: {
     name: 'require-agent-domain', placeholder: 'BOOL', help: "true: only agents with a --domain may register (needs the master's own --domain; Mesos --require_agent_domain; default false)",

@@ -101,7 +101,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
   const electionTimeoutMs = get('electionTimeout') ?? 1000;
   // Master-only flags on an agent's command line are a mistake; from the environment or a shared config
   // file (one file for a host's master and agent) they are ignored.
-  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'maxCompletedFrameworks', 'maxCompletedTasksPerFramework', 'requireAgentDomain', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'authFailureLimit', 'rateLimits', 'acls'] as const) {
+  for (const k of ['agentPingTimeout', 'maxAgentPingTimeouts', 'maxCompletedFrameworks', 'maxCompletedTasksPerFramework', 'requireAgentDomain', 'agentRemovalRateLimit', 'offerTimeout', 'minAllocatableResources', 'marathonPort', 'agentTls', 'authenticateFrameworks', 'authenticateHttpReadwrite', 'authenticateHttpReadonly', 'authFailureLimit', 'rateLimits', 'acls'] as const) {
     if (role === 'agent' && raw[k] !== undefined && source[k] === 'from the command line') throw bad(k, `invalid --${FLAGS[k].name}`, 'a master flag (--role master or all)');
   }
   // Mesos refuses to start with --require_agent_domain but no --domain of its own.
@@ -131,6 +131,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     maxCompletedFrameworks: get('maxCompletedFrameworks') ?? 50,
     maxCompletedTasksPerFramework: get('maxCompletedTasksPerFramework') ?? 1000,
     requireAgentDomain: get('requireAgentDomain') ?? false,
+    agentRemovalRate: get('agentRemovalRateLimit') ?? null,
     minAllocatableResources: get('minAllocatableResources') ?? null,
     servicesRole: get('servicesRole') ?? '*',
     marathonPort,

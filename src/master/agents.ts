@@ -16,6 +16,7 @@ import { masterInfoMessage } from './wire.js';
 import type { Frameworks } from './frameworks.js';
 import { AgentMaintenance } from './agent-maintenance.js';
 import { withReservations } from '../domain/reservations.js';
+import { RemovalLimiter } from '../domain/removal-rate.js';
 
 export interface AgentSubscription {
   agentId?: string;
@@ -37,6 +38,8 @@ export class Agents {
   private lastLivenessCheck: number | null = null;
   /** Agents whose MARK_AGENT_UNREACHABLE is being proposed. */
   private readonly marking = new Set<string>();
+  /** --agent-removal-rate-limit. */
+  private readonly removals: RemovalLimiter;
 
   constructor(
     private readonly ctx: MasterContext,
@@ -48,6 +51,7 @@ export class Agents {
     private readonly isMachineDown: (hostname: string, ip: string) => boolean,
   ) {
     this.maintenance = new AgentMaintenance(ctx, own, offers, tasks, (id) => this.markGone(id));
+    this.removals = new RemovalLimiter(ctx.timings.agentRemovalRate);
   }
 
   /** Agents in the registry come back as `recovered` until they reregister. */
@@ -196,13 +200,16 @@ export class Agents {
     this.lastLivenessCheck = now;
     const limit = this.ctx.timings.agentSilenceLimitMs;
     const attentive = this.attentiveNow();
-    for (const a of [...this.own.values()].sort((x, y) => (x.record.id < y.record.id ? -1 : 1))) {
-      if (a.recovered || a.unreachableSince !== null || attentive - a.lastSeen <= limit) continue;
+    // The longest silent first: with --agent-removal-rate-limit, they are marked in that order.
+    for (const a of [...this.own.values()].sort((x, y) => x.lastSeen - y.lastSeen || (x.record.id < y.record.id ? -1 : 1))) {
+      if (a.recovered || a.unreachableSince !== null || attentive - a.lastSeen <= limit || this.marking.has(a.record.id)) continue;
       const silentMs = Math.round(attentive - a.lastSeen);
       if (a.connection !== null) {
         this.ctx.logger.warn('agent stopped heartbeating; closing its connection', { agent: a.record.id, silentMs, limitMs: limit });
         a.connection.close();
       }
+      // Out of permits: it stays disconnected, and is marked at a later check.
+      if (!this.removals.tryAcquire(now)) continue;
       this.markUnreachable(a, silentMs).catch((e: unknown) => this.ctx.logger.error('marking an agent unreachable failed', { agent: a.record.id, error: e instanceof Error ? e.message : String(e) }));
     }
   }

@@ -10,6 +10,7 @@ import type { MasterEvents } from './events.js';
 import type { LedgerView } from './ledger.js';
 import type { RoleQuota } from './allocator/quota.js';
 import { DEFAULT_MIN_ALLOCATABLE, type ResourceQuantities } from '../domain/min-allocatable.js';
+import type { RemovalRate } from '../domain/removal-rate.js';
 
 export interface MasterTimings {
   allocationIntervalMs: number;
@@ -21,6 +22,8 @@ export interface MasterTimings {
   defaultRefuseSeconds: number;
   maxCompletedTasksPerFramework: number;
   maxCompletedFrameworks: number;
+  /** --agent-removal-rate-limit: at most this many agents marked unreachable per duration; null: no limit. */
+  agentRemovalRate: RemovalRate | null;
   /** After a failover, agents not back within this are marked unreachable (Mesos agent_reregister_timeout). */
   agentReregisterTimeoutMs: number;
   /** Outstanding offers are rescinded after this (Mesos --offer_timeout); null: never. */
@@ -43,6 +46,7 @@ export const DEFAULT_MASTER_TIMINGS: MasterTimings = {
   defaultRefuseSeconds: 5,
   maxCompletedTasksPerFramework: 1000,
   maxCompletedFrameworks: 50,
+  agentRemovalRate: null,
   agentReregisterTimeoutMs: 600_000,
   offerTimeoutMs: null,
 };

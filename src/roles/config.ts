@@ -7,6 +7,7 @@ import type { LogLevel } from '../lib/log.js';
 import type { ResourceQuantities } from '../domain/min-allocatable.js';
 import type { Acls } from '../security/acls.js';
 import type { RateLimits } from '../security/rate-limits.js';
+import type { RemovalRate } from '../domain/removal-rate.js';
 
 export const ROLES = ['master', 'agent', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -58,6 +59,8 @@ export interface RoleConfig {
   maxCompletedTasksPerFramework: number;
   /** --require-agent-domain: agents without a fault domain are refused. */
   requireAgentDomain: boolean;
+  /** --agent-removal-rate-limit. */
+  agentRemovalRate: RemovalRate | null;
   /** --offer-timeout; null: offers do not time out. */
   offerTimeoutMs: number | null;
   /** --min-allocatable-resources; null: Mesos's default cpus:0.01|mem:32. */

@@ -142,6 +142,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
           agentReregisterTimeoutMs: config.agentReregisterTimeoutMs, offerTimeoutMs: config.offerTimeoutMs,
           agentHeartbeatMs: config.agentPingTimeoutMs / 3, agentSilenceLimitMs: config.agentPingTimeoutMs * config.maxAgentPingTimeouts,
           maxCompletedFrameworks: config.maxCompletedFrameworks, maxCompletedTasksPerFramework: config.maxCompletedTasksPerFramework,
+          agentRemovalRate: config.agentRemovalRate,
         },
         requireAgentDomain: config.requireAgentDomain,
         ...(config.minAllocatableResources !== null ? { allocation: { minAllocatable: config.minAllocatableResources } } : {}),
