@@ -138,9 +138,11 @@ export class SchedulerCalls {
         // Accepted and ignored, as the Mesos default allocator does for REQUEST; no
         // custom executors or operation feedback exist yet.
         return;
-      case 'SHUTDOWN':
-        bad('SHUTDOWN applies to custom executors, which are not supported yet');
+      case 'SHUTDOWN': {
+        const shutdown = payload(call, 'shutdown');
+        master.tasks.shutdownExecutor(fw, shutdown.agent_id.value, shutdown.executor_id.value);
         return;
+      }
       case 'SUBSCRIBE':
         bad('SUBSCRIBE is handled on its own connection');
         return;

@@ -189,6 +189,20 @@ export class Tasks {
     if (!this.sendKill(fw, task)) this.ctx.logger.info('kill deferred: agent disconnected; sent again when it reregisters', { task: taskId, agent: task.agentId });
   }
 
+  /**
+   * SHUTDOWN of an executor. tsmesos runs Mesos's command executor only, one per task under the
+   * task's id: shutting it down kills its task (the command executor kills its task on shutdown).
+   * An unknown executor or agent is ignored, as Mesos's master and agent do.
+   */
+  shutdownExecutor(fw: FrameworkEntry, agentId: string, executorId: string): void {
+    const task = fw.tasks.get(executorId);
+    if (!task || task.agentId !== agentId || isTerminal(task.state)) {
+      this.ctx.logger.info('SHUTDOWN of an unknown executor ignored', { framework: fw.id, agent: agentId.slice(0, 128), executor: executorId.slice(0, 128) });
+      return;
+    }
+    this.kill(fw, executorId, undefined);
+  }
+
   private sendKill(fw: FrameworkEntry, task: TaskEntry): boolean {
     return sendToAgent(this.ctx, task.agentId, {
       type: 'KILL',

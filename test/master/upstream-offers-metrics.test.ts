@@ -136,6 +136,25 @@ describe('master_allocator_tests', () => {
   });
 });
 
+describe('SHUTDOWN of a command executor', () => {
+  it('kills its task (TASK_KILLED); an unknown executor or agent is ignored (202, nothing sent)', async () => {
+    const c = await simCluster();
+    const s = await c.scheduler({ name: 'shutdown' });
+    const offer = offersOf(await s.next(isOffers))[0]!;
+    const agentId = offer.agent_id.value;
+    await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task('sd', agentId, 'sleep 60', 0.1, 16)] } }] } });
+    await untilState(s, 'sd', 'TASK_RUNNING', true);
+    for (const shutdown of [{ executor_id: { value: 'no-such-executor' }, agent_id: { value: agentId } }, { executor_id: { value: 'sd' }, agent_id: { value: 'no-such-agent' } }]) {
+      expect((await s.call({ type: 'SHUTDOWN', shutdown })).status).toBe(202);
+    }
+    await s.barrier();
+    expect(s.events.filter(isUpdate('sd'))).toEqual([]);
+    expect((await s.call({ type: 'SHUTDOWN', shutdown: { executor_id: { value: 'sd' }, agent_id: { value: agentId } } })).status).toBe(202);
+    expect((await untilState(s, 'sd', 'TASK_KILLED')).state).toBe('TASK_KILLED');
+    expect((await s.call({ type: 'SHUTDOWN', shutdown: { executor_id: { value: 'sd' } } })).status).toBe(400);
+  });
+});
+
 describe('per-framework metrics (Mesos FrameworkMetrics)', () => {
   it('count calls, events, offers, operations and task states, in /metrics/snapshot, GET_METRICS and labelled in Prometheus', async () => {
     const c = await simCluster();
