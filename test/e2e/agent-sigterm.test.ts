@@ -6,18 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, getJson, tempDir, tsmesos, waitFor, waitForActiveAgent, type Proc } from '../helpers/process.js';
+import { freePort, getJson, pidAlive as alive, tempDir, tsmesos, waitFor, waitForActiveAgent, type Proc } from '../helpers/process.js';
 import { offersOf, updateOf, V1Scheduler } from '../helpers/v1-client.js';
 import { followTask, launchTask } from './task-flow.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** A posix task that writes its pid to `pid` in its sandbox, then sleeps. */
 const sleeper = (id: string): Record<string, unknown> => ({

@@ -1,19 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { REPO, run } from './process.js';
+import { REPO, pidAlive as alive, run } from './process.js';
 
 // The suite's cleanup contract, checked on a real vitest run of a test file that fails:
 // its temp dirs are removed and the processes it started are stopped (SIGKILL if SIGTERM is ignored).
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 it('a failing test file still removes its temp dirs and stops the processes it started', async () => {
   const vitest = run([path.join(REPO, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', path.join(REPO, 'test', 'helpers', 'fixtures', 'vitest.config.ts')], { cmd: process.execPath });

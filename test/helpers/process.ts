@@ -150,6 +150,16 @@ export function tsmesos(args: string[], opts: { cwd?: string; env?: NodeJS.Proce
   return run(args, opts);
 }
 
+/** Whether a process with this pid exists (signal 0). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves once the master at `master` lists an active agent. */
 export async function waitForActiveAgent(master: string, timeoutMs = 20_000): Promise<void> {
   await waitFor('an active agent', async () => {
