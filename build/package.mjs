@@ -10,7 +10,8 @@
 // Tools: dpkg-deb (dpkg), apt-ftparchive (apt-utils), rpmbuild (rpm), createrepo_c (createrepo-c), objdump (binutils),
 // gpg (gnupg).
 //
-// Both repositories are signed (apt: InRelease and Release.gpg; yum: repodata/repomd.xml.asc) with one OpenPGP key:
+// Both repositories are signed (apt: InRelease and Release.gpg; yum: repodata/repomd.xml.asc and the rpm itself,
+// rpmsign) with one OpenPGP key:
 // the unprotected secret key in the file TSMESOS_REPO_KEY names, by default .keys/tsmesos-repo-key.asc (gitignored).
 // If that file does not exist, an Ed25519 signing key is generated into it, once, with gpg in a throwaway GNUPGHOME
 // (batch mode, no passphrase, no keyserver or network). Its public half is exported next to each repository:
@@ -209,6 +210,10 @@ function openSigner(keyFile) {
         sign('apt signature', ['--clearsign', '--output', join(dirname(release), 'InRelease'), release]);
         sign('apt signature', ['--armor', '--detach-sign', '--output', `${release}.gpg`, release]);
       },
+      /** Signs an rpm in place (rpmsign --addsign, its header signature). */
+      signRpm(file) {
+        run('rpm signature', 'rpmsign', ['--addsign', '--define', `_gpg_name ${fpr}`, '--define', '__gpg /usr/bin/gpg', '--define', `_gpg_path ${home}`, file], { env });
+      },
       /** FILE.asc, a detached armored signature (what dnf's repo_gpgcheck reads for repomd.xml). */
       detachSign(file) {
         sign('yum signature', ['--armor', '--detach-sign', '--output', `${file}.asc`, file]);
@@ -275,7 +280,7 @@ function aptRepo({ out, deb, signer }) {
   return repo;
 }
 
-function buildRpm({ work, out, version, docs, exe, needs }) {
+function buildRpm({ work, out, version, docs, exe, needs, signer }) {
   const stage = join(work, 'rpm-root');
   stageTree(stage, { exe, unitDir: 'usr/lib/systemd/system', ...docs });
   const top = join(work, 'rpmbuild');
@@ -295,6 +300,7 @@ function buildRpm({ work, out, version, docs, exe, needs }) {
   run('rpmbuild', 'rpmbuild', ['-bb', '--quiet', '--target', 'x86_64', '--define', `_topdir ${top}`, '--define', '_rpmdir %{_topdir}/RPMS', spec]);
   const built = join(top, 'RPMS', 'x86_64', `tsmesos-${version}-1.x86_64.rpm`);
   if (!existsSync(built)) fail('rpmbuild', `${rel(built)} was not produced`);
+  signer.signRpm(built);
   const rpm = join(out, `tsmesos-${version}-1.x86_64.rpm`);
   linkOrCopy(built, rpm);
   rmSync(top, { recursive: true, force: true });
@@ -315,9 +321,9 @@ function yumRepo({ out, rpm, signer }) {
     'name=tsmesos',
     `baseurl=file://${repo}`,
     'enabled=1',
-    '# the repository metadata is signed (repodata/repomd.xml.asc), as the apt repository; the rpm itself is not',
+    '# the repository metadata (repodata/repomd.xml.asc) and the rpm are signed by the key below',
     'repo_gpgcheck=1',
-    'gpgcheck=0',
+    'gpgcheck=1',
     `gpgkey=file://${key}`,
     '',
   ].join('\n'));
@@ -337,6 +343,7 @@ function main() {
   if (args.formats.includes('rpm')) {
     needTool('rpmbuild', 'rpm');
     needTool('createrepo_c', 'createrepo-c');
+    needTool('rpmsign', 'rpm');
   }
   needTool('gpg', 'gnupg');
   if (!existsSync(args.exe)) fail('checking the executable', `${rel(args.exe)} is missing: run npm run build`);
@@ -365,7 +372,7 @@ function main() {
     }
     if (args.formats.includes('rpm')) {
       step('rpm');
-      const rpm = buildRpm({ work, out: args.out, version, docs, exe: args.exe, needs });
+      const rpm = buildRpm({ work, out: args.out, version, docs, exe: args.exe, needs, signer });
       made.push(rpm, yumRepo({ out: args.out, rpm, signer }));
     }
   } finally {

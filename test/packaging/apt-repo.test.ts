@@ -5,7 +5,7 @@ import { REPO, tempDir } from '../helpers/process.js';
 import { APT_OPTS, VERSION, buildPackages, claimSystem, dpkgKnows, sh } from './helpers.js';
 
 // The signed repositories `npm run package` writes: dist/apt/ (InRelease, Release.gpg and the public key
-// tsmesos-archive-keyring.gpg for `signed-by=`) and dist/yum/ (repodata/repomd.xml.asc, RPM-GPG-KEY-tsmesos),
+// tsmesos-archive-keyring.gpg for `signed-by=`) and dist/yum/ (repodata/repomd.xml.asc, the rpm, RPM-GPG-KEY-tsmesos),
 // both signed by one key generated once into TSMESOS_REPO_KEY. apt runs with a private configuration (its own
 // sources list, lists directory and no package cache files), so the machine's apt sources and lists are never
 // read or changed; the package is installed for real, hence claimSystem (dpkg state is shared with the other
@@ -132,7 +132,7 @@ describe('the signed apt and yum repositories', { timeout: 180_000 }, () => {
     }
   });
 
-  it('the yum repository: repomd.xml.asc by the same key (not generated again), RPM-GPG-KEY-tsmesos imports into rpm', () => {
+  it('the yum repository: repomd.xml.asc and the rpm signed by the same key (not generated again), RPM-GPG-KEY-tsmesos imports into rpm', () => {
     const log = buildPackages(out, 'rpm', { repoKey });
     expect(log).not.toContain('generating the repository signing key');
     const yum = path.join(out, 'yum');
@@ -152,7 +152,7 @@ describe('the signed apt and yum repositories', { timeout: 180_000 }, () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('BAD signature');
     const repoFile = fs.readFileSync(path.join(yum, 'tsmesos.repo'), 'utf8');
-    expect(repoFile).toContain('\nrepo_gpgcheck=1\n');
+    expect(repoFile).toContain('\nrepo_gpgcheck=1\ngpgcheck=1\n');
     expect(repoFile).toContain(`\ngpgkey=file://${armored}\n`);
     // rpm takes the key (a scratch rpm database)
     const root = path.join(out, 'rpm-root');
@@ -161,6 +161,16 @@ describe('the signed apt and yum repositories', { timeout: 180_000 }, () => {
     sh('rpm', ['--root', root, '--import', armored]);
     const keyId = apts!.fpr.slice(-8).toLowerCase();
     expect(sh('rpm', ['--root', root, '-q', 'gpg-pubkey', '--qf', '%{VERSION}\n']).stdout).toBe(`${keyId}\n`);
+    // the rpm is signed by that key: its signature checks with the key imported, and not without it
+    const rpmFile = path.join(yum, `tsmesos-${VERSION}-1.x86_64.rpm`);
+    const checked = sh('rpm', ['--root', root, '-K', '-v', rpmFile]);
+    expect(checked.stdout).toMatch(new RegExp(`EdDSA/SHA(256|512) Signature, key ID ${keyId}: OK`));
+    const empty = path.join(out, 'rpm-empty-root');
+    fs.mkdirSync(empty);
+    sh('rpm', ['--root', empty, '--initdb']);
+    const unknown = sh('rpm', ['--root', empty, '-K', rpmFile], { allowFail: true });
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stdout).toContain('SIGNATURES NOT OK');
   });
 });
 
