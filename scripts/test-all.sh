@@ -16,6 +16,8 @@ command -v strip >/dev/null 2>&1 || need_apt+=(binutils)
 command -v apt-ftparchive >/dev/null 2>&1 || need_apt+=(apt-utils)
 command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
 command -v createrepo_c >/dev/null 2>&1 || need_apt+=(createrepo-c)
+# npm run package signs the apt and yum repositories with gpg (test/packaging/apt-repo.test.ts)
+command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # The docker containerizer's tests run on a real engine with a local busybox image.

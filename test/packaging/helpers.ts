@@ -27,10 +27,15 @@ export function sh(cmd: string, args: string[], opts: { cwd?: string; env?: Node
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `node build/package.mjs` of the already built build/out/tsmesos into `out`. */
-export function buildPackages(out: string, formats: string, opts: { exe?: string; version?: string } = {}): string {
+/**
+ * `node build/package.mjs` of the already built build/out/tsmesos into `out`. The repositories' signing key is
+ * `repoKey` (generated there if missing), by default a key in `out` itself: tests never use or create the
+ * checkout's own .keys/.
+ */
+export function buildPackages(out: string, formats: string, opts: { exe?: string; version?: string; repoKey?: string } = {}): string {
   const extra = [...(opts.exe !== undefined ? ['--exe', opts.exe] : []), ...(opts.version !== undefined ? ['--version', opts.version] : [])];
-  return sh(process.execPath, [path.join(REPO, 'build', 'package.mjs'), '--out', out, '--formats', formats, ...extra], { cwd: REPO }).stdout;
+  const env = { ...process.env, TSMESOS_REPO_KEY: opts.repoKey ?? path.join(out, 'repo-key.asc') };
+  return sh(process.execPath, [path.join(REPO, 'build', 'package.mjs'), '--out', out, '--formats', formats, ...extra], { cwd: REPO, env }).stdout;
 }
 
 /** Other sessions may hold the dpkg lock: wait for it rather than fail. */
