@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { FlagError } from './flags.js';
-import { resolveUpConfig } from './up-config.js';
+import { envName, resolveUpConfig } from './up-config.js';
+import { FLAGS } from './flags.js';
+import { spawnSync } from 'node:child_process';
 import { addUpFlags, runRole } from './up.js';
 import { certificateFingerprint, checkNodeCertificate } from '../security/ca.js';
 import { MalformedTokenError, parseJoinToken, type JoinToken } from '../security/join-token.js';
@@ -50,12 +52,68 @@ export function registerJoin(program: Command, setExit: (code: number) => void):
   const join = program.command('join')
     .description('join the cluster of a token (from `tsmesos token create`) and run as its agent or master')
     .argument('[token]', 'TSM1.<ca-hash>.<id>.<secret>@host:port[,host:port] (or - to read it from TSMESOS_JOIN_TOKEN)')
-    .option('--token-file <FILE>', 'read the token from FILE (keeps the secret off the command line)');
+    .option('--token-file <FILE>', 'read the token from FILE (keeps the secret off the command line)')
+    .option('--foreground', 'on a packaged machine too, run here instead of configuring and starting the systemd unit');
   addUpFlags(join, ['master', 'peers', 'agent-port']);
   join.action(async (tokenArg: string | undefined, opts: Record<string, unknown>) => {
-    const { tokenFile, ...upOpts } = opts as { tokenFile?: string } & Record<string, unknown>;
-    await joinAndRun(tokenText(tokenArg, tokenFile), upOpts, setExit);
+    const { tokenFile, foreground, ...upOpts } = opts as { tokenFile?: string; foreground?: boolean } & Record<string, unknown>;
+    const text = tokenText(tokenArg, tokenFile);
+    const hook = process.env['TSMESOS_SERVICE_CONFIG'] ?? PACKAGED_HOOK;
+    // Under systemd (INVOCATION_ID) a unit runs join itself: never reconfigure units from there.
+    if (foreground !== true && fs.existsSync(hook) && process.env['INVOCATION_ID'] === undefined) {
+      setExit(installJoin(hook, text, upOpts));
+      return;
+    }
+    await joinAndRun(text, upOpts, setExit);
   });
+}
+
+/** The hook the deb and rpm install (packaging/common/tsmesos-service-config). */
+const PACKAGED_HOOK = '/usr/lib/tsmesos/tsmesos-service-config';
+
+/**
+ * `tsmesos join` on a packaged machine, as k3s's installer does: the token goes to a file only
+ * the unit's user reads, the unit's config gets TSMESOS_TOKEN_FILE and the `up` flags given here,
+ * and the unit is enabled and started (when systemd runs); its `tsmesos up --token-file` joins at
+ * start. Returns the exit code.
+ */
+function installJoin(hook: string, text: string, upOpts: Record<string, unknown>): number {
+  parseTokenText(text);
+  const role = (upOpts['role'] as string | undefined) ?? 'agent';
+  if (role !== 'agent' && role !== 'master') throw new FlagError(`invalid --role '${role.slice(0, 40)}'`, 'join takes agent or master');
+  const confDir = process.env['TSMESOS_CONF_DIR'] ?? '/etc/tsmesos';
+  const tokenFile = path.join(confDir, `${role}-join-token`);
+  fs.writeFileSync(tokenFile, `${text.trim()}\n`, { mode: 0o600 });
+  fs.chmodSync(tokenFile, 0o600);
+  // tsmesos.service runs a master as the tsmesos user: it must read its token.
+  const owner = role === 'master' ? systemUser('tsmesos') : null;
+  if (owner !== null) fs.chownSync(tokenFile, owner.uid, owner.gid);
+  const vars = [`TSMESOS_TOKEN_FILE=${tokenFile}`];
+  for (const [key, value] of Object.entries(upOpts)) {
+    if (key === 'role' || key === 'config' || typeof value !== 'string') continue;
+    const spec = (FLAGS as Record<string, { name: string } | undefined>)[key];
+    if (spec !== undefined) vars.push(`${envName(spec.name)}=${value}`);
+  }
+  const r = spawnSync(hook, [role, ...vars], { stdio: 'inherit' });
+  if (r.error !== undefined) {
+    process.stderr.write(`tsmesos join: cannot run ${hook}: ${r.error.message}\n`);
+    return 1;
+  }
+  if (r.status === 0) process.stdout.write(`the ${role === 'master' ? 'tsmesos' : 'tsmesos-agent'} unit joins the cluster with the token in ${tokenFile} when it starts (run here instead: tsmesos join --foreground)\n`);
+  return r.status ?? 1;
+}
+
+/** uid and gid of a system user, from /etc/passwd (null when it does not exist). */
+function systemUser(name: string): { uid: number; gid: number } | null {
+  let passwd = '';
+  try {
+    passwd = fs.readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return null;
+  }
+  const line = passwd.split('\n').find((l) => l.startsWith(`${name}:`));
+  const f = line?.split(':');
+  return f !== undefined && f.length >= 4 ? { uid: Number(f[2]), gid: Number(f[3]) } : null;
 }
 
 /**

@@ -11,7 +11,7 @@ export type UpConfig = RoleConfig;
 
 type FlagKey = keyof typeof FLAGS;
 const KEYS = Object.keys(FLAGS) as FlagKey[];
-const envName = (flag: string): string => `TSMESOS_${flag.toUpperCase().replace(/-/g, '_')}`;
+export const envName = (flag: string): string => `TSMESOS_${flag.toUpperCase().replace(/-/g, '_')}`;
 
 /** A config file's values by flag name, with the key as written there (for messages). */
 type FileValues = Record<string, { value: string; key: string }>;
