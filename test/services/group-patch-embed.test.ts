@@ -100,7 +100,7 @@ describe('PATCH /v2/groups/{id}', () => {
     expect(await running('/team/web', 1)).toEqual(before);
   });
 
-  it('a group only its apps imply gets the setting too; the setting survives a registry reload (GET after more writes)', async () => {
+  it('a group only its apps imply gets the setting too, without a new version; DELETE takes it away', async () => {
     const app = await send('POST', '/v2/apps', sleeper('/implied/app', 0));
     expect(app.status, app.text).toBe(201);
     await settled(app.headers.get('marathon-deployment-id')!);
