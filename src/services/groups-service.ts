@@ -142,6 +142,7 @@ export function specOf(state: ServicesState, id: string): GroupSpec {
   const known = [...knownGroups(state.apps.keys(), state.groups.keys())];
   const build = (gid: string): GroupSpec => ({
     id: gid,
+    ...(state.groups.get(gid)?.enforceRole !== undefined ? { enforceRole: state.groups.get(gid)!.enforceRole! } : {}),
     apps: [...state.apps.values()].filter((a) => parentOf(a.id) === gid),
     groups: known.filter((g) => g !== '/' && g !== gid && parentOf(g) === gid).sort().map(build),
     dependencies: state.groups.get(gid)?.dependencies ?? [],

@@ -69,7 +69,9 @@ describe('PATCH /v2/groups/{id}', () => {
     const before = await running('/team/web', 1);
     await settled(created.json['deploymentId'] as string);
     const groupBefore = await get('/v2/groups/team');
-    expect(groupBefore['enforceRole']).toBeUndefined();
+    // POST of a top-level group without enforceRole writes false (Marathon's default); its subgroup has none.
+    expect(groupBefore['enforceRole']).toBe(false);
+    expect(child(groupBefore, '/team/sub')['enforceRole']).toBeUndefined();
 
     const r = await send('PATCH', '/v2/groups/team', { enforceRole: true });
     expect(r.status, r.text).toBe(200);
@@ -90,13 +92,33 @@ describe('PATCH /v2/groups/{id}', () => {
     expect((await send('PATCH', '/v2/groups/team/', { enforceRole: true })).status).toBe(200);
     expect((await get('/v2/groups/team'))['enforceRole']).toBe(true);
 
-    // A later PUT of the group keeps what PATCH set (PUT carries no enforceRole of its own here).
+    // PUT of a top-level group sets enforceRole too, false when absent (Marathon's GroupNormalization).
     const put = await send('PUT', '/v2/groups/team', { apps: [sleeper('web'), sleeper('extra', 0)] });
     expect(put.status, put.text).toBe(200);
     await settled(put.json['deploymentId'] as string);
     const afterPut = await get('/v2/groups/team');
-    expect(afterPut['enforceRole']).toBe(true);
+    expect(afterPut['enforceRole']).toBe(false);
     expect((afterPut['apps'] as { id: string }[]).map((a) => a.id)).toEqual(['/team/extra', '/team/web']);
+    expect(await running('/team/web', 1)).toEqual(before);
+    // A PUT of a deeper group leaves the top-level setting alone; a root PUT naming the group sets it.
+    expect((await send('PATCH', '/v2/groups/team', { enforceRole: true })).status).toBe(200);
+    const deeper = await send('PUT', '/v2/groups/team/sub', { enforceRole: false, apps: [sleeper('db', 0)] });
+    expect(deeper.status, deeper.text).toBe(200);
+    await settled(deeper.json['deploymentId'] as string);
+    expect((await get('/v2/groups/team'))['enforceRole']).toBe(true);
+    expect((await get('/v2/groups/team/sub'))['enforceRole']).toBeUndefined();
+    const dry = await send('PUT', '/v2/groups?dryRun=true', { groups: [{ id: 'team', enforceRole: false }] });
+    expect(dry.status, dry.text).toBe(200);
+    expect((await get('/v2/groups/team'))['enforceRole']).toBe(true);
+    // A rollback restores the setting of that version along with the apps.
+    const versions = (await send('GET', '/v2/groups/team/versions')).json as unknown as string[];
+    const putVersion = put.json['version'] as string;
+    expect(versions).toContain(putVersion);
+    const back = await send('PUT', '/v2/groups/team', { version: putVersion });
+    expect(back.status, back.text).toBe(200);
+    await settled(back.json['deploymentId'] as string);
+    expect((await get('/v2/groups/team'))['enforceRole']).toBe(false);
+    expect((await send('PATCH', '/v2/groups/team', { enforceRole: true })).status).toBe(200);
     expect(await running('/team/web', 1)).toEqual(before);
   });
 
