@@ -13,7 +13,7 @@ import type { Leadership } from '../master/leadership.js';
 import { readBodyText, readJsonBody } from '../lib/http-body.js';
 import { ServiceError, pathAppId, type DeploymentResult } from '../services/apps-service.js';
 import type { RunningServices, ServicesHandle } from '../services/leader-service.js';
-import { appJson, deploymentJson, findGroup, groupTree, taskJson, type GroupJson, type LiveInstance } from '../services/views.js';
+import { APP_SHOW_EMBEDS, APPS_LIST_EMBEDS, appEmbeds, appJson, deploymentJson, findGroup, groupEmbeds, groupTree, groupView, MAX_EMBEDS, taskJson, type AppEmbed, type GroupJson, type LiveInstance } from '../services/views.js';
 import { servicePortsOf } from '../services/service-ports.js';
 import { canonicalVersion } from '../services/group-update.js';
 import type { HttpClient } from '../lib/http-client.js';
@@ -115,11 +115,19 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     }));
   };
 
-  const appView = (s: RunningServices, id: string, embedTasks: boolean): Record<string, unknown> => {
+  const appView = (s: RunningServices, id: string, embed: ReadonlySet<AppEmbed>): Record<string, unknown> => {
     const rec = s.apps.existing(id);
-    const failure = s.driver.lastFailures.get(id);
-    return appJson(rec, s.driver.instancesOf(id), s.apps.deploymentsOf(id), { embedTasks, ...(failure ? { lastTaskFailure: failure } : {}) });
+    return appJson(rec, s.driver.instancesOf(id), s.apps.deploymentsOf(id), { embed, lastTaskFailure: s.driver.lastFailures.get(id) });
   };
+  /** The `embed` query values; more than MAX_EMBEDS, or one longer than 200 characters, is a 400. */
+  const embedsOf = (c: Context): string[] => {
+    const list = c.req.queries('embed') ?? [];
+    if (list.length > MAX_EMBEDS || list.some((e) => e.length > 200)) {
+      throw new ServiceError(400, { message: `embed: at most ${MAX_EMBEDS} values of at most 200 characters` });
+    }
+    return list;
+  };
+  const withEmbeds = (base: readonly AppEmbed[], c: Context): Set<AppEmbed> => new Set([...base, ...appEmbeds(embedsOf(c))]);
 
   /** Tasks as Marathon shows them, with their app's service ports. */
   const tasksJson = (s: RunningServices, list: readonly LiveInstance[]): Record<string, unknown>[] => list.map((i) => {
@@ -186,10 +194,10 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
 
   route('GET', '/v2/apps', (c, s) => {
     const filter = c.req.query('id');
-    const embedTasks = (c.req.queries('embed') ?? []).some((e) => e === 'apps.tasks' || e === 'app.tasks');
+    const embed = withEmbeds(APPS_LIST_EMBEDS, c);
     const apps = s.apps.store.apps()
       .filter((r) => filter === undefined || r.app.id.includes(filter))
-      .map((r) => appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks }));
+      .map((r) => appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embed, lastTaskFailure: s.driver.lastFailures.get(r.app.id) }));
     return c.json({ apps });
   });
 
@@ -197,7 +205,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const r = await s.apps.create(await body(c), flag(c, 'force'));
     deploymentHeaders(c, r);
     c.header('Location', `/v2/apps${r.record!.app.id}`);
-    return c.json(appView(s, r.record!.app.id, false), 201);
+    return c.json(appView(s, r.record!.app.id, new Set(APPS_LIST_EMBEDS)), 201);
   });
 
   // PUT /v2/apps and PATCH /v2/apps: several apps in one deployment (Marathon's replaceMultiple, patchMultiple).
@@ -210,8 +218,9 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     });
   }
 
-  const groups = (s: RunningServices): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
-    id: r.app.id, version: r.version, json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embedTasks: false }),
+  const groups = (s: RunningServices, embed: ReadonlySet<AppEmbed>): GroupJson => groupTree(s.apps.store.apps().map((r) => ({
+    id: r.app.id, version: r.version,
+    json: appJson(r, s.driver.instancesOf(r.app.id), s.apps.deploymentsOf(r.app.id), { embed, lastTaskFailure: s.driver.lastFailures.get(r.app.id) }),
   })), s.apps.store.groups());
   // /v2/groups[/{id...}]: GET the tree, POST creates, PUT updates (scaleBy, dryRun), DELETE removes.
   app.on(['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], ['/v2/groups', '/v2/groups/*'], guarded(log, async (c) => {
@@ -226,14 +235,16 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       const version = canonicalVersion(decoded(versions[2]));
       if (version === undefined) return marathonError(c, 400, { message: 'Invalid version', details: [{ path: '/version', errors: ['expected an ISO 8601 date-time such as 2026-12-02T10:00:00.000Z'] }] });
       const then = s.groups.rootAt(version);
+      const embed = groupEmbeds(embedsOf(c));
       const g = then && findGroup(groupTree(then.apps.map((r) => ({ id: r.app.id, version: r.version, json: { ...r.app, version: r.version, versionInfo: r.versionInfo } })), then.groups), gid);
-      return g ? c.json(g) : marathonError(c, 404, { message: `Group '${gid}' does not exist` });
+      return g ? c.json(groupView(g, embed)) : marathonError(c, 404, { message: `Group '${gid}' does not exist` });
     }
     const id = raw === '' ? '/' : pathAppId(raw);
     switch (c.req.method) {
       case 'GET': {
-        const g = findGroup(groups(s), id);
-        return g ? c.json(g) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
+        const embed = groupEmbeds(embedsOf(c));
+        const g = findGroup(groups(s, embed.app), id);
+        return g ? c.json(groupView(g, embed)) : marathonError(c, 404, { message: `Group '${id}' does not exist` });
       }
       case 'POST': {
         const r = await s.groups.create(await body(c), id, flag(c, 'force'));
@@ -251,6 +262,13 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
         const r = await s.groups.remove(id, flag(c, 'force'));
         deploymentHeaders(c, r);
         return c.json({ deploymentId: r.deploymentId, version: r.version });
+      }
+      case 'PATCH': {
+        // Marathon's GroupsResource.patchGroup exists for {id} only: the root is no top-level group.
+        if (id === '/') return marathonError(c, 405, { message: 'PATCH applies to top-level groups only (/v2/groups/{id}); change the root with PUT' });
+        // Settings change in place: 200 with no body and no deployment (so no lock, and `force` changes nothing).
+        await s.groups.patch(await body(c), id);
+        return c.body(null, 200);
       }
       default:
         return marathonError(c, 405, { message: `${c.req.method} is not supported on /v2/groups` });
@@ -294,7 +312,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
       const rec = s.apps.store.app(q.appId);
       if (!rec) return [];
       const left = Math.ceil(q.delayLeftMs / 1000);
-      return [{ count: q.count, delay: { timeLeftSeconds: left, overdue: left === 0 }, app: appJson(rec, s.driver.instancesOf(q.appId), s.apps.deploymentsOf(q.appId), { embedTasks: false }) }];
+      return [{ count: q.count, delay: { timeLeftSeconds: left, overdue: left === 0 }, app: appJson(rec, s.driver.instancesOf(q.appId), s.apps.deploymentsOf(q.appId), { embed: new Set(APPS_LIST_EMBEDS) }) }];
     });
     return c.json({ queue });
   });
@@ -362,7 +380,7 @@ export function marathonApp(leadership: Leadership, services: ServicesHandle, lo
     const id = pathAppId(rest);
     switch (method) {
       case 'GET':
-        return c.json({ app: appView(s, id, true) });
+        return c.json({ app: appView(s, id, withEmbeds(APP_SHOW_EMBEDS, c)) });
       case 'PUT':
       case 'PATCH': {
         // PATCH is partial and creates nothing (Marathon's AppsResource.patch: 404 for an unknown app).

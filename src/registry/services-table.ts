@@ -69,6 +69,8 @@ export type ServicesCommand =
    * the root as it is after the change under that version.
    */
   | { type: 'SERVICES_DEPLOY_GROUP'; apps: AppChange[]; deployment: StoredDeployment; removeDeployments: string[]; groups: StoredGroup[]; removeGroups: string[]; rootVersion?: string }
+  /** Group settings changed without a deployment (PATCH /v2/groups/{id}, Marathon's patchRoot): the rows written as given. */
+  | { type: 'SERVICES_GROUPS_PATCH'; groups: StoredGroup[] }
   | { type: 'SERVICES_DEPLOYMENTS_DONE'; ids: string[] }
   | { type: 'SERVICES_INSTANCES_LAUNCHED'; instances: StoredInstance[] }
   | { type: 'SERVICES_INSTANCES_REMOVED'; taskIds: string[] }
@@ -180,6 +182,11 @@ export const servicesModule: ReplicatedModule<ServicesCommand> = {
       }
       db.prepare('INSERT OR REPLACE INTO service_deployments (id, app_id, plan) VALUES (?, ?, ?)').run(cmd.deployment.id, cmd.deployment.appId, JSON.stringify(cmd.deployment.plan));
       recordRoot(db, cmd.rootVersion);
+    },
+    SERVICES_GROUPS_PATCH: (db, cmd) => {
+      for (const g of cmd.groups) {
+        db.prepare('INSERT INTO service_groups (id, definition) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET definition=excluded.definition').run(g.id, JSON.stringify(g.definition));
+      }
     },
     SERVICES_DEPLOYMENTS_DONE: (db, cmd) => {
       for (const id of cmd.ids) db.prepare('DELETE FROM service_deployments WHERE id = ?').run(id);

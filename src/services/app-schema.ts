@@ -167,7 +167,7 @@ const UnreachableStrategy = z.union([
 ]);
 
 /** Fields Marathon prints on reads; a client PUTting back what it GETs sends them, so they are accepted and dropped. */
-const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure'] as const;
+const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'readinessCheckResults', 'taskStats'] as const;
 const readOnly = Object.fromEntries(READ_ONLY.map((k) => [k, z.unknown().optional()])) as Record<(typeof READ_ONLY)[number], z.ZodOptional<z.ZodUnknown>>;
 
 /** Marathon 1.5+ `networks`: one host or bridge network (named container networks are not supported yet). */

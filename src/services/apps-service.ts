@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Rng } from '../lib/rng.js';
 import type { CommandLog } from '../registry/command-log.js';
 import { appIdProblem, canonicalAppId, isConfigChange, parseApp, type AppDefinition, type ValidationFailure } from './app-schema.js';
-import { affectedApps, type AppRecord, type DeploymentAction, type DeploymentPlan, type ServicesStore } from './model.js';
+import { affectedApps, type AppRecord, type DeploymentAction, type DeploymentPlan, type GroupRecord, type ServicesStore } from './model.js';
 import { dependencySteps, knownGroups, type GroupRow, type PlannedAppChange } from './group-plan.js';
 import { SERVICE_PORT_MAX, SERVICE_PORT_MIN, withServicePorts } from './service-ports.js';
 import type { ServicesEvents } from './events.js';
@@ -241,7 +241,13 @@ export class AppsService {
     return { deploymentId: deployment.id, version, record: null, created: false };
   }
 
-  /** Rolling back a group deployment restores each of its apps as it was before (the group rows stay). */
+  /** Group rows rewritten in place, no deployment and no new root version (call inside exclusive()). */
+  async patchGroups(rows: GroupRecord[]): Promise<void> {
+    await this.opts.log.propose({ type: 'SERVICES_GROUPS_PATCH', groups: rows.map((r) => ({ id: r.id, definition: r })) });
+    this.opts.changed();
+  }
+
+    /** Rolling back a group deployment restores each of its apps as it was before (the group rows stay). */
   private rollBackGroup(d: DeploymentPlan): Promise<DeploymentResult> {
     const changes: PlannedAppChange[] = (d.apps ?? []).flatMap((a): PlannedAppChange[] => {
       const current = this.store.app(a.appId) ?? null;

@@ -10,6 +10,8 @@ import { parentOf, type GroupSpec } from './group-update.js';
 export interface GroupRow {
   id: string;
   dependencies: string[];
+  /** Kept as it is by every group write but PATCH. */
+  enforceRole?: boolean;
 }
 
 export interface ServicesState {
@@ -75,7 +77,10 @@ export function planStructure(state: ServicesState, spec: GroupSpec): GroupPlanR
   };
   const apply = (g: GroupSpec): void => {
     removeGroups.delete(g.id);
-    rows.set(g.id, { id: g.id, dependencies: g.dependencies ?? state.groups.get(g.id)?.dependencies ?? [] });
+    // Marathon's GroupNormalization: a top-level group written takes the update's enforceRole, false
+    // when absent (--new_group_enforce_role off); a deeper group keeps what it has.
+    const enforceRole = g.id !== '/' && parentOf(g.id) === '/' ? g.enforceRole ?? false : state.groups.get(g.id)?.enforceRole;
+    rows.set(g.id, { id: g.id, dependencies: g.dependencies ?? state.groups.get(g.id)?.dependencies ?? [], ...(enforceRole !== undefined ? { enforceRole } : {}) });
     if (g.apps !== undefined) {
       const given = new Set(g.apps.map((a) => a.id));
       for (const id of state.apps.keys()) {

@@ -36,6 +36,8 @@ export interface GroupSpec {
   apps?: AppDefinition[];
   groups?: GroupSpec[];
   dependencies?: string[];
+  /** Honoured on top-level groups only (group-plan.ts). */
+  enforceRole?: boolean;
 }
 
 export type GroupUpdate =
@@ -110,7 +112,7 @@ export function parseGroupUpdate(json: unknown, base: string): GroupUpdateParse 
   const details: ValidationFailure['details'] = [];
   let apps = 0;
   const resolve = (g: RawGroup, gid: string, at: string): GroupSpec => {
-    const spec: GroupSpec = { id: gid };
+    const spec: GroupSpec = { id: gid, ...(g.enforceRole !== undefined ? { enforceRole: g.enforceRole } : {}) };
     if (g.dependencies !== undefined) {
       spec.dependencies = [];
       g.dependencies.forEach((d, i) => {

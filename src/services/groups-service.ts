@@ -4,7 +4,9 @@
 // as it is inside the apps service's write queue and committed as one deployment.
 import { invalid, ServiceError, type AppsService, type DeploymentResult } from './apps-service.js';
 import { groupExists, knownGroups, planDelete, planScale, planStructure, type GroupPlan, type GroupPlanResult, type ServicesState } from './group-plan.js';
-import { parentOf, parseGroupUpdate, type GroupSpec, type GroupUpdate } from './group-update.js';
+import { z } from 'zod';
+import { appIdProblem, validationFailure } from './app-schema.js';
+import { parentOf, parseGroupUpdate, resolveId, type GroupSpec, type GroupUpdate } from './group-update.js';
 import type { AppRecord, GroupRecord } from './model.js';
 
 export type GroupWrite = (DeploymentResult & { groupId: string }) | { groupId: string; steps: { actions: { action: string; app: string }[] }[] };
@@ -15,6 +17,12 @@ function stepsJson(plan: GroupPlan): { actions: { action: string; app: string }[
   const stops = plan.changes.filter((c) => c.app === null).map((c) => c.appId);
   return [...plan.steps, ...(stops.length > 0 ? [stops] : [])].map((step) => ({ actions: step.map((app) => ({ action: byId.get(app)!.action, app })) }));
 }
+
+/** Marathon's GroupPartialUpdate (types/group.raml), with the optional id of the group in the URL. */
+const GroupPartialUpdateShape = z.strictObject({
+  id: z.string().max(400).optional(),
+  enforceRole: z.boolean().optional(),
+});
 
 export class GroupsService {
   constructor(private readonly apps: AppsService) {}
@@ -51,6 +59,32 @@ export class GroupsService {
       } else plan = this.planned(planStructure(state, update.group));
       if (opts.dryRun) return { groupId: id, steps: stepsJson(plan) };
       return { ...(await this.apps.writeGroup(id, plan.changes, plan.groups, plan.removeGroups, opts.force, plan.steps)), groupId: id };
+    });
+  }
+
+  /**
+   * PATCH /v2/groups/{id} (Marathon's GroupsResource.patchGroup): a GroupPartialUpdate changes the
+   * settings of a top-level group in place, without a deployment, a new version or a restart, so
+   * no deployment locks it. An absent enforceRole means false (Marathon's default,
+   * --new_group_enforce_role off). Unknown fields are refused rather than dropped unseen.
+   */
+  patch(json: unknown, id: string): Promise<{ groupId: string; enforceRole: boolean }> {
+    return this.apps.exclusive(async () => {
+      const r = GroupPartialUpdateShape.safeParse(json);
+      if (!r.success) throw invalid(validationFailure(r.error));
+      if (r.data.id !== undefined) {
+        const why = r.data.id === '/' ? undefined : appIdProblem(r.data.id);
+        const named = why === undefined && r.data.id !== '/' ? resolveId(r.data.id, parentOf(id)) : r.data.id;
+        if (why !== undefined || named !== id) throw invalid({ message: 'Object is not valid', details: [{ path: '/id', errors: [why ?? `the id names ${named.slice(0, 400)}, the URL ${id}`] }] });
+      }
+      if (id === '/' || parentOf(id) !== '/') throw invalid({ message: 'Object is not valid', details: [{ path: '/id', errors: ['Path needs to be top-level'] }] });
+      const state = this.state();
+      if (!groupExists(state, id)) throw new ServiceError(404, { message: `Group '${id}' does not exist` });
+      const enforceRole = r.data.enforceRole ?? false;
+      const row = this.apps.store.groups().find((g) => g.id === id);
+      const version = row?.version ?? this.apps.store.apps().filter((a) => a.app.id.startsWith(`${id}/`)).map((a) => a.version).sort().at(-1) ?? this.apps.store.rootVersions()[0] ?? new Date(0).toISOString();
+      await this.apps.patchGroups([{ id, dependencies: row?.dependencies ?? [], version, enforceRole }]);
+      return { groupId: id, enforceRole };
     });
   }
 
@@ -100,7 +134,7 @@ export class GroupsService {
 
 const stateOf = (apps: readonly AppRecord[], groups: readonly GroupRecord[]): ServicesState => ({
   apps: new Map(apps.map((r) => [r.app.id, r.app])),
-  groups: new Map(groups.map((g) => [g.id, { id: g.id, dependencies: g.dependencies }])),
+  groups: new Map(groups.map((g) => [g.id, { id: g.id, dependencies: g.dependencies, ...(g.enforceRole !== undefined ? { enforceRole: g.enforceRole } : {}) }])),
 });
 
 /** The group `id` of `state` with everything below it, every list given: as an update, it replaces the group exactly. */
@@ -108,6 +142,7 @@ export function specOf(state: ServicesState, id: string): GroupSpec {
   const known = [...knownGroups(state.apps.keys(), state.groups.keys())];
   const build = (gid: string): GroupSpec => ({
     id: gid,
+    ...(state.groups.get(gid)?.enforceRole !== undefined ? { enforceRole: state.groups.get(gid)!.enforceRole! } : {}),
     apps: [...state.apps.values()].filter((a) => parentOf(a.id) === gid),
     groups: known.filter((g) => g !== '/' && g !== gid && parentOf(g) === gid).sort().map(build),
     dependencies: state.groups.get(gid)?.dependencies ?? [],

@@ -41,6 +41,8 @@ export interface GroupRecord {
   id: string;
   dependencies: string[];
   version: string;
+  /** Marathon's enforceRole of a top-level group (PATCH /v2/groups/{id}); absent: never set. */
+  enforceRole?: boolean;
 }
 
 export interface InstanceRecord {

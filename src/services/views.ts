@@ -44,21 +44,119 @@ function healthResultJson(i: LiveInstance, alive: boolean): Record<string, unkno
   };
 }
 
-export function appJson(rec: AppRecord, instances: readonly LiveInstance[], deployments: readonly DeploymentPlan[], opts: { embedTasks: boolean; lastTaskFailure?: TaskFailure }): Record<string, unknown> {
+/** What an app view embeds beyond the definition (Marathon's AppInfo.Embed). */
+export type AppEmbed = 'tasks' | 'deployments' | 'readiness' | 'counts' | 'lastTaskFailure' | 'taskStats';
+
+/** Embed values read from one query at most; the rest are ignored like the unknown ones. */
+export const MAX_EMBEDS = 64;
+const APP_EMBED_PREFIXES = ['group.apps.', 'apps.', 'app.'];
+
+/**
+ * Marathon's InfoEmbedResolver.resolveApp: `tasks`, `counts`, ... with any of the prefixes
+ * `group.apps.`, `apps.`, `app.` or none; `tasks` brings `deployments` along (deprecated
+ * behaviour Marathon keeps) and `failures` means tasks, lastTaskFailure and deployments. Unknown values are ignored.
+ */
+export function appEmbeds(embed: readonly string[]): Set<AppEmbed> {
+  const out = new Set<AppEmbed>();
+  for (const e of embed.slice(0, MAX_EMBEDS)) {
+    const prefix = APP_EMBED_PREFIXES.find((p) => e.startsWith(p)) ?? '';
+    switch (e.slice(prefix.length)) {
+      case 'tasks': out.add('tasks').add('deployments'); break;
+      case 'failures': out.add('tasks').add('lastTaskFailure').add('deployments'); break;
+      case 'deployments': out.add('deployments'); break;
+      case 'readiness': out.add('readiness'); break;
+      case 'lastTaskFailure': out.add('lastTaskFailure'); break;
+      case 'counts': out.add('counts'); break;
+      case 'taskStats': out.add('taskStats'); break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+export interface GroupEmbed {
+  groups: boolean;
+  apps: boolean;
+  pods: boolean;
+  app: ReadonlySet<AppEmbed>;
+}
+
+/**
+ * Marathon's GroupsResource embeds: none given means group.groups, group.apps, group.pods (and
+ * bare app definitions); otherwise only what is named (`group.apps.tasks` alone embeds no apps).
+ */
+export function groupEmbeds(embed: readonly string[]): GroupEmbed {
+  const given = embed.slice(0, MAX_EMBEDS);
+  if (given.length === 0) return { groups: true, apps: true, pods: true, app: new Set() };
+  return {
+    groups: given.includes('group.groups'),
+    apps: given.includes('group.apps'),
+    pods: given.includes('group.pods'),
+    app: appEmbeds(given.filter((e) => e.startsWith('group.apps.'))),
+  };
+}
+
+interface Counts { staged: number; running: number; healthy: number; unhealthy: number }
+
+function countsOf(instances: readonly LiveInstance[], withChecks: boolean): Counts {
   const running = instances.filter((i) => i.state === 'RUNNING');
+  return {
+    staged: instances.filter((i) => i.state === 'PENDING' || i.state === 'STAGING' || i.state === 'STARTING').length,
+    running: running.length,
+    healthy: withChecks ? running.filter((i) => isHealthy(i)).length : 0,
+    unhealthy: withChecks ? running.filter((i) => i.healthy === false).length : 0,
+  };
+}
+
+/**
+ * Marathon's TaskStatsByVersion: counts and life times (seconds since staging, Marathon's
+ * TaskLifeTime) of all tasks, of those of a version at or after the last scaling, of the
+ * latest config and of older ones; a category without tasks is left out.
+ */
+export function taskStatsJson(rec: AppRecord, instances: readonly LiveInstance[], now: number): Record<string, unknown> {
   const withChecks = rec.app.healthChecks.length > 0;
+  const stats = (list: readonly LiveInstance[]): Record<string, unknown> | undefined => {
+    if (list.length === 0) return undefined;
+    const c = countsOf(list, withChecks);
+    const lives = list.map((i) => Math.max(0, (now - i.launchedAt) / 1000)).sort((a, b) => a - b);
+    return { stats: { counts: c, lifeTime: { averageSeconds: lives.reduce((a, b) => a + b, 0) / lives.length, medianSeconds: lives[Math.floor(lives.length / 2)]! } } };
+  };
+  const { lastScalingAt, lastConfigChangeAt } = rec.versionInfo;
+  const out: Record<string, unknown> = {};
+  const put = (k: string, v: Record<string, unknown> | undefined): void => {
+    if (v !== undefined) out[k] = v;
+  };
+  put('startedAfterLastScaling', stats(instances.filter((i) => i.version >= lastScalingAt)));
+  put('withLatestConfig', stats(instances.filter((i) => i.version >= lastConfigChangeAt)));
+  put('withOutdatedConfig', stats(instances.filter((i) => i.version < lastConfigChangeAt)));
+  put('totalSummary', stats(instances));
+  return out;
+}
+
+/** Embeds every app view of /v2/apps carries whatever is asked (Marathon's AppsResource.index). */
+export const APPS_LIST_EMBEDS: readonly AppEmbed[] = ['counts', 'deployments'];
+/** Embeds of GET /v2/apps/{id} (AppsResource.show). */
+export const APP_SHOW_EMBEDS: readonly AppEmbed[] = ['counts', 'tasks', 'lastTaskFailure', 'deployments'];
+
+/** An app as Marathon's AppInfo shows it: the definition, its version info, and what `embed` asks for. */
+export function appJson(
+  rec: AppRecord, instances: readonly LiveInstance[], deployments: readonly DeploymentPlan[],
+  opts: { embed: ReadonlySet<AppEmbed>; lastTaskFailure?: TaskFailure | undefined; now?: number },
+): Record<string, unknown> {
+  const e = opts.embed;
+  const c = e.has('counts') ? countsOf(instances, rec.app.healthChecks.length > 0) : undefined;
   return {
     ...rec.app,
     fetch: rec.app.fetch ?? [],
     version: rec.version,
     versionInfo: rec.versionInfo,
-    tasksStaged: instances.filter((i) => i.state === 'PENDING' || i.state === 'STAGING' || i.state === 'STARTING').length,
-    tasksRunning: running.length,
-    tasksHealthy: withChecks ? running.filter((i) => isHealthy(i)).length : 0,
-    tasksUnhealthy: withChecks ? running.filter((i) => i.healthy === false).length : 0,
-    deployments: deployments.map((d) => ({ id: d.id })),
-    ...(opts.embedTasks ? { tasks: instances.map((i) => taskJson(i, servicePortsOf(rec.app))) } : {}),
-    ...(opts.lastTaskFailure ? { lastTaskFailure: opts.lastTaskFailure } : {}),
+    ...(c ? { tasksStaged: c.staged, tasksRunning: c.running, tasksHealthy: c.healthy, tasksUnhealthy: c.unhealthy } : {}),
+    ...(e.has('deployments') ? { deployments: deployments.map((d) => ({ id: d.id })) } : {}),
+    // tsmesos has no readiness checks, so no instance ever has a result.
+    ...(e.has('readiness') ? { readinessCheckResults: [] } : {}),
+    ...(e.has('tasks') ? { tasks: instances.map((i) => taskJson(i, servicePortsOf(rec.app))) } : {}),
+    ...(e.has('lastTaskFailure') && opts.lastTaskFailure ? { lastTaskFailure: opts.lastTaskFailure } : {}),
+    ...(e.has('taskStats') ? { taskStats: taskStatsJson(rec, instances, opts.now ?? Date.now()) } : {}),
   };
 }
 
@@ -87,6 +185,7 @@ export interface GroupJson {
   pods: unknown[];
   dependencies: string[];
   version?: string;
+  enforceRole?: boolean;
 }
 
 /** Marathon's group tree: the explicit groups, and those the app ids imply (`/prod/web` lives in group `/prod`). */
@@ -106,6 +205,7 @@ export function groupTree(apps: readonly { id: string; json: Record<string, unkn
     const g = groupOf(e.id);
     g.dependencies = e.dependencies;
     g.version = e.version;
+    if (e.enforceRole !== undefined) g.enforceRole = e.enforceRole;
   }
   for (const a of [...apps].sort((x, y) => x.id.localeCompare(y.id))) {
     const g = groupOf(a.id.slice(0, a.id.lastIndexOf('/')) || '/');
@@ -132,4 +232,17 @@ export function findGroup(root: GroupJson, id: string): GroupJson | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+/** The group as GroupInfo shows it with Marathon's group embeds: apps, pods and child groups only when embedded. */
+export function groupView(g: GroupJson, embed: GroupEmbed): Record<string, unknown> {
+  return {
+    id: g.id,
+    ...(embed.apps ? { apps: g.apps } : {}),
+    ...(embed.pods ? { pods: g.pods } : {}),
+    ...(embed.groups ? { groups: g.groups.map((c) => groupView(c, embed)) } : {}),
+    dependencies: g.dependencies,
+    ...(g.version !== undefined ? { version: g.version } : {}),
+    ...(g.enforceRole !== undefined ? { enforceRole: g.enforceRole } : {}),
+  };
 }
