@@ -510,8 +510,9 @@ export class Agent {
         command: info.command,
         resources: containerResources(info.resources),
         ...(info.container !== undefined ? { container: info.container } : {}),
-        // CommandInfo.user only: like Mesos's docker containerizer, the framework's user is not imposed.
+        // posix (--switch-user, as root): CommandInfo.user, else FrameworkInfo.user, as Mesos; docker: CommandInfo.user only.
         ...(info.command.user !== undefined ? { user: info.command.user } : {}),
+        ...(frameworkInfo.user !== undefined && frameworkInfo.user !== '' ? { frameworkUser: frameworkInfo.user } : {}),
         owner: { agentId, frameworkId, taskId: info.taskId },
         env: this.mesosEnv(task),
       });

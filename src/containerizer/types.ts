@@ -30,8 +30,13 @@ export interface LaunchSpec {
   resources?: ContainerResources;
   /** TaskInfo.container: a DOCKER container goes to the docker containerizer, anything else to posix. */
   container?: ContainerSpec;
-  /** User to run as (CommandInfo.user, else the framework's user); unset: the agent's own user. */
+  /**
+   * CommandInfo.user. posix: with --switch-user on an agent running as root, the task runs as it
+   * (else as frameworkUser); docker: the container's User.
+   */
   user?: string;
+  /** FrameworkInfo.user: the user a posix task runs as when `user` is unset (--switch-user, as root). Docker ignores it. */
+  frameworkUser?: string;
   owner?: ContainerOwner;
 }
 

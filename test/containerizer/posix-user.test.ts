@@ -1,0 +1,233 @@
+// Mesos --switch_user on the posix containerizer: an agent running as root runs each task as its
+// CommandInfo.user, else its FrameworkInfo.user, after chowning the sandbox to that user; an
+// unknown user fails the launch with a clear message. Runs as root (as the test suite does), with
+// the Debian user `nobody` (uid 65534); every process, cgroup and directory is removed, pass or fail.
+import { existsSync, lstatSync, statSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isTsmesosError } from '../../src/domain/errors.js';
+import { detectCgroups, parseProcCgroup } from '../../src/containerizer/cgroups-fs.js';
+import { CgroupsIsolator } from '../../src/containerizer/cgroups.js';
+import { createOptions } from '../../src/containerizer/docker-create.js';
+import { PosixContainerizer } from '../../src/containerizer/posix.js';
+import type { LaunchSpec } from '../../src/containerizer/types.js';
+import { waitFor } from './contract.js';
+import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
+import { isOffers, offersOf, updateOf, type V1Scheduler } from '../helpers/v1-client.js';
+
+const NOBODY = 65534;
+const NO_SUCH_USER = 'tsmesos-no-such-user';
+
+beforeAll(() => {
+  // These tests are about root switching users: fail (never skip) elsewhere, as the suite runs as root.
+  if (process.geteuid?.() !== 0) throw new Error('posix-user tests need to run as root');
+});
+
+describe('posix containerizer --switch-user (as root)', () => {
+  let sandbox: string;
+  let outside: string;
+  let nextId = 0;
+  const containerizers: PosixContainerizer[] = [];
+  const make = (opts: ConstructorParameters<typeof PosixContainerizer>[0] = {}): PosixContainerizer => {
+    const c = new PosixContainerizer({ baseEnv: { PATH: process.env.PATH }, ...opts });
+    containerizers.push(c);
+    return c;
+  };
+
+  beforeEach(async () => {
+    sandbox = await mkdtemp(path.join(tmpdir(), 'tsmesos-posix-user-'));
+    outside = await mkdtemp(path.join(tmpdir(), 'tsmesos-posix-user-outside-'));
+  });
+  afterEach(async () => {
+    for (const c of containerizers.splice(0)) await c.destroyAll(0);
+    await rm(sandbox, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  const spec = (value: string, extra: Partial<LaunchSpec> = {}): LaunchSpec => ({
+    containerId: `user-${process.pid}-${nextId++}`, sandboxDir: sandbox,
+    command: { shell: true, value, arguments: [], environment: {} }, env: {}, ...extra,
+  });
+  const stdout = (): Promise<string> => readFile(path.join(sandbox, 'stdout'), 'utf8');
+
+  it('runs the task as CommandInfo.user with its own groups only, in a sandbox it owns', async () => {
+    const done = await (await make().launch(spec('id -u; id -g; id -G; echo hello > written', { user: 'nobody' }))).termination;
+    expect(done).toMatchObject({ exitCode: 0, signal: null });
+    // nogroup (65534) is nobody's primary and only group: root's supplementary groups are gone.
+    expect(await stdout()).toBe(`${NOBODY}\n${NOBODY}\n${NOBODY}\n`);
+    expect(statSync(path.join(sandbox, 'written')).uid).toBe(NOBODY);
+    expect(await readFile(path.join(sandbox, 'written'), 'utf8')).toBe('hello\n');
+    for (const f of ['.', 'stdout', 'stderr']) expect([f, statSync(path.join(sandbox, f)).uid, statSync(path.join(sandbox, f)).gid]).toEqual([f, NOBODY, NOBODY]);
+  });
+
+  it('falls back to FrameworkInfo.user; CommandInfo.user wins over it', async () => {
+    const c = make();
+    await (await c.launch(spec('id -u', { frameworkUser: 'nobody' }))).termination;
+    expect(await stdout()).toBe(`${NOBODY}\n`);
+    await (await c.launch(spec('id -u', { user: 'root', frameworkUser: 'nobody' }))).termination;
+    expect(await stdout()).toBe(`${NOBODY}\n0\n`);
+  });
+
+  it("--switch-user false runs the task as the agent's user", async () => {
+    const c = make({ switchUser: false });
+    expect(c.taskUser(spec('true', { user: 'nobody', frameworkUser: 'nobody' }))).toBeUndefined();
+    await (await c.launch(spec('id -u; touch mine', { user: 'nobody', frameworkUser: 'nobody' }))).termination;
+    expect(await stdout()).toBe('0\n');
+    expect(statSync(path.join(sandbox, 'mine')).uid).toBe(0);
+    expect(statSync(sandbox).uid).toBe(0);
+  });
+
+  it('an agent not running as root runs tasks as its own user, whatever the task asks', () => {
+    const c = make({ runningAsRoot: false });
+    expect(c.taskUser(spec('true', { user: 'nobody', frameworkUser: 'nobody' }))).toBeUndefined();
+    expect(make().taskUser(spec('true', { user: '', frameworkUser: 'nobody' }))).toBe('nobody');
+    expect(make().taskUser(spec('true', { frameworkUser: '' }))).toBeUndefined();
+  });
+
+  it('an unknown user fails the launch with a clear message, and nothing runs or is left behind', async () => {
+    const c = make();
+    const s = spec('touch ran', { user: NO_SUCH_USER });
+    const err = await c.launch(s).then(() => undefined, (e: unknown) => e);
+    expect(isTsmesosError(err) && err.code).toBe('BAD_REQUEST');
+    expect((err as Error).message).toBe(`Failed to launch container '${s.containerId}': cannot run the task as user '${NO_SUCH_USER}': no such user on this agent`);
+    expect(existsSync(path.join(sandbox, 'ran'))).toBe(false);
+    expect(c.containers()).toEqual([]);
+    // The sandbox's stderr tells the user too.
+    expect(await readFile(path.join(sandbox, 'stderr'), 'utf8')).toContain(`no such user`);
+    // Same from the framework's user.
+    await expect(c.launch(spec('true', { frameworkUser: NO_SUCH_USER }))).rejects.toThrow(`cannot run the task as user '${NO_SUCH_USER}'`);
+  });
+
+  it('chowns what the fetcher left in the sandbox, without following symlinks or touching hard links out of it', async () => {
+    mkdirSync(path.join(sandbox, 'app', 'lib'), { recursive: true });
+    writeFileSync(path.join(sandbox, 'app', 'lib', 'data'), 'x');
+    const victim = path.join(outside, 'root-owned');
+    writeFileSync(victim, 'secret');
+    symlinkSync(victim, path.join(sandbox, 'link'));
+    symlinkSync(outside, path.join(sandbox, 'dirlink'));
+    const done = await (await make().launch(spec('echo more >> app/lib/data && ! (echo no >> link) 2>/dev/null', { user: 'nobody' }))).termination;
+    expect(done.exitCode).toBe(0);
+    for (const p of ['app', 'app/lib', 'app/lib/data']) expect([p, statSync(path.join(sandbox, p)).uid]).toEqual([p, NOBODY]);
+    expect(statSync(victim).uid).toBe(0);
+    expect(statSync(outside).uid).toBe(0);
+    expect(lstatSync(path.join(sandbox, 'link')).uid).toBe(0);
+    expect(await readFile(victim, 'utf8')).toBe('secret');
+  });
+
+  describe('with cgroups isolation', () => {
+    const ROOT = `tsmesos-user-test-${process.pid}`;
+    let isolator: CgroupsIsolator;
+    beforeAll(() => {
+      const detected = detectCgroups();
+      if (!detected.ok) throw new Error(`cgroups tests need cgroups: ${detected.reason}`);
+      isolator = new CgroupsIsolator(detected.layout, { cpu: true, mem: true }, ROOT);
+      isolator.prepareRoot();
+    });
+    afterAll(async () => {
+      await isolator.removeRoot();
+      for (const dir of isolator.baseDirs()) expect(existsSync(dir), `${dir} removed`).toBe(false);
+    });
+
+    it("the switched task still starts inside its container's cgroups", async () => {
+      const c = make({ cgroups: isolator });
+      const s = spec('id -u; sleep 30', { user: 'nobody', resources: { cpus: 0.5, memMb: 64 } });
+      const launched = await c.launch(s);
+      const membership = parseProcCgroup(await readFile(`/proc/${launched.pid}/cgroup`, 'utf8'));
+      expect((membership.get('memory') ?? membership.get(''))?.endsWith(`/${ROOT}/${s.containerId}`)).toBe(true);
+      // The pid is reported at the fork: the ids change when the child drops them, before the exec.
+      await waitFor(async () => (await stdout()) === `${NOBODY}\n`);
+      const status = await readFile(`/proc/${launched.pid}/status`, 'utf8');
+      expect(/^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(status)?.slice(1)).toEqual([String(NOBODY), String(NOBODY), String(NOBODY), String(NOBODY)]);
+      await c.kill(s.containerId, 0);
+      expect(await launched.termination).toMatchObject({ killed: true });
+      expect(isolator.leftovers()).not.toContain(s.containerId);
+    });
+  });
+});
+
+describe('docker containerizer and --switch-user', () => {
+  it("does not take FrameworkInfo.user (the image's user stays); CommandInfo.user is its User as before", () => {
+    const base: LaunchSpec = {
+      containerId: 'd', sandboxDir: '/tmp/none', command: { shell: true, value: 'true', arguments: [], environment: {} }, env: {},
+      container: { type: 'DOCKER', volumes: [], docker: { image: 'tsmesos/busybox:test', network: 'HOST', portMappings: [], privileged: false, parameters: [], forcePullImage: false } },
+    };
+    expect(createOptions({ ...base, frameworkUser: 'nobody' }, 'agent').User).toBeUndefined();
+    expect(createOptions({ ...base, user: 'nobody', frameworkUser: 'root' }, 'agent').User).toBe('nobody');
+  });
+});
+
+// Through a real agent (roles/agent.ts with the posix containerizer; the master in process).
+describe('agent --switch-user (as root)', () => {
+  async function run(c: SimCluster, s: V1Scheduler, id: string, command: Record<string, unknown>): Promise<ReturnType<typeof updateOf>[]> {
+    const offer = offersOf(await s.next(isOffers))[0]!;
+    await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: id, task_id: { value: id }, agent_id: offer.agent_id, command,
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+    }] } }] } });
+    const seen: ReturnType<typeof updateOf>[] = [];
+    for (let i = 0; i < 10; i++) {
+      const u = updateOf(await s.next((e) => e.type === 'UPDATE' && updateOf(e).task_id.value === id, 20_000));
+      seen.push(u);
+      if (u.uuid) await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id, task_id: u.task_id, uuid: u.uuid } });
+      if (['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST'].includes(u.state)) break;
+      await c.settle();
+    }
+    return seen;
+  }
+  /** The sandbox holding `file` under the cluster's data dir. */
+  function sandboxWith(c: SimCluster, file: string): string {
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isSymbolicLink()) continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name === file) found.push(dir);
+      }
+    };
+    walk(c.dataDir);
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  }
+
+  it("runs the task as FrameworkInfo.user 'nobody' (the default), which can write its sandbox", async () => {
+    const c = await simCluster({ flags: { switchUser: 'true' } });
+    const s = await c.scheduler({ name: 'as-nobody', user: 'nobody' });
+    const updates = await run(c, s, 'who', { value: 'id -u > uid-of-task && echo written > by-task' });
+    expect(updates.map((u) => u.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    const dir = sandboxWith(c, 'uid-of-task');
+    expect(await readFile(path.join(dir, 'uid-of-task'), 'utf8')).toBe(`${NOBODY}\n`);
+    expect(statSync(path.join(dir, 'by-task')).uid).toBe(NOBODY);
+    expect(statSync(dir).uid).toBe(NOBODY);
+  });
+
+  it('CommandInfo.user wins over FrameworkInfo.user', async () => {
+    const c = await simCluster({ flags: { switchUser: 'true' } });
+    const s = await c.scheduler({ name: 'as-root', user: 'nobody' });
+    const updates = await run(c, s, 'who', { value: 'id -u > uid-of-task', user: 'root' });
+    expect(updates.at(-1)?.state).toBe('TASK_FINISHED');
+    expect(await readFile(path.join(sandboxWith(c, 'uid-of-task'), 'uid-of-task'), 'utf8')).toBe('0\n');
+  });
+
+  it("--switch-user false: the task runs as the agent's user (root)", async () => {
+    const c = await simCluster({ flags: { switchUser: 'false' } });
+    const s = await c.scheduler({ name: 'no-switch', user: 'nobody' });
+    const updates = await run(c, s, 'who', { value: 'id -u > uid-of-task' });
+    expect(updates.at(-1)?.state).toBe('TASK_FINISHED');
+    expect(await readFile(path.join(sandboxWith(c, 'uid-of-task'), 'uid-of-task'), 'utf8')).toBe('0\n');
+  });
+
+  it('an unknown user fails the task with REASON_CONTAINER_LAUNCH_FAILED and says why; the agent carries on', async () => {
+    const c = await simCluster({ flags: { switchUser: 'true' } });
+    const s = await c.scheduler({ name: 'unknown', user: NO_SUCH_USER });
+    const updates = await run(c, s, 'ghost', { value: 'touch ran' });
+    expect(updates.map((u) => [u.state, u.reason])).toEqual([['TASK_STARTING', undefined], ['TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED']]);
+    expect(updates.at(-1)?.message).toMatch(new RegExp(`^Failed to launch container '[^']+': cannot run the task as user '${NO_SUCH_USER}': no such user on this agent$`));
+    // The agent is still there and runs the next task (as the task's own, existing, user).
+    const next = await run(c, s, 'next', { value: 'id -u > uid-of-task', user: 'nobody' });
+    expect(next.at(-1)?.state).toBe('TASK_FINISHED');
+    expect(await readFile(path.join(sandboxWith(c, 'uid-of-task'), 'uid-of-task'), 'utf8')).toBe(`${NOBODY}\n`);
+  });
+});
