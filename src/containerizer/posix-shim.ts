@@ -179,7 +179,7 @@ export function taskPidOf(child: ChildProcess): Promise<number> {
       const refused = /^error (.*)\n/.exec(text);
       if (refused) {
         done();
-        reject(new ShimRefusal(refused[1]!));
+        reject(new ShimRefusal(refused[1]));
       }
     };
     const onEnd = (): void => {
