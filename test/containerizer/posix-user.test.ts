@@ -2,6 +2,7 @@
 // CommandInfo.user, else its FrameworkInfo.user, after chowning the sandbox to that user; an
 // unknown user fails the launch with a clear message. Runs as root (as the test suite does), with
 // the Debian user `nobody` (uid 65534); every process, cgroup and directory is removed, pass or fail.
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, statSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,31 @@ describe('posix containerizer --switch-user (as root)', () => {
     expect(statSync(path.join(sandbox, 'written')).uid).toBe(NOBODY);
     expect(await readFile(path.join(sandbox, 'written'), 'utf8')).toBe('hello\n');
     for (const f of ['.', 'stdout', 'stderr']) expect([f, statSync(path.join(sandbox, f)).uid, statSync(path.join(sandbox, f)).gid]).toEqual([f, NOBODY, NOBODY]);
+  });
+
+  describe('a user with supplementary groups', () => {
+    // A throwaway system user (primary group of its own, one supplementary group), removed after.
+    const name = `tsm-u9-${process.pid}`;
+    const extra = `tsm-g9-${process.pid}`;
+    let ids: { uid: number; gid: number; extra: number };
+    beforeAll(() => {
+      execFileSync('groupadd', ['--system', extra]);
+      execFileSync('useradd', ['--system', '--no-create-home', '--user-group', '--groups', extra, '--shell', '/usr/sbin/nologin', name]);
+      const id = (flag: string, who: string): number => Number(execFileSync('id', [flag, who], { encoding: 'utf8' }).trim());
+      ids = { uid: id('-u', name), gid: id('-g', name), extra: Number(execFileSync('getent', ['group', extra], { encoding: 'utf8' }).split(':')[2]) };
+    });
+    afterAll(() => {
+      execFileSync('userdel', [name]);
+      execFileSync('groupdel', [extra]);
+    });
+
+    it('gets its primary group and its supplementary groups (initgroups), nothing of root', async () => {
+      await (await make().launch(spec('id -u; id -g; id -G', { user: name }))).termination;
+      const [uid, gid, groups] = (await stdout()).trim().split('\n');
+      expect([Number(uid), Number(gid)]).toEqual([ids.uid, ids.gid]);
+      expect(groups!.split(' ').map(Number).sort((a, b) => a - b)).toEqual([ids.gid, ids.extra].sort((a, b) => a - b));
+      expect(statSync(sandbox).gid).toBe(ids.gid);
+    });
   });
 
   it('falls back to FrameworkInfo.user; CommandInfo.user wins over it', async () => {
