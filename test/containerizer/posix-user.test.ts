@@ -15,6 +15,7 @@ import { createOptions } from '../../src/containerizer/docker-create.js';
 import { PosixContainerizer } from '../../src/containerizer/posix.js';
 import type { LaunchSpec } from '../../src/containerizer/types.js';
 import { waitFor } from './contract.js';
+import { removeTestContainers, requireDocker, TEST_IMAGE } from './docker-helpers.js';
 import { simCluster, type SimCluster } from '../helpers/sim-cluster.js';
 import { isOffers, offersOf, updateOf, type V1Scheduler } from '../helpers/v1-client.js';
 
@@ -186,11 +187,11 @@ describe('docker containerizer and --switch-user', () => {
 
 // Through a real agent (roles/agent.ts with the posix containerizer; the master in process).
 describe('agent --switch-user (as root)', () => {
-  async function run(c: SimCluster, s: V1Scheduler, id: string, command: Record<string, unknown>): Promise<ReturnType<typeof updateOf>[]> {
+  async function run(c: SimCluster, s: V1Scheduler, id: string, command: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<ReturnType<typeof updateOf>[]> {
     const offer = offersOf(await s.next(isOffers))[0]!;
     await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
       name: id, task_id: { value: id }, agent_id: offer.agent_id, command,
-      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }], ...extra,
     }] } }] } });
     const seen: ReturnType<typeof updateOf>[] = [];
     for (let i = 0; i < 10; i++) {
@@ -255,5 +256,22 @@ describe('agent --switch-user (as root)', () => {
     const next = await run(c, s, 'next', { value: 'id -u > uid-of-task', user: 'nobody' });
     expect(next.at(-1)?.state).toBe('TASK_FINISHED');
     expect(await readFile(path.join(sandboxWith(c, 'uid-of-task'), 'uid-of-task'), 'utf8')).toBe(`${NOBODY}\n`);
+  });
+
+  it("a DOCKER task on the same agent is unaffected: the image's user (root), FrameworkInfo.user not imposed", async () => {
+    const docker = await requireDocker();
+    const c = await simCluster({ flags: { switchUser: 'true', containerizers: 'posix,docker' } });
+    try {
+      const s = await c.scheduler({ name: 'docker-as-nobody', user: 'nobody' });
+      const updates = await run(c, s, 'boxed', { shell: true, value: 'id -u > "$MESOS_SANDBOX/uid-of-task"' }, {
+        container: { type: 'DOCKER', docker: { image: TEST_IMAGE, network: 'HOST' } },
+      });
+      expect(updates.map((u) => u.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+      const dir = sandboxWith(c, 'uid-of-task');
+      expect(await readFile(path.join(dir, 'uid-of-task'), 'utf8')).toBe('0\n');
+      expect(statSync(dir).uid).toBe(0);
+    } finally {
+      await removeTestContainers(docker, path.join(c.dataDir, 'agent'));
+    }
   });
 });
