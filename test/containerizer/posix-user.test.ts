@@ -228,6 +228,12 @@ describe('agent --switch-user (as root)', () => {
     expect(await readFile(path.join(dir, 'uid-of-task'), 'utf8')).toBe(`${NOBODY}\n`);
     expect(statSync(path.join(dir, 'by-task')).uid).toBe(NOBODY);
     expect(statSync(dir).uid).toBe(NOBODY);
+    // $MESOS_SANDBOX is reachable from the work dir down (search permission, no listing, for everyone;
+    // above it, the data dir is the operator's: the packaged /var/lib/tsmesos is 0755, this test's
+    // temp dir is not); meta/ (checkpoints) stays the agent's own.
+    const workDir = path.join(c.dataDir, 'agent');
+    for (let d = path.dirname(dir); d.startsWith(workDir); d = path.dirname(d)) expect([d, statSync(d).mode & 0o011]).toEqual([d, 0o011]);
+    expect(statSync(path.join(c.dataDir, 'agent', 'meta')).mode & 0o077).toBe(0);
   });
 
   it('CommandInfo.user wins over FrameworkInfo.user', async () => {
