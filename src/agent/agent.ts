@@ -13,7 +13,8 @@ import { HttpClient } from '../lib/http-client.js';
 import type { Logger } from '../lib/log.js';
 import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
-import { containerResources, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
+import { canRead, resolveUser } from '../containerizer/task-user.js';
+import { containerResources, type LaunchSpec, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
 import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from './task-checkpoints.js';
 import { createSandbox, updateJournalDir } from './paths.js';
 import { StatusUpdateJournal } from './status-update-journal.js';
@@ -95,6 +96,14 @@ export interface AgentFramework {
   info: FrameworkInfo;
   tasks: Map<string, AgentTask>;
   completed: AgentTask[];
+}
+
+/** Why the task's user may not have `source` fetched into its sandbox, if it may not. */
+async function readableBy(user: string, source: string): Promise<string | undefined> {
+  const ids = await resolveUser(user);
+  // An unknown user fails the launch itself, with its own message.
+  if (ids === undefined) return undefined;
+  return (await canRead(ids, source)) ? undefined : `user '${user}', whom the task runs as, may not read '${source}'`;
 }
 
 const MAX_COMPLETED_PER_FRAMEWORK = 150;
@@ -476,12 +485,26 @@ export class Agent {
       this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
       return;
     }
+    const spec: LaunchSpec = {
+      containerId: task.containerId,
+      sandboxDir: task.sandbox,
+      command: info.command,
+      resources: containerResources(info.resources),
+      ...(info.container !== undefined ? { container: info.container } : {}),
+      // posix (--switch-user, as root): CommandInfo.user, else FrameworkInfo.user, as Mesos; docker: CommandInfo.user only.
+      ...(info.command.user !== undefined ? { user: info.command.user } : {}),
+      ...(frameworkInfo.user !== undefined && frameworkInfo.user !== '' ? { frameworkUser: frameworkInfo.user } : {}),
+      owner: { agentId, frameworkId, taskId: info.taskId },
+      env: this.mesosEnv(task),
+    };
     if ((info.command.uris ?? []).length > 0) {
       const fetching = new AbortController();
       task.fetching = fetching;
+      const taskUser = this.opts.containerizer.taskUser?.(spec);
       try {
         await fetchUris(info.command.uris!, task.sandbox, {
           client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal: fetching.signal,
+          ...(taskUser !== undefined ? { readableByTaskUser: (source: string) => readableBy(taskUser, source) } : {}),
         });
         this.counters.fetchesSucceeded++;
       } catch (e) {
@@ -504,18 +527,7 @@ export class Agent {
     this.pruneEnds();
     this.trackEnd(task.containerId);
     try {
-      const launched = await this.opts.containerizer.launch({
-        containerId: task.containerId,
-        sandboxDir: task.sandbox,
-        command: info.command,
-        resources: containerResources(info.resources),
-        ...(info.container !== undefined ? { container: info.container } : {}),
-        // posix (--switch-user, as root): CommandInfo.user, else FrameworkInfo.user, as Mesos; docker: CommandInfo.user only.
-        ...(info.command.user !== undefined ? { user: info.command.user } : {}),
-        ...(frameworkInfo.user !== undefined && frameworkInfo.user !== '' ? { frameworkUser: frameworkInfo.user } : {}),
-        owner: { agentId, frameworkId, taskId: info.taskId },
-        env: this.mesosEnv(task),
-      });
+      const launched = await this.opts.containerizer.launch(spec);
       if (launched.pid !== null) task.pid = launched.pid;
       this.transition(task, 'TASK_RUNNING');
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);

@@ -94,6 +94,8 @@ export interface Containerizer {
   launch(spec: LaunchSpec): Promise<LaunchedContainer>;
   /** SIGTERM, then SIGKILL after gracePeriodMs. Resolves when the container is gone. Unknown id: resolves. */
   kill(containerId: string, gracePeriodMs: number): Promise<void>;
+  /** The host user `spec` would run as when it is not the agent's own (posix --switch-user); absent: always the agent's. */
+  taskUser?(spec: LaunchSpec): string | undefined;
   /** Containers this containerizer currently runs. */
   containers(): string[];
   /**

@@ -4,7 +4,7 @@
 // the Debian user `nobody` (uid 65534); every process, cgroup and directory is removed, pass or fail.
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, statSync, writeFileSync, symlinkSync, mkdirSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { detectCgroups, parseProcCgroup } from '../../src/containerizer/cgroups-
 import { CgroupsIsolator } from '../../src/containerizer/cgroups.js';
 import { createOptions } from '../../src/containerizer/docker-create.js';
 import { PosixContainerizer } from '../../src/containerizer/posix.js';
+import { canRead, resolveUser } from '../../src/containerizer/task-user.js';
 import type { LaunchSpec } from '../../src/containerizer/types.js';
 import { waitFor } from './contract.js';
 import { removeTestContainers, requireDocker, TEST_IMAGE } from './docker-helpers.js';
@@ -278,6 +279,62 @@ describe('agent --switch-user (as root)', () => {
       expect(statSync(dir).uid).toBe(0);
     } finally {
       await removeTestContainers(docker, path.join(c.dataDir, 'agent'));
+    }
+  });
+
+  it("a local URI the task's user may not read is not fetched for it (the fetcher runs as root); a readable one is", async () => {
+    // Under /tmp itself (1777), not this run's private TMPDIR: the way there must be open to 'nobody'.
+    const files = await mkdtemp('/tmp/tsmesos-posix-user-fetch-');
+    try {
+      await chmod(files, 0o755);
+      const secret = path.join(files, 'secret');
+      const shared = path.join(files, 'shared');
+      writeFileSync(secret, 'root only\n', { mode: 0o600 });
+      writeFileSync(shared, 'for all\n', { mode: 0o644 });
+      const c = await simCluster({ flags: { switchUser: 'true' } });
+      const s = await c.scheduler({ name: 'fetch-as-nobody', user: 'nobody' });
+      const refused = await run(c, s, 'steal', { value: 'cat secret', uris: [{ value: secret }] });
+      expect(refused.map((u) => [u.state, u.reason])).toEqual([['TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED']]);
+      expect(refused[0]!.message).toBe(`Failed to fetch '${secret}': user 'nobody', whom the task runs as, may not read '${secret}'`);
+      const fetched = await run(c, s, 'share', { value: 'cat shared > seen-by-task', uris: [{ value: `file://${shared}` }] });
+      expect(fetched.at(-1)?.state).toBe('TASK_FINISHED');
+      const dir = sandboxWith(c, 'seen-by-task');
+      expect(await readFile(path.join(dir, 'seen-by-task'), 'utf8')).toBe('for all\n');
+      expect(statSync(path.join(dir, 'shared')).uid).toBe(NOBODY);
+    } finally {
+      await rm(files, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('canRead (the permission bits of a path for a user)', () => {
+  it('needs search permission on every directory and read permission on the file, by owner, group or other', async () => {
+    const dir = await mkdtemp('/tmp/tsmesos-posix-user-bits-');
+    try {
+      await chmod(dir, 0o755);
+      const f = path.join(dir, 'f');
+      writeFileSync(f, 'x', { mode: 0o640 });
+      const nobody = (await resolveUser('nobody'))!;
+      expect(nobody).toEqual({ name: 'nobody', uid: NOBODY, gids: [NOBODY] });
+      expect(await resolveUser(NO_SUCH_USER)).toBeUndefined();
+      expect(await canRead(nobody, f)).toBe(false);
+      await chmod(f, 0o644);
+      expect(await canRead(nobody, f)).toBe(true);
+      await chmod(dir, 0o750);
+      expect(await canRead(nobody, f)).toBe(false);
+      await chmod(dir, 0o751);
+      expect(await canRead(nobody, f)).toBe(true);
+      await chmod(f, 0o640);
+      await chown(f, 0, NOBODY);
+      expect(await canRead(nobody, f)).toBe(true);
+      await chown(f, NOBODY, 0);
+      await chmod(f, 0o044);
+      // The owner's own bits decide for the owner.
+      expect(await canRead(nobody, f)).toBe(false);
+      expect(await canRead(nobody, path.join(dir, 'missing'))).toBe(false);
+      expect(await canRead({ name: 'root', uid: 0, gids: [0] }, f)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
