@@ -128,6 +128,18 @@ describe('posix containerizer --switch-user (as root)', () => {
     await expect(c.launch(spec('true', { frameworkUser: NO_SUCH_USER }))).rejects.toThrow(`cannot run the task as user '${NO_SUCH_USER}'`);
   });
 
+  it('hostile user names are just unknown users: no option parsing, no shell, no path', async () => {
+    const c = make();
+    for (const name of ['-u', '--help', 'root;touch ran', '../../etc/passwd', '$(touch ran)', 'a b', 'x'.repeat(256)]) {
+      await expect(c.launch(spec('touch ran', { user: name }))).rejects.toThrow(`cannot run the task as user '${name}': no such user on this agent`);
+      expect(await resolveUser(name)).toBeUndefined();
+    }
+    // A newline cannot split the supervisor's report into a fake one.
+    await expect(c.launch(spec('touch ran', { user: 'bad\n123' }))).rejects.toThrow("cannot run the task as user 'bad");
+    expect(existsSync(path.join(sandbox, 'ran'))).toBe(false);
+    expect(c.containers()).toEqual([]);
+  });
+
   it('chowns what the fetcher left in the sandbox, without following symlinks or touching hard links out of it', async () => {
     mkdirSync(path.join(sandbox, 'app', 'lib'), { recursive: true });
     writeFileSync(path.join(sandbox, 'app', 'lib', 'data'), 'x');
