@@ -87,6 +87,8 @@ export interface AgentTask {
   fetching?: AbortController | undefined;
   /** The pid the containerizer reports for the container (posix: the task, its process group leader), once launched; GET_CONTAINERS executor_pid. */
   pid?: number;
+  /** The host user the task runs as, when not the agent's own (posix --switch-user). */
+  user?: string;
   /** Running-time watchers: the health checker and the max_completion_time timer. */
   watchers?: { stop(): void }[];
 }
@@ -497,10 +499,11 @@ export class Agent {
       owner: { agentId, frameworkId, taskId: info.taskId },
       env: this.mesosEnv(task),
     };
+    const taskUser = this.opts.containerizer.taskUser?.(spec);
+    if (taskUser !== undefined) task.user = taskUser;
     if ((info.command.uris ?? []).length > 0) {
       const fetching = new AbortController();
       task.fetching = fetching;
-      const taskUser = this.opts.containerizer.taskUser?.(spec);
       try {
         await fetchUris(info.command.uris!, task.sandbox, {
           client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal: fetching.signal,
@@ -565,6 +568,7 @@ export class Agent {
       for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
       const probe = healthProbe(check, this.taskClient, {
         sandbox: task.sandbox, env: { ...env, ...this.mesosEnv(task), ...task.info.command.environment },
+        ...(task.user !== undefined ? { user: task.user } : {}),
         ...(task.info.container !== undefined ? { container: task.info.container } : {}),
         ...(task.info.container?.type === 'DOCKER' && this.opts.containerizer.exec !== undefined
           ? { execInContainer: (c, signal) => this.opts.containerizer.exec!(task.containerId, c, signal) }

@@ -14,6 +14,7 @@ import { CgroupsIsolator } from '../../src/containerizer/cgroups.js';
 import { createOptions } from '../../src/containerizer/docker-create.js';
 import { PosixContainerizer } from '../../src/containerizer/posix.js';
 import { canRead, resolveUser } from '../../src/containerizer/task-user.js';
+import { commandProbe } from '../../src/agent/health-probes.js';
 import type { LaunchSpec } from '../../src/containerizer/types.js';
 import { waitFor } from './contract.js';
 import { removeTestContainers, requireDocker, TEST_IMAGE } from './docker-helpers.js';
@@ -348,5 +349,48 @@ describe('canRead (the permission bits of a path for a user)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('COMMAND health checks of a switched task', () => {
+  it("run as the task's user; an unknown user is an unhealthy check that says why", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tsmesos-posix-user-check-'));
+    try {
+      await chown(dir, NOBODY, NOBODY);
+      const never = new AbortController().signal;
+      const cmd = (value: string) => ({ shell: true, value, arguments: [], environment: {} });
+      const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+      await expect(commandProbe(cmd(`test "$(id -u):$(id -g)" = ${NOBODY}:${NOBODY} && touch checked`), { cwd: dir, env, user: 'nobody' })(never)).resolves.toBeUndefined();
+      expect(statSync(path.join(dir, 'checked')).uid).toBe(NOBODY);
+      await expect(commandProbe(cmd('test "$(id -u)" = 0'), { cwd: dir, env, user: 'nobody' })(never)).rejects.toThrow('Command exited with status 1');
+      await expect(commandProbe(cmd('true'), { cwd: dir, env, user: NO_SUCH_USER })(never)).rejects.toThrow(`cannot run the health check command as user '${NO_SUCH_USER}': no such user on this agent`);
+      // Without a user: the agent's (root).
+      await expect(commandProbe(cmd('test "$(id -u)" = 0'), { cwd: dir, env })(never)).resolves.toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('through the agent: the task as nobody is reported healthy by a check that needs to be nobody', async () => {
+    const c = await simCluster({ flags: { switchUser: 'true' } });
+    const s = await c.scheduler({ name: 'checked', user: 'nobody' });
+    const offer = offersOf(await s.next(isOffers))[0]!;
+    await s.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [{
+      name: 'h', task_id: { value: 'h' }, agent_id: offer.agent_id, command: { value: 'sleep 300' },
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 32 } }],
+      health_check: { type: 'COMMAND', command: { value: `test "$(id -u)" = ${NOBODY}` }, delay_seconds: 1, interval_seconds: 1, timeout_seconds: 0, grace_period_seconds: 0 },
+    }] } }] } });
+    const next = async (): Promise<ReturnType<typeof updateOf> & { healthy?: boolean }> => {
+      const u = updateOf(await s.next((e) => e.type === 'UPDATE', 20_000)) as ReturnType<typeof updateOf> & { healthy?: boolean };
+      if (u.uuid) await s.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: u.agent_id, task_id: u.task_id, uuid: u.uuid } });
+      return u;
+    };
+    expect((await next()).state).toBe('TASK_STARTING');
+    expect((await next()).state).toBe('TASK_RUNNING');
+    await c.advance(1000);
+    const checked = await next();
+    expect([checked.state, checked.healthy, checked.reason]).toEqual(['TASK_RUNNING', true, 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED']);
+    expect((await s.call({ type: 'KILL', kill: { task_id: { value: 'h' } } })).status).toBe(202);
+    expect((await next()).state).toBe('TASK_KILLED');
   });
 });
