@@ -100,6 +100,14 @@ export interface AgentFramework {
   completed: AgentTask[];
 }
 
+/** posix (--switch-user, as root): CommandInfo.user, else FrameworkInfo.user, as Mesos; docker: CommandInfo.user only. */
+function taskUsers(info: TaskSpec, frameworkInfo: FrameworkInfo): Pick<LaunchSpec, 'user' | 'frameworkUser'> {
+  return {
+    ...(info.command.user !== undefined ? { user: info.command.user } : {}),
+    ...(frameworkInfo.user !== undefined && frameworkInfo.user !== '' ? { frameworkUser: frameworkInfo.user } : {}),
+  };
+}
+
 /** Why the task's user may not have `source` fetched into its sandbox, if it may not. */
 async function readableBy(user: string, source: string): Promise<string | undefined> {
   const ids = await resolveUser(user);
@@ -302,6 +310,12 @@ export class Agent {
         frameworkId: cp.frameworkId, info, containerId: cp.containerId, sandbox: cp.sandbox, state: cp.state, statuses: [],
         killRequested: false, launchedAt: cp.launchedAt,
       };
+      // Who the task runs as (its COMMAND health checks run as it too), decided as at its launch.
+      const user = this.opts.containerizer.taskUser?.({
+        containerId: cp.containerId, sandboxDir: cp.sandbox ?? '', command: info.command, env: {},
+        ...(info.container !== undefined ? { container: info.container } : {}), ...taskUsers(info, cp.frameworkInfo),
+      });
+      if (user !== undefined) task.user = user;
       if (ended) {
         fw.completed.push(task);
         continue;
@@ -493,9 +507,7 @@ export class Agent {
       command: info.command,
       resources: containerResources(info.resources),
       ...(info.container !== undefined ? { container: info.container } : {}),
-      // posix (--switch-user, as root): CommandInfo.user, else FrameworkInfo.user, as Mesos; docker: CommandInfo.user only.
-      ...(info.command.user !== undefined ? { user: info.command.user } : {}),
-      ...(frameworkInfo.user !== undefined && frameworkInfo.user !== '' ? { frameworkUser: frameworkInfo.user } : {}),
+      ...taskUsers(info, frameworkInfo),
       owner: { agentId, frameworkId, taskId: info.taskId },
       env: this.mesosEnv(task),
     };
