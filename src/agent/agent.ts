@@ -13,7 +13,8 @@ import { HttpClient } from '../lib/http-client.js';
 import type { Logger } from '../lib/log.js';
 import type { Rng } from '../lib/rng.js';
 import type { ContainerRuntime } from '../containerizer/composing.js';
-import { containerResources, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
+import { canRead, resolveUser } from '../containerizer/task-user.js';
+import { containerResources, type LaunchSpec, type ContainerTermination, type ContainerUsage, type RecoveredContainer } from '../containerizer/types.js';
 import { loadTaskCheckpoints, removeTaskCheckpoint, saveTaskCheckpoint } from './task-checkpoints.js';
 import { createSandbox, updateJournalDir } from './paths.js';
 import { StatusUpdateJournal } from './status-update-journal.js';
@@ -86,6 +87,8 @@ export interface AgentTask {
   fetching?: AbortController | undefined;
   /** The pid the containerizer reports for the container (posix: the task, its process group leader), once launched; GET_CONTAINERS executor_pid. */
   pid?: number;
+  /** The host user the task runs as, when not the agent's own (posix --switch-user). */
+  user?: string;
   /** Running-time watchers: the health checker and the max_completion_time timer. */
   watchers?: { stop(): void }[];
 }
@@ -95,6 +98,22 @@ export interface AgentFramework {
   info: FrameworkInfo;
   tasks: Map<string, AgentTask>;
   completed: AgentTask[];
+}
+
+/** posix (--switch-user, as root): CommandInfo.user, else FrameworkInfo.user, as Mesos; docker: CommandInfo.user only. */
+function taskUsers(info: TaskSpec, frameworkInfo: FrameworkInfo): Pick<LaunchSpec, 'user' | 'frameworkUser'> {
+  return {
+    ...(info.command.user !== undefined ? { user: info.command.user } : {}),
+    ...(frameworkInfo.user !== undefined && frameworkInfo.user !== '' ? { frameworkUser: frameworkInfo.user } : {}),
+  };
+}
+
+/** Why the task's user may not have `source` fetched into its sandbox, if it may not. */
+async function readableBy(user: string, source: string): Promise<string | undefined> {
+  const ids = await resolveUser(user);
+  // An unknown user fails the launch itself, with its own message.
+  if (ids === undefined) return undefined;
+  return (await canRead(ids, source)) ? undefined : `user '${user}', whom the task runs as, may not read '${source}'`;
 }
 
 const MAX_COMPLETED_PER_FRAMEWORK = 150;
@@ -291,6 +310,12 @@ export class Agent {
         frameworkId: cp.frameworkId, info, containerId: cp.containerId, sandbox: cp.sandbox, state: cp.state, statuses: [],
         killRequested: false, launchedAt: cp.launchedAt,
       };
+      // Who the task runs as (its COMMAND health checks run as it too), decided as at its launch.
+      const user = this.opts.containerizer.taskUser?.({
+        containerId: cp.containerId, sandboxDir: cp.sandbox ?? '', command: info.command, env: {},
+        ...(info.container !== undefined ? { container: info.container } : {}), ...taskUsers(info, cp.frameworkInfo),
+      });
+      if (user !== undefined) task.user = user;
       if (ended) {
         fw.completed.push(task);
         continue;
@@ -476,12 +501,25 @@ export class Agent {
       this.transition(task, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before the task started');
       return;
     }
+    const spec: LaunchSpec = {
+      containerId: task.containerId,
+      sandboxDir: task.sandbox,
+      command: info.command,
+      resources: containerResources(info.resources),
+      ...(info.container !== undefined ? { container: info.container } : {}),
+      ...taskUsers(info, frameworkInfo),
+      owner: { agentId, frameworkId, taskId: info.taskId },
+      env: this.mesosEnv(task),
+    };
+    const taskUser = this.opts.containerizer.taskUser?.(spec);
+    if (taskUser !== undefined) task.user = taskUser;
     if ((info.command.uris ?? []).length > 0) {
       const fetching = new AbortController();
       task.fetching = fetching;
       try {
         await fetchUris(info.command.uris!, task.sandbox, {
           client: this.taskClient, maxBytes: this.opts.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES, signal: fetching.signal,
+          ...(taskUser !== undefined ? { readableByTaskUser: (source: string) => readableBy(taskUser, source) } : {}),
         });
         this.counters.fetchesSucceeded++;
       } catch (e) {
@@ -504,17 +542,7 @@ export class Agent {
     this.pruneEnds();
     this.trackEnd(task.containerId);
     try {
-      const launched = await this.opts.containerizer.launch({
-        containerId: task.containerId,
-        sandboxDir: task.sandbox,
-        command: info.command,
-        resources: containerResources(info.resources),
-        ...(info.container !== undefined ? { container: info.container } : {}),
-        // CommandInfo.user only: like Mesos's docker containerizer, the framework's user is not imposed.
-        ...(info.command.user !== undefined ? { user: info.command.user } : {}),
-        owner: { agentId, frameworkId, taskId: info.taskId },
-        env: this.mesosEnv(task),
-      });
+      const launched = await this.opts.containerizer.launch(spec);
       if (launched.pid !== null) task.pid = launched.pid;
       this.transition(task, 'TASK_RUNNING');
       if (task.killRequested) void this.opts.containerizer.kill(task.containerId, info.killGracePeriodMs);
@@ -552,6 +580,7 @@ export class Agent {
       for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
       const probe = healthProbe(check, this.taskClient, {
         sandbox: task.sandbox, env: { ...env, ...this.mesosEnv(task), ...task.info.command.environment },
+        ...(task.user !== undefined ? { user: task.user } : {}),
         ...(task.info.container !== undefined ? { container: task.info.container } : {}),
         ...(task.info.container?.type === 'DOCKER' && this.opts.containerizer.exec !== undefined
           ? { execInContainer: (c, signal) => this.opts.containerizer.exec!(task.containerId, c, signal) }

@@ -25,6 +25,11 @@ export interface FetchOptions {
   maxRedirects?: number;
   /** Abandons the fetch (the task was killed while staging). */
   signal?: AbortSignal;
+  /**
+   * The task runs as another user (--switch-user): a local path that user may not read is refused
+   * (the fetcher itself runs as the agent; Mesos's runs as the task's user).
+   */
+  readableByTaskUser?: (source: string) => Promise<string | undefined>;
 }
 
 export const DEFAULT_FETCH_MAX_BYTES = 2 * 1024 ** 3;
@@ -49,7 +54,12 @@ async function fetchOne(uri: UriSpec, root: string, opts: FetchOptions): Promise
   const dest = await destination(root, name);
   const part = `${dest}.fetching`;
   try {
-    if (isLocal(uri.value)) await copyLocal(localPath(uri.value), part, opts.maxBytes, opts.signal);
+    if (isLocal(uri.value)) {
+      const source = localPath(uri.value);
+      const refusal = await opts.readableByTaskUser?.(source);
+      if (refusal !== undefined) throw new Error(refusal);
+      await copyLocal(source, part, opts.maxBytes, opts.signal);
+    }
     else await download(uri.value, part, opts);
     await rm(dest, { force: true, recursive: false }).catch(() => undefined);
     await rename(part, dest);

@@ -13,7 +13,7 @@
 //
 // Ids come from frameworks, so every id is validated before it becomes a path segment.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TsmesosError } from '../domain/errors.js';
@@ -118,7 +118,24 @@ export async function createSandbox(workDir: string, ids: RunIds): Promise<strin
   await mkdir(dir, { recursive: true });
   await pointLatestLink(latestRunLink(workDir, ids), ids.containerId);
   await pointLatestLink(latestAgentLink(workDir), ids.agentId);
+  await makeTraversable(workDir, path.dirname(dir));
   return dir;
+}
+
+/**
+ * Search (x, not read) permission for everyone on `from` and each directory down to `to`, so a task
+ * running as another user (--switch-user) reaches its sandbox by its absolute path ($MESOS_SANDBOX),
+ * as under Mesos's work dir; their listings stay private (meta/ is not on the way).
+ */
+async function makeTraversable(from: string, to: string): Promise<void> {
+  const rel = path.relative(from, to);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+  let dir = from;
+  for (const part of ['', ...rel.split(path.sep).filter((p) => p !== '')]) {
+    dir = path.join(dir, part);
+    const mode = (await stat(dir)).mode & 0o7777;
+    if ((mode & 0o011) !== 0o011) await chmod(dir, mode | 0o011);
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ export interface ProbeContext {
   /** The task's environment (agent environment, MESOS_* variables, the task's own). */
   env: Record<string, string>;
   container?: ContainerSpec;
+  /** The host user the task runs as when not the agent's own (--switch-user): COMMAND checks run as it too. */
+  user?: string;
   /** Runs a check command inside the task's container (docker exec); undefined: the host runs it. */
   execInContainer?: (command: CommandSpec, signal: AbortSignal) => Promise<number>;
 }
@@ -32,7 +34,7 @@ export function healthProbe(check: HealthCheckSpec, client: HttpClient, ctx: Pro
     case 'COMMAND': {
       const command = check.command!;
       const exec = ctx.execInContainer;
-      if (exec === undefined) return commandProbe(command, { cwd: ctx.sandbox, env: ctx.env });
+      if (exec === undefined) return commandProbe(command, { cwd: ctx.sandbox, env: ctx.env, ...(ctx.user !== undefined ? { user: ctx.user } : {}) });
       return async (signal) => {
         const code = await exec(command, signal);
         if (code !== 0) throw new Error(`Command exited with status ${code}`);

@@ -215,6 +215,11 @@ export const FLAGS = {
     name: 'isolation', placeholder: 'LIST', help: 'posix containerizer isolation: cgroups/cpu,cgroups/mem (limits from task resources; default where cgroups are writable) or posix/cpu,posix/mem (accounting only)',
     parse: parseIsolation,
   },
+  switchUser: {
+    name: 'switch-user', placeholder: 'BOOL',
+    help: "true (default): an agent running as root runs each posix task as its CommandInfo.user, else its FrameworkInfo.user (the user must exist on the agent, else the task fails); false, or an agent not running as root: tasks run as the agent's user (Mesos --switch_user)",
+    parse: boolFlag('switch-user'),
+  },
   gcDelay: { name: 'gc-delay', placeholder: 'DURATION', help: "an ended task's sandbox is removed at the latest this long after it ended, sooner as the disk fills (Mesos --gc_delay; default 1weeks)", parse: duration('gc-delay') },
   gcDiskHeadroom: {
     name: 'gc-disk-headroom', placeholder: 'FRACTION', help: 'sandboxes older than gc-delay x max(0, 1 - this - disk usage) are removed at each disk check (Mesos --gc_disk_headroom, 0.0 to 1.0; default 0.1)',

@@ -149,6 +149,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     domain: get('domain') ?? null,
     containerizers: get('containerizers') ?? (['posix'] as ContainerizerName[]),
     isolation: get('isolation') ?? null,
+    switchUser: get('switchUser') ?? true,
     gcDelayMs: get('gcDelay') ?? 7 * 24 * 3600 * 1000,
     gcDiskHeadroom: get('gcDiskHeadroom') ?? 0.1,
     diskWatchIntervalMs: get('diskWatchInterval') ?? 60_000,

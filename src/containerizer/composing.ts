@@ -23,6 +23,10 @@ export class ComposingContainerizer implements ContainerRuntime {
     return this.members.some((c) => c.supports(spec));
   }
 
+  taskUser(spec: LaunchSpec): string | undefined {
+    return this.select(spec)?.taskUser?.(spec);
+  }
+
   /** The containerizer that would run `spec`, if any. */
   select(spec: LaunchSpec): Containerizer | undefined {
     return this.members.find((c) => c.supports(spec));

@@ -14,7 +14,7 @@ import {
   describeTermination, executable, launchError, memoryLimitation, openOutputFiles, settlesWithin, signalGroup, spawned, taskEnvironment, validateSpec,
 } from './posix-process.js';
 import { missingExecutable } from './posix-executable.js';
-import { decodeWaitStatus, findPerl, releaseShim, shimCommand, taskPidOf } from './posix-shim.js';
+import { decodeWaitStatus, findPerl, releaseShim, ShimRefusal, shimCommand, taskPidOf } from './posix-shim.js';
 import {
   exitFileOf, loadContainerStates, prepareContainerState, processStartTime, readBootId, readExitStatus, removeContainerState, saveCheckpoint, type PosixCheckpoint,
 } from './posix-recovery.js';
@@ -43,6 +43,14 @@ export interface PosixContainerizerOptions {
   adoptedPollMs?: number;
   /** The perl the supervisor runs on (default: found on PATH). */
   perl?: string;
+  /**
+   * Mesos --switch_user (default true): when the agent runs as root, a task runs as its
+   * CommandInfo.user, else its FrameworkInfo.user; false (or an agent not running as root): as the
+   * agent's own user.
+   */
+  switchUser?: boolean;
+  /** Whether the agent runs as root (default: its effective uid is 0); tests only. */
+  runningAsRoot?: boolean;
 }
 
 interface ExitStatus {
@@ -82,6 +90,7 @@ export class PosixContainerizer implements Containerizer {
   private readonly bootId: string;
   private readonly adoptedPollMs: number;
   private readonly perl: string | undefined;
+  private readonly switchUser: boolean;
   private readonly running = new Map<string, RunningContainer>();
   /** Launches in flight, so a kill that races a launch waits for it instead of missing it. */
   private readonly starting = new Map<string, Promise<unknown>>();
@@ -96,6 +105,14 @@ export class PosixContainerizer implements Containerizer {
     this.bootId = options.bootId ?? readBootId();
     this.adoptedPollMs = options.adoptedPollMs ?? 250;
     this.perl = options.perl ?? findPerl();
+    this.switchUser = (options.switchUser ?? true) && (options.runningAsRoot ?? process.geteuid?.() === 0);
+  }
+
+  /** The user a task runs as (Mesos: CommandInfo.user, else FrameworkInfo.user); undefined: the agent's own. */
+  taskUser(spec: LaunchSpec): string | undefined {
+    if (!this.switchUser) return undefined;
+    const user = spec.user !== undefined && spec.user !== '' ? spec.user : spec.frameworkUser;
+    return user !== undefined && user !== '' ? user : undefined;
   }
 
   /** 'cgroups/cpu,cgroups/mem' style description of the isolation in force. */
@@ -204,7 +221,9 @@ export class PosixContainerizer implements Containerizer {
       if (this.stateDir) removeContainerState(this.stateDir, spec.containerId);
     };
     // With cgroups the supervisor joins them itself, then waits at its gate until the limits are written.
+    const user = this.taskUser(spec);
     const run = shimCommand(perl, { file, args, argv0 }, env, {
+      ...(user !== undefined ? { user } : {}),
       gated: cgroup !== undefined, exitFile: this.stateDir ? exitFileOf(this.stateDir, spec.containerId) : '', ...(cgroup ? { cgroupProcs: cgroup.procsFiles() } : {}),
     });
     const spawnChild = (): ChildProcess =>
@@ -256,6 +275,7 @@ export class PosixContainerizer implements Containerizer {
       signalGroup(shimPid, 'SIGKILL');
       await exited;
       await forget();
+      if (e instanceof ShimRefusal) throw new TsmesosError('BAD_REQUEST', `Failed to launch container '${spec.containerId}': ${e.message}`, { cause: e });
       throw new TsmesosError('INTERNAL', `Container '${spec.containerId}': cannot start it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     const shimStartTime = processStartTime(shimPid);
@@ -270,7 +290,7 @@ export class PosixContainerizer implements Containerizer {
       }
     }
     const launched = this.track(spec.containerId, spec.resources ?? {}, pid, { exited, ours: () => true }, cgroup);
-    this.logger.info('container launched', { containerId: spec.containerId, pid, isolation: this.isolation });
+    this.logger.info('container launched', { containerId: spec.containerId, pid, isolation: this.isolation, ...(user !== undefined ? { user } : {}) });
     return launched;
   }
 

@@ -30,8 +30,13 @@ export interface LaunchSpec {
   resources?: ContainerResources;
   /** TaskInfo.container: a DOCKER container goes to the docker containerizer, anything else to posix. */
   container?: ContainerSpec;
-  /** User to run as (CommandInfo.user, else the framework's user); unset: the agent's own user. */
+  /**
+   * CommandInfo.user. posix: with --switch-user on an agent running as root, the task runs as it
+   * (else as frameworkUser); docker: the container's User.
+   */
   user?: string;
+  /** FrameworkInfo.user: the user a posix task runs as when `user` is unset (--switch-user, as root). Docker ignores it. */
+  frameworkUser?: string;
   owner?: ContainerOwner;
 }
 
@@ -89,6 +94,8 @@ export interface Containerizer {
   launch(spec: LaunchSpec): Promise<LaunchedContainer>;
   /** SIGTERM, then SIGKILL after gracePeriodMs. Resolves when the container is gone. Unknown id: resolves. */
   kill(containerId: string, gracePeriodMs: number): Promise<void>;
+  /** The host user `spec` would run as when it is not the agent's own (posix --switch-user); absent: always the agent's. */
+  taskUser?(spec: LaunchSpec): string | undefined;
   /** Containers this containerizer currently runs. */
   containers(): string[];
   /**

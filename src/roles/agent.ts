@@ -43,7 +43,7 @@ export async function startAgent(config: RoleConfig, logger: Logger, deps: Agent
       const choice = chooseIsolation(config.isolation, cgroupRootName(workDir));
       if (choice.fallbackReason !== undefined) logger.info('cgroups not writable; posix isolation (accounting only)', { reason: choice.fallbackReason });
       cgroups = choice.isolator;
-      const posix = new PosixContainerizer({ logger, stateDir: posixContainersDir(workDir), bootId, ...(cgroups ? { cgroups } : {}) });
+      const posix = new PosixContainerizer({ logger, switchUser: config.switchUser, stateDir: posixContainersDir(workDir), bootId, ...(cgroups ? { cgroups } : {}) });
       logger.info('posix containerizer', { isolation: posix.isolation });
       members.push(posix);
     } else {

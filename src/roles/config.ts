@@ -94,6 +94,8 @@ export interface RoleConfig {
   /** --isolation; null: cgroups/cpu,cgroups/mem where cgroups are writable, else posix/cpu,posix/mem. */
   isolation: IsolationConfig | null;
   /** Sandbox gc (Mesos --gc_delay, --gc_disk_headroom, --disk_watch_interval). */
+  /** --switch-user: as root, posix tasks run as CommandInfo.user, else FrameworkInfo.user (Mesos's default: true). */
+  switchUser: boolean;
   gcDelayMs: number;
   gcDiskHeadroom: number;
   diskWatchIntervalMs: number;

@@ -78,7 +78,9 @@ export class SimCluster {
       const flags = {
         role: 'all', dataDir: c.dataDir, port, agentPort, resources: opts.resources ?? 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]',
         // Its agent connects over plain HTTP (these tests are about the master's logic, not the agent's transport).
-        marathonPort: '0', agentTls: 'optional', ...opts.flags,
+        marathonPort: '0', agentTls: 'optional',
+        // Their frameworks' user ('u') does not exist here: tasks run as the agent's user (posix-user tests set it true).
+        switchUser: 'false', ...opts.flags,
       };
       c.config = resolveUpConfig(flags, {});
       c.agentConfig = opts.agentFlags ? resolveUpConfig({ ...flags, ...opts.agentFlags }, {}) : c.config;
