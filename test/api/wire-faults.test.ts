@@ -46,7 +46,8 @@ beforeAll(async () => {
   dataDir = tempDir();
   port = await freePort();
   await startTheMaster();
-  const posix = new PosixContainerizer({ logger: silentLogger });
+  // Its frameworks' user 'u' does not exist here: tasks run as the agent's user.
+  const posix = new PosixContainerizer({ logger: silentLogger, switchUser: false });
   // The real containerizer, watched: which grace period does a kill get?
   const watched = new ComposingContainerizer([posix]);
   const kill = watched.kill.bind(watched);

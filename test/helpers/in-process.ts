@@ -9,7 +9,8 @@ export async function inProcessCluster(extraFlags: Record<string, string> = {}):
   const dataDir = tempDir();
   const port = String(await freePort());
   const agentPort = String(await freePort());
-  const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', marathonPort: '0', ...extraFlags }, {});
+  // Frameworks here name users that do not exist on this machine: tasks run as the agent's user (as sim-cluster.ts).
+  const config = resolveUpConfig({ role: 'all', dataDir, port, agentPort, resources: 'cpus:2;mem:1024;disk:1024;ports:[31000-31010]', marathonPort: '0', switchUser: 'false', ...extraFlags }, {});
   const master = `http://127.0.0.1:${port}`;
   let running: Awaited<ReturnType<typeof startAll>> | undefined;
   try {
