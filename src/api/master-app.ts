@@ -12,6 +12,7 @@ import { masterLegacyQuotaApp } from './master-legacy-quota.js';
 import { operatorApp } from './operator.js';
 import { prometheusApp } from './prometheus.js';
 import { loggingToggleApp, requestLog } from './logging-toggle.js';
+import { masterLogFilesApp } from './master-log.js';
 import { uiApp } from './ui-app.js';
 import { readOnlyCors } from './read-cors.js';
 import { clusterCors } from './cluster-cors.js';
@@ -79,7 +80,8 @@ export function masterApp(leadership: Leadership, self: MasterIdentity, log: Log
   app.route('/', masterLegacyApp(leadership, self));
   app.route('/', schedulerApp(leadership));
   app.route('/', agentChannelApp(leadership));
-  app.route('/', operatorApp(leadership, self.flags, log.verbosity));
+  app.route('/', operatorApp(leadership, self.flags, log.verbosity, self.logFile ?? null));
+  app.route('/', masterLogFilesApp(self.logFile ?? null));
   app.route('/', masterLegacyOpsApp(leadership, self.flags));
   app.route('/', masterLegacyMaintenanceApp(leadership));
   app.route('/', masterLegacyReserveApp(leadership));

@@ -14,6 +14,8 @@ export interface MasterIdentity {
   port: number;
   hostname: string;
   flags: Record<string, string>;
+  /** --log-dir: the file this master's log goes to, served as /master/log. */
+  logFile?: string | null;
 }
 
 /** A legacy JSON answer, wrapped in `?jsonp=callback(...)` when asked. */

@@ -11,6 +11,7 @@ import { allowedFor, requireAllowed, visibleTo } from './http-auth.js';
 import { getFrameworks, getState, getTasks } from '../master/operator-views.js';
 import type { Context } from 'hono';
 import type { LogVerbosity } from '../lib/log.js';
+import { masterFilesCall } from './master-log.js';
 
 export const OPERATOR_MAX_BODY = 1024 * 1024;
 
@@ -19,7 +20,7 @@ export const OPERATOR_MAX_BODY = 1024 * 1024;
  * GET_FLAGS, GET_VERSION and GET/SET_LOGGING_LEVEL are answered by any master), hand to the
  * master's operator call surface. Actions answer an empty 200 (RESERVE/UNRESERVE_RESOURCES 202), as in Mesos.
  */
-export function operatorApp(leadership: Leadership, flags: Readonly<Record<string, string>>, verbosity: LogVerbosity): Hono {
+export function operatorApp(leadership: Leadership, flags: Readonly<Record<string, string>>, verbosity: LogVerbosity, logFile: string | null = null): Hono {
   const app = new Hono();
   app.all('/api/v1', async (c) => {
     if (c.req.method !== 'POST') throw new TsmesosError('METHOD_NOT_ALLOWED', 'the operator API accepts POST only');
@@ -28,6 +29,8 @@ export function operatorApp(leadership: Leadership, flags: Readonly<Record<strin
     const type = callType(call);
     if (type === 'GET_FLAGS') requireAllowed(c, 'view_flags', undefined, 'view the flags');
     if (type === 'SET_LOGGING_LEVEL') requireAllowed(c, 'set_log_level', undefined, 'change the logging level');
+    // Each master's own log (--log-dir), as /master/log.
+    if (type === 'LIST_FILES' || type === 'READ_FILE') return c.json(encode(OperatorResponse, await masterFilesCall(call, logFile)));
     if (ANY_MASTER_CALLS.has(type)) {
       const local = localResponse(call, flags, verbosity);
       return local === null ? c.body(null, 200) : c.json(encode(OperatorResponse, local));

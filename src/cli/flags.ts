@@ -229,6 +229,10 @@ export const FLAGS = {
     },
   },
   diskWatchInterval: { name: 'disk-watch-interval', placeholder: 'DURATION', help: "how often the agent checks its work dir's disk usage and removes the sandboxes that became too old (Mesos --disk_watch_interval; default 1mins)", parse: duration('disk-watch-interval') },
+  logDir: {
+    name: 'log-dir', placeholder: 'DIR', help: 'also append the log to DIR/tsmesos.log; a master serves it as /master/log (READ_FILE, /files/read) (Mesos --log_dir; default: stderr only)',
+    parse: (raw: string): string => (raw.length > 0 && !raw.includes('\0') ? path.resolve(raw) : fail('log-dir', raw, 'expected a directory path')),
+  },
   logLevel: { name: 'log-level', placeholder: 'LEVEL', help: 'debug, info, warn or error (default info)', parse: (raw: string): LogLevel => ((LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : fail('log-level', raw, 'expected one of debug, info, warn, error')) },
 } as const;
 

@@ -154,6 +154,7 @@ export function resolveUpConfig(cliOpts: Record<string, unknown>, env: NodeJS.Pr
     gcDiskHeadroom: get('gcDiskHeadroom') ?? 0.1,
     diskWatchIntervalMs: get('diskWatchInterval') ?? 60_000,
     logLevel: get('logLevel') ?? 'info',
+    logDir: get('logDir') ?? null,
     flagStrings,
   });
 }

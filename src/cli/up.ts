@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { createLogger } from '../lib/log.js';
+import fs from 'node:fs';
+import { createLogger, logFileIn } from '../lib/log.js';
+import { FlagError } from './flags.js';
 import { takeNotifySocket } from '../lib/sd-notify.js';
 import { FLAGS } from './flags.js';
 import { resolveUpConfig, type UpConfig } from './up-config.js';
@@ -30,11 +32,33 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
   });
 }
 
+/** stderr, and with --log-dir also DIR/tsmesos.log (appended; a failure to open it stops the start). */
+function logWriter(logDir: string | null): (line: string) => void {
+  if (logDir === null) return (l) => process.stderr.write(l);
+  const file = logFileIn(logDir);
+  let fd: number;
+  try {
+    fs.mkdirSync(logDir, { recursive: true, mode: 0o750 });
+    fd = fs.openSync(file, 'a', 0o640);
+  } catch (e) {
+    throw new FlagError(`invalid --log-dir '${logDir.slice(0, 200)}': cannot open ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return (l) => {
+    process.stderr.write(l);
+    // Synchronous: the last lines before a crash or exit are in the file too.
+    try {
+      fs.writeSync(fd, l);
+    } catch {
+      // A full disk must not stop the node; stderr still has the line.
+    }
+  };
+}
+
 /** Starts the configured role and runs it until SIGTERM/SIGINT. */
 export async function runRole(config: UpConfig, setExit: (code: number) => void): Promise<void> {
   // Before anything starts children: they must not inherit $NOTIFY_SOCKET.
   const notify = takeNotifySocket();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, 'tsmesos', logWriter(config.logDir));
   process.title = `tsmesos-${config.role}`;
   // Loaded on demand: `tsmesos version` and `--help` never pay for the server stack.
   const start = config.role === 'master'

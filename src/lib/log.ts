@@ -61,6 +61,9 @@ export function setVerbosity(verbosity: LogVerbosity, level: number, durationMs:
   verbosity.set(level, durationMs);
 }
 
+/** The file --log-dir appends to. */
+export const logFileIn = (dir: string): string => `${dir.replace(/\/+$/, '')}/tsmesos.log`;
+
 export function createLogger(level: LogLevel, component = 'tsmesos', write: (line: string) => void = (l) => process.stderr.write(l), verbosity = new LogVerbosity()): Logger {
   const min = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {

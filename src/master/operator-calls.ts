@@ -164,7 +164,8 @@ export class OperatorCalls {
         return missing('type');
       case 'LIST_FILES':
       case 'READ_FILE':
-        return notYet(type, "read sandboxes through the agent's /files API");
+        // Answered by the HTTP edge (api/master-log.ts): each master serves its own log.
+        throw new TsmesosError('INTERNAL', `${type} is not answered here`);
       case 'RESERVE_RESOURCES': {
         const r = call.reserve_resources ?? missing('reserve_resources');
         if (r.source.length > 0) notYet(type, "changing an existing reservation ('source') is not supported; UNRESERVE, then RESERVE");

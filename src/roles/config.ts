@@ -100,6 +100,8 @@ export interface RoleConfig {
   gcDiskHeadroom: number;
   diskWatchIntervalMs: number;
   logLevel: LogLevel;
+  /** --log-dir: the log is also appended to DIR/tsmesos.log. */
+  logDir: string | null;
   /** Flag values as given, for /flags and /master/state (strings, as Mesos prints them). */
   flagStrings: Record<string, string>;
   /**

@@ -29,6 +29,7 @@ import { ServicesHandle, servicesLeaderService } from '../services/leader-servic
 import { inProcessTransport } from '../scheduler-client/transport.js';
 import { UsageHistory, sampleUsage } from '../master/usage-history.js';
 import { clusterInfoApp } from '../api/cluster-info-api.js';
+import { logFileIn } from '../lib/log.js';
 
 /** The overview chart's sampling: every 10 s over the last hour (TSMESOS_USAGE_SAMPLE_MS: tests sample faster). */
 function usageSampleMs(): number {
@@ -179,7 +180,7 @@ export async function startMaster(config: RoleConfig, logger: Logger, deps: Role
   const raftHttp = raftApp(driver, { auth: peerAuth, ...(bench ? { benchPropose: () => raftLog.propose({ type: 'NOOP' }) } : {}) });
   const servicesApi = { handle: services, http: new HttpClient({ localAddress: config.ip }) };
   const app = masterApp(
-    leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings }, logger.child('http'),
+    leadership, { ip: config.ip, port: config.masterPort, hostname: config.hostname, flags: config.flagStrings, logFile: config.logDir !== null ? logFileIn(config.logDir) : null }, logger.child('http'),
     [raftHttp, joinApp({ leadership, registry, joins }), renewApp({ registry, clock }), principalsApp({ leadership, registry, isAdmin: (h) => joins.isAdmin(h), now: () => clock.now() }),
       clusterInfoApp({
         leadership, registry, usage, authenticator: principals, isAdmin: (h) => joins.isAdmin(h), acls: httpAuth.acls,
