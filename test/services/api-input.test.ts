@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessCluster } from '../helpers/in-process.js';
 import { seededRng } from '../../src/lib/rng.js';
 import { waitFor } from '../helpers/process.js';
+import { jsonRequest, type JsonAnswer } from '../helpers/json-request.js';
 
 let master = '';
 let cluster: Awaited<ReturnType<typeof inProcessCluster>> | null = null;
@@ -15,20 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${master}${path}`, {
-    method,
-    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, json };
-}
+const send = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonRequest(master, method, path, body);
 
 /** A 422 whose details name `path`. */
 async function rejects(body: unknown, path: string, method = 'POST', url = '/v2/apps'): Promise<string[]> {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessCluster } from '../helpers/in-process.js';
 import { waitFor } from '../helpers/process.js';
 import { seededRng } from '../../src/lib/rng.js';
+import { jsonRequest, type JsonAnswer } from '../helpers/json-request.js';
 
 let cluster: Awaited<ReturnType<typeof inProcessCluster>> | null = null;
 beforeAll(async () => {
@@ -20,20 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-interface Answer { status: number; text: string; json: Record<string, unknown>; headers: Headers }
-async function send(method: string, path: string, body?: unknown): Promise<Answer> {
-  const res = await fetch(`${cluster!.master}${path}`, {
-    method, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, text, json, headers: res.headers };
-}
+const send = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonRequest(cluster!.master, method, path, body);
 const get = async (path: string): Promise<Record<string, unknown>> => {
   const r = await send('GET', path);
   expect(r.status, `${path}: ${r.text.slice(0, 300)}`).toBe(200);
@@ -52,7 +40,7 @@ async function running(appId: string, n: number): Promise<string[]> {
 const deployments = async (): Promise<{ id: string; affectedApps: string[] }[]> => (await send('GET', '/v2/deployments')).json as unknown as { id: string; affectedApps: string[] }[];
 const settled = (id: string): Promise<boolean> => waitFor(`deployment ${id} done`, async () => ((await deployments()).some((d) => d.id === id) ? undefined : true), 30_000, 100);
 
-function expectError(r: Answer, status: number, path?: string): void {
+function expectError(r: JsonAnswer, status: number, path?: string): void {
   expect(r.status, r.text.slice(0, 300)).toBe(status);
   expect(typeof r.json['message']).toBe('string');
   if (path !== undefined) expect((r.json['details'] as { path: string }[]).map((d) => d.path)).toContain(path);

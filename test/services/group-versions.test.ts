@@ -11,6 +11,7 @@ import { resolveUpConfig } from '../../src/cli/up-config.js';
 import { startAll } from '../../src/roles/all.js';
 import { silentLogger } from '../../src/lib/log.js';
 import { freePort, stopAtEnd, tempDir, waitFor, waitForActiveAgent } from '../helpers/process.js';
+import { jsonRequest, type JsonAnswer } from '../helpers/json-request.js';
 
 const dataDir = tempDir();
 let master = '';
@@ -39,19 +40,7 @@ afterAll(async () => {
   }
 });
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
-  const res = await fetch(`${master}${path}`, {
-    method, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, json, headers: res.headers };
-}
+const send = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonRequest(master, method, path, body);
 
 interface G { id: string; apps: { id: string; instances: number; cmd?: string; version: string }[]; groups: G[]; dependencies: string[] }
 const sleeper = (id: string, instances = 1, cmd = 'exec sleep 1000'): Record<string, unknown> => ({ id, cmd, cpus: 0.01, mem: 8, instances });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inProcessCluster } from '../helpers/in-process.js';
 import { tempDir, waitFor } from '../helpers/process.js';
 import { seededRng } from '../../src/lib/rng.js';
+import { jsonRequest, type JsonAnswer } from '../helpers/json-request.js';
 
 let cluster: Awaited<ReturnType<typeof inProcessCluster>> | null = null;
 beforeAll(async () => {
@@ -16,19 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-async function send(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
-  const res = await fetch(`${cluster!.master}${path}`, {
-    method, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = { text };
-  }
-  return { status: res.status, json, headers: res.headers };
-}
+const send = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonRequest(cluster!.master, method, path, body);
 
 interface G { id: string; apps: { id: string; instances: number }[]; groups: G[]; dependencies: string[]; version?: string }
 interface Deployment { id: string; affectedApps: string[]; steps: { actions: { action: string; app: string }[] }[] }
