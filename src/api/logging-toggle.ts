@@ -31,6 +31,6 @@ export function loggingToggleApp(verbosity: LogVerbosity): Hono {
 export function requestLog(log: Logger): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    log.debug(`HTTP ${c.req.method} ${c.req.path.slice(0, 200)}`, { status: c.res.status });
+    if (log.debugEnabled()) log.debug(`HTTP ${c.req.method} ${c.req.path.slice(0, 200)}`, { status: c.res.status });
   };
 }

@@ -11,6 +11,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(component: string): Logger;
+  /** Whether debug lines are written now (--log-level debug, or a raised verbosity): lets hot paths skip building them. */
+  debugEnabled(): boolean;
   /** The process's verbosity, shared by the logger and all its children (SET_LOGGING_LEVEL). */
   readonly verbosity: LogVerbosity;
 }
@@ -77,6 +79,7 @@ export function createLogger(level: LogLevel, component = 'tsmesos', write: (lin
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (c) => createLogger(level, `${component}/${c}`, write, verbosity),
+    debugEnabled: () => min === 0 || verbosity.get() > 0,
     verbosity,
   };
 }
@@ -87,5 +90,6 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   error: () => undefined,
   child: () => silentLogger,
+  debugEnabled: () => false,
   verbosity: new LogVerbosity(),
 };
