@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { defaultHttpClient as http } from '../lib/http-client.js';
 import { CliFailure, masterGet, runCommand, type MasterOptions } from './master-client.js';
-import type { LegacyTask } from './tasks.js';
+import { ended, type LegacyTask } from './tasks.js';
 
 // `tsmesos task log ID`: a task's stdout or stderr, read from its sandbox through the agent's
 // /files API as the web UI and Mesos's CLI do (master: which agent; agent /state: which
 // directory; /files/read: the bytes). --follow polls from the last offset until the task has
 // ended and its file is read to the end.
 
-const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 const CHUNK = 512 * 1024;
 
 interface AgentExecutor { id: string; directory: string }
@@ -38,7 +37,7 @@ async function findTask(opts: MasterOptions, id: string, framework: string | und
   const q = new URLSearchParams({ limit: '1000000', order: 'asc', task_id: id, ...(framework !== undefined ? { framework_id: framework } : {}) });
   const tasks = (await masterGet<{ tasks: LegacyTask[] }>(opts, `/master/tasks?${q.toString()}`)).tasks;
   if (tasks.length === 0) throw new CliFailure(`no task '${id.slice(0, 255)}'${framework !== undefined ? ` in framework ${framework.slice(0, 255)}` : ''}`);
-  const active = tasks.filter((t) => !TERMINAL.has(t.state));
+  const active = tasks.filter((t) => !ended(t.state));
   if (active.length > 1) throw new CliFailure(`task id '${id}' is used by ${active.length} frameworks (${active.map((t) => t.framework_id).join(', ')}); pick one with --framework ID`);
   return active[0] ?? tasks[tasks.length - 1]!;
 }
@@ -100,7 +99,7 @@ export function registerTaskLog(task: Command, setExit: (code: number) => void):
         }
         if (!opts.follow) return;
         const now = await findTask(opts, t.id, t.framework_id);
-        if (TERMINAL.has(now.state)) {
+        if (ended(now.state)) {
           // The last bytes may have landed after the read above.
           const last = await read(offset, CHUNK);
           if (last.data.length === 0) return;

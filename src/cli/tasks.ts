@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isTaskState } from '../domain/task-state.js';
+import { isTaskState, isTerminal } from '../domain/task-state.js';
 import { FlagError } from './flags.js';
 import { CliFailure, masterGet, masterPostForm, runCommand, table, type MasterOptions } from './master-client.js';
 import { registerTaskLog } from './task-log.js';
@@ -13,7 +13,8 @@ export interface LegacyTask {
   state: string;
 }
 
-const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
+/** A state the master reports as terminal (a name we do not know is not). */
+export const ended = (state: string): boolean => isTaskState(state) && isTerminal(state);
 
 /** Every task the master knows, oldest first (one page of a million: /master/tasks pages at 100 by default). */
 async function allTasks(opts: MasterOptions, query: Record<string, string> = {}): Promise<LegacyTask[]> {
@@ -48,7 +49,7 @@ export function registerTask(program: Command, setExit: (code: number) => void):
     .option('--master <URL>', 'master to ask (default http://127.0.0.1:5050, or TSMESOS_MASTER)')
     .option('--json', 'print the result as JSON')
     .action((id: string, opts: MasterOptions & { teardownFramework?: boolean }) => runCommand('task kill', setExit, async () => {
-      const found = (await allTasks(opts, { task_id: id })).filter((t) => !TERMINAL.has(t.state));
+      const found = (await allTasks(opts, { task_id: id })).filter((t) => !ended(t.state));
       if (found.length === 0) throw new CliFailure(`no active task '${id.slice(0, 255)}'`);
       if (found.length > 1) throw new CliFailure(`task id '${id}' is used by ${found.length} frameworks (${found.map((t) => t.framework_id).join(', ')}); tear one down with tsmesos framework teardown ID`);
       const t = found[0]!;
